@@ -1,0 +1,1 @@
+"""notes_pipeline: notes dropped into a bucket become a narrated explainer video."""

@@ -1,0 +1,223 @@
+"""The data that flows between stages: options, documents, scripts and the manifests of media.
+
+Manifests are small on purpose. Media bytes live in the bucket under the keys recorded
+here; a manifest is what Dagster passes between assets and what we store as JSON next to
+the media, so a later stage (or a person) can find everything without re-probing files.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MIN_SCENES = 3
+MAX_SCENES = 15
+
+
+class FrameSize(NamedTuple):
+    width: int
+    height: int
+
+
+class AspectRatio(StrEnum):
+    WIDESCREEN = "16:9"
+    VERTICAL = "9:16"
+    SQUARE = "1:1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RenderOptions(_Frozen):
+    """What a person may ask for in a document's front matter; every field has a default."""
+
+    tone: str = Field("friendly", max_length=40)
+    target_duration_s: float | None = Field(
+        None, ge=15, le=900, description="Narration length to aim for; None picks one from the notes."
+    )
+    aspect_ratio: AspectRatio = AspectRatio.WIDESCREEN
+    resolution: Literal[480, 720, 1080] = 720
+    fps: int = Field(30, ge=15, le=60)
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$", description="None: detected from the notes.")
+    voice: str | None = Field(None, max_length=60)
+    style: str = Field("clean", max_length=80)
+    words_per_minute: int = Field(150, ge=80, le=260)
+
+    @property
+    def frame_size(self) -> FrameSize:
+        """Even pixel sizes, the short side equal to `resolution` (480p widescreen is 854x480)."""
+        short = self.resolution
+        long_side = int(round(short * 16 / 9 / 2)) * 2
+        if self.aspect_ratio is AspectRatio.WIDESCREEN:
+            return FrameSize(long_side, short)
+        if self.aspect_ratio is AspectRatio.VERTICAL:
+            return FrameSize(short, long_side)
+        return FrameSize(short, short)
+
+
+class NotesDocument(_Frozen):
+    """One document as the pipeline reads it: decoded text, its options, and where it came from."""
+
+    doc_id: str
+    source_name: str = Field(description="The file's name in the inbox, as the person wrote it.")
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    text: str = Field(description="The notes without their front matter.")
+    language: str = Field(pattern=r"^[a-z]{2,3}$")
+    options: RenderOptions = RenderOptions()
+
+
+class Scene(_Frozen):
+    index: int = Field(ge=1, description="1-based position in the video.")
+    heading: str = Field(min_length=1, max_length=120)
+    narration: str = Field(min_length=1)
+    bullets: list[str] = Field(default_factory=list, max_length=6)
+    image_prompt: str | None = None
+    search_query: str | None = Field(
+        None, description="Set for real people, places and events: such scenes use image search, not AI images."
+    )
+
+
+class Script(_Frozen):
+    title: str = Field(min_length=1, max_length=160)
+    summary: str
+    objectives: list[str] = Field(default_factory=list)
+    language: str = Field(pattern=r"^[a-z]{2,3}$")
+    scenes: list[Scene] = Field(min_length=MIN_SCENES, max_length=MAX_SCENES)
+    writer: str = Field(description="Which script writer produced it, e.g. 'local' or 'gemini:<model>'.")
+
+    @field_validator("scenes")
+    @classmethod
+    def _indexes_are_sequential(cls, scenes: list[Scene]) -> list[Scene]:
+        if [s.index for s in scenes] != list(range(1, len(scenes) + 1)):
+            raise ValueError("scene indexes must be 1, 2, 3, ... in order")
+        return scenes
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(s.narration.split()) for s in self.scenes)
+
+
+class WordTiming(_Frozen):
+    """A spoken word and when it is heard, in seconds from the start of its clip."""
+
+    text: str
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+
+
+class SpeechAudio(BaseModel):
+    """What a narrator returns for one piece of text: a mono 16-bit WAV and its word timings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    wav: bytes
+    sample_rate: int
+    duration_s: float
+    words: list[WordTiming]
+    voice: str
+    provider: str
+    timings_estimated: bool = False
+
+
+class Palette(_Frozen):
+    background: str
+    surface: str
+    text: str
+    muted: str
+    accent: str
+
+
+class StyleLock(_Frozen):
+    """One look for every image of a video: the same seed, style words, palette and size."""
+
+    seed: int
+    style: str
+    palette: Palette
+    width: int
+    height: int
+
+
+class ImageRequest(_Frozen):
+    """Everything an image source needs to draw one scene in the video's style."""
+
+    scene: Scene
+    title: str
+    scene_count: int
+    language: str
+    style: StyleLock
+
+
+# ---- manifests: the values of the assets ---------------------------------------------
+
+
+class ScriptManifest(_Frozen):
+    doc_id: str
+    script_key: str
+    script_hash: str = Field(description="sha256 of the script JSON as stored.")
+    source_hash: str
+    language: str
+    scene_count: int
+    word_count: int
+    writer: str
+    options: RenderOptions
+
+
+class NarrationClip(_Frozen):
+    scene_index: int
+    audio_key: str
+    words_key: str
+    duration_s: float = Field(gt=0)
+    sample_rate: int
+    input_hash: str = Field(description="Hash of (text, language, voice, engine): equal hash, reusable clip.")
+    provider: str
+    voice: str
+    timings_estimated: bool
+    latency_s: float
+    reused: bool = False
+
+
+class NarrationManifest(_Frozen):
+    doc_id: str
+    clips: list[NarrationClip]
+
+    @property
+    def total_duration_s(self) -> float:
+        return sum(c.duration_s for c in self.clips)
+
+
+class SceneImage(_Frozen):
+    scene_index: int
+    image_key: str
+    width: int
+    height: int
+    input_hash: str
+    provider: str
+    latency_s: float
+    reused: bool = False
+
+
+class ImagesManifest(_Frozen):
+    doc_id: str
+    style: StyleLock
+    images: list[SceneImage]
+
+
+class VideoRender(_Frozen):
+    doc_id: str
+    render_id: str
+    video_key: str
+    srt_key: str
+    vtt_key: str
+    thumbnail_key: str
+    manifest_key: str
+    width: int
+    height: int
+    fps: int
+    duration_s: float
+    scene_starts_s: list[float]
+    bytes: int
+    render_s: float
+    reused: bool = False
