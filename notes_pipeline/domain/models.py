@@ -221,3 +221,41 @@ class VideoRender(_Frozen):
     bytes: int
     render_s: float
     reused: bool = False
+
+
+class SourceRecord(_Frozen):
+    """What the inbox sensor registered for a partition; the source is copied so later edits of the
+    inbox file cannot change what this partition renders."""
+
+    doc_id: str
+    source_key: str = Field(description="Where the notes were found, e.g. inbox/lesson.md.")
+    source_name: str
+    content_hash: str
+    size_bytes: int
+    copy_key: str | None = Field(description="The immutable copy; None when the file was over the size limit.")
+    registered_at: str
+
+
+class SceneWords(_Frozen):
+    """words.json: a clip's word timings, kept for subtitles and karaoke highlighting."""
+
+    scene_index: int
+    duration_s: float
+    words: list[WordTiming]
+    timings_estimated: bool
+
+
+class Provenance(_Frozen):
+    """provenance.json beside every video: what made it, from what, and that it is machine-made."""
+
+    doc_id: str
+    render_id: str
+    created_at: str
+    disclosure: str
+    source_name: str
+    source_sha256: str
+    script_sha256: str
+    script_writer: str
+    narration_providers: list[str]
+    image_providers: list[str]
+    software: dict[str, str]

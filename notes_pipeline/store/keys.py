@@ -1,0 +1,91 @@
+"""Where every object lives in the bucket: one place, so the layout is readable and stable.
+
+    inbox/<name>                                  what people drop in
+    projects/<doc_id>/source.json                 registration record (name, hash, size)
+    projects/<doc_id>/source/<name>               the notes as registered (immutable copy)
+    projects/<doc_id>/script.json
+    projects/<doc_id>/scenes/<nn>/{audio.wav,words.json,image.png}
+    projects/<doc_id>/renders/<render_id>/{video.mp4,subtitles.srt,subtitles.vtt,
+                                           thumbnail.jpg,provenance.json}
+    projects/<doc_id>/manifests/<asset>.json      the assets' values
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+INBOX_PREFIX = "inbox/"
+PROJECTS_PREFIX = "projects/"
+MAX_KEY_LENGTH = 1024
+_DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+class InvalidKeyError(ValueError):
+    pass
+
+
+def validate_key(key: str) -> str:
+    """Refuse keys that could escape the bucket or its folder: '..', absolute paths, control chars."""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidKeyError(f"object key must be 1-{MAX_KEY_LENGTH} characters, got {len(key)}")
+    if key.startswith("/") or "\\" in key or "\x00" in key:
+        raise InvalidKeyError(f"object key {key!r} is absolute or contains a backslash/NUL")
+    if any(ord(ch) < 32 for ch in key):
+        raise InvalidKeyError(f"object key {key!r} contains control characters")
+    parts = key.split("/")
+    if any(part in ("", ".", "..") for part in parts[:-1]) or parts[-1] in (".", ".."):
+        raise InvalidKeyError(f"object key {key!r} has an empty, '.' or '..' segment")
+    return key
+
+
+def validate_doc_id(doc_id: str) -> str:
+    if not _DOC_ID.match(doc_id):
+        raise InvalidKeyError(f"document id {doc_id!r} is not a lowercase slug")
+    return doc_id
+
+
+def project_prefix(doc_id: str) -> str:
+    return f"{PROJECTS_PREFIX}{validate_doc_id(doc_id)}/"
+
+
+def source_record(doc_id: str) -> str:
+    return project_prefix(doc_id) + "source.json"
+
+
+def source_copy(doc_id: str, source_name: str) -> str:
+    # Only the last path segment: the copy never recreates inbox sub-folders or '..'.
+    name = PurePosixPath(source_name).name or "notes"
+    return validate_key(project_prefix(doc_id) + "source/" + name)
+
+
+def script(doc_id: str) -> str:
+    return project_prefix(doc_id) + "script.json"
+
+
+def scene_prefix(doc_id: str, scene_index: int) -> str:
+    return project_prefix(doc_id) + f"scenes/{scene_index:02d}/"
+
+
+def scene_audio(doc_id: str, scene_index: int) -> str:
+    return scene_prefix(doc_id, scene_index) + "audio.wav"
+
+
+def scene_words(doc_id: str, scene_index: int) -> str:
+    return scene_prefix(doc_id, scene_index) + "words.json"
+
+
+def scene_image(doc_id: str, scene_index: int) -> str:
+    return scene_prefix(doc_id, scene_index) + "image.png"
+
+
+def render_prefix(doc_id: str, render_id: str) -> str:
+    return project_prefix(doc_id) + f"renders/{render_id}/"
+
+
+def render_file(doc_id: str, render_id: str, name: str) -> str:
+    return validate_key(render_prefix(doc_id, render_id) + name)
+
+
+def manifest(doc_id: str, asset_name: str) -> str:
+    return project_prefix(doc_id) + f"manifests/{asset_name}.json"
