@@ -1,0 +1,80 @@
+"""Stage 'video_script': the registered notes become a validated script.json."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import ValidationError
+
+from notes_pipeline.domain.documents import parse_document
+from notes_pipeline.domain.errors import BadInputError, PipelineError
+from notes_pipeline.domain.models import NotesDocument, Script, ScriptManifest, SourceRecord
+from notes_pipeline.domain.script_validation import validate_script
+from notes_pipeline.providers.llm.base import ScriptWriter
+from notes_pipeline.store import keys
+from notes_pipeline.store.bucket import Bucket, ObjectNotFoundError, put_model
+
+
+def load_source_record(bucket: Bucket, doc_id: str) -> SourceRecord:
+    try:
+        return SourceRecord.model_validate_json(bucket.get_bytes(keys.source_record(doc_id)))
+    except ObjectNotFoundError:
+        raise BadInputError(
+            "no registered notes for this document (projects/<doc>/source.json is missing); "
+            "drop the file into the inbox so the sensor registers it"
+        ) from None
+
+
+def load_document(bucket: Bucket, doc_id: str, *, max_bytes: int) -> NotesDocument:
+    record = load_source_record(bucket, doc_id)
+    if record.copy_key is None or record.size_bytes > max_bytes:
+        raise BadInputError(
+            f"'{record.source_name}' is {record.size_bytes / 1_000_000:.1f} MB, over the limit of "
+            f"{max_bytes / 1_000_000:.1f} MB (setting max_notes_bytes); split the notes into several documents"
+        )
+    data = bucket.get_bytes(record.copy_key)
+    return parse_document(doc_id, record.source_name, data, max_bytes=max_bytes)
+
+
+def load_script(bucket: Bucket, manifest: ScriptManifest) -> Script:
+    try:
+        return Script.model_validate_json(bucket.get_bytes(manifest.script_key))
+    except ObjectNotFoundError:
+        raise PipelineError(f"{manifest.script_key} is missing: re-materialise video_script") from None
+    except ValidationError as err:
+        raise BadInputError(f"{manifest.script_key} is not a valid script: {err.error_count()} problems, first: "
+                            f"{err.errors()[0]['msg']}") from None
+
+
+def write_script(bucket: Bucket, doc_id: str, writer: ScriptWriter, *, max_bytes: int) -> tuple[ScriptManifest, Script]:
+    document = load_document(bucket, doc_id, max_bytes=max_bytes)
+    script = writer.write(document)
+    problems = validate_script(script, document.text, words_per_minute=document.options.words_per_minute)
+    if problems:
+        raise PipelineError(f"the {writer.name} script writer produced an invalid script: " + "; ".join(problems))
+    key = keys.script(doc_id)
+    data = put_model(bucket, key, script)
+    manifest = ScriptManifest(
+        doc_id=doc_id,
+        script_key=key,
+        script_hash=hashlib.sha256(data).hexdigest(),
+        source_hash=document.content_hash,
+        language=script.language,
+        scene_count=len(script.scenes),
+        word_count=script.word_count,
+        writer=script.writer,
+        options=document.options,
+    )
+    return manifest, script
+
+
+def script_markdown(script: Script) -> str:
+    """A readable preview for the Dagster UI."""
+    lines = [f"# {script.title}", "", script.summary, ""]
+    if script.objectives:
+        lines += ["**Objectives**", *[f"- {o}" for o in script.objectives], ""]
+    for scene in script.scenes:
+        lines += [f"### {scene.index}. {scene.heading}", "", scene.narration, ""]
+        lines += [f"- {b}" for b in scene.bullets]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""Stage 'final_video': compose narration and images into the MP4, subtitles, thumbnail and provenance."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from notes_pipeline.domain.models import (
+    ImagesManifest,
+    NarrationManifest,
+    Provenance,
+    SceneWords,
+    ScriptManifest,
+    VideoRender,
+)
+from notes_pipeline.media.composer import RenderSpec, SceneMedia, compose_video
+from notes_pipeline.stages.hashing import input_hash
+from notes_pipeline.stages.scratch import scratch_dir
+from notes_pipeline.stages.script import load_source_record
+from notes_pipeline.store import keys
+from notes_pipeline.store.bucket import Bucket, load_model, put_model
+
+# Bump when the composer's output changes for the same inputs, so old renders are not reused.
+RENDER_VERSION = "1"
+
+
+def render_id_for(script: ScriptManifest, narration: NarrationManifest, images: ImagesManifest) -> str:
+    """Readable and content-addressed: '720p-16x9-en-1a2b3c4d'. Same inputs, same id, same video."""
+    options = script.options
+    digest = input_hash(
+        script=script.script_hash,
+        clips=[(c.input_hash, c.duration_s) for c in narration.clips],
+        images=[i.input_hash for i in images.images],
+        options=options,
+        renderer=RENDER_VERSION,
+    )
+    aspect = options.aspect_ratio.value.replace(":", "x")
+    return f"{options.resolution}p-{aspect}-{script.language}-{digest[:8]}"
+
+
+def _local(bucket: Bucket, key: str, work: Path) -> Path:
+    """Read objects in place when the bucket is a folder; download them otherwise."""
+    path = bucket.local_path(key)
+    if path is not None and path.is_file():
+        return path
+    return bucket.download(key, work / key.replace("/", "_"))
+
+
+def render_video(
+    bucket: Bucket,
+    script: ScriptManifest,
+    narration: NarrationManifest,
+    images: ImagesManifest,
+    *,
+    scratch_root: Path | None = None,
+) -> VideoRender:
+    doc_id = script.doc_id
+    render_id = render_id_for(script, narration, images)
+    manifest_key = keys.render_file(doc_id, render_id, "render.json")
+    existing = load_model(bucket, manifest_key, VideoRender)
+    if existing is not None and bucket.stat(existing.video_key):
+        return existing.model_copy(update={"reused": True})
+
+    width, height = script.options.frame_size
+    spec = RenderSpec(width=width, height=height, fps=script.options.fps, language=script.language)
+    started = time.perf_counter()
+    with scratch_dir(f"{doc_id}-{render_id}", scratch_root) as work:
+        images_by_scene = {i.scene_index: i for i in images.images}
+        scenes = []
+        for clip in narration.clips:
+            words = SceneWords.model_validate_json(bucket.get_bytes(clip.words_key))
+            scenes.append(SceneMedia(
+                image_path=_local(bucket, images_by_scene[clip.scene_index].image_key, work),
+                audio_path=_local(bucket, clip.audio_key, work),
+                duration_s=clip.duration_s,
+                words=words.words,
+            ))
+        composed = compose_video(scenes, spec, work / "render")
+        file_key = {name: keys.render_file(doc_id, render_id, name)
+                    for name in ("video.mp4", "subtitles.srt", "subtitles.vtt", "thumbnail.jpg", "provenance.json")}
+        bucket.put_file(file_key["video.mp4"], composed.video_path)
+        bucket.put_file(file_key["subtitles.srt"], composed.srt_path)
+        bucket.put_file(file_key["subtitles.vtt"], composed.vtt_path)
+        bucket.put_file(file_key["thumbnail.jpg"], composed.thumbnail_path)
+        size = composed.video_path.stat().st_size
+    render_s = time.perf_counter() - started
+
+    put_model(bucket, file_key["provenance.json"], _provenance(bucket, script, narration, images, render_id))
+    render = VideoRender(
+        doc_id=doc_id, render_id=render_id, video_key=file_key["video.mp4"], srt_key=file_key["subtitles.srt"],
+        vtt_key=file_key["subtitles.vtt"], thumbnail_key=file_key["thumbnail.jpg"], manifest_key=manifest_key,
+        width=width, height=height, fps=spec.fps, duration_s=round(composed.duration_s, 3),
+        scene_starts_s=[round(s, 3) for s in composed.scene_starts_s], bytes=size, render_s=round(render_s, 3),
+    )
+    put_model(bucket, manifest_key, render)
+    return render
+
+
+def _provenance(bucket: Bucket, script: ScriptManifest, narration: NarrationManifest,
+                images: ImagesManifest, render_id: str) -> Provenance:
+    source = load_source_record(bucket, script.doc_id)
+    voices = sorted({f"{c.provider}:{c.voice}" for c in narration.clips})
+    pictures = sorted({i.provider for i in images.images})
+    return Provenance(
+        doc_id=script.doc_id,
+        render_id=render_id,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        disclosure=(
+            "AI-generated: this video was made automatically from written notes. "
+            f"Script by {script.writer}; synthetic voice ({', '.join(voices)}); pictures by {', '.join(pictures)}."
+        ),
+        source_name=source.source_name,
+        source_sha256=source.content_hash,
+        script_sha256=script.script_hash,
+        script_writer=script.writer,
+        narration_providers=voices,
+        image_providers=pictures,
+        software={name: version(name) for name in ("notes_pipeline", "dagster", "imageio-ffmpeg", "pillow")},
+    )
