@@ -1,0 +1,55 @@
+"""The inbox sensor: each new notes file becomes a partition and one run, exactly once."""
+
+
+import dagster as dg
+
+from notes_pipeline.defs.media.assets import notes_video_job
+from notes_pipeline.defs.partitions import notes_documents
+from notes_pipeline.defs.resources import BucketResource, PipelineSettings
+from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
+
+
+def run_key(doc_id: str, content_hash: str) -> str:
+    """Run keys deduplicate for ever, so the content version is part of the key."""
+    return f"{doc_id}:{content_hash}"
+
+
+@dg.sensor(
+    job=notes_video_job,
+    minimum_interval_seconds=5,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def inbox_sensor(
+    context: dg.SensorEvaluationContext, bucket: BucketResource, settings: PipelineSettings
+) -> dg.SensorResult | dg.SkipReason:
+    """Registers new .md/.txt files in the bucket's inbox/ and requests a video for each."""
+    cursor = InboxCursor.from_json(context.cursor)
+    known = set(context.instance.get_dynamic_partitions(notes_documents.name))
+    try:
+        scan = scan_inbox(
+            bucket.get(),
+            cursor, known_doc_ids=known, max_bytes=settings.max_notes_bytes,
+            limit=settings.inbox_batch, settle_s=settings.inbox_settle_s,
+        )
+    except OSError as err:
+        return dg.SkipReason(f"cannot list the inbox: {err}")
+
+    for key, reason in scan.skipped:
+        context.log.warning(f"skipped {key}: {reason}. Fix the file (or its permissions) and save it again.")
+    for key, doc_id in scan.duplicates:
+        context.log.info(f"{key} has the same content as document {doc_id}: nothing new to render")
+    new = [r for r in scan.registered if r.doc_id not in known]
+    for record in new:
+        context.log.info(f"registered {record.source_key} as document {record.doc_id}")
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=run_key(r.doc_id, r.content_hash),
+                partition_key=r.doc_id,
+                tags={"notes_pipeline/source": r.source_key},
+            )
+            for r in new
+        ],
+        dynamic_partitions_requests=[notes_documents.build_add_request([r.doc_id for r in new])] if new else [],
+        cursor=scan.cursor.to_json(),
+    )

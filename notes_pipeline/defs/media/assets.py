@@ -1,0 +1,150 @@
+"""The four media assets of one notes document. Thin: each calls its stage in notes_pipeline.stages."""
+
+
+import dagster as dg
+
+from notes_pipeline.defs.errors import stage_failure
+from notes_pipeline.defs.partitions import notes_documents
+from notes_pipeline.defs.resources import BucketResource, PipelineSettings, ProvidersResource
+from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, ScriptManifest, VideoRender
+from notes_pipeline.stages.images import make_images
+from notes_pipeline.stages.narration import narrate_script
+from notes_pipeline.stages.script import load_script, script_markdown, write_script
+from notes_pipeline.stages.video import render_video
+from notes_pipeline.store import keys
+from notes_pipeline.store.bucket import load_model
+
+PROVIDER_RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+
+_common = dict(partitions_def=notes_documents, group_name="video", io_manager_key="manifest_io")
+
+
+@dg.asset(kinds={"python"}, pool="script_writer", **_common)
+def video_script(
+    context: dg.AssetExecutionContext, bucket: BucketResource, providers: ProvidersResource, settings: PipelineSettings
+) -> dg.MaterializeResult[ScriptManifest]:
+    """The notes as a script: title, objectives and 3-15 scenes of narration, heading and bullets."""
+    doc_id = context.partition_key
+    with stage_failure(doc_id, "video_script"):
+        manifest, script = write_script(bucket.get(), doc_id, providers.get_script_writer(),
+                                        max_bytes=settings.max_notes_bytes)
+    return dg.MaterializeResult(
+        value=manifest,
+        metadata={
+            "title": script.title,
+            "scene_count": manifest.scene_count,
+            "word_count": manifest.word_count,
+            "language": manifest.language,
+            "writer": manifest.writer,
+            "dagster/uri": bucket.get().uri(manifest.script_key),
+            "preview": dg.MetadataValue.md(script_markdown(script)),
+        },
+    )
+
+
+@dg.asset(kinds={"espeak"}, pool="tts", retry_policy=PROVIDER_RETRY, **_common)
+def scene_narration(
+    context: dg.AssetExecutionContext,
+    video_script: ScriptManifest,
+    bucket: BucketResource,
+    providers: ProvidersResource,
+    settings: PipelineSettings,
+) -> dg.MaterializeResult[NarrationManifest]:
+    """One voice-over clip per scene with word timings; unchanged scenes keep their clip."""
+    doc_id, store = context.partition_key, bucket.get()
+    total = video_script.scene_count
+    with stage_failure(doc_id, "scene_narration"):
+        manifest = narrate_script(
+            store, video_script, providers.get_narrator(),
+            previous=load_model(store, keys.manifest(doc_id, "scene_narration"), NarrationManifest),
+            workers=settings.scene_workers,
+            on_scene=lambda scene, clip: context.log.info(
+                f"scene {scene.index}/{total} narrated: {clip.duration_s:.2f}s"
+                + (" (reused)" if clip.reused else f" in {clip.latency_s:.2f}s")
+            ),
+        )
+    rows = "\n".join(f"| {c.scene_index} | {c.duration_s:.2f} | {c.provider}:{c.voice} | {'yes' if c.reused else 'no'} |"
+                     for c in manifest.clips)
+    return dg.MaterializeResult(
+        value=manifest,
+        metadata={
+            "total_duration_s": round(manifest.total_duration_s, 3),
+            "scene_count": len(manifest.clips),
+            "reused_clips": sum(c.reused for c in manifest.clips),
+            "clips": dg.MetadataValue.md("| scene | seconds | voice | reused |\n|---|---|---|---|\n" + rows),
+        },
+    )
+
+
+@dg.asset(kinds={"pillow"}, pool="images", retry_policy=PROVIDER_RETRY, **_common)
+def scene_images(
+    context: dg.AssetExecutionContext,
+    video_script: ScriptManifest,
+    bucket: BucketResource,
+    providers: ProvidersResource,
+    settings: PipelineSettings,
+) -> dg.MaterializeResult[ImagesManifest]:
+    """One picture per scene, every one in the video's locked style and frame size."""
+    doc_id, store = context.partition_key, bucket.get()
+    total = video_script.scene_count
+    with stage_failure(doc_id, "scene_images"):
+        manifest = make_images(
+            store, video_script, providers.get_image_source(),
+            previous=load_model(store, keys.manifest(doc_id, "scene_images"), ImagesManifest),
+            workers=settings.scene_workers,
+            on_scene=lambda scene, image: context.log.info(
+                f"scene {scene.index}/{total} image by {image.provider}" + (" (reused)" if image.reused else "")
+            ),
+        )
+    return dg.MaterializeResult(
+        value=manifest,
+        metadata={
+            "scene_count": len(manifest.images),
+            "reused_images": sum(i.reused for i in manifest.images),
+            "providers": ", ".join(sorted({i.provider for i in manifest.images})),
+            "frame_size": f"{manifest.style.width}x{manifest.style.height}",
+            "palette": ", ".join(manifest.style.palette.model_dump().values()),
+        },
+    )
+
+
+@dg.asset(kinds={"ffmpeg"}, pool="render", **_common)
+def final_video(
+    context: dg.AssetExecutionContext,
+    video_script: ScriptManifest,
+    scene_narration: NarrationManifest,
+    scene_images: ImagesManifest,
+    bucket: BucketResource,
+    settings: PipelineSettings,
+) -> dg.MaterializeResult[VideoRender]:
+    """The finished MP4 with burned-in subtitles, sidecar SRT/VTT, thumbnail and provenance."""
+    doc_id, store = context.partition_key, bucket.get()
+    with stage_failure(doc_id, "final_video"):
+        render = render_video(store, video_script, scene_narration, scene_images,
+                              scratch_root=settings.scratch_root())
+    path = store.local_path(render.video_key)
+    title = load_script(store, video_script).title
+    return dg.MaterializeResult(
+        value=render,
+        metadata={
+            "title": title,
+            "path": dg.MetadataValue.path(str(path) if path else render.video_key),
+            "dagster/uri": store.uri(render.video_key),
+            "render_id": render.render_id,
+            "duration_s": render.duration_s,
+            "frame_size": f"{render.width}x{render.height}@{render.fps}",
+            "bytes": render.bytes,
+            "render_s": render.render_s,
+            "realtime_factor": round(render.duration_s / render.render_s, 1) if render.render_s else 0.0,
+            "reused": render.reused,
+        },
+    )
+
+
+media_assets = [video_script, scene_narration, scene_images, final_video]
+
+notes_video_job = dg.define_asset_job(
+    "notes_video",
+    selection=dg.AssetSelection.assets(*media_assets),
+    description="Notes to narrated video for one document.",
+)

@@ -1,0 +1,74 @@
+"""Sentence-aware splitting: for choosing what to narrate and for provider size limits."""
+
+from __future__ import annotations
+
+import re
+
+# Sentence ends in Latin script, Devanagari (danda, double danda) and Urdu/Arabic.
+_END = re.compile(r"[.!?…।॥۔؟]+['\"”’)\]]*\s+")
+_ABBREVIATIONS = {
+    "e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "prof", "st", "no", "fig", "approx", "cf", "jr", "sr", "inc", "ltd",
+}
+_INITIALISM = re.compile(r"(?:\b[A-Za-z]\.)+$")
+_CLAUSE = re.compile(r"(?<=[,;:،؛])\s+|\s+(?=[—–]\s)")
+
+
+def _is_abbreviation(before: str) -> bool:
+    word = before.rsplit(None, 1)[-1] if before.strip() else ""
+    return word.rstrip(".").lower() in _ABBREVIATIONS or bool(_INITIALISM.search(word))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences in order, keeping their punctuation; 'e.g.', 'Dr.', 'U.S.' and '3.5' do not split."""
+    text = " ".join(text.split())
+    sentences, start = [], 0
+    for match in _END.finditer(text + " "):
+        end = match.end()
+        before = text[start : match.start() + 1]
+        following = text[end : end + 1]
+        if match.group().startswith(".") and (_is_abbreviation(before) or following.islower()):
+            continue
+        sentence = text[start:end].strip()
+        if sentence:
+            sentences.append(sentence)
+        start = end
+    rest = text[start:].strip()
+    if rest:
+        sentences.append(rest)
+    return sentences
+
+
+def _split_long(sentence: str, max_bytes: int) -> list[str]:
+    """Split one over-long sentence at clause punctuation, then spaces, then characters."""
+    if len(sentence.encode()) <= max_bytes:
+        return [sentence]
+    for pattern in (_CLAUSE, re.compile(r"\s+")):
+        parts = [p for p in pattern.split(sentence) if p]
+        if len(parts) > 1:
+            return _pack(parts, max_bytes)
+    pieces, current = [], ""
+    for ch in sentence:  # no spaces at all: cut between characters, never inside one
+        if len((current + ch).encode()) > max_bytes:
+            pieces.append(current)
+            current = ""
+        current += ch
+    return pieces + ([current] if current else [])
+
+
+def _pack(parts: list[str], max_bytes: int) -> list[str]:
+    chunks: list[str] = []
+    for part in parts:
+        for piece in _split_long(part, max_bytes):
+            candidate = f"{chunks[-1]} {piece}" if chunks else piece
+            if chunks and len(candidate.encode()) <= max_bytes:
+                chunks[-1] = candidate
+            else:
+                chunks.append(piece)
+    return chunks
+
+
+def chunk_text(text: str, max_bytes: int) -> list[str]:
+    """Whole sentences packed into chunks of at most `max_bytes` UTF-8 bytes each."""
+    if max_bytes < 4:
+        raise ValueError("max_bytes must fit at least one UTF-8 character")
+    return _pack(split_sentences(text), max_bytes)
