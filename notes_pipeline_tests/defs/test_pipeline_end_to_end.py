@@ -1,0 +1,152 @@
+"""The whole pipeline on an ephemeral Dagster instance with the offline providers, measured by decoding."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from notes_pipeline.defs.ingest.sensors import inbox_sensor
+from notes_pipeline.defs.media.assets import media_assets
+from notes_pipeline.defs.media.checks import media_checks
+from notes_pipeline.defs.partitions import notes_documents
+from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, VideoRender
+from notes_pipeline.media.probe import probe, scene_change_times
+from notes_pipeline_tests.conftest import EXAMPLES, drop
+
+pytestmark = pytest.mark.slow
+
+NOTES = b"""---
+resolution: 480
+---
+# Why leaves change colour
+
+## Chlorophyll fades
+In autumn, trees stop making chlorophyll. The green pigment breaks down: "it's 100% gone" by late October.
+
+## Hidden colours appear
+Carotenoids were there all summer. They show yellow and orange once the green is gone {like magic}.
+
+## New reds are made
+Some trees make anthocyanins in autumn. Cold nights and sunny days give the brightest reds.
+"""
+
+
+def _register(instance: dg.DagsterInstance, resources, bucket, name: str, data: bytes) -> str:
+    drop(bucket, name, data, mtime_s=1000)
+    with dg.build_sensor_context(instance=instance, resources=resources) as context:
+        result = inbox_sensor(context)
+    (request,) = result.run_requests
+    instance.add_dynamic_partitions(notes_documents.name, [request.partition_key])
+    return request.partition_key
+
+
+def _materialize(instance, resources, doc_id: str) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [*media_assets, *media_checks], partition_key=doc_id, instance=instance,
+        resources=resources, raise_on_error=False,
+    )
+
+
+def _srt_cues(text: str) -> list[tuple[float, float]]:
+    def seconds(stamp: str) -> float:
+        h, m, rest = stamp.split(":")
+        s, ms = rest.split(",")
+        return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+
+    return [(seconds(a), seconds(b)) for a, b in re.findall(r"(\S+) --> (\S+)", text)]
+
+
+def test_one_document_becomes_a_video_that_matches_its_narration(resources, bucket):
+    instance = dg.DagsterInstance.ephemeral()
+    doc_id = _register(instance, resources, bucket, "leaves.md", NOTES)
+    result = _materialize(instance, resources, doc_id)
+    assert result.success
+    narration: NarrationManifest = result.output_for_node("scene_narration")
+    images: ImagesManifest = result.output_for_node("scene_images")
+    render: VideoRender = result.output_for_node("final_video")
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+
+    video = bucket.local_path(render.video_key)
+    info = probe(video)
+    assert info.video is not None and info.audio is not None
+    assert (info.video.width, info.video.height) == (854, 480)
+    assert info.video.codec == "h264" and info.video.pix_fmt == "yuv420p"
+    assert abs(info.duration_s - narration.total_duration_s) < 0.2
+    assert abs(info.video.duration_s - info.audio.duration_s) < 0.05
+
+    fps = info.video.fps
+    starts, offset = [], 0.0
+    for clip in narration.clips:
+        starts.append(offset)
+        offset += clip.duration_s
+    changes = scene_change_times(video)
+    for expected in starts[1:]:
+        assert min(abs(t - expected) for t in changes) <= 1 / fps + 1e-6, (expected, changes)
+
+    cues = _srt_cues(bucket.get_bytes(render.srt_key).decode())
+    assert cues and all(a < b for a, b in cues)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(cues, cues[1:]))
+    assert cues[-1][1] <= info.duration_s
+    srt = bucket.get_bytes(render.srt_key).decode()
+    assert "100%" in srt and "{like magic}" in srt
+
+    for name in ("thumbnail.jpg", "subtitles.vtt", "provenance.json"):
+        assert bucket.stat(render.video_key.replace("video.mp4", name))
+    assert len(images.images) == len(narration.clips) >= 3
+
+    # Re-materialising reuses every clip, image and the render itself.
+    again = _materialize(instance, resources, doc_id)
+    assert again.success
+    assert all(c.reused for c in again.output_for_node("scene_narration").clips)
+    assert all(i.reused for i in again.output_for_node("scene_images").images)
+    assert again.output_for_node("final_video").reused
+
+
+def _failure_message(result: dg.ExecuteInProcessResult) -> str:
+    (event,) = [e for e in result.all_events if e.is_step_failure]
+    return event.step_failure_data.error.message
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "cause"),
+    [
+        ("empty.md", b"", "the file is empty"),
+        ("photo.md", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "looks like a PNG image"),
+        ("latin1.txt", "Caf\u00e9 notes".encode("latin-1"), "not valid UTF-8"),
+        ("only-code.md", b"```python\nprint('hi')\n```\n\n    indented = 1\n", "nothing to narrate"),
+        ("huge.md", b"word " * 4_000_000, "over the limit"),
+    ],
+)
+def test_bad_input_fails_its_own_run_naming_document_stage_and_cause(resources, bucket, name, data, cause):
+    instance = dg.DagsterInstance.ephemeral()
+    doc_id = _register(instance, resources, bucket, name, data)
+    result = _materialize(instance, resources, doc_id)
+    assert not result.success
+    message = _failure_message(result)
+    assert doc_id in message and "video_script" in message and cause in message
+
+
+def test_a_bad_document_does_not_affect_another(resources, bucket):
+    instance = dg.DagsterInstance.ephemeral()
+    drop(bucket, "bad.md", b"\xff\xfe\x00binary", mtime_s=1000)
+    drop(bucket, "Notes with spaces & \u00fcnicode \u091c\u0932.md", NOTES, mtime_s=1001)
+    with dg.build_sensor_context(instance=instance, resources=resources) as context:
+        result = inbox_sensor(context)
+    instance.add_dynamic_partitions(notes_documents.name, [r.partition_key for r in result.run_requests])
+    outcomes = {r.tags["notes_pipeline/source"]: _materialize(instance, resources, r.partition_key).success
+                for r in result.run_requests}
+    assert outcomes == {"inbox/bad.md": False, "inbox/Notes with spaces & \u00fcnicode \u091c\u0932.md": True}
+
+
+def test_hindi_example_renders(resources, bucket):
+    instance = dg.DagsterInstance.ephemeral()
+    data = (EXAMPLES / "jal-chakra.md").read_bytes()
+    doc_id = _register(instance, resources, bucket, "jal-chakra.md", b"---\nresolution: 480\n---\n" + data)
+    result = _materialize(instance, resources, doc_id)
+    assert result.success
+    render: VideoRender = result.output_for_node("final_video")
+    assert render.render_id.startswith("480p-16x9-hi-")
+    assert Path(bucket.local_path(render.video_key)).stat().st_size > 10_000
