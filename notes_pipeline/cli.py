@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from notes_pipeline.domain.documents import is_notes_file
+from notes_pipeline.domain.documents import content_hash, document_id, is_notes_file
 from notes_pipeline.domain.models import SourceRecord, VideoRender
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, load_model
@@ -123,8 +123,8 @@ def process_inbox(*, verbose: bool = True) -> list[Outcome]:
 def _report(outcomes: list[Outcome]) -> int:
     """Failures first, then every video path; the last line is the first document's video."""
     for o in outcomes:
-        if o.error:
-            print(f"FAILED {o.doc_id}: {o.error}", file=sys.stderr)
+        if o.error or o.video is None:
+            print(f"FAILED {o.doc_id}: {o.error or 'no video was made'}", file=sys.stderr)
     videos = [o for o in outcomes if o.video]
     for o in videos[1:]:
         print(f"{'rendered' if o.rendered else 'up to date'}: {o.video}")
@@ -132,23 +132,20 @@ def _report(outcomes: list[Outcome]) -> int:
         print(videos[0].video)
     elif not outcomes:
         print("the inbox has no new notes")
-    return 1 if any(o.error for o in outcomes) else 0
+    return 1 if any(o.error or o.video is None for o in outcomes) else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     examples = sorted(p for p in Path(args.examples).iterdir() if is_notes_file(p.name))
     if not examples:
         raise SystemExit(f"no example notes in {args.examples}")
-    submitted = submit(examples, _bucket())
-    print(f"inbox: {len(submitted)} example notes in {_bucket().local_path(keys.INBOX_PREFIX)}")
-    outcomes = process_inbox()
-    # Report the examples first, in their order, so the last line is the first example's video.
-    by_source = {}
-    for o in outcomes:
-        record = load_model(_bucket(), keys.source_record(o.doc_id), SourceRecord)
-        by_source.setdefault(record.source_key if record else o.doc_id, o)
-    ordered = [by_source.pop(key) for key in submitted if key in by_source] + list(by_source.values())
-    return _report(ordered)
+    bucket = _bucket()
+    submit(examples, bucket)
+    print(f"inbox: {len(examples)} example notes in {bucket.local_path(keys.INBOX_PREFIX)}")
+    processed = {o.doc_id: o for o in process_inbox()}
+    # Report every example in order, rendered now or earlier, so the last line is the first one's video.
+    doc_ids = [document_id(p.name, content_hash(p.read_bytes())) for p in examples]
+    return _report([processed.get(d) or Outcome(d, video=finished_video(bucket, d)) for d in doc_ids])
 
 
 def cmd_submit(args: argparse.Namespace) -> int:

@@ -128,8 +128,10 @@ class SlideRenderer:
         heading_size, bullet_size = round(unit * 0.085), round(unit * 0.05)
         min_heading, min_bullet = round(unit * 0.045), round(unit * 0.03)
         available = box.bottom - box.top - kicker_block.height - round(unit * 0.04)
+        bar_width = max(3, round(unit * 0.008))
+        heading_indent = bar_width + round(unit * 0.02)
         while True:
-            heading = _block(writer, scene.heading, heading_size, True, box.width, 3)
+            heading = _block(writer, scene.heading, heading_size, True, box.width - heading_indent, 3)
             items = [_block(writer, b, bullet_size, False, box.width - bullet_indent, 3) for b in bullets]
             gap = round(bullet_size * 0.6)
             needed = heading.height + round(unit * 0.05) + sum(i.height + gap for i in items)
@@ -151,11 +153,13 @@ class SlideRenderer:
             put(line, y, kicker_block.font, palette.muted, box.left, box.right)
             y += kicker_block.line_height
         y += round(unit * 0.04)
-        bar_x = box.right + round(unit * 0.015) if rtl else box.left - round(unit * 0.025)
-        draw.rectangle([bar_x, y + round(heading.line_height * 0.12), bar_x + max(3, round(unit * 0.008)),
-                        y + heading.height - round(heading.line_height * 0.2)], fill=_rgb(palette.accent))
+        bar_x = box.right - bar_width if rtl else box.left
+        if heading.lines:
+            draw.rectangle([bar_x, y + round(heading.line_height * 0.12), bar_x + bar_width,
+                            y + heading.height - round(heading.line_height * 0.2)], fill=_rgb(palette.accent))
         for line in heading.lines:
-            put(line, y, heading.font, palette.text, box.left, box.right)
+            put(line, y, heading.font, palette.text, box.left + (0 if rtl else heading_indent),
+                box.right - (heading_indent if rtl else 0))
             y += heading.line_height
         y += round(unit * 0.05)
         for item in items:

@@ -88,9 +88,13 @@ def _pick_sentences(sentences: list[str], budget: int) -> list[str]:
     return chosen
 
 
-def _bullets(unit: _Unit, narration: list[str]) -> list[str]:
-    """Up to four short points: the notes' own list items, else each sentence's first clause."""
-    source = unit.items or [_first_clause(s) for s in narration]
+def _bullets(unit: _Unit, language: str) -> list[str]:
+    """Up to four short points: the notes' own list items, else each sentence's first clause.
+
+    Taken from the whole section, not only the narrated sentences: the slide may show more
+    than the voice has time to say.
+    """
+    source = unit.items or [_first_clause(s) for s in unit.sentences(language)]
     bullets: list[str] = []
     for text in source:
         bullet = _shorten(text, BULLET_WORDS)
@@ -174,7 +178,7 @@ class LocalScriptWriter:
                 index=len(scenes) + 2,
                 heading=_shorten(heading, 10),
                 narration=" ".join(narration),
-                bullets=_bullets(unit, narration),
+                bullets=_bullets(unit, language),
                 image_prompt=f"{options.style} illustration for an explainer: {heading}",
             ))
 

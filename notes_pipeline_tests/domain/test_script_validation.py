@@ -1,0 +1,37 @@
+from notes_pipeline.domain.models import Scene, Script
+from notes_pipeline.domain.script_validation import validate_script
+
+NOTES = "Volcanoes form where magma rises through the crust. Eruptions release lava, ash and gases."
+
+
+def _script(*narrations: str, bullets: list[str] | None = None, title: str = "Volcanoes") -> Script:
+    scenes = [Scene(index=i, heading=f"Part {i}", narration=n, bullets=bullets or ["magma rises"])
+              for i, n in enumerate(narrations, 1)]
+    return Script(title=title, summary="About volcanoes.", language="en", scenes=scenes, writer="test")
+
+
+GOOD = ("Volcanoes form where magma rises.", "Magma rises through the crust.", "Eruptions release lava, ash and gases.")
+
+
+def test_a_faithful_script_passes():
+    assert validate_script(_script(*GOOD), NOTES) == []
+
+
+def test_placeholders_anywhere_are_caught():
+    assert any("placeholder" in p for p in validate_script(_script(*GOOD[:2], "Add content here."), NOTES))
+    assert any("placeholder" in p for p in validate_script(_script(*GOOD, bullets=["TODO"]), NOTES))
+    assert any("placeholder" in p for p in validate_script(_script(*GOOD, title="Lorem ipsum"), NOTES))
+
+
+def test_off_topic_scripts_are_caught():
+    off = _script("Football clubs compete for trophies.", "Strikers score goals quickly.", "Referees enforce rules.")
+    assert any("not about the notes" in p for p in validate_script(off, NOTES))
+
+
+def test_length_repetition_and_empty_text_are_caught():
+    too_long = " ".join(["magma"] * 200)
+    problems = validate_script(_script(GOOD[0], too_long, GOOD[0]), NOTES, words_per_minute=150)
+    assert any("over 150" in p for p in problems)
+    assert any("repeats the narration of scene 1" in p for p in problems)
+    assert any("has no narration" in p for p in validate_script(_script(GOOD[0], "...", GOOD[2]), NOTES))
+    assert any("more than 4" in p for p in validate_script(_script(*GOOD, bullets=["a", "b", "c", "d", "e"]), NOTES))
