@@ -21,7 +21,8 @@ from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, load_model
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "notes"
-QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Failures are summarised by this command itself; Dagster's own console log would repeat them with stack traces.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass
@@ -42,9 +43,12 @@ def _instance():  # -> dg.DagsterInstance, imported lazily: `--help` should not 
     import dagster as dg
 
     if not os.environ.get("DAGSTER_HOME"):
-        home = Path(".dagster").resolve()
-        home.mkdir(exist_ok=True)
-        os.environ["DAGSTER_HOME"] = str(home)
+        os.environ["DAGSTER_HOME"] = str(Path(".dagster").resolve())
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():  # `make` copies the project's; outside make, at least stay offline
+        config.write_text("telemetry:\n  enabled: false\n")
     return dg.DagsterInstance.get()
 
 
@@ -76,12 +80,12 @@ def process_inbox(*, verbose: bool = True) -> list[Outcome]:
     This is what the daemon does in `make dev`, run in this process: registration goes
     through the real sensor and rendering through the real job on the real instance.
     """
+    import dagster as dg
+
+    from notes_pipeline.definitions import defs
     from notes_pipeline.defs.ingest.sensors import inbox_sensor
     from notes_pipeline.defs.partitions import notes_documents
     from notes_pipeline.defs.resources import pipeline_resources
-    from notes_pipeline.definitions import defs
-
-    import dagster as dg
 
     instance = _instance()
     bucket = _bucket()
@@ -114,10 +118,20 @@ def process_inbox(*, verbose: bool = True) -> list[Outcome]:
         if run.success:
             outcomes.append(Outcome(doc_id, video=finished_video(bucket, doc_id), rendered=True))
         else:
-            errors = [e.step_failure_data.error.message.strip() for e in run.all_events
-                      if e.is_step_failure and e.step_failure_data.error]
-            outcomes.append(Outcome(doc_id, error=errors[-1] if errors else "the run failed"))
+            outcomes.append(Outcome(doc_id, error=_failure_text(run)))
     return outcomes
+
+
+def _failure_text(run) -> str:  # run: dg.ExecuteInProcessResult
+    """The description of the failed step (our Failure names document, stage and cause)."""
+    for event in reversed(run.all_events):
+        if event.is_step_failure:
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                return data.user_failure_data.description
+            if data.error:
+                return data.error.message.strip().splitlines()[0]
+    return "the run failed; see `make dev` for its log"
 
 
 def _report(outcomes: list[Outcome]) -> int:

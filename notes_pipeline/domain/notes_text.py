@@ -162,6 +162,12 @@ def _looks_like_heading(line: str) -> bool:
     return 0 < len(words) <= 8 and len(line) <= 60 and not _SENTENCE_END.search(line) and not _TXT_BULLET.match(line)
 
 
+def _add_prose(section: Section, lines: list[str]) -> None:
+    """Append the sentences of the collected prose lines, then forget them."""
+    section.blocks.extend(Block(s) for s in split_sentences(clean_spoken(" ".join(lines))))
+    lines.clear()
+
+
 def _text_outline(text: str) -> Outline:
     """Plain text: blank lines separate paragraphs; a short unpunctuated first line is a heading."""
     outline = Outline(title=None, sections=[Section(heading=None)])
@@ -175,21 +181,15 @@ def _text_outline(text: str) -> Outline:
             else:
                 outline.sections.append(Section(heading=heading))
         prose: list[str] = []
-
-        def flush() -> None:
-            content = clean_spoken(" ".join(prose))
-            outline.sections[-1].blocks.extend(Block(s) for s in split_sentences(content))
-            prose.clear()
-
         for line in lines:
             if _TXT_BULLET.match(line):
-                flush()
+                _add_prose(outline.sections[-1], prose)
                 item = clean_spoken(_TXT_BULLET.sub("", line))
                 if item:
                     outline.sections[-1].blocks.append(Block(item, is_item=True))
             else:
                 prose.append(line)
-        flush()
+        _add_prose(outline.sections[-1], prose)
     return outline
 
 

@@ -36,9 +36,9 @@ def contrast_ratio(a: str, b: str) -> float:
 
 def _turn_hue(hex_colour: str, turn: float) -> str:
     r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    h, l, s = colorsys.rgb_to_hls(r, g, b)
-    r, g, b = colorsys.hls_to_rgb((h + turn) % 1.0, l, s)
-    return "#{:02x}{:02x}{:02x}".format(round(r * 255), round(g * 255), round(b * 255))
+    hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
+    r, g, b = colorsys.hls_to_rgb((hue + turn) % 1.0, lightness, saturation)
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 def style_lock(seed_text: str, style: str, width: int, height: int) -> StyleLock:

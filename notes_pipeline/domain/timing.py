@@ -16,7 +16,7 @@ def estimate_word_timings(text: str, start_s: float, end_s: float) -> list[WordT
     total = sum(weights)
     span = max(0.0, end_s - start_s)
     timings, cursor = [], start_s
-    for word, weight in zip(words, weights):
+    for word, weight in zip(words, weights, strict=True):
         length = span * weight / total
         timings.append(WordTiming(text=word, start_s=round(cursor, 3), end_s=round(cursor + length, 3)))
         cursor += length

@@ -108,13 +108,13 @@ def compose_video(scenes: Sequence[SceneMedia], spec: RenderSpec, workdir: Path)
     offsets = [first / spec.fps for first, _ in plan]
     exact_offsets = np.concatenate([[0.0], np.cumsum([s.duration_s for s in scenes])[:-1]]).tolist()
     cues = build_cues(
-        [SceneTiming(off, s.duration_s, s.words) for off, s in zip(exact_offsets, scenes)],
+        [SceneTiming(off, s.duration_s, s.words) for off, s in zip(exact_offsets, scenes, strict=True)],
         max_chars=spec.subtitle_chars,
     )
     srt = write_srt(cues, workdir / "subtitles.srt")
     vtt = write_vtt(cues, workdir / "subtitles.vtt")
 
-    video = ffmpeg.concat(*(_scene_stream(s.image_path, n, spec) for s, (_, n) in zip(scenes, plan)), n=len(scenes), v=1, a=0)
+    video = ffmpeg.concat(*(_scene_stream(s.image_path, n, spec) for s, (_, n) in zip(scenes, plan, strict=True)), n=len(scenes), v=1, a=0)
     if spec.burn_subtitles and cues:
         ass = write_ass(cues, workdir / "subtitles.ass", width=spec.width, height=spec.height, language=spec.language)
         video = video.filter("ass", str(ass), fontsdir=str(FONTS_DIR))

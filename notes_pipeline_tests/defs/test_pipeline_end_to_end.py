@@ -93,6 +93,7 @@ def test_one_document_becomes_a_video_that_matches_its_narration(resources, buck
     srt = bucket.get_bytes(render.srt_key).decode()
     assert "100%" in srt and "{like magic}" in srt
 
+    assert list((bucket.root.parent / "scratch").iterdir()) == []  # per-run scratch space is removed
     for name in ("thumbnail.jpg", "subtitles.vtt", "provenance.json"):
         assert bucket.stat(render.video_key.replace("video.mp4", name))
     assert len(images.images) == len(narration.clips) >= 3
