@@ -19,6 +19,11 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	@# Pillow's wheel shapes Hindi/Urdu with raqm but loads FriBiDi from the system.
+	@$(BIN)/python -c 'from PIL import features; assert features.check("raqm")' 2>/dev/null || { \
+	  echo "installing libfribidi0 (Pillow needs it to shape Hindi and Urdu text)"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -q && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q libfribidi0; }
 	@touch $@
 
 install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml

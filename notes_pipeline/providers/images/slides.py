@@ -13,8 +13,9 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
 
+from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.language import is_right_to_left
 from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.media.fonts import font_file
@@ -27,6 +28,9 @@ ELLIPSIS = "…"
 
 @lru_cache(maxsize=256)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    if not features.check("raqm"):
+        # Without raqm Pillow silently draws Devanagari unshaped and Arabic unjoined.
+        raise PipelineError("Pillow cannot shape text: raqm is unavailable (install Debian's libfribidi0)")
     return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.RAQM)
 
 
