@@ -4,7 +4,6 @@ Nothing here reads the environment at import time: defaults are resolved when a 
 is used, so tests and deployments configure them without reloading modules.
 """
 
-
 import os
 from collections.abc import Callable
 from pathlib import Path

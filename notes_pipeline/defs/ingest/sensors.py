@@ -1,6 +1,5 @@
 """The inbox sensor: each new notes file becomes a partition and one run, exactly once."""
 
-
 import dagster as dg
 
 from notes_pipeline.defs.media.assets import notes_video_job

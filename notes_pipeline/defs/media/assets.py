@@ -1,6 +1,5 @@
 """The four media assets of one notes document. Thin: each calls its stage in notes_pipeline.stages."""
 
-
 import dagster as dg
 
 from notes_pipeline.defs.errors import stage_failure

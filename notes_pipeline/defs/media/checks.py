@@ -1,6 +1,5 @@
 """Blocking checks that re-measure each asset's files instead of trusting its manifest."""
 
-
 import io
 import warnings
 
