@@ -74,7 +74,7 @@ def submit(paths: Sequence[Path], bucket: Bucket) -> list[str]:
     return submitted
 
 
-def process_inbox(*, verbose: bool = True) -> list[Outcome]:
+def process_inbox() -> list[Outcome]:
     """One pass of the inbox sensor, then the video job for every document without a video.
 
     This is what the daemon does in `make dev`, run in this process: registration goes
@@ -109,8 +109,7 @@ def process_inbox(*, verbose: bool = True) -> list[Outcome]:
         if done is not None:
             outcomes.append(Outcome(doc_id, video=done))
             continue
-        if verbose:
-            print(f"rendering {doc_id} ...", flush=True)
+        print(f"rendering {doc_id} ...", flush=True)
         run = job.execute_in_process(
             partition_key=doc_id, instance=instance, raise_on_error=False,
             run_config=QUIET_RUN_CONFIG, tags={"notes_pipeline/trigger": "cli"},

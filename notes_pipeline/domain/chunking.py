@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import re
 
-# Sentence ends in Latin script, Devanagari (danda, double danda) and Urdu/Arabic.
-_END = re.compile(r"[.!?…।॥۔؟]+['\"”’)\]]*\s+")
+# Sentence ends in Latin script, Devanagari (danda, double danda) and Urdu/Arabic,
+# optionally followed by closing quotes or brackets.
+_MARKS = ".!?…।॥۔؟"
+_CLOSERS = "'\"”’)\\]"
+_END = re.compile(f"[{_MARKS}]+[{_CLOSERS}]*\\s+")
+_ENDS = re.compile(f"[{_MARKS}][{_CLOSERS}]*$")
 _ABBREVIATIONS = {
     "e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "prof", "st", "no", "fig", "approx", "cf", "jr", "sr", "inc", "ltd",
 }
 _INITIALISM = re.compile(r"(?:\b[A-Za-z]\.)+$")
 _CLAUSE = re.compile(r"(?<=[,;:،؛])\s+|\s+(?=[—–]\s)")
+
+
+def ends_sentence(text: str) -> bool:
+    """True when `text` ends with a full stop, question or exclamation mark in any of our scripts."""
+    return bool(_ENDS.search(text))
 
 
 def _is_abbreviation(before: str) -> bool:

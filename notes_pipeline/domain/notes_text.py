@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from notes_pipeline.domain.chunking import split_sentences
+from notes_pipeline.domain.chunking import ends_sentence, split_sentences
 
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
 _PICTOGRAPHS = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\u2b00-\u2bff\ufe0f\u200d\u20e3]"
 )
 _MARKUP_LEFTOVERS = re.compile(r"(?<!\w)[#*_~`>|]+|[#*_~`>|]+(?!\w)")
-_SENTENCE_END = re.compile(r"[.!?…।॥۔؟:]['\"”’)\]]*$")
 _TXT_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
 
 
@@ -55,7 +54,6 @@ class Outline:
     title: str | None
     sections: list[Section]
     code_blocks: int = 0
-    dropped_markup: int = 0
 
     @property
     def word_count(self) -> int:
@@ -72,12 +70,17 @@ def clean_spoken(text: str) -> str:
     return text.strip(" -–—:;,")
 
 
+def _is_closed(text: str) -> bool:
+    """Ends a sentence, or introduces what follows (a colon): either way, add no full stop."""
+    return ends_sentence(text) or text.endswith(":")
+
+
 _FULL_STOP = {"hi": "।", "mr": "।", "ne": "।", "ur": "۔"}
 
 
 def as_sentence(text: str, language: str = "en") -> str:
     """`text` ending in its language's full stop (a list item read aloud as a sentence)."""
-    return text if _SENTENCE_END.search(text) else text.rstrip(",;") + _FULL_STOP.get(language, ".")
+    return text if _is_closed(text) else text.rstrip(",;") + _FULL_STOP.get(language, ".")
 
 
 def _inline_text(token: Token) -> str:
@@ -139,19 +142,15 @@ def _markdown_outline(text: str) -> Outline:
             list_depth -= 1
         elif token.type in ("fence", "code_block"):
             outline.code_blocks += 1
-        elif token.type == "html_block":
-            outline.dropped_markup += 1
         elif token.type == "table_open":
             line, i = _table_line(tokens, i)
             if line:
                 outline.sections[-1].blocks.append(Block(line))
         elif token.type == "inline":
             content = _inline_text(token)
-            if not content:
-                outline.dropped_markup += 1
-            elif list_depth:
+            if content and list_depth:
                 outline.sections[-1].blocks.append(Block(content, is_item=True))
-            else:
+            elif content:
                 outline.sections[-1].blocks.extend(Block(s) for s in split_sentences(content))
         i += 1
     return outline
@@ -159,7 +158,7 @@ def _markdown_outline(text: str) -> Outline:
 
 def _looks_like_heading(line: str) -> bool:
     words = line.split()
-    return 0 < len(words) <= 8 and len(line) <= 60 and not _SENTENCE_END.search(line) and not _TXT_BULLET.match(line)
+    return 0 < len(words) <= 8 and len(line) <= 60 and not _is_closed(line) and not _TXT_BULLET.match(line)
 
 
 def _add_prose(section: Section, lines: list[str]) -> None:

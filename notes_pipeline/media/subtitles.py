@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from notes_pipeline.domain.chunking import ends_sentence
 from notes_pipeline.domain.models import WordTiming
 from notes_pipeline.media.fonts import family_for_language
 
-SENTENCE_END = re.compile(r"[.!?।॥۔؟…]['\")\]]*$")
 CLAUSE_END = re.compile(r"[,;:،—–-]['\")\]]*$")
 HOLD_S = 0.25
 MIN_CUE_S = 0.3
@@ -65,7 +65,7 @@ def _group_lines(words: Sequence[WordTiming], max_chars: int) -> list[list[list[
                 lines.append([])
         lines[-1].append(word)
         line = lines[-1]
-        if SENTENCE_END.search(word.text):
+        if ends_sentence(word.text):
             close_cue()
         elif CLAUSE_END.search(word.text) and length(line) >= max_chars * 0.6:
             if len(lines) == 2:

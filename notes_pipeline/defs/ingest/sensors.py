@@ -37,6 +37,8 @@ def inbox_sensor(
         context.log.warning(f"skipped {key}: {reason}. Fix the file (or its permissions) and save it again.")
     for key, doc_id in scan.duplicates:
         context.log.info(f"{key} has the same content as document {doc_id}: nothing new to render")
+    if scan.more:
+        context.log.info(f"inbox has more than {settings.inbox_batch} new files: the rest follow on the next ticks")
     new = [r for r in scan.registered if r.doc_id not in known]
     for record in new:
         context.log.info(f"registered {record.source_key} as document {record.doc_id}")
