@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from notes_pipeline.store.keys import validate_key
 
 M = TypeVar("M", bound=BaseModel)
+# mkstemp makes private files; objects are ordinary files a person opens and shares.
+OBJECT_MODE = 0o644
 
 
 class ObjectNotFoundError(KeyError):
@@ -67,6 +69,7 @@ class LocalBucket:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+            os.chmod(tmp, OBJECT_MODE)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -79,6 +82,7 @@ class LocalBucket:
         os.close(fd)
         try:
             shutil.copyfile(path, tmp)
+            os.chmod(tmp, OBJECT_MODE)
             os.replace(tmp, dest)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -43,6 +43,7 @@ def test_writes_leave_no_temp_files_and_replace_whole_objects(tmp_path):
     bucket.put_bytes("k/v.bin", b"first")
     bucket.put_bytes("k/v.bin", b"second")
     assert sorted(p.name for p in (tmp_path / "k").iterdir()) == ["v.bin"]
+    assert (tmp_path / "k" / "v.bin").stat().st_mode & 0o777 == 0o644
     assert bucket.get_bytes("k/v.bin") == b"second"
 
 
