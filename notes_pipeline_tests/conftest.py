@@ -34,3 +34,57 @@ def drop(bucket: Bucket, name: str, data: bytes, mtime_s: int | None = None) -> 
     if mtime_s is not None:
         os.utime(bucket.local_path(key), ns=(mtime_s * 10**9, mtime_s * 10**9))
     return key
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A real Postgres 16 + pgvector (pgserver) for the whole session; returns its admin URL."""
+    from notes_pipeline.store.db import embedded_url
+
+    url = embedded_url(tmp_path_factory.mktemp("pg") / "pgdata")
+    return url
+
+
+@pytest.fixture(scope="session")
+def migrated_template(postgres_server: str) -> str:
+    """A migrated database used as the template of each test's own database (cloning is fast)."""
+    import psycopg
+
+    from notes_pipeline.store.db import migrate
+
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS np_template")
+        conn.execute("CREATE DATABASE np_template")
+    template_url = _with_database(postgres_server, "np_template")
+    migrate(template_url)
+    return template_url
+
+
+def _with_database(url: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+_db_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def database_url(postgres_server: str, migrated_template: str) -> str:
+    """A fresh, migrated database of this test's own."""
+    import psycopg
+
+    name = f"np_test_{os.getpid()}_{next(_db_counter)}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE np_template')
+    return _with_database(postgres_server, name)
+
+
+@pytest.fixture
+def database(database_url: str):
+    from notes_pipeline.store.db import Database
+
+    db = Database(database_url)
+    yield db
+    db.close()

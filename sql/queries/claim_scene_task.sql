@@ -1,0 +1,6 @@
+-- Idempotent claim: of two workers racing for one scene task, exactly one gets a row back.
+UPDATE scene_tasks
+SET status = 'running', worker = %(worker)s, heartbeat_at = now(), attempts = attempts + 1, updated_at = now()
+WHERE project_id = %(project_id)s AND sequence_number = %(sequence_number)s AND kind = %(kind)s
+  AND status = 'pending'
+RETURNING attempts
