@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket
+from notes_pipeline.store.db import Database
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "notes"
 
 
 @pytest.fixture
-def resources(tmp_path: Path) -> dict[str, Any]:
+def resources(tmp_path: Path, database_url: str) -> dict[str, Any]:
     return pipeline_resources(
-        bucket_root=str(tmp_path / "bucket"), scratch_dir=str(tmp_path / "scratch"), inbox_settle_s=0
+        bucket_root=str(tmp_path / "bucket"), database_url=database_url, scratch_dir=str(tmp_path / "scratch"),
+        inbox_settle_s=0,
     )
 
 
@@ -37,54 +44,51 @@ def drop(bucket: Bucket, name: str, data: bytes, mtime_s: int | None = None) -> 
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A real Postgres 16 + pgvector (pgserver) for the whole session; returns its admin URL."""
-    from notes_pipeline.store.db import embedded_url
+def postgres_server() -> Iterator[str]:
+    """A real Postgres 16 + pgvector (pgserver) for the whole session; yields its admin URL.
 
-    url = embedded_url(tmp_path_factory.mktemp("pg") / "pgdata")
-    return url
+    Its folder is outside pytest's private temp dirs: the server runs as another OS user.
+    """
+    from notes_pipeline.store.db import start_embedded
+
+    root = Path(tempfile.mkdtemp(prefix="np-test-pg-"))
+    server = start_embedded(root / "pgdata", cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def migrated_template(postgres_server: str) -> str:
     """A migrated database used as the template of each test's own database (cloning is fast)."""
-    import psycopg
+    from notes_pipeline.store.db import create_database, migrate
 
-    from notes_pipeline.store.db import migrate
-
-    with psycopg.connect(postgres_server, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS np_template")
-        conn.execute("CREATE DATABASE np_template")
-    template_url = _with_database(postgres_server, "np_template")
+    create_database(postgres_server, "np_template")
+    template_url = with_database(postgres_server, "np_template")
     migrate(template_url)
     return template_url
 
 
-def _with_database(url: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
+def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-_db_counter = iter(range(1, 1_000_000))
+_db_counter = itertools.count(1)
 
 
 @pytest.fixture
 def database_url(postgres_server: str, migrated_template: str) -> str:
     """A fresh, migrated database of this test's own."""
-    import psycopg
+    from notes_pipeline.store.db import create_database
 
-    name = f"np_test_{os.getpid()}_{next(_db_counter)}"
-    with psycopg.connect(postgres_server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE np_template')
-    return _with_database(postgres_server, name)
+    name = f"np_test_{next(_db_counter)}"
+    create_database(postgres_server, name, template="np_template")
+    return with_database(postgres_server, name)
 
 
 @pytest.fixture
-def database(database_url: str):
-    from notes_pipeline.store.db import Database
-
+def database(database_url: str) -> Iterator[Database]:
     db = Database(database_url)
     yield db
     db.close()

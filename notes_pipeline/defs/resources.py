@@ -12,11 +12,14 @@ from typing import Any
 import dagster as dg
 from pydantic import BaseModel
 
+from notes_pipeline.providers.embeddings.base import Embedder
 from notes_pipeline.providers.images.base import ImageSource
 from notes_pipeline.providers.llm.base import ScriptWriter
 from notes_pipeline.providers.tts.base import Narrator
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, LocalBucket, load_model, put_model
+from notes_pipeline.store.db import Database, open_database
+from notes_pipeline.store.state import StateStore
 
 
 def default_home() -> Path:
@@ -41,6 +44,7 @@ class PipelineSettings(dg.ConfigurableResource):
     inbox_settle_s: float = 1.0
     scene_workers: int = 4
     scratch_dir: str = ""
+    semantic_cache_threshold: float = 0.98
 
     def scratch_root(self) -> Path:
         return Path(self.scratch_dir) if self.scratch_dir else default_home() / "scratch"
@@ -52,6 +56,7 @@ class ProvidersResource(dg.ConfigurableResource):
     script_writer: str = "local"
     narrator: str = "espeak"
     image_source: str = "slides"
+    embedder: str = "local"
 
     @staticmethod
     def _one(capability: str, name: str, factories: dict[str, Callable[[], Any]]) -> Any:
@@ -73,6 +78,23 @@ class ProvidersResource(dg.ConfigurableResource):
         from notes_pipeline.providers.images.slides import SlideRenderer
 
         return self._one("image source", self.image_source, {"slides": SlideRenderer})
+
+    def get_embedder(self) -> Embedder:
+        from notes_pipeline.providers.embeddings.local import LocalEmbedder
+
+        return self._one("embedder", self.embedder, {"local": LocalEmbedder})
+
+
+class DatabaseResource(dg.ConfigurableResource):
+    """The product database. Empty `url`: NOTES_PIPELINE_DATABASE_URL, else the embedded Postgres."""
+
+    url: str = ""
+
+    def get(self) -> Database:
+        return open_database(self.url or None)
+
+    def state(self) -> StateStore:
+        return StateStore(self.get())
 
 
 class ManifestIOManager(dg.ConfigurableIOManager):
@@ -102,11 +124,12 @@ class ManifestIOManager(dg.ConfigurableIOManager):
         return keys.manifest(partition_key, asset_key.path[-1])
 
 
-def pipeline_resources(bucket_root: str = "", **settings: Any) -> dict[str, Any]:
+def pipeline_resources(bucket_root: str = "", database_url: str = "", **settings: Any) -> dict[str, Any]:
     """The resource bindings for the pipeline; `make demo`, `dagster dev` and tests all use this."""
     bucket = BucketResource(root=bucket_root)
     return {
         "bucket": bucket,
+        "database": DatabaseResource(url=database_url),
         "settings": PipelineSettings(**settings),
         "providers": ProvidersResource(),
         "manifest_io": ManifestIOManager(bucket=bucket),

@@ -67,23 +67,37 @@ def default_pgdata() -> Path:
 _embedded_lock = threading.Lock()
 
 
-def embedded_url(pgdata: Path) -> str:
-    """Start (or join) the embedded Postgres in `pgdata` and return a URL of its product database."""
+def start_embedded(pgdata: Path, *, cleanup_mode: str = "stop"):  # -> pgserver.PostgresServer
+    """Start (or join) the embedded Postgres in `pgdata`; it stops when the last process using it exits."""
     with _embedded_lock:
         pgdata.mkdir(parents=True, exist_ok=True)
         # pgserver keeps its inter-process lock under XDG_RUNTIME_DIR, computed at import time.
         runtime = pgdata.parent / ".pgserver-run"
-        runtime.mkdir(exist_ok=True)
+        runtime.mkdir(mode=0o700, exist_ok=True)
         os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
         import pgserver
 
-        server = pgserver.get_server(pgdata, cleanup_mode="stop")
-        admin_url = server.get_uri()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (EMBEDDED_DATABASE,)).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
-        return server.get_uri(EMBEDDED_DATABASE)
+        return pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+
+
+def create_database(admin_url: str, name: str, *, template: str | None = None) -> None:
+    """CREATE DATABASE unless it exists (names are ours, never user input: quoted as identifiers)."""
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        conn.execute(statement)
+
+
+def embedded_url(pgdata: Path) -> str:
+    """The URL of the product database in the embedded Postgres at `pgdata`, started on demand."""
+    server = start_embedded(pgdata)
+    create_database(server.get_uri(), EMBEDDED_DATABASE)
+    return server.get_uri(EMBEDDED_DATABASE)
 
 
 def resolve_url(url: str | None = None) -> str:

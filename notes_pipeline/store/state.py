@@ -87,13 +87,15 @@ class StateStore:
 
     # -- projects ------------------------------------------------------------------
 
-    def register_project(self, record: SourceRecord, options: RenderOptions, *, prompt_text: str | None,
-                         user_id: str | None = None) -> None:
-        self.db.rows(
-            "upsert_project", id=record.doc_id, user_id=user_id, source_key=record.source_key,
-            source_name=record.source_name, content_hash=record.content_hash, prompt_text=prompt_text,
-            options=Jsonb(options.model_dump(mode="json")), options_hash=options_hash(options),
-        )
+    def register_project(self, record: SourceRecord) -> None:
+        """Insert the project on first sight; later calls leave it as it is."""
+        self.db.rows("register_project", id=record.doc_id, source_key=record.source_key,
+                     source_name=record.source_name, content_hash=record.content_hash)
+
+    def set_request(self, project_id: str, options: RenderOptions, *, prompt_text: str | None,
+                    user_id: str | None = None) -> None:
+        self.db.rows("set_project_request", id=project_id, user_id=user_id, prompt_text=prompt_text,
+                     options=Jsonb(options.model_dump(mode="json")), options_hash=options_hash(options))
 
     def set_embedding(self, project_id: str, model: str, embedding: Sequence[float]) -> None:
         import numpy as np
