@@ -26,18 +26,14 @@ $(STAMP): pyproject.toml
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q libfribidi0; }
 	@touch $@
 
-install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	@mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+install: $(STAMP)
 
 demo: install
 	$(BIN)/notes-pipeline demo
 
 dev: install
 	@echo "Dagster UI on http://127.0.0.1:3000 ; drop .md/.txt notes into $(NOTES_PIPELINE_HOME)/bucket/inbox/"
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/notes-pipeline dev --host 127.0.0.1 --port 3000
 
 test: install
 	$(BIN)/python -m pytest
@@ -46,4 +42,4 @@ bench: install
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .dagster out .pytest_cache
+	rm -rf $(VENV) .dagster .pgdata .pgserver-run out .pytest_cache

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from notes_pipeline.domain.documents import content_hash, document_id, is_notes_file
 from notes_pipeline.domain.models import SourceRecord, VideoRender
+from notes_pipeline.instance import prepare_instance
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, load_model
 
@@ -42,14 +43,14 @@ def _bucket() -> Bucket:
 def _instance():  # -> dg.DagsterInstance, imported lazily: `--help` should not load Dagster
     import dagster as dg
 
+    prepare_instance(_dagster_home())
+    return dg.DagsterInstance.get()
+
+
+def _dagster_home() -> Path:
     if not os.environ.get("DAGSTER_HOME"):
         os.environ["DAGSTER_HOME"] = str(Path(".dagster").resolve())
-    home = Path(os.environ["DAGSTER_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():  # `make` copies the project's; outside make, at least stay offline
-        config.write_text("telemetry:\n  enabled: false\n")
-    return dg.DagsterInstance.get()
+    return Path(os.environ["DAGSTER_HOME"])
 
 
 def finished_video(bucket: Bucket, doc_id: str) -> Path | None:
@@ -193,6 +194,55 @@ def cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _state():  # -> StateStore; a clear one-line error when the database is down
+    from notes_pipeline.defs.resources import DatabaseResource
+    from notes_pipeline.domain.errors import PipelineError
+
+    try:
+        return DatabaseResource().state()
+    except PipelineError as err:
+        raise SystemExit(str(err)) from None
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    state = _state()
+    project = state.project(args.doc_id)
+    if project is None:
+        raise SystemExit(f"{args.doc_id}: no such project (see `notes-pipeline list`)")
+    print(f"{project['id']}: {project['status']}" + (f" (reused {project['reused_from']})" if project["reused_from"] else ""))
+    if project["last_error"] and project["status"] == "failed":
+        print(f"  error: {project['last_error']}")
+    for scene in state.progress(args.doc_id):
+        print(f"  scene {scene.sequence_number:2d}  {scene.status:8s} audio {scene.audio_status:8s} "
+              f"image {scene.image_status:8s} retries {scene.retry_count}  {scene.heading}")
+    if project["final_video_key"]:
+        video = _bucket().local_path(project["final_video_key"])
+        print(f"  video: {video or project['final_video_key']}")
+    return 0
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from notes_pipeline.stages.gc import collect_garbage
+
+    report = collect_garbage(_bucket(), _state(), now=datetime.now(UTC),
+                             retention=timedelta(days=args.retention_days), dry_run=not args.apply)
+    for key in (*report.orphaned, *report.cache):
+        print(key)
+    print(report.summary() + ("" if args.apply else "; run with --apply to delete"))
+    return 0
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    """`dagster dev` on this project's instance (Postgres storage when NOTES_PIPELINE_DATABASE_URL is set)."""
+    prepare_instance(_dagster_home())
+    workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    os.execv(dagster, [dagster, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", module="dagster")
     parser = argparse.ArgumentParser(prog="notes-pipeline", description=__doc__.splitlines()[0])
@@ -210,6 +260,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     download.add_argument("doc_id")
     download.add_argument("--to", help="destination file")
     download.set_defaults(func=cmd_download)
+    status = sub.add_parser("status", help="a document's progress, scene by scene, from the database")
+    status.add_argument("doc_id")
+    status.set_defaults(func=cmd_status)
+    gc = sub.add_parser("gc", help="list (or --apply: delete) objects nobody will read again")
+    gc.add_argument("--apply", action="store_true", help="delete them; without it nothing is deleted")
+    gc.add_argument("--retention-days", type=float, default=14, help="keep anything younger (default 14)")
+    gc.set_defaults(func=cmd_gc)
+    dev = sub.add_parser("dev", help="the Dagster UI and daemon on this project's instance")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.set_defaults(func=cmd_dev)
     args = parser.parse_args(argv)
     return args.func(args)
 

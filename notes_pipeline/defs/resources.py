@@ -45,6 +45,7 @@ class PipelineSettings(dg.ConfigurableResource):
     scene_workers: int = 4
     scratch_dir: str = ""
     semantic_cache_threshold: float = 0.98
+    gc_retention_days: int = 14
 
     def scratch_root(self) -> Path:
         return Path(self.scratch_dir) if self.scratch_dir else default_home() / "scratch"
