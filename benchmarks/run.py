@@ -93,6 +93,10 @@ def main() -> None:
     peak_children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS: python {peak_mb:.0f} MB, largest child (ffmpeg) {peak_children_mb:.0f} MB")
 
+    from benchmarks import state
+
+    state.main()
+
 
 if __name__ == "__main__":
     main()
