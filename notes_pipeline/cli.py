@@ -65,7 +65,7 @@ def submit(paths: Sequence[Path], bucket: Bucket) -> list[str]:
     submitted = []
     for path in paths:
         if not is_notes_file(path.name):
-            raise SystemExit(f"{path}: only .md, .markdown and .txt notes are accepted")
+            raise SystemExit(f"{path}: only .md, .markdown and .txt notes (or a .prompt request) are accepted")
         key = keys.INBOX_PREFIX + path.name
         data = path.read_bytes()
         if bucket.stat(key) is None or bucket.get_bytes(key) != data:
