@@ -56,6 +56,7 @@ class Reply:
 
     hang_s: wait this long before answering (longer than the client's read timeout = a timeout).
     truncate_to: announce the full Content-Length but send only this many bytes, then close.
+    announce_length: False sends no Content-Length; the body ends when the connection closes.
     """
 
     status: int = 200
@@ -64,6 +65,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     hang_s: float = 0.0
     truncate_to: int | None = None
+    announce_length: bool = True
 
     # ---- the normal answers ------------------------------------------------------------
     @classmethod
@@ -108,8 +110,10 @@ class Reply:
         return cls(body=body, content_type=content_type)
 
     @classmethod
-    def oversized(cls, size_bytes: int = 30_000_000, content_type: str = "image/png") -> Reply:
-        return cls(body=b"\x89PNG\r\n\x1a\n" + b"\0" * (size_bytes - 8), content_type=content_type)
+    def oversized(cls, size_bytes: int = 30_000_000, content_type: str = "image/png", announce: bool = True) -> Reply:
+        """A big body; announce=False hides its size, so only a streaming cap can stop it."""
+        return cls(body=b"\x89PNG\r\n\x1a\n" + b"\0" * (size_bytes - 8), content_type=content_type,
+                   announce_length=announce)
 
     @classmethod
     def redirect(cls, location: str, status: int = 302) -> Reply:
@@ -150,6 +154,17 @@ def png_bytes(width: int = 64, height: int = 64, *, pattern: str = "gradient", c
 
 
 Handler = Callable[[Recorded], Reply]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hanging up mid-answer is what half the scripted faults are for: not an error."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 def _not_found(request: Recorded) -> Reply:
@@ -237,22 +252,23 @@ class StubServer:
                         self.send_header("Content-Type", reply.content_type)
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(reply.body)))
-                    if reply.truncate_to is not None:
+                    closes = reply.truncate_to is not None or not reply.announce_length
+                    if reply.announce_length:
+                        self.send_header("Content-Length", str(len(reply.body)))
+                    if closes:
                         self.send_header("Connection", "close")
                     self.end_headers()
                     if self.command != "HEAD":
                         self.wfile.write(reply.body if reply.truncate_to is None else reply.body[: reply.truncate_to])
                     self.wfile.flush()
-                    if reply.truncate_to is not None:
+                    if closes:
                         self.close_connection = True
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True  # the client stopped reading (size cap, timeout)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
-        server.daemon_threads = True
+        server = _QuietServer(("127.0.0.1", 0), _RequestHandler)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"stub-{self.port}", daemon=True)
