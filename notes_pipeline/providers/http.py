@@ -29,6 +29,7 @@ import io
 import ipaddress
 import logging
 import random
+import re
 import socket
 import threading
 import time
@@ -58,6 +59,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # they count towards opening the circuit. Other 4xx are about one request only.
 BREAKER_STATUSES = frozenset({401, 403})
 REDACTED = "***"
+_breakers_lock = threading.Lock()  # guards the process-wide registries below
 
 
 # ---- errors -----------------------------------------------------------------------------
@@ -100,6 +102,40 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
+
+
+_registered_secrets: set[str] = set()
+_QUERY_KEY = re.compile(r"([?&](?:key|api_key|apikey|token|access_token)=)[^&\s\"']+", re.IGNORECASE)
+# Libraries that log request URLs (with paths and queries) at DEBUG/INFO level.
+_URL_LOGGERS = ("urllib3.connectionpool", "googleapiclient.discovery", "googleapiclient.http",
+                "googleapiclient.model", "httplib2")
+
+
+class _RedactingFilter(logging.Filter):
+    """Rewrites records of URL-logging libraries so keys in paths or queries never reach a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with _breakers_lock:
+            secrets = tuple(_registered_secrets)
+        message = record.getMessage()
+        cleaned = _QUERY_KEY.sub(r"\1" + REDACTED, redact(message, secrets))
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+_filter = _RedactingFilter()
+
+
+def register_secrets(secrets: Iterable[str]) -> None:
+    """Add secrets to the process-wide set redacted from third-party HTTP logging."""
+    values = [s for s in secrets if s]
+    with _breakers_lock:
+        _registered_secrets.update(values)
+    for name in _URL_LOGGERS:
+        target = logging.getLogger(name)
+        if _filter not in target.filters:
+            target.addFilter(_filter)
 
 
 def display_url(url: str) -> str:
@@ -173,8 +209,9 @@ class CircuitBreaker:
             self._probing = False
 
 
+
+
 _breakers: dict[str, CircuitBreaker] = {}
-_breakers_lock = threading.Lock()
 
 
 def circuit_breaker(name: str, config: HttpConfig, *, clock: Clock = time.monotonic) -> CircuitBreaker:
@@ -198,7 +235,7 @@ def reset_circuit_breakers() -> None:
 METADATA_ADDRESSES = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")})
 
 
-def _resolve(host: str, port: int) -> list[str]:
+def resolve_host(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
@@ -222,7 +259,7 @@ class UrlGuard:
     on-premise mirror in production. Everything else must be a public address.
     """
 
-    resolve: Callable[[str, int], list[str]] = _resolve
+    resolve: Callable[[str, int], list[str]] = resolve_host
     allow: frozenset[tuple[str, int]] = frozenset()
     schemes: frozenset[str] = frozenset({"http", "https"})
 
@@ -244,7 +281,11 @@ class UrlGuard:
         if not found:
             raise UnsafeUrlError(f"{host} resolves to no address")
         for address in found:
-            if (address, port) not in self.allow and not is_public_address(address):
+            try:
+                public = is_public_address(address)
+            except ValueError:
+                raise UnsafeUrlError(f"refused to fetch {host}: {address!r} is not an IP address") from None
+            if (address, port) not in self.allow and not public:
                 raise UnsafeUrlError(f"refused to fetch {host}: it resolves to {address}, a non-public address")
         return found
 
@@ -399,6 +440,7 @@ class HttpClient:
         self.provider = provider
         self.config = config or HttpConfig()
         self.secrets = tuple(s for s in secrets if s)
+        register_secrets(self.secrets)
         self.url_guard = url_guard
         self.breaker = breaker or circuit_breaker(provider, self.config, clock=clock)
         self.sleep = sleep
