@@ -112,10 +112,10 @@ def translation_anchors(script: Script, notes_text: str) -> float | None:
 
 
 def describe_validation_error(err: ValidationError, *, limit: int = 8) -> list[str]:
-    """Pydantic's errors as short sentences a model can act on ('scenes: at least 3 items')."""
+    """Pydantic's errors as short sentences a model can act on ('scenes #2 heading: field required')."""
     problems = []
     for error in err.errors()[:limit]:
-        where = ".".join(str(p) for p in error["loc"]) or "the script"
+        where = " ".join(f"#{p + 1}" if isinstance(p, int) else str(p) for p in error["loc"]) or "the script"
         problems.append(f"{where}: {error['msg']}")
     return problems
 
