@@ -219,6 +219,10 @@ class SceneImage(_Frozen):
     provider: str
     latency_s: float
     reused: bool = False
+    attempts: int = Field(1, ge=0, description="Provider calls made for this image, failed ones included.")
+    fallbacks: list[str] = Field(default_factory=list, description="Image sources that failed first, in order.")
+    source_url: str | None = Field(None, description="Web images: the page the picture was found on.")
+    attribution: str | None = Field(None, description="Web images: title and site, for the credits.")
 
 
 class ImagesManifest(_Frozen):

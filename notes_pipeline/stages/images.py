@@ -11,7 +11,7 @@ from PIL import Image
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import ImageRequest, ImagesManifest, Scene, SceneImage, ScriptManifest
 from notes_pipeline.domain.style import style_lock
-from notes_pipeline.providers.images.base import ImageSource
+from notes_pipeline.providers.images.base import ImageResult, ImageSource
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scenes import run_per_scene
 from notes_pipeline.stages.script import load_script
@@ -44,7 +44,9 @@ def make_images(
         if old and old.input_hash == wanted and bucket.stat(old.image_key):
             return old.model_copy(update={"reused": True})
         started = time.perf_counter()
-        png = source.render(request)
+        reporting = getattr(source, "render_with_report", None)  # a chain says who served and who failed
+        result = reporting(request) if reporting else ImageResult(png=source.render(request), provider=source.name)
+        png = result.png
         latency = time.perf_counter() - started
         with Image.open(io.BytesIO(png)) as image:
             size = image.size
@@ -53,7 +55,9 @@ def make_images(
         key = keys.scene_image(doc_id, scene.index)
         bucket.put_bytes(key, png)
         return SceneImage(scene_index=scene.index, image_key=key, width=width, height=height,
-                          input_hash=wanted, provider=source.name, latency_s=round(latency, 4))
+                          input_hash=wanted, provider=result.provider, latency_s=round(latency, 4),
+                          attempts=result.attempts, fallbacks=result.fallbacks, source_url=result.source_url,
+                          attribution=result.attribution)
 
     images = run_per_scene(draw, script.scenes, what="images", workers=workers, on_done=on_scene)
     return ImagesManifest(doc_id=doc_id, style=style, images=images)
