@@ -13,7 +13,7 @@ good one wins. Its title, page, site and size are kept for attribution.
 
 from __future__ import annotations
 
-import json
+import http.client
 import socket
 import threading
 import time
@@ -153,15 +153,20 @@ class WebImageSearch:
             except GoogleHttpError as err:
                 failure = status_failure(err.resp.status, {"Retry-After": err.resp.get("retry-after", "")})
                 raise failure or Failure(f"answered {err.resp.status}", retryable=False) from None
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except UnicodeDecodeError:
                 raise Failure("answered malformed JSON", retryable=False, kind=UnexpectedContentError) from None
             except (TimeoutError, socket.timeout):
                 raise Failure("timed out", retryable=True) from None
+            except http.client.IncompleteRead:
+                raise Failure("sent a truncated body", retryable=True) from None
             except (httplib2.HttpLib2Error, OSError) as err:
                 raise Failure(f"connection failed ({type(err).__name__})", retryable=True) from None
 
         answer, report = self.client.call("GET customsearch/v1", attempt)
-        items = answer.get("items", []) if isinstance(answer, dict) else None
+        if not isinstance(answer, dict):  # the SDK hands back the raw text when it is not JSON
+            raise UnexpectedContentError(f"{self.name}: GET customsearch/v1 answered malformed JSON",
+                                         provider=self.name, attempts=report.attempts, retryable=False)
+        items = answer.get("items", [])
         if not isinstance(items, list):
             raise UnexpectedContentError(f"{self.name}: the answer has no list of items", provider=self.name,
                                          attempts=report.attempts, retryable=False)
