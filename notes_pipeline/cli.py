@@ -193,6 +193,32 @@ def cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_providers(args: argparse.Namespace) -> int:
+    """Each provider, whether its secrets are set (never their values), and each chain's order."""
+    from notes_pipeline.providers.config import Secrets, config_path, load_config
+    from notes_pipeline.providers.registry import ProviderRegistry
+
+    config = load_config(args.config)
+    registry = ProviderRegistry(config, Secrets.from_env())
+    print(f"provider config: {config_path(args.config)}")
+    print()
+    rows = [(s.capability, s.name, "configured" if s.configured else "not configured", s.detail)
+            for s in registry.statuses()]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+    print()
+    print("fallback chains (configured order -> what runs now):")
+    for capability, names in registry.chains().items():
+        print(f"  {capability}: {' > '.join(names)}  ->  {' > '.join(registry.active(capability))}")
+    gemini, google = config.script.gemini, config.narration.google
+    print()
+    print(f"gemini models: fast {gemini.models.fast}, strong {gemini.models.strong}, "
+          f"grounded {gemini.models.grounded}")
+    print("google voices: " + ", ".join(f"{lang} {name}" for lang, (_, name) in google.voices.items()))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", module="dagster")
     parser = argparse.ArgumentParser(prog="notes-pipeline", description=__doc__.splitlines()[0])
@@ -210,6 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     download.add_argument("doc_id")
     download.add_argument("--to", help="destination file")
     download.set_defaults(func=cmd_download)
+    providers = sub.add_parser("providers", help="which providers are configured, and each fallback chain")
+    providers.add_argument("--config", help="provider config file (default: $NOTES_PIPELINE_PROVIDERS_CONFIG "
+                                            "or the one shipped)")
+    providers.set_defaults(func=cmd_providers)
     args = parser.parse_args(argv)
     return args.func(args)
 

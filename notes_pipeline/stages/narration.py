@@ -45,6 +45,7 @@ def narrate_script(
             scene_index=scene.index, audio_key=audio_key, words_key=words_key, duration_s=speech.duration_s,
             sample_rate=speech.sample_rate, input_hash=wanted, provider=speech.provider, voice=speech.voice,
             timings_estimated=speech.timings_estimated, latency_s=round(latency, 4),
+            attempts=speech.attempts, fallbacks=speech.fallbacks,
         )
 
     clips = run_per_scene(narrate, script.scenes, what="narration", workers=workers, on_done=on_scene)
