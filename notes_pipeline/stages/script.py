@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import BadInputError, PipelineError
-from notes_pipeline.domain.models import NotesDocument, Script, ScriptManifest, SourceRecord
+from notes_pipeline.domain.models import NotesDocument, Script, ScriptAttempt, ScriptManifest, SourceRecord
 from notes_pipeline.providers.llm.base import ScriptWriter
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.store import keys
@@ -78,3 +78,12 @@ def script_markdown(script: Script) -> str:
         lines += [f"- {b}" for b in scene.bullets]
         lines.append("")
     return "\n".join(lines)
+
+
+def attempts_markdown(attempts: list[ScriptAttempt]) -> str:
+    """How the script came to be, for the Dagster UI: one row per writer attempt."""
+    rows = [f"| {a.writer} | {a.model or ''} | {a.step} | {a.outcome} | {a.calls} | {a.latency_s:.2f} | "
+            f"{(a.prompt_tokens or 0) + (a.output_tokens or 0)} | {'; '.join(a.problems)[:160].replace('|', '/')} |"
+            for a in attempts]
+    return "\n".join(["| writer | model | step | outcome | calls | seconds | tokens | problems |",
+                      "|---|---|---|---|---|---|---|---|", *rows])

@@ -8,7 +8,7 @@ from notes_pipeline.defs.resources import BucketResource, PipelineSettings, Prov
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, ScriptManifest, VideoRender
 from notes_pipeline.stages.images import make_images
 from notes_pipeline.stages.narration import narrate_script
-from notes_pipeline.stages.script import load_script, script_markdown, write_script
+from notes_pipeline.stages.script import attempts_markdown, load_script, script_markdown, write_script
 from notes_pipeline.stages.video import render_video
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import load_model
@@ -35,6 +35,7 @@ def video_script(
             "word_count": manifest.word_count,
             "language": manifest.language,
             "writer": manifest.writer,
+            "writer_attempts": dg.MetadataValue.md(attempts_markdown(manifest.attempts)),
             "dagster/uri": bucket.get().uri(manifest.script_key),
             "preview": dg.MetadataValue.md(script_markdown(script)),
         },
@@ -70,6 +71,8 @@ def scene_narration(
             "total_duration_s": round(manifest.total_duration_s, 3),
             "scene_count": len(manifest.clips),
             "reused_clips": sum(c.reused for c in manifest.clips),
+            "providers": ", ".join(sorted({c.provider for c in manifest.clips})),
+            "fallback_clips": sum(bool(c.fallbacks) for c in manifest.clips),
             "clips": dg.MetadataValue.md("| scene | seconds | voice | reused |\n|---|---|---|---|\n" + rows),
         },
     )
