@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from PIL import Image, UnidentifiedImageError
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -622,9 +623,8 @@ def safe_download(url: str, client: HttpClient, *, max_redirects: int = 3, max_p
     raise UnsafeUrlError(f"{display_url(url)} redirected more than {max_redirects} times")
 
 
-def verify_image(data: bytes, *, max_pixels: int, provider: str = "") -> tuple[int, int]:
-    """(width, height) of an image Pillow can fully decode; refuses bombs by header size first."""
-    from PIL import Image, UnidentifiedImageError
+def open_image(data: bytes, *, max_pixels: int, provider: str = "") -> Image.Image:
+    """The decoded picture, if Pillow can verify and fully decode it; bombs are refused by header size first."""
 
     def bad(why: str) -> UnexpectedContentError:
         return UnexpectedContentError(f"{provider + ': ' if provider else ''}not a usable image: {why}",
@@ -635,11 +635,16 @@ def verify_image(data: bytes, *, max_pixels: int, provider: str = "") -> tuple[i
             width, height = image.size
             if width * height > max_pixels:
                 raise bad(f"{width}x{height} is over the {max_pixels}-pixel limit")
-            image.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()  # verify() does not decode pixel data; a truncated stream only fails here
+            image.verify()  # structure and checksums, without decoding
+        image = Image.open(io.BytesIO(data))
+        image.load()  # a truncated or corrupt pixel stream only fails here
+        return image
     except UnexpectedContentError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
         raise bad(type(err).__name__) from None
-    return width, height
+
+
+def verify_image(data: bytes, *, max_pixels: int, provider: str = "") -> tuple[int, int]:
+    """(width, height) of an image that passes `open_image`."""
+    return open_image(data, max_pixels=max_pixels, provider=provider).size

@@ -13,22 +13,20 @@ from PIL import Image, ImageOps
 
 from notes_pipeline.domain.image_quality import QualityGate
 from notes_pipeline.domain.models import ImageRequest
-from notes_pipeline.providers.http import verify_image
+from notes_pipeline.providers.http import open_image
 
 MAX_PIXELS = 40_000_000
 
 
 def decode_image(data: bytes, *, source: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
-    verify_image(data, max_pixels=max_pixels, provider=source)
-    with Image.open(io.BytesIO(data)) as image:
-        image = ImageOps.exif_transpose(image)
-        return image.convert("RGB")
+    image = open_image(data, max_pixels=max_pixels, provider=source)
+    return ImageOps.exif_transpose(image).convert("RGB")
 
 
 def to_frame_png(image: Image.Image, width: int, height: int) -> bytes:
     framed = ImageOps.fit(image, (width, height), method=Image.Resampling.LANCZOS, centering=(0.5, 0.5))
     out = io.BytesIO()
-    framed.save(out, "PNG", compress_level=3)
+    framed.save(out, "PNG", compress_level=1)  # the composer re-encodes: speed over a ~15% smaller file
     return out.getvalue()
 
 

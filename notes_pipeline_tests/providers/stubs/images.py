@@ -11,6 +11,7 @@ import base64
 import io
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from PIL import Image
@@ -20,6 +21,7 @@ from notes_pipeline_tests.providers.stubs.server import Recorded, Reply, png_byt
 Handler = Callable[[Recorded], Reply]
 
 
+@lru_cache(maxsize=16)
 def jpeg_bytes(width: int = 1024, height: int = 576) -> bytes:
     out = io.BytesIO()
     Image.open(io.BytesIO(png_bytes(width, height))).save(out, "JPEG", quality=85)

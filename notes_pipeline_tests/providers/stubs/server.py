@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -124,6 +125,7 @@ class Reply:
         return Reply(**values)
 
 
+@lru_cache(maxsize=64)
 def png_bytes(width: int = 64, height: int = 64, *, pattern: str = "gradient", colour: tuple[int, int, int] = (40, 90, 160)) -> bytes:
     """A real PNG: 'gradient' (a plausible picture), 'flat' (one colour) or 'noise' (random pixels)."""
     if pattern == "flat":
