@@ -98,12 +98,19 @@ def scene_images(
                 f"scene {scene.index}/{total} image by {image.provider}" + (" (reused)" if image.reused else "")
             ),
         )
+    image_rows = "\n".join(
+        f"| {i.scene_index} | {i.provider} | {i.attempts} | {', '.join(i.fallbacks) or '-'} | {i.latency_s:.2f} | "
+        f"{'yes' if i.reused else 'no'} | {(i.attribution or '-').replace('|', '/')} |" for i in manifest.images)
     return dg.MaterializeResult(
         value=manifest,
         metadata={
             "scene_count": len(manifest.images),
             "reused_images": sum(i.reused for i in manifest.images),
             "providers": ", ".join(sorted({i.provider for i in manifest.images})),
+            "fallback_images": sum(bool(i.fallbacks) for i in manifest.images),
+            "provider_calls": sum(i.attempts for i in manifest.images if not i.reused),
+            "images": dg.MetadataValue.md("| scene | provider | calls | fell back from | seconds | reused | source |\n"
+                                          "|---|---|---|---|---|---|---|\n" + image_rows),
             "frame_size": f"{manifest.style.width}x{manifest.style.height}",
             "palette": ", ".join(manifest.style.palette.model_dump().values()),
         },
