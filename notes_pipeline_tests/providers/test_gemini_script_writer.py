@@ -15,7 +15,7 @@ from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.providers.llm.gemini import GeminiScriptWriter
 from notes_pipeline.providers.llm.local import LocalScriptWriter
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
-from notes_pipeline_tests.providers.stubs.gemini import gemini_handler, gemini_reply, model_of, script_json, texts_of
+from notes_pipeline_tests.providers.stubs.gemini import gemini_handler, gemini_reply, script_json, texts_of
 
 KEY = "AIzaSy-test-gemini-key-7c1e"
 NOTES = b"""# Volcanoes

@@ -9,7 +9,7 @@ request log is the positive control: each key did travel to its provider.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from collections.abc import Callable
 
 import dagster as dg
 import pytest
@@ -56,7 +56,7 @@ SCRIPT = script_json("Why leaves change colour", [
 ], search={4: "Vermont autumn leaves October"})
 
 
-def providers_stub(url: str) -> callable:
+def providers_stub(url: str) -> Callable[[Recorded], Reply]:
     tts, voices = google_tts_handler(), elevenlabs_handler()
     cloudflare = image_stubs.cloudflare(KEYS["CLOUDFLARE_API_TOKEN"], KEYS["CLOUDFLARE_ACCOUNT_ID"])
     search = image_stubs.custom_search([image_stubs.search_item(f"{url}/img/vermont.png", title="Vermont in fall")],

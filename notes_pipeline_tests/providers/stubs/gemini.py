@@ -54,11 +54,6 @@ def gemini_handler(default_text: str) -> Any:
     return handle
 
 
-def model_of(request: Recorded) -> str | None:
-    match = GENERATE.match(request.route)
-    return match.group("model") if match else None
-
-
 def texts_of(request: Recorded) -> list[str]:
     """The text of every turn the SDK sent, in order (user, model, user for a repair)."""
     return [part.get("text", "") for turn in request.json()["contents"] for part in turn["parts"]]
