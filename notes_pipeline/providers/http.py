@@ -60,7 +60,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # they count towards opening the circuit. Other 4xx are about one request only.
 BREAKER_STATUSES = frozenset({401, 403})
 REDACTED = "***"
-_breakers_lock = threading.Lock()  # guards the process-wide registries below
+_registry_lock = threading.Lock()  # guards the process-wide registries below
 
 
 # ---- errors -----------------------------------------------------------------------------
@@ -116,7 +116,7 @@ class _RedactingFilter(logging.Filter):
     """Rewrites records of URL-logging libraries so keys in paths or queries never reach a handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        with _breakers_lock:
+        with _registry_lock:
             secrets = tuple(_registered_secrets)
         message = record.getMessage()
         cleaned = _QUERY_KEY.sub(r"\1" + REDACTED, redact(message, secrets))
@@ -131,7 +131,7 @@ _filter = _RedactingFilter()
 def register_secrets(secrets: Iterable[str]) -> None:
     """Add secrets to the process-wide set redacted from third-party HTTP logging."""
     values = [s for s in secrets if s]
-    with _breakers_lock:
+    with _registry_lock:
         _registered_secrets.update(values)
     for name in _URL_LOGGERS:
         target = logging.getLogger(name)
@@ -217,7 +217,7 @@ _breakers: dict[str, CircuitBreaker] = {}
 
 def circuit_breaker(name: str, config: HttpConfig, *, clock: Clock = time.monotonic) -> CircuitBreaker:
     """The process-wide breaker of a provider: every client of that provider shares it."""
-    with _breakers_lock:
+    with _registry_lock:
         breaker = _breakers.get(name)
         if breaker is None:
             breaker = _breakers[name] = CircuitBreaker(
@@ -227,7 +227,7 @@ def circuit_breaker(name: str, config: HttpConfig, *, clock: Clock = time.monoto
 
 def reset_circuit_breakers() -> None:
     """Forget every breaker (tests, benchmarks): the next client of each provider starts closed."""
-    with _breakers_lock:
+    with _registry_lock:
         _breakers.clear()
 
 
