@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
