@@ -66,7 +66,7 @@ def submit(paths: Sequence[Path], bucket: Bucket) -> list[str]:
     submitted = []
     for path in paths:
         if not is_notes_file(path.name):
-            raise SystemExit(f"{path}: only .md, .markdown and .txt notes are accepted")
+            raise SystemExit(f"{path}: only .md, .markdown and .txt notes (or a .prompt request) are accepted")
         key = keys.INBOX_PREFIX + path.name
         data = path.read_bytes()
         if bucket.stat(key) is None or bucket.get_bytes(key) != data:
@@ -240,6 +240,29 @@ def cmd_dev(args: argparse.Namespace) -> int:
     workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
     dagster = str(Path(sys.executable).with_name("dagster"))
     os.execv(dagster, [dagster, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
+def cmd_providers(args: argparse.Namespace) -> int:
+    """Each provider, whether its secrets are set (never their values), and each chain's order."""
+    from notes_pipeline.providers.config import Secrets, config_path, load_config
+    from notes_pipeline.providers.registry import ProviderRegistry
+
+    config = load_config(args.config)
+    registry = ProviderRegistry(config, Secrets.from_env())
+    print(f"provider config: {config_path(args.config)}")
+    print()
+    rows = [(s.capability, s.name, "configured" if s.configured else "not configured", s.detail)
+            for s in registry.statuses()]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+    print()
+    print("fallback chains (configured order -> what runs now):")
+    for capability, names in registry.chains().items():
+        print(f"  {capability}: {' > '.join(names)}  ->  {' > '.join(registry.active(capability))}")
+    gemini, google = config.script.gemini, config.narration.google
+    print()
+    print(f"gemini models: fast {gemini.models.fast}, strong {gemini.models.strong}, "
+          f"grounded {gemini.models.grounded}")
+    print("google voices: " + ", ".join(f"{lang} {name}" for lang, (_, name) in google.voices.items()))
     return 0
 
 
@@ -271,6 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
     dev.set_defaults(func=cmd_dev)
+    providers = sub.add_parser("providers", help="which providers are configured, and each fallback chain")
+    providers.add_argument("--config", help="provider config file (default: $NOTES_PIPELINE_PROVIDERS_CONFIG "
+                                            "or the one shipped)")
+    providers.set_defaults(func=cmd_providers)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -5,7 +5,7 @@ is used, so tests and deployments configure them without reloading modules.
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,10 @@ import dagster as dg
 from pydantic import BaseModel
 
 from notes_pipeline.providers.embeddings.base import Embedder
+from notes_pipeline.providers.config import SECRET_ENV_VARS, Secrets, load_config
 from notes_pipeline.providers.images.base import ImageSource
 from notes_pipeline.providers.llm.base import ScriptWriter
+from notes_pipeline.providers.registry import ProviderRegistry
 from notes_pipeline.providers.tts.base import Narrator
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, LocalBucket, load_model, put_model
@@ -52,38 +54,48 @@ class PipelineSettings(dg.ConfigurableResource):
 
 
 class ProvidersResource(dg.ConfigurableResource):
-    """Which implementation serves each capability. Offline ones need no keys and no network."""
+    """Which implementation serves each capability: the chains of providers.yaml, limited to providers
+    whose secrets are set. With no keys every chain is its offline member (local, espeak, slides).
 
-    script_writer: str = "local"
-    narrator: str = "espeak"
-    image_source: str = "slides"
-    embedder: str = "local"
+    Secrets are fields so Dagster resolves them from `EnvVar`s at run time: the run config and
+    the UI show the variable's name, never its value. `pipeline_resources()` binds only the
+    variables that are set, since an unset `EnvVar` fails the resource at start-up.
+    """
 
-    @staticmethod
-    def _one(capability: str, name: str, factories: dict[str, Callable[[], Any]]) -> Any:
-        if name not in factories:
-            raise ValueError(f"unknown {capability} provider {name!r}; choose one of {sorted(factories)}")
-        return factories[name]()
+    config_path: str = ""  # empty: $NOTES_PIPELINE_PROVIDERS_CONFIG, else the providers.yaml shipped
+    gemini_api_key: str | None = None
+    google_tts_api_key: str | None = None
+    google_application_credentials: str | None = None
+    elevenlabs_api_key: str | None = None
+    cloudflare_api_token: str | None = None
+    cloudflare_account_id: str | None = None
+    together_api_key: str | None = None
+    hf_token: str | None = None
+    google_cse_api_key: str | None = None
+    google_cse_id: str | None = None
+
+    def registry(self) -> ProviderRegistry:
+        secrets = Secrets.from_values({field: getattr(self, field) for field in SECRET_ENV_VARS})
+        return ProviderRegistry(load_config(self.config_path or None), secrets)
 
     def get_script_writer(self) -> ScriptWriter:
-        from notes_pipeline.providers.llm.local import LocalScriptWriter
-
-        return self._one("script writer", self.script_writer, {"local": LocalScriptWriter})
+        return self.registry().script_writer()
 
     def get_narrator(self) -> Narrator:
-        from notes_pipeline.providers.tts.espeak import EspeakNarrator
-
-        return self._one("narrator", self.narrator, {"espeak": EspeakNarrator})
+        return self.registry().narrator()
 
     def get_image_source(self) -> ImageSource:
-        from notes_pipeline.providers.images.slides import SlideRenderer
+        return self.registry().image_source()
 
-        return self._one("image source", self.image_source, {"slides": SlideRenderer})
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None, **fields: Any) -> "ProvidersResource":
+        """Each secret bound as `dg.EnvVar` when its variable is set (and not empty), else left None."""
+        env = os.environ if environ is None else environ
+        secrets = {field: dg.EnvVar(var) for field, var in SECRET_ENV_VARS.items() if env.get(var)}
+        return cls(**secrets, **fields)
 
     def get_embedder(self) -> Embedder:
-        from notes_pipeline.providers.embeddings.local import LocalEmbedder
-
-        return self._one("embedder", self.embedder, {"local": LocalEmbedder})
+        return self.registry().embedder()
 
 
 class DatabaseResource(dg.ConfigurableResource):
@@ -132,6 +144,6 @@ def pipeline_resources(bucket_root: str = "", database_url: str = "", **settings
         "bucket": bucket,
         "database": DatabaseResource(url=database_url),
         "settings": PipelineSettings(**settings),
-        "providers": ProvidersResource(),
+        "providers": ProvidersResource.from_environment(),
         "manifest_io": ManifestIOManager(bucket=bucket),
     }

@@ -11,7 +11,7 @@ from PIL import Image
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import ImageRequest, ImagesManifest, Scene, SceneImage, ScriptManifest
 from notes_pipeline.domain.style import style_lock
-from notes_pipeline.providers.images.base import ImageSource
+from notes_pipeline.providers.images.base import ImageResult, ImageSource
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scenes import run_per_scene
 from notes_pipeline.stages.script import load_script
@@ -65,7 +65,9 @@ def make_images(
         if tracker is not None:
             tracker.claim(scene.index)
         started = time.perf_counter()
-        png = source.render(request)
+        reporting = getattr(source, "render_with_report", None)  # a chain says who served and who failed
+        result = reporting(request) if reporting else ImageResult(png=source.render(request), provider=source.name)
+        png = result.png
         latency = time.perf_counter() - started
         with Image.open(io.BytesIO(png)) as image:
             size = image.size
@@ -73,7 +75,9 @@ def make_images(
             raise PipelineError(f"{source.name} returned a {size[0]}x{size[1]} image, expected {width}x{height}")
         bucket.put_bytes(key, png)
         image = SceneImage(scene_index=scene.index, image_key=key, width=width, height=height,
-                           input_hash=wanted, provider=source.name, latency_s=round(latency, 4))
+                           input_hash=wanted, provider=result.provider, latency_s=round(latency, 4),
+                           attempts=result.attempts, fallbacks=result.fallbacks, source_url=result.source_url,
+                           attribution=result.attribution)
         cache.put(CACHE_KIND, wanted, image, {"image.png": png})
         return image
 
@@ -94,6 +98,7 @@ def image_record(doc_id: str, image: SceneImage) -> AssetRecord:
         project_id=doc_id, asset_type="image", object_key=image.image_key, sequence_number=image.scene_index,
         content_hash=image.input_hash, provider=image.provider,
         provider_latency_ms=None if image.reused else round(image.latency_s * 1000),
+        attempts=image.attempts, fallbacks=image.fallbacks,
         cache_hit="exact" if image.reused else "none",
         usage={} if image.reused else {"images": 1},
     )

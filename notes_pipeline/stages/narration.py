@@ -67,6 +67,7 @@ def narrate_script(
             scene_index=scene.index, audio_key=audio_key, words_key=words_key, duration_s=speech.duration_s,
             sample_rate=speech.sample_rate, input_hash=wanted, provider=speech.provider, voice=speech.voice,
             timings_estimated=speech.timings_estimated, latency_s=round(latency, 4),
+            attempts=speech.attempts, fallbacks=speech.fallbacks,
         )
         cache.put(CACHE_KIND, wanted, clip, {"audio.wav": speech.wav, "words.json": words})
         return clip
@@ -88,6 +89,6 @@ def clip_record(doc_id: str, clip: NarrationClip, characters: int) -> AssetRecor
         project_id=doc_id, asset_type="audio", object_key=clip.audio_key, sequence_number=clip.scene_index,
         content_hash=clip.input_hash, duration_ms=round(clip.duration_s * 1000), provider=clip.provider,
         provider_latency_ms=None if clip.reused else round(clip.latency_s * 1000),
-        cache_hit="exact" if clip.reused else "none",
+        attempts=clip.attempts, fallbacks=clip.fallbacks, cache_hit="exact" if clip.reused else "none",
         usage={} if clip.reused else {"characters": characters},
     )

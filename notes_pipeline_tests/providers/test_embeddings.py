@@ -88,3 +88,15 @@ def test_gemini_embedder_errors_are_clear_and_carry_no_key(gemini_stub: str) -> 
     assert "429" in str(raised.value) and "test-key-123" not in str(raised.value)
     with pytest.raises(PipelineError, match="sizes \\[2\\]"):
         embedder.embed(["x"])  # a vector of the wrong width is refused, not stored
+
+
+def test_the_registry_picks_gemini_embeddings_only_when_its_key_is_set() -> None:
+    from notes_pipeline.providers.config import Secrets, load_config
+    from notes_pipeline.providers.registry import ProviderRegistry
+
+    config = load_config(None)
+    offline = ProviderRegistry(config, Secrets.from_values({})).embedder()
+    online = ProviderRegistry(config, Secrets.from_values({"gemini_api_key": "k"})).embedder()
+    assert isinstance(offline, LocalEmbedder) and isinstance(online, GeminiEmbedder)
+    assert offline.model_id() != online.model_id()  # vectors of two spaces are never compared
+    assert online.dimensions == offline.dimensions == 768

@@ -12,7 +12,7 @@ from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, Scri
 from notes_pipeline.stages.images import make_images
 from notes_pipeline.stages.narration import narrate_script
 from notes_pipeline.stages.project import project_stage, script_stage, video_stage
-from notes_pipeline.stages.script import load_script, script_markdown
+from notes_pipeline.stages.script import attempts_markdown, load_script, script_markdown
 from notes_pipeline.stages.tracking import SceneTracker
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import load_model
@@ -61,6 +61,7 @@ def video_script(
             "word_count": manifest.word_count,
             "language": manifest.language,
             "writer": manifest.writer,
+            "writer_attempts": dg.MetadataValue.md(attempts_markdown(manifest.attempts)),
             "dagster/uri": bucket.get().uri(manifest.script_key),
             "preview": dg.MetadataValue.md(script_markdown(script)),
         },
@@ -98,6 +99,8 @@ def scene_narration(
             "total_duration_s": round(manifest.total_duration_s, 3),
             "scene_count": len(manifest.clips),
             "reused_clips": sum(c.reused for c in manifest.clips),
+            "providers": ", ".join(sorted({c.provider for c in manifest.clips})),
+            "fallback_clips": sum(bool(c.fallbacks) for c in manifest.clips),
             "clips": dg.MetadataValue.md("| scene | seconds | voice | reused |\n|---|---|---|---|\n" + rows),
         },
     )
@@ -125,12 +128,19 @@ def scene_images(
             ),
             tracker=SceneTracker(state, doc_id, "image", worker=context.run.run_id, run_id=context.run.run_id),
         )
+    image_rows = "\n".join(
+        f"| {i.scene_index} | {i.provider} | {i.attempts} | {', '.join(i.fallbacks) or '-'} | {i.latency_s:.2f} | "
+        f"{'yes' if i.reused else 'no'} | {(i.attribution or '-').replace('|', '/')} |" for i in manifest.images)
     return dg.MaterializeResult(
         value=manifest,
         metadata={
             "scene_count": len(manifest.images),
             "reused_images": sum(i.reused for i in manifest.images),
             "providers": ", ".join(sorted({i.provider for i in manifest.images})),
+            "fallback_images": sum(bool(i.fallbacks) for i in manifest.images),
+            "provider_calls": sum(i.attempts for i in manifest.images if not i.reused),
+            "images": dg.MetadataValue.md("| scene | provider | calls | fell back from | seconds | reused | source |\n"
+                                          "|---|---|---|---|---|---|---|\n" + image_rows),
             "frame_size": f"{manifest.style.width}x{manifest.style.height}",
             "palette": ", ".join(manifest.style.palette.model_dump().values()),
         },
