@@ -157,7 +157,7 @@ def _relevance_problem(
     score = relevance(script, notes_text)
     if score >= MIN_RELEVANCE:
         return None
-    if generated and (coverage := keyword_coverage(script, notes_text)) >= MIN_KEYWORD_COVERAGE:
+    if generated and keyword_coverage(script, notes_text) >= MIN_KEYWORD_COVERAGE:
         return None  # a model paraphrases; it still names the notes' main subjects
     return f"the narration is not about the notes: only {score:.0%} of its words occur in them"
 

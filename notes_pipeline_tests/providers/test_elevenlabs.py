@@ -9,7 +9,7 @@ import pytest
 
 from notes_pipeline.media.audio import read_wav
 from notes_pipeline.providers.config import HttpConfig, load_config
-from notes_pipeline.providers.http import HttpError, UnexpectedContentError, reset_circuit_breakers
+from notes_pipeline.providers.http import HttpError, UnexpectedContentError
 from notes_pipeline.providers.tts.elevenlabs import ElevenLabsNarrator, word_starts_from_alignment
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 from notes_pipeline_tests.providers.stubs.elevenlabs import CHAR_S, LEAD_S, SPACE_S, elevenlabs_handler
@@ -17,12 +17,6 @@ from notes_pipeline_tests.providers.stubs.elevenlabs import CHAR_S, LEAD_S, SPAC
 KEY = "sk_test_elevenlabs_5d2f81a0"
 TEXT = "Warm air rises. Cool air sinks, and wind blows between them."
 
-
-@pytest.fixture(autouse=True)
-def fresh_breakers():
-    reset_circuit_breakers()
-    yield
-    reset_circuit_breakers()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.providers.config import HttpConfig, load_config
-from notes_pipeline.providers.http import reset_circuit_breakers
 from notes_pipeline.providers.llm.base import ScriptWriterError
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.providers.llm.gemini import GeminiScriptWriter
@@ -40,12 +39,6 @@ OFF_TOPIC = script_json("Football", [
     ("Referees", "Referees enforce the rules and show cards to players who foul opponents."),
 ])
 
-
-@pytest.fixture(autouse=True)
-def fresh_breakers():
-    reset_circuit_breakers()
-    yield
-    reset_circuit_breakers()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from google.auth.credentials import AnonymousCredentials
 
 from notes_pipeline.media.audio import read_wav
 from notes_pipeline.providers.config import HttpConfig, load_config
-from notes_pipeline.providers.http import HttpError, reset_circuit_breakers
+from notes_pipeline.providers.http import HttpError
 from notes_pipeline.providers.tts.google import GoogleNarrator
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 from notes_pipeline_tests.providers.stubs.google_tts import GAP_S, LEAD_S, google_tts_handler, word_seconds
@@ -23,12 +23,6 @@ HINDI = ("जल चक्र पृथ्वी पर पानी की न�
          "ऊँचाई पर ठंडी हवा में भाप छोटी बूँदों में बदल जाती है और बादल बनते हैं। "
          "जब बूँदें भारी हो जाती हैं तो वे वर्षा के रूप में धरती पर गिरती हैं। ")
 
-
-@pytest.fixture(autouse=True)
-def fresh_breakers():
-    reset_circuit_breakers()
-    yield
-    reset_circuit_breakers()
 
 
 @pytest.fixture

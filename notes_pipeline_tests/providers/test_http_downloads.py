@@ -9,18 +9,11 @@ from notes_pipeline.providers.http import (
     UnsafeUrlError,
     UrlGuard,
     is_public_address,
-    reset_circuit_breakers,
     resolve_host,
     safe_download,
 )
 from notes_pipeline_tests.providers.stubs import Reply, StubServer, png_bytes
 
-
-@pytest.fixture(autouse=True)
-def fresh_breakers():
-    reset_circuit_breakers()
-    yield
-    reset_circuit_breakers()
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from notes_pipeline.providers.http import (
     HttpError,
     ResponseTooLargeError,
     UnexpectedContentError,
-    reset_circuit_breakers,
-)
+    )
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 
 KEY = "sk-live-4f9c2a7be81d"
@@ -27,12 +26,6 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
-
-@pytest.fixture(autouse=True)
-def fresh_breakers():
-    reset_circuit_breakers()
-    yield
-    reset_circuit_breakers()
 
 
 @pytest.fixture

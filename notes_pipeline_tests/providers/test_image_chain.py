@@ -10,7 +10,6 @@ from PIL import Image
 from notes_pipeline.domain.models import ImageRequest, RenderOptions, Scene, Script, ScriptManifest
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import reset_circuit_breakers
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.cloudflare import CloudflareImages
 from notes_pipeline.providers.images.huggingface import HuggingFaceImages
@@ -27,12 +26,6 @@ SECRETS = (CF_TOKEN, CF_ACCOUNT, TG_KEY, HF_TOKEN)
 FAST = HttpConfig(max_attempts=2, backoff_base_s=0.01, backoff_max_s=5, read_timeout_s=1, connect_timeout_s=1,
                   breaker_failures=2, breaker_cooldown_s=60)
 
-
-@pytest.fixture(autouse=True)
-def fresh_breakers():
-    reset_circuit_breakers()
-    yield
-    reset_circuit_breakers()
 
 
 @pytest.fixture

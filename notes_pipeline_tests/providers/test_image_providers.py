@@ -16,8 +16,7 @@ from notes_pipeline.providers.http import (
     ResponseTooLargeError,
     UnexpectedContentError,
     UrlGuard,
-    reset_circuit_breakers,
-)
+    )
 from notes_pipeline.providers.images.cloudflare import CloudflareImages
 from notes_pipeline.providers.images.huggingface import HuggingFaceImages
 from notes_pipeline.providers.images.prompting import PolicyRefusalError, provider_seed
@@ -28,12 +27,6 @@ from notes_pipeline_tests.providers.stubs import images as wire
 TOKEN, ACCOUNT = "cf-token-8c1e5b77aa", "acct0f3e9d2c"
 FAST = HttpConfig(max_attempts=3, backoff_base_s=0.01, backoff_max_s=5, read_timeout_s=2, connect_timeout_s=1)
 
-
-@pytest.fixture(autouse=True)
-def fresh_breakers():
-    reset_circuit_breakers()
-    yield
-    reset_circuit_breakers()
 
 
 def request_for(index=1, *, width=1280, height=720, search_query=None, image_prompt="A solar panel on a roof"):
@@ -156,6 +149,6 @@ def test_tokens_stay_out_of_logs_and_errors(caplog):
     assert refused.value.status == 401
     assert stub.requests[0].header("Authorization") == f"Bearer {TOKEN}"
     text = " ".join([caplog.text, str(failed.value), str(refused.value), repr(failed.value.args)])
-    assert f"/accounts/***/ai/run" in text
+    assert "/accounts/***/ai/run" in text
     for secret in (TOKEN, ACCOUNT, base64.b64encode(TOKEN.encode()).decode()):
         assert secret not in text

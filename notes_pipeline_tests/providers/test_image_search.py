@@ -10,7 +10,7 @@ from PIL import Image
 from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import CircuitOpenError, HttpError, UrlGuard, reset_circuit_breakers
+from notes_pipeline.providers.http import CircuitOpenError, HttpError, UrlGuard
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.web_search import NoUsableSearchResultError, WebImageSearch, skip_reason, SearchHit
 from notes_pipeline_tests.providers.stubs import Reply, StubServer, png_bytes
@@ -20,12 +20,6 @@ KEY, CX = "AIzaSyTEST-0123456789abcdef", "cx-engine-42"
 FAST = HttpConfig(max_attempts=3, backoff_base_s=0.01, backoff_max_s=10, read_timeout_s=2, connect_timeout_s=1,
                   breaker_failures=3, breaker_cooldown_s=60)
 
-
-@pytest.fixture(autouse=True)
-def fresh_breakers():
-    reset_circuit_breakers()
-    yield
-    reset_circuit_breakers()
 
 
 def request_for(query="Eiffel Tower at night") -> ImageRequest:

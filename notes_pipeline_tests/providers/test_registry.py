@@ -22,7 +22,6 @@ from notes_pipeline.providers.config import (
     Secrets,
     load_config,
 )
-from notes_pipeline.providers.http import reset_circuit_breakers
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.providers.llm.gemini import GeminiScriptWriter
@@ -38,12 +37,6 @@ from notes_pipeline_tests.providers.stubs.provider_config import stub_config, wr
 
 FAKE_KEYS = {var: f"fake-{var.lower()}-5e1d9c" for var in SECRET_ENV_VARS.values()}
 
-
-@pytest.fixture(autouse=True)
-def fresh_breakers():
-    reset_circuit_breakers()
-    yield
-    reset_circuit_breakers()
 
 
 @pytest.fixture

@@ -158,7 +158,7 @@ def final_video(
     settings: PipelineSettings,
 ) -> dg.MaterializeResult[VideoRender]:
     """The finished MP4 with burned-in subtitles, sidecar SRT/VTT, thumbnail and provenance."""
-    doc_id, store = context.partition_key, bucket.get()
+    store = bucket.get()
     with _stage(context, bucket, database, "final_video") as state:
         render = video_stage(store, state, video_script, scene_narration, scene_images,
                              scratch_root=settings.scratch_root(), run_id=context.run.run_id)
