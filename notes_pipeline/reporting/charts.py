@@ -68,6 +68,7 @@ def success_over_time(daily: Sequence[DailySuccess]) -> bytes:
     ax.bar(x, failed, bottom=done, color=FAILED_COLOUR, label="failed")
     ax.bar(x, waiting, bottom=[a + b for a, b in zip(done, failed)], color=IN_PROGRESS_COLOUR, label="in progress")
     ax.set_ylabel("projects")
+    ax.set_ylim(0, max(a + b + c for a, b, c in zip(done, failed, waiting)) * 1.08 or 1)
     rate_ax = ax.twinx()
     rate_ax.plot(list(x), [d.success_rate for d in daily], color=RATE_COLOUR, marker="o", linewidth=2,
                  label="success rate")
@@ -131,11 +132,14 @@ def cache_savings(cache_days: Sequence[CacheDay], costs: Sequence[ProjectCost]) 
     saved = {d: 0.0 for d in days}
     hits = {d: 0 for d in days}
     artefacts = {d: 0 for d in days}
+    # The hit rate is over the kinds of artefact the cache serves at all (not videos or subtitles).
+    cached_types = {c.asset_type for c in cache_days if c.exact_hits}
     for c in cache_days:
         spent[c.day] += c.spent_usd
         saved[c.day] += c.saved_usd
-        hits[c.day] += c.exact_hits
-        artefacts[c.day] += c.artefacts
+        if c.asset_type in cached_types:
+            hits[c.day] += c.exact_hits
+            artefacts[c.day] += c.artefacts
     for p in costs:
         saved[p.created_day] += p.semantic_saved_usd
     x = range(len(days))

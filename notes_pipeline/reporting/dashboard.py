@@ -13,6 +13,10 @@ from pydantic import BaseModel
 
 from notes_pipeline.reporting import charts
 from notes_pipeline.reporting.marts import Marts, load_marts
+from notes_pipeline.store.bucket import Bucket
+
+# Where the latest dashboard lives in the bucket, beside the projects it reports on.
+DASHBOARD_KEY = "reports/dashboard.html"
 
 
 class Headline(BaseModel):
@@ -174,3 +178,10 @@ def write_dashboard(url: str, path: Path) -> Dashboard:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(dashboard.html, encoding="utf-8")
     return dashboard
+
+
+def publish_dashboard(url: str, bucket: Bucket) -> tuple[Dashboard, str]:
+    """Read the marts from the database at `url` and put the dashboard in the bucket; returns it and its URI."""
+    dashboard = render_dashboard(load_marts(url))
+    bucket.put_bytes(DASHBOARD_KEY, dashboard.html.encode("utf-8"))
+    return dashboard, bucket.uri(DASHBOARD_KEY)

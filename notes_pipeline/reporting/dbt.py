@@ -86,6 +86,19 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
+def parse_project() -> Path:
+    """`dbt parse` offline (no database): writes the manifest Dagster loads the dbt assets from."""
+    done = subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}, capture_output=True, text=True, check=False)
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if done.returncode != 0 or not manifest.exists():
+        raise DbtBuildError(f"dbt parse of {DBT_PROJECT_DIR} failed:\n{(done.stdout + done.stderr).strip()[-2000:]}",
+                            stage="reports")
+    return manifest
+
+
 def run_dbt(args: Sequence[str], url: str, *, schema: str = REPORTING_SCHEMA,
             extra_env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run one dbt command against the database at `url`; raise DbtBuildError naming what failed.

@@ -1,0 +1,167 @@
+"""`notes-pipeline report` on a generated history: dbt builds the marts, every number in them
+matches the same figure computed in Python, and the dashboard shows its charts in a browser."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import psycopg
+import pytest
+from PIL import Image
+from psycopg.rows import dict_row
+
+from notes_pipeline.cli import main
+from notes_pipeline.reporting import charts
+from notes_pipeline.reporting.dashboard import render_dashboard
+from notes_pipeline.reporting.dbt import DbtBuildError, run_dbt
+from notes_pipeline.reporting.marts import Marts
+from notes_pipeline_tests.observability import expected
+from notes_pipeline_tests.observability.conftest import fresh_database, screenshot
+from notes_pipeline_tests.observability.history import History, generate_history, insert_history
+
+approx = lambda value: pytest.approx(value, rel=1e-9, abs=1e-9)  # noqa: E731
+
+
+@pytest.fixture(scope="module")
+def report(seeded_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CLI's report on the seeded database: dbt build, then the dashboard file."""
+    out = tmp_path_factory.mktemp("report") / "dashboard.html"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NOTES_PIPELINE_DATABASE_URL", seeded_url)
+        assert main(["report", "--out", str(out)]) == 0
+    return out
+
+
+def mart(url: str, name: str) -> list[dict]:
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        return conn.execute(f"SELECT * FROM reporting.{name}").fetchall()
+
+
+def test_history_has_what_the_reports_are_about(history: History):
+    """The generated data really contains failures, retries, fallbacks, cache hits and reuses."""
+    statuses = Counter(p["status"] for p in history.projects)
+    assert len(history.projects) >= 300 and statuses["failed"] >= 10 and statuses["registered"] >= 1
+    assert len({p["created_at"].date() for p in history.projects}) >= 10
+    assert sum(r["status"] == "failed" for r in history.stage_runs) >= 30
+    assert sum(bool(a["fallbacks"]) for a in history.assets) >= 50
+    assert Counter(a["cache_hit"] for a in history.assets)["exact"] >= 100
+    assert sum(p["reused_from"] is not None for p in history.projects) >= 10
+
+
+def test_report_prints_the_dashboard_path(report: Path, capsys):
+    assert report.is_file() and report.read_text().startswith("<!doctype html>")
+
+
+def test_daily_success_rate(report, seeded_url, history):
+    want = expected.daily_success_rate(history)
+    got = {row.pop("day"): row for row in mart(seeded_url, "daily_success_rate")}
+    assert set(got) == set(want)
+    for day, row in want.items():
+        assert got[day] == {k: approx(v) if isinstance(v, float) else v for k, v in row.items()}, day
+
+
+def test_time_to_video(report, seeded_url, history):
+    want = expected.time_to_video(history)
+    got = {row["project_id"]: row["seconds_to_video"] for row in mart(seeded_url, "time_to_video")}
+    assert got == {k: approx(v) for k, v in want.items()}
+
+
+def test_stage_latency_percentiles(report, seeded_url, history):
+    want = expected.stage_latency(history)
+    got = {row.pop("stage"): row for row in mart(seeded_url, "stage_latency")}
+    assert set(got) == {"video_script", "scene_narration", "scene_images", "final_video"} == set(want)
+    for stage, row in want.items():
+        assert got[stage] == {k: approx(v) for k, v in row.items()}, stage
+        assert got[stage]["p50_s"] < got[stage]["p95_s"] < got[stage]["p99_s"] <= got[stage]["max_s"]
+
+
+def test_stage_retries(report, seeded_url, history):
+    want = expected.stage_retries(history)
+    got = {row.pop("stage"): row for row in mart(seeded_url, "stage_retries")}
+    assert set(got) == set(want)
+    for stage, row in want.items():
+        for column, value in row.items():
+            assert got[stage][column] == value, (stage, column)
+        assert got[stage]["stage_retries_per_project"] == approx(row["stage_retries"] / row["projects"])
+    assert all(got[s]["stage_retries"] > 0 for s in want)
+
+
+def test_provider_failure_and_fallback_rates(report, seeded_url, history):
+    want = expected.provider_rates(history)
+    rows = mart(seeded_url, "provider_rates")
+    got = {(row["asset_type"], row["provider"]): row for row in rows}
+    assert set(got) == set(want)
+    for key, row in want.items():
+        for column, value in row.items():
+            assert got[key][column] == (approx(value) if isinstance(value, float) else value), (key, column)
+    assert got[("image", "cloudflare")]["failed"] > 0 and got[("image", "slides")]["fallback_rate"] == 1.0
+
+
+def test_cache_hit_rates(report, seeded_url, history):
+    want = expected.cache_hit_rates(history)
+    got = {(row["day"], row["asset_type"]): row for row in mart(seeded_url, "cache_hit_rates")}
+    assert set(got) == set(want)
+    for key, row in want.items():
+        for column, value in row.items():
+            assert float(got[key][column]) == approx(value), (key, column)
+
+
+def test_estimated_cost_per_video(report, seeded_url, history):
+    want = expected.cost_per_video(history)
+    got = {row["project_id"]: row for row in mart(seeded_url, "cost_per_video")}
+    assert set(got) == set(want)
+    for project, row in want.items():
+        for column, value in row.items():
+            assert float(got[project][column]) == approx(value), (project, column)
+    assert sum(r["spent_usd"] for r in want.values()) > 1 and sum(r["semantic_saved_usd"] for r in want.values()) > 0
+
+
+def _colour_pixels(image: Image.Image, hex_colour: str, tolerance: int = 6) -> int:
+    """Pixels within `tolerance` of the colour on every channel."""
+    target = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return sum(n for n, pixel in image.getcolors(maxcolors=1 << 24)
+               if all(abs(c - t) <= tolerance for c, t in zip(pixel, target)))
+
+
+SIGNATURES = {
+    "success chart bars": charts.SUCCEEDED_COLOUR,
+    "latency chart p50 bars": charts.LATENCY_COLOURS["p50"],
+    "latency chart p99 bars": charts.LATENCY_COLOURS["p99"],
+    "cache chart savings bars": charts.SAVED_COLOUR,
+    "cache chart spend bars": charts.SPENT_COLOUR,
+}
+
+
+def test_dashboard_charts_show_in_a_browser(report: Path, tmp_path: Path):
+    """Headless Chromium renders the file; each chart's own colour covers a real area of the page."""
+    html = report.read_text()
+    assert html.count('src="data:image/png;base64,') == 4 and "http://" not in html and "https://" not in html
+    shot = Image.open(screenshot(report, tmp_path / "dashboard.png")).convert("RGB")
+    found = {name: _colour_pixels(shot, colour) for name, colour in SIGNATURES.items()}
+    assert all(n > 400 for n in found.values()), found
+    providers = charts.provider_colours([p for p in ("cloudflare", "together", "huggingface", "slides",
+                                                      "google-search", "google-tts", "elevenlabs", "espeak")])
+    assert _colour_pixels(shot, providers["cloudflare"]) > 400
+
+
+def test_empty_dashboard_draws_no_bars(tmp_path: Path):
+    """The same pixel check on a dashboard with no data finds none of the charts' colours."""
+    empty = Marts(daily_success_rate=[], time_to_video=[], stage_latency=[], stage_retries=[], provider_rates=[],
+                  cache_hit_rates=[], cost_per_video=[])
+    page = tmp_path / "empty.html"
+    page.write_text(render_dashboard(empty).html)
+    shot = Image.open(screenshot(page, tmp_path / "empty.png")).convert("RGB")
+    assert {name: _colour_pixels(shot, colour) for name, colour in SIGNATURES.items()} == dict.fromkeys(SIGNATURES, 0)
+
+
+def test_dbt_tests_fail_the_build_on_rows_no_report_covers(postgres_server, migrated_template):
+    """A stage name staging does not know would vanish from every report: dbt's own test stops the build."""
+    small = generate_history(projects=12, days=2, seed=3)
+    url = fresh_database(postgres_server)
+    insert_history(url, small)
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO stage_runs (project_id, stage, status) VALUES (%s, 'subtitle_burn', 'running')",
+                     (small.projects[0]["id"],))
+    with pytest.raises(DbtBuildError, match="staging_covers_every_row"):
+        run_dbt(["build"], url)
