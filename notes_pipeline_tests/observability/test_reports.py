@@ -164,4 +164,4 @@ def test_dbt_tests_fail_the_build_on_rows_no_report_covers(postgres_server, migr
         conn.execute("INSERT INTO stage_runs (project_id, stage, status) VALUES (%s, 'subtitle_burn', 'running')",
                      (small.projects[0]["id"],))
     with pytest.raises(DbtBuildError, match="staging_covers_every_row"):
-        run_dbt(["build"], url)
+        run_dbt(["build", "--select", "+staging_covers_every_row"], url)

@@ -7,7 +7,9 @@ to all partitions of its upstream, so a report covers every document, and materi
 document's partition is unaffected.
 """
 
+import tempfile
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -43,8 +45,9 @@ def dbt_reporting_assets(
     """`dbt build` of dbt_reporting against the pipeline's database: models, seed and dbt tests."""
     url = reports_database.resolved_url()
     prepare_database(url)
-    with dbt_environment(url):
-        yield from dbt.cli(["build"], context=context).stream()
+    # A throwaway target folder: dbt's per-run artefacts would otherwise pile up, one set per run.
+    with dbt_environment(url), tempfile.TemporaryDirectory(prefix="dbt-reporting-") as target:
+        yield from dbt.cli(["build"], context=context, target_path=Path(target)).stream()
 
 
 def dbt_resource() -> DbtCliResource:
