@@ -1,6 +1,6 @@
 -- Providers and units the pipeline billed for that the price table does not know: their cost
 -- is counted as zero until provider_prices.csv has a row for them.
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'provider_prices'}}}) }}
 select a.provider, u.unit, count(*) as artefacts
 from {{ ref('stg_assets') }} as a
 cross join lateral jsonb_object_keys(a.usage) as u (unit)

@@ -1,5 +1,6 @@
 -- The per-stage slices in staging must add up to the whole tables: a new stage name, asset
 -- type or task kind that no slice takes would otherwise vanish from every report.
+{{ config(meta={'dagster': {'ref': {'name': 'stg_stage_runs'}}}) }}
 {% set pairs = [
     ('narration_tasks', 'stg_scene_tasks'),
     ('script_assets', 'stg_assets'),

@@ -7,6 +7,7 @@ so the reports always describe the database the videos were recorded in, embedde
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -99,21 +100,54 @@ def parse_project() -> Path:
     return manifest
 
 
+def _parse_cache(env: Mapping[str, str]) -> Path:
+    """Where dbt's parse state for this connection is kept between runs.
+
+    dbt throws its saved parse away whenever the connection (host, database, schema...) differs
+    from the one it was parsed with, and a full parse is most of a small build's time; keeping
+    one per connection lets every later build on the same database parse incrementally.
+    """
+    fingerprint = "\n".join(f"{k}={v}" for k, v in sorted(env.items()) if not k.endswith("PASSWORD"))
+    return DBT_PROJECT_DIR / "target" / "parse_cache" / f"{hashlib.sha256(fingerprint.encode()).hexdigest()[:16]}.msgpack"
+
+
+def restore_parse_state(target: Path, env: Mapping[str, str]) -> None:
+    """Put the best saved parse state into a fresh target folder: this connection's, else the install's."""
+    for saved in (_parse_cache(env), DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE):
+        if saved.exists():
+            shutil.copy(saved, target / PARTIAL_PARSE_FILE)
+            return
+
+
+def keep_parse_state(target: Path, env: Mapping[str, str]) -> None:
+    """Save the parse state a run left in `target` for the next run on this connection (best effort)."""
+    state = target / PARTIAL_PARSE_FILE
+    if not state.exists():
+        return
+    cache = _parse_cache(env)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copy(state, partial)
+        os.replace(partial, cache)
+    except OSError:
+        pass  # a read-only checkout only loses the speed-up
+
+
 def run_dbt(args: Sequence[str], url: str, *, schema: str = REPORTING_SCHEMA,
             extra_env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run one dbt command against the database at `url`; raise DbtBuildError naming what failed.
 
     Each run gets its own target folder (so parallel runs never mix artefacts), seeded with
-    the prepared project's partial-parse state so dbt does not re-parse from scratch.
+    the saved parse state so dbt does not re-parse from scratch.
     """
     prepare_database(url)
+    connection = dbt_env(url, schema=schema)
     with tempfile.TemporaryDirectory(prefix="dbt-run-") as target:
-        prepared = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE_FILE
-        if prepared.exists():
-            shutil.copy(prepared, Path(target) / PARTIAL_PARSE_FILE)
+        restore_parse_state(Path(target), connection)
         env = {
             **os.environ,
-            **dbt_env(url, schema=schema),
+            **connection,
             "DBT_TARGET_PATH": target,
             "DBT_LOG_PATH": target,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -123,6 +157,7 @@ def run_dbt(args: Sequence[str], url: str, *, schema: str = REPORTING_SCHEMA,
         command = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
                    "--profiles-dir", str(DBT_PROJECT_DIR)]
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        keep_parse_state(Path(target), connection)
     if done.returncode != 0:
         failures = [line for line in done.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
         summary = "\n".join(failures[-10:]) or done.stderr.strip()[-2000:] or done.stdout.strip()[-2000:]

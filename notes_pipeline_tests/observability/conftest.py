@@ -1,4 +1,8 @@
-"""A database of its own per test module, cloned from the migrated template and filled with history."""
+"""One database for the reports' tests, cloned from the migrated template and filled with history.
+
+The report tests only read what dbt builds from it (a rebuild gives the same marts), so they
+share it: dbt parses a project once per connection and that is most of a small build's time.
+"""
 
 from __future__ import annotations
 
@@ -26,12 +30,12 @@ def fresh_database(postgres_server: str) -> str:
     return urlunsplit(urlsplit(postgres_server)._replace(path=f"/{name}"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def history() -> History:
     return generate_history()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def seeded_url(postgres_server: str, migrated_template: str, history: History) -> str:
     url = fresh_database(postgres_server)
     insert_history(url, history)

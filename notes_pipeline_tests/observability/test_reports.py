@@ -17,8 +17,8 @@ from notes_pipeline.reporting.dashboard import render_dashboard
 from notes_pipeline.reporting.dbt import DbtBuildError, run_dbt
 from notes_pipeline.reporting.marts import Marts
 from notes_pipeline_tests.observability import expected
-from notes_pipeline_tests.observability.conftest import fresh_database, screenshot
-from notes_pipeline_tests.observability.history import History, generate_history, insert_history
+from notes_pipeline_tests.observability.conftest import screenshot
+from notes_pipeline_tests.observability.history import History
 
 approx = lambda value: pytest.approx(value, rel=1e-9, abs=1e-9)  # noqa: E731
 
@@ -155,13 +155,14 @@ def test_empty_dashboard_draws_no_bars(tmp_path: Path):
     assert {name: _colour_pixels(shot, colour) for name, colour in SIGNATURES.items()} == dict.fromkeys(SIGNATURES, 0)
 
 
-def test_dbt_tests_fail_the_build_on_rows_no_report_covers(postgres_server, migrated_template):
-    """A stage name staging does not know would vanish from every report: dbt's own test stops the build."""
-    small = generate_history(projects=12, days=2, seed=3)
-    url = fresh_database(postgres_server)
-    insert_history(url, small)
-    with psycopg.connect(url) as conn:
-        conn.execute("INSERT INTO stage_runs (project_id, stage, status) VALUES (%s, 'subtitle_burn', 'running')",
-                     (small.projects[0]["id"],))
-    with pytest.raises(DbtBuildError, match="staging_covers_every_row"):
-        run_dbt(["build", "--select", "+staging_covers_every_row"], url)
+def test_dbt_tests_fail_on_rows_no_report_covers(report, seeded_url):
+    """A stage name staging does not know would vanish from every report: dbt's own test says so."""
+    with psycopg.connect(seeded_url, autocommit=True) as conn:
+        stray = conn.execute("INSERT INTO stage_runs (project_id, stage, status) VALUES ('doc-0000', 'subtitle_burn',"
+                             " 'running') RETURNING id").fetchone()[0]
+        try:
+            with pytest.raises(DbtBuildError, match="staging_covers_every_row"):
+                run_dbt(["test", "--select", "staging_covers_every_row"], seeded_url)
+        finally:
+            conn.execute("DELETE FROM stage_runs WHERE id = %s", (stray,))
+    run_dbt(["test", "--select", "staging_covers_every_row"], seeded_url)

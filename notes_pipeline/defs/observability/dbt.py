@@ -16,7 +16,15 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from notes_pipeline.defs.observability.resources import ReportsDatabase
-from notes_pipeline.reporting.dbt import DBT_PROJECT_DIR, dbt_environment, dbt_executable, parse_project, prepare_database
+from notes_pipeline.reporting.dbt import (
+    DBT_PROJECT_DIR,
+    dbt_environment,
+    dbt_executable,
+    keep_parse_state,
+    parse_project,
+    prepare_database,
+    restore_parse_state,
+)
 
 REPORTS_GROUP = "reports"
 
@@ -46,8 +54,10 @@ def dbt_reporting_assets(
     url = reports_database.resolved_url()
     prepare_database(url)
     # A throwaway target folder: dbt's per-run artefacts would otherwise pile up, one set per run.
-    with dbt_environment(url), tempfile.TemporaryDirectory(prefix="dbt-reporting-") as target:
+    with dbt_environment(url) as connection, tempfile.TemporaryDirectory(prefix="dbt-reporting-") as target:
+        restore_parse_state(Path(target), connection)
         yield from dbt.cli(["build"], context=context, target_path=Path(target)).stream()
+        keep_parse_state(Path(target), connection)
 
 
 def dbt_resource() -> DbtCliResource:
