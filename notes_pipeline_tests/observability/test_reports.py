@@ -3,8 +3,11 @@ matches the same figure computed in Python, and the dashboard shows its charts i
 
 from __future__ import annotations
 
+import io
 from collections import Counter
+from contextlib import redirect_stdout
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import pytest
@@ -14,7 +17,7 @@ from psycopg.rows import dict_row
 from notes_pipeline.cli import main
 from notes_pipeline.reporting import charts
 from notes_pipeline.reporting.dashboard import render_dashboard
-from notes_pipeline.reporting.dbt import DbtBuildError, run_dbt
+from notes_pipeline.reporting.dbt import DbtBuildError, dbt_env, run_dbt
 from notes_pipeline.reporting.marts import Marts
 from notes_pipeline_tests.observability import expected
 from notes_pipeline_tests.observability.conftest import screenshot
@@ -25,11 +28,13 @@ approx = lambda value: pytest.approx(value, rel=1e-9, abs=1e-9)  # noqa: E731
 
 @pytest.fixture(scope="module")
 def report(seeded_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The CLI's report on the seeded database: dbt build, then the dashboard file."""
+    """The CLI's report on the seeded database: dbt build, then the dashboard file, whose path it prints."""
     out = tmp_path_factory.mktemp("report") / "dashboard.html"
-    with pytest.MonkeyPatch.context() as patch:
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(printed):
         patch.setenv("NOTES_PIPELINE_DATABASE_URL", seeded_url)
         assert main(["report", "--out", str(out)]) == 0
+    assert printed.getvalue().strip() == str(out.resolve())
     return out
 
 
@@ -49,8 +54,36 @@ def test_history_has_what_the_reports_are_about(history: History):
     assert sum(p["reused_from"] is not None for p in history.projects) >= 10
 
 
-def test_report_prints_the_dashboard_path(report: Path, capsys):
+def test_dbt_connects_where_the_pipeline_does(seeded_url: str):
+    """The embedded server's URL names a unix-socket directory; dbt gets it as its host."""
+    env = dbt_env(seeded_url)
+    parts = urlsplit(seeded_url)
+    assert env["NOTES_PIPELINE_DBT_HOST"] == parse_qs(parts.query)["host"][0]
+    assert Path(env["NOTES_PIPELINE_DBT_HOST"]).is_dir()
+    assert env["NOTES_PIPELINE_DBT_DBNAME"] == parts.path.lstrip("/")
+    assert env["NOTES_PIPELINE_DBT_USER"] == "postgres" and env["NOTES_PIPELINE_DBT_SCHEMA"] == "reporting"
+
+
+def test_report_writes_the_dashboard(report: Path):
     assert report.is_file() and report.read_text().startswith("<!doctype html>")
+
+
+def test_report_without_rebuilding_goes_to_the_bucket(report, seeded_url, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("NOTES_PIPELINE_DATABASE_URL", seeded_url)
+    monkeypatch.setenv("NOTES_PIPELINE_HOME", str(tmp_path))
+    assert main(["report", "--no-build"]) == 0
+    printed = Path(capsys.readouterr().out.strip())
+    assert printed == tmp_path / "bucket" / "reports" / "dashboard.html"
+    assert printed.read_text().count("data:image/png;base64,") == 4
+
+
+def test_report_on_an_unreachable_database_says_so(monkeypatch):
+    monkeypatch.setenv("NOTES_PIPELINE_DATABASE_URL", "postgresql://reports:secret@127.0.0.1:1/nowhere")
+    with pytest.raises(SystemExit) as exited:
+        main(["report"])
+    message = str(exited.value)
+    assert message.startswith("report: cannot connect to the database at postgresql://reports:***@127.0.0.1:1")
+    assert "secret" not in message
 
 
 def test_daily_success_rate(report, seeded_url, history):
