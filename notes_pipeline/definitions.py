@@ -5,7 +5,7 @@ import dagster as dg
 from notes_pipeline.defs.ingest.sensors import inbox_sensor
 from notes_pipeline.defs.media.assets import media_assets, notes_video_job
 from notes_pipeline.defs.media.checks import media_checks
-from notes_pipeline.defs.observability import observability_defs
+from notes_pipeline.defs.observability import observability_definitions
 from notes_pipeline.defs.resources import pipeline_resources
 
 defs = dg.Definitions(
@@ -15,4 +15,4 @@ defs = dg.Definitions(
     sensors=[inbox_sensor],
     resources=pipeline_resources(),
 )
-defs = dg.Definitions.merge(defs, observability_defs)
+defs = dg.Definitions.merge(defs, observability_definitions())

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import importlib
 import io
 import os
 import re
@@ -31,6 +32,15 @@ MARTS = {"daily_success_rate", "time_to_video", "stage_latency", "stage_retries"
 
 def key(path: str) -> dg.AssetKey:
     return dg.AssetKey.from_user_string(path)
+
+
+def test_the_code_location_loads_as_dagster_loads_it():
+    """`dagster dev` finds exactly one Definitions at the module's top level, with the reports in it."""
+    from dagster._core.workspace.autodiscovery import loadable_targets_from_loaded_module
+
+    targets = loadable_targets_from_loaded_module(importlib.import_module("notes_pipeline.definitions"))
+    assert [t.attribute for t in targets] == ["defs"]
+    assert key("reports_dashboard") in defs.resolve_asset_graph().get_all_asset_keys()
 
 
 def test_dbt_assets_hang_off_the_media_assets():

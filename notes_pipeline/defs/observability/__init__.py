@@ -7,9 +7,12 @@ from notes_pipeline.defs.observability.dbt import dbt_reporting_assets, dbt_reso
 from notes_pipeline.defs.observability.resources import ReportsDatabase
 from notes_pipeline.defs.observability.schedules import reports_job, reports_schedule
 
-observability_defs = dg.Definitions(
-    assets=[dbt_reporting_assets, reports_dashboard],
-    jobs=[reports_job],
-    schedules=[reports_schedule],
-    resources={"dbt": dbt_resource(), "reports_database": ReportsDatabase()},
-)
+
+def observability_definitions() -> dg.Definitions:
+    """A function, not a module-level object: Dagster refuses a module with two Definitions in scope."""
+    return dg.Definitions(
+        assets=[dbt_reporting_assets, reports_dashboard],
+        jobs=[reports_job],
+        schedules=[reports_schedule],
+        resources={"dbt": dbt_resource(), "reports_database": ReportsDatabase()},
+    )
