@@ -7,6 +7,7 @@ The rows are kept in Python so tests can compute every report number independent
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -60,7 +61,7 @@ class _Generator:
         return row
 
     def cached_or_fresh(self, project: dict, asset_type: str, at: datetime, hit_rate: float,
-                        make: callable, **extra) -> dict:
+                        make: Callable[[], tuple[str, dict, list[str]]], **extra) -> dict:
         """An exact cache hit on an earlier artefact of this type, or a fresh one made by `make`."""
         pool = self.originals[asset_type]
         if pool and self.rng.random() < hit_rate:
