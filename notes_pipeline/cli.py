@@ -263,6 +263,27 @@ def cmd_providers(args: argparse.Namespace) -> int:
     print(f"gemini models: fast {gemini.models.fast}, strong {gemini.models.strong}, "
           f"grounded {gemini.models.grounded}")
     print("google voices: " + ", ".join(f"{lang} {name}" for lang, (_, name) in google.voices.items()))
+def cmd_report(args: argparse.Namespace) -> int:
+    """Build the dbt reports on the pipeline's database and write the dashboard; print where it is."""
+    from notes_pipeline.domain.errors import PipelineError
+    from notes_pipeline.reporting.dashboard import DASHBOARD_KEY, publish_dashboard, write_dashboard
+    from notes_pipeline.reporting.dbt import run_dbt
+    from notes_pipeline.store.db import resolve_url
+
+    try:
+        url = resolve_url()
+        if not args.no_build:
+            print("building the reports (dbt build) ...", file=sys.stderr, flush=True)
+            run_dbt(["build"], url)
+        if args.out:
+            write_dashboard(url, Path(args.out))
+            print(Path(args.out).resolve())
+        else:
+            bucket = _bucket()
+            _, uri = publish_dashboard(url, bucket)
+            print(bucket.local_path(DASHBOARD_KEY) or uri)
+    except PipelineError as err:
+        raise SystemExit(f"report: {err}") from None
     return 0
 
 
@@ -298,6 +319,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     providers.add_argument("--config", help="provider config file (default: $NOTES_PIPELINE_PROVIDERS_CONFIG "
                                             "or the one shipped)")
     providers.set_defaults(func=cmd_providers)
+    report = sub.add_parser("report", help="build the dbt reports and write the HTML dashboard")
+    report.add_argument("--out", help="write the dashboard here instead of the bucket's reports/dashboard.html")
+    report.add_argument("--no-build", action="store_true", help="render from the reports as last built")
+    report.set_defaults(func=cmd_report)
     args = parser.parse_args(argv)
     return args.func(args)
 
