@@ -110,13 +110,20 @@ def _pipeline_resources_use_the_test_database(request: pytest.FixtureRequest, mo
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Any:
     """moto's S3 server on 127.0.0.1 for the session: the real boto3 client talks HTTP to it."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    # One access-log record per request would be captured by pytest: thousands in the inbox tests.
+    access_log = logging.getLogger("werkzeug")
+    level = access_log.level
+    access_log.setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+    access_log.setLevel(level)
 
 
 @pytest.fixture
@@ -152,3 +159,24 @@ def bucket_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "local":
         return str(tmp_path / "bucket")
     return request.getfixturevalue("s3_bucket_url")
+
+
+from collections.abc import Iterator  # noqa: E402 - kept with the S3 helpers, appended after the shared fixtures
+from contextlib import contextmanager  # noqa: E402
+
+
+@contextmanager
+def sent_s3_requests(client: Any) -> Iterator[list[tuple[str, str, dict[str, str]]]]:
+    """(operation, url, headers) of every HTTP request a real boto3 client sends, retries included,
+    observed through botocore's own event hooks (nothing is mocked)."""
+    sent: list[tuple[str, str, dict[str, str]]] = []
+
+    def record(request: Any, event_name: str, **_: Any) -> None:
+        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        sent.append((event_name.rsplit(".", 1)[-1], request.url, headers))
+
+    client.meta.events.register("before-send.s3", record)
+    try:
+        yield sent
+    finally:
+        client.meta.events.unregister("before-send.s3", record)

@@ -52,55 +52,7 @@ class Bucket(Protocol):
     def get_bytes(self, key: str, *, max_bytes: int | None = None) -> bytes: ...
     def download(self, key: str, dest: Path) -> Path: ...
     def stat(self, key: str) -> ObjectInfo | None: ...
-    def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None) -> list[ObjectInfo]:
-        """Regular files under `prefix` after `start_after`, in key order, at most `limit` of them.
-
-        Folders are walked in key order and the walk stops at `limit`, skipping whole
-        folders that sort before `start_after`: a capped listing costs about `limit` entries,
-        not the whole inbox (as S3's StartAfter/MaxKeys do). Dotfiles and dot-folders (our
-        in-flight temp files), FIFOs and symlinks are never listed.
-        """
-        found: list[ObjectInfo] = []
-        if limit is not None and limit <= 0:
-            return found
-        folder = prefix.rpartition("/")[0]
-        base = self.root / folder if folder else self.root
-        if not base.is_dir():
-            return found
-        self._walk(base, f"{folder}/" if folder else "", prefix, start_after or "", limit, found)
-        return found
-
-    def _walk(self, folder: Path, at: str, prefix: str, after: str, limit: int | None, found: list[ObjectInfo]) -> bool:
-        """Append matching files below `folder` (whose keys start with `at`); False once `limit` is reached."""
-        try:
-            with os.scandir(folder) as it:
-                entries = [e for e in it if not e.name.startswith(".")]
-        except (FileNotFoundError, NotADirectoryError):
-            return True  # removed while we listed
-        # A folder's keys all start with "name/": sorting folders by that string gives key order.
-        entries.sort(key=lambda e: e.name + "/" if e.is_dir(follow_symlinks=False) else e.name)
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                sub = f"{at}{entry.name}/"
-                if not (sub.startswith(prefix) or prefix.startswith(sub)) or (sub < after and not after.startswith(sub)):
-                    continue
-                if not self._walk(Path(entry.path), sub, prefix, after, limit, found):
-                    return False
-                continue
-            key = at + entry.name
-            if not key.startswith(prefix) or key <= after:
-                continue
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                continue  # removed while we listed
-            # Only regular files: a FIFO would block a reader, a symlink could point anywhere.
-            if stat.S_ISREG(st.st_mode):
-                found.append(ObjectInfo(key, st.st_size, st.st_mtime_ns))
-                if limit is not None and len(found) >= limit:
-                    return False
-        return True
-
+    def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None) -> list[ObjectInfo]: ...
     def delete(self, key: str) -> None: ...
     def uri(self, key: str) -> str: ...
     def local_path(self, key: str) -> Path | None:
@@ -169,29 +121,53 @@ class LocalBucket:
         return ObjectInfo(key, st.st_size, st.st_mtime_ns)
 
     def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None) -> list[ObjectInfo]:
-        """Regular files under `prefix` in key order, skipping dotfiles (our in-flight temp files)."""
-        base = self.root / prefix.rstrip("/") if prefix.endswith("/") else self.root
+        """Regular files under `prefix` after `start_after`, in key order, at most `limit` of them.
+
+        Folders are walked in key order and the walk stops at `limit`, skipping whole
+        folders that sort before `start_after`: a capped listing costs about `limit` entries,
+        not the whole inbox (as S3's StartAfter/MaxKeys do). Dotfiles and dot-folders (our
+        in-flight temp files), FIFOs and symlinks are never listed.
+        """
         found: list[ObjectInfo] = []
+        if limit is not None and limit <= 0:
+            return found
+        folder = prefix.rpartition("/")[0]
+        base = self.root / folder if folder else self.root
         if not base.is_dir():
             return found
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for name in filenames:
-                if name.startswith("."):
+        self._walk(base, f"{folder}/" if folder else "", prefix, start_after or "", limit, found)
+        return found
+
+    def _walk(self, folder: Path, at: str, prefix: str, after: str, limit: int | None, found: list[ObjectInfo]) -> bool:
+        """Append matching files below `folder` (whose keys start with `at`); False once `limit` is reached."""
+        try:
+            with os.scandir(folder) as it:
+                entries = [e for e in it if not e.name.startswith(".")]
+        except (FileNotFoundError, NotADirectoryError):
+            return True  # removed while we listed
+        # A folder's keys all start with "name/": sorting folders by that string gives key order.
+        entries.sort(key=lambda e: e.name + "/" if e.is_dir(follow_symlinks=False) else e.name)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                sub = f"{at}{entry.name}/"
+                if not (sub.startswith(prefix) or prefix.startswith(sub)) or (sub < after and not after.startswith(sub)):
                     continue
-                full = Path(dirpath) / name
-                key = full.relative_to(self.root).as_posix()
-                if not key.startswith(prefix) or (start_after is not None and key <= start_after):
-                    continue
-                try:
-                    st = full.lstat()
-                except FileNotFoundError:
-                    continue  # removed while we listed
-                # Only regular files: a FIFO would block a reader, a symlink could point anywhere.
-                if stat.S_ISREG(st.st_mode):
-                    found.append(ObjectInfo(key, st.st_size, st.st_mtime_ns))
-        found.sort(key=lambda o: o.key)
-        return found[:limit] if limit is not None else found
+                if not self._walk(Path(entry.path), sub, prefix, after, limit, found):
+                    return False
+                continue
+            key = at + entry.name
+            if not key.startswith(prefix) or key <= after:
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # removed while we listed
+            # Only regular files: a FIFO would block a reader, a symlink could point anywhere.
+            if stat.S_ISREG(st.st_mode):
+                found.append(ObjectInfo(key, st.st_size, st.st_mtime_ns))
+                if limit is not None and len(found) >= limit:
+                    return False
+        return True
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)

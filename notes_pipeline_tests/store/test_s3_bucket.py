@@ -8,8 +8,6 @@ from __future__ import annotations
 import http.server
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,22 +16,7 @@ from notes_pipeline.defs.resources import BucketResource, _s3_client
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import BucketError, LocalBucket, ObjectNotFoundError, open_bucket
 from notes_pipeline.store.s3 import S3Bucket, parse_s3_url
-
-
-@contextmanager
-def sent_requests(client) -> Iterator[list[tuple[str, str, dict[str, str]]]]:
-    """(operation, url, headers) of every HTTP request the client sends, retries included."""
-    sent: list[tuple[str, str, dict[str, str]]] = []
-
-    def record(request, event_name: str, **_):
-        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
-        sent.append((event_name.rsplit(".", 1)[-1], request.url, headers))
-
-    client.meta.events.register("before-send.s3", record)
-    try:
-        yield sent
-    finally:
-        client.meta.events.unregister("before-send.s3", record)
+from notes_pipeline_tests.conftest import sent_s3_requests
 
 
 def test_protocol_round_trip(bucket_location: str, tmp_path: Path) -> None:
@@ -91,7 +74,7 @@ def test_s3_objects_live_below_the_prefix_with_a_content_type(s3_bucket_url: str
 def test_s3_reads_only_the_bytes_asked_for(s3_bucket_url: str, s3_env: str) -> None:
     bucket = BucketResource(root=s3_bucket_url).get()
     bucket.put_bytes("inbox/long.md", b"x" * 100_000)
-    with sent_requests(bucket.client) as sent:
+    with sent_s3_requests(bucket.client) as sent:
         assert bucket.get_bytes("inbox/long.md", max_bytes=10) == b"x" * 10
     ((operation, _, headers),) = sent
     assert operation == "GetObject" and headers["Range"] == "bytes=0-9"
@@ -123,7 +106,7 @@ def test_traversal_keys_are_refused_before_any_request(s3_bucket_url: str, s3_en
         lambda: bucket.download(key, tmp_path / "out"), lambda: bucket.stat(key), lambda: bucket.delete(key),
         lambda: bucket.uri(key), lambda: bucket.local_path(key), lambda: bucket.list("inbox/", start_after=key),
     ]
-    with sent_requests(bucket.client) as sent:
+    with sent_s3_requests(bucket.client) as sent:
         for call in calls:
             if key == "" and call is calls[-1]:
                 continue  # an empty start_after means "from the beginning"
