@@ -198,3 +198,18 @@ def test_boto3_is_the_one_retry_owner(s3_env: str) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_listing_order_and_windows_are_the_same_on_both(bucket_location: str) -> None:
+    """Key order is bytewise (S3's): folders interleave with files by their full key, not walk order."""
+    bucket = BucketResource(root=bucket_location).get()
+    names = ["a.md", "a/b.md", "a/c/d.md", "a-b.md", "a0.md", "ab.md", "A.md", "é.md", "z/y/x.md", "a_b.md"]
+    for name in names:
+        bucket.put_bytes("inbox/" + name, b"x")
+    truth = sorted("inbox/" + n for n in names)
+    assert [o.key for o in bucket.list("inbox/")] == truth
+    for after in ["", "inbox/a", "inbox/a/", "inbox/a/b.md", "inbox/a/c/", "inbox/a.md", "inbox/zz", "inbox/Z"]:
+        for limit in [None, 1, 3]:
+            expected = [k for k in truth if k > after][:limit]
+            assert [o.key for o in bucket.list("inbox/", start_after=after or None, limit=limit)] == expected
+    assert [o.key for o in bucket.list("inbox/a/")] == ["inbox/a/b.md", "inbox/a/c/d.md"]
