@@ -110,20 +110,10 @@ def _pipeline_resources_use_the_test_database(request: pytest.FixtureRequest, mo
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Any:
     """moto's S3 server on 127.0.0.1 for the session: the real boto3 client talks HTTP to it."""
-    import logging
+    from notes_pipeline_tests.s3_server import moto_s3_server
 
-    from moto.server import ThreadedMotoServer
-
-    # One access-log record per request would be captured by pytest: thousands in the inbox tests.
-    access_log = logging.getLogger("werkzeug")
-    level = access_log.level
-    access_log.setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-    access_log.setLevel(level)
+    with moto_s3_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
