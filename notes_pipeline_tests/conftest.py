@@ -150,23 +150,3 @@ def bucket_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return str(tmp_path / "bucket")
     return request.getfixturevalue("s3_bucket_url")
 
-
-from collections.abc import Iterator  # noqa: E402 - kept with the S3 helpers, appended after the shared fixtures
-from contextlib import contextmanager  # noqa: E402
-
-
-@contextmanager
-def sent_s3_requests(client: Any) -> Iterator[list[tuple[str, str, dict[str, str]]]]:
-    """(operation, url, headers) of every HTTP request a real boto3 client sends, retries included,
-    observed through botocore's own event hooks (nothing is mocked)."""
-    sent: list[tuple[str, str, dict[str, str]]] = []
-
-    def record(request: Any, event_name: str, **_: Any) -> None:
-        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
-        sent.append((event_name.rsplit(".", 1)[-1], request.url, headers))
-
-    client.meta.events.register("before-send.s3", record)
-    try:
-        yield sent
-    finally:
-        client.meta.events.unregister("before-send.s3", record)

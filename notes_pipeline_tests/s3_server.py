@@ -1,4 +1,4 @@
-"""moto's S3 server (ThreadedMotoServer, 127.0.0.1) hosted in its own process for the test session.
+"""moto's S3 server (ThreadedMotoServer, 127.0.0.1) in its own process, and a log of the requests a client sends.
 
 In the test process it would share one GIL with the boto3 client and the sensor under test,
 so every request would cost both sides' CPU in series; in a child process the two run side
@@ -11,6 +11,7 @@ import multiprocessing
 import queue
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 def _serve(ready: multiprocessing.Queue, stop: multiprocessing.Event) -> None:  # type: ignore[valid-type]
@@ -53,3 +54,20 @@ def moto_s3_server() -> Iterator[str]:
         if process.is_alive():
             process.terminate()
             process.join(5)
+
+
+@contextmanager
+def sent_s3_requests(client: Any) -> Iterator[list[tuple[str, str, dict[str, str]]]]:
+    """(operation, url, headers) of every HTTP request a real boto3 client sends, retries included,
+    observed through botocore's own event hooks (nothing is mocked)."""
+    sent: list[tuple[str, str, dict[str, str]]] = []
+
+    def record(request: Any, event_name: str, **_: Any) -> None:
+        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        sent.append((event_name.rsplit(".", 1)[-1], request.url, headers))
+
+    client.meta.events.register("before-send.s3", record)
+    try:
+        yield sent
+    finally:
+        client.meta.events.unregister("before-send.s3", record)

@@ -17,7 +17,8 @@ from notes_pipeline.domain.documents import content_hash
 from notes_pipeline.stages.ingest import InboxCursor
 from notes_pipeline.store import keys
 from notes_pipeline.store.s3 import S3Bucket
-from notes_pipeline_tests.conftest import drop, sent_s3_requests
+from notes_pipeline_tests.conftest import drop
+from notes_pipeline_tests.s3_server import sent_s3_requests
 
 
 def _tick(instance, resources, cursor=None):

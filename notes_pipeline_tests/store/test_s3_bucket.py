@@ -16,7 +16,7 @@ from notes_pipeline.defs.resources import BucketResource, _s3_client
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import BucketError, LocalBucket, ObjectNotFoundError, open_bucket
 from notes_pipeline.store.s3 import S3Bucket, parse_s3_url
-from notes_pipeline_tests.conftest import sent_s3_requests
+from notes_pipeline_tests.s3_server import sent_s3_requests
 
 
 def test_protocol_round_trip(bucket_location: str, tmp_path: Path) -> None:
