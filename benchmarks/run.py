@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 
 from benchmarks import chaos
+from benchmarks import inbox_sweep
 from notes_pipeline.defs.media.assets import media_assets
 from notes_pipeline.defs.media.checks import media_checks
 from notes_pipeline.defs.partitions import notes_documents
@@ -98,6 +99,7 @@ def main() -> None:
     from benchmarks import state
 
     state.main()
+    inbox_sweep.main()
 
 
 if __name__ == "__main__":

@@ -240,6 +240,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
     dagster = str(Path(sys.executable).with_name("dagster"))
     os.execv(dagster, [dagster, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
+
+
 def cmd_providers(args: argparse.Namespace) -> int:
     """Each provider, whether its secrets are set (never their values), and each chain's order."""
     from notes_pipeline.providers.config import Secrets, config_path, load_config
@@ -263,6 +265,9 @@ def cmd_providers(args: argparse.Namespace) -> int:
     print(f"gemini models: fast {gemini.models.fast}, strong {gemini.models.strong}, "
           f"grounded {gemini.models.grounded}")
     print("google voices: " + ", ".join(f"{lang} {name}" for lang, (_, name) in google.voices.items()))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Build the dbt reports on the pipeline's database and write the dashboard; print where it is."""
     from notes_pipeline.domain.errors import PipelineError

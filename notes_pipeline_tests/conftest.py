@@ -92,3 +92,65 @@ def database(database_url: str) -> Iterator[Database]:
     db = Database(database_url)
     yield db
     db.close()
+
+
+@pytest.fixture(autouse=True)
+def _pipeline_resources_use_the_test_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Tests that bind the pipeline's resources get a fresh product database through the environment,
+    as a deployment would (NOTES_PIPELINE_DATABASE_URL, read when the database is first used)."""
+    if "resources" not in request.fixturenames:
+        yield
+        return
+    url = request.getfixturevalue("database_url")
+    monkeypatch.setenv("NOTES_PIPELINE_DATABASE_URL", url)
+    yield
+    from notes_pipeline.store import db
+
+    opened = db._open.pop(url, None)
+    if opened is not None:
+        opened.close()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Any:
+    """moto's S3 server on 127.0.0.1 for the session: the real boto3 client talks HTTP to it."""
+    from notes_pipeline_tests.s3_server import moto_s3_server
+
+    with moto_s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Test credentials in the standard AWS variables, no AWS config files, no instance metadata."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret", "AWS_SESSION_TOKEN": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+        "NOTES_PIPELINE_S3_ENDPOINT_URL": moto_endpoint, "NOTES_PIPELINE_S3_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return moto_endpoint
+
+
+_s3_bucket_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def s3_bucket_url(s3_env: str) -> str:
+    """A new, empty bucket on the moto server; returns its URL with a prefix, s3://name/notes-pipeline/."""
+    from notes_pipeline.defs.resources import _s3_client
+
+    name = f"np-test-{os.getpid()}-{next(_s3_bucket_counter)}"
+    _s3_client(s3_env, "us-east-1", 3).create_bucket(Bucket=name)
+    return f"s3://{name}/notes-pipeline/"
+
+
+@pytest.fixture(params=["local", "s3"])
+def bucket_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on a local folder and on S3 (moto): both must behave alike."""
+    if request.param == "local":
+        return str(tmp_path / "bucket")
+    return request.getfixturevalue("s3_bucket_url")
+

@@ -4,6 +4,7 @@ Nothing here reads the environment at import time: defaults are resolved when a 
 is used, so tests and deployments configure them without reloading modules.
 """
 
+import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,7 +20,7 @@ from notes_pipeline.providers.llm.base import ScriptWriter
 from notes_pipeline.providers.registry import ProviderRegistry
 from notes_pipeline.providers.tts.base import Narrator
 from notes_pipeline.store import keys
-from notes_pipeline.store.bucket import Bucket, LocalBucket, load_model, put_model
+from notes_pipeline.store.bucket import Bucket, load_model, open_bucket, put_model
 from notes_pipeline.store.db import Database, open_database
 from notes_pipeline.store.state import StateStore
 
@@ -29,13 +30,46 @@ def default_home() -> Path:
     return Path(os.environ.get("NOTES_PIPELINE_HOME", "out")).expanduser().resolve()
 
 
+BUCKET_ENV = "NOTES_PIPELINE_BUCKET"
+S3_ENDPOINT_ENV = "NOTES_PIPELINE_S3_ENDPOINT_URL"
+S3_REGION_ENV = "NOTES_PIPELINE_S3_REGION"
+
+
 class BucketResource(dg.ConfigurableResource):
-    """The bucket holding the inbox and every artefact. Empty `root`: $NOTES_PIPELINE_HOME/bucket."""
+    """The bucket holding the inbox and every artefact: a local folder, or s3://bucket/prefix (S3, R2, MinIO).
+
+    Empty fields are resolved each time the bucket is used, never at import: `root` from
+    NOTES_PIPELINE_BUCKET, else $NOTES_PIPELINE_HOME/bucket; `endpoint_url` from
+    NOTES_PIPELINE_S3_ENDPOINT_URL (R2: https://<account>.r2.cloudflarestorage.com);
+    `region_name` from NOTES_PIPELINE_S3_REGION ("auto" for an R2 endpoint). Credentials are
+    deliberately not fields: boto3 reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+    (/ AWS_SESSION_TOKEN, AWS_PROFILE) itself, so they never appear in config, logs or the UI.
+    """
 
     root: str = ""
+    endpoint_url: str = ""
+    region_name: str = ""
+    max_attempts: int = 3  # boto3's retries per S3 request, the one retry owner (see store/s3.py)
+
+    def location(self) -> str:
+        return self.root or os.environ.get(BUCKET_ENV) or str(default_home() / "bucket")
 
     def get(self) -> Bucket:
-        return LocalBucket(Path(self.root) if self.root else default_home() / "bucket")
+        endpoint = self.endpoint_url or os.environ.get(S3_ENDPOINT_ENV, "")
+        region = self.region_name or os.environ.get(S3_REGION_ENV, "")
+        if not region and ".r2.cloudflarestorage.com" in endpoint:
+            region = "auto"
+        return open_bucket(self.location(), s3_client=lambda: _s3_client(endpoint, region, self.max_attempts))
+
+
+@functools.cache
+def _s3_client(endpoint_url: str, region_name: str, max_attempts: int) -> Any:
+    """One boto3 client per endpoint (thread-safe, and slow to build: it loads the service model)."""
+    from dagster_aws.s3 import S3Resource
+
+    return S3Resource(
+        endpoint_url=endpoint_url or None, region_name=region_name or None, max_attempts=max_attempts
+    ).get_client()
 
 
 class PipelineSettings(dg.ConfigurableResource):
@@ -44,6 +78,8 @@ class PipelineSettings(dg.ConfigurableResource):
     max_notes_bytes: int = 5_000_000
     inbox_batch: int = 50
     inbox_settle_s: float = 1.0
+    inbox_list_limit: int = 1000  # keys listed per sensor tick: one page of list_objects_v2
+    inbox_retry_skipped_s: float = 600.0
     scene_workers: int = 4
     scratch_dir: str = ""
     semantic_cache_threshold: float = 0.98
