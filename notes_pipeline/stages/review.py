@@ -70,7 +70,8 @@ def record_version(bucket: Bucket, reviews: ReviewStore, base: ScriptManifest, s
                    origin: Origin, summary: str = "") -> tuple[ScriptVersion, ScriptManifest, bool]:
     """Keep `script` as the document's next version unless it equals the latest; (version, its manifest, created).
 
-    An edit also becomes the working copy and the stored value of video_script.
+    An edit becomes the stored value of video_script; a CLI edit also becomes the working copy (a hand
+    edit stays as the person saved it: their editor may still have it open).
     """
     doc_id = base.doc_id
     data = script_bytes(script)
@@ -87,8 +88,9 @@ def record_version(bucket: Bucket, reviews: ReviewStore, base: ScriptManifest, s
                                      review_required=base.options.review)
     assert latest is not None
     manifest = version_manifest(base, latest, script)
-    if origin != "writer":
+    if origin == "cli":
         bucket.put_bytes(keys.script(doc_id), data)
+    if origin != "writer":
         put_model(bucket, keys.manifest(doc_id, "video_script"), manifest)
     _see_working_copy(bucket, reviews, doc_id, digest)
     return latest, manifest, created
