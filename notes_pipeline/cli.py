@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import warnings
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ class Outcome:
     video: Path | None = None
     error: str | None = None
     rendered: bool = False
+    waiting: bool = False  # its script waits for a person's approval (review: true)
 
 
 def _bucket() -> Bucket:
@@ -100,7 +100,7 @@ def process_inbox() -> list[Outcome]:
     wanted = [r.partition_key for r in result.run_requests or []]
     # Documents registered earlier that still have no video (e.g. a run that was interrupted).
     for doc_id in instance.get_dynamic_partitions(notes_documents.name):
-        if doc_id not in wanted and finished_video(bucket, doc_id) is None:
+        if doc_id not in wanted and finished_video(bucket, doc_id) is None and not _awaits_review(doc_id):
             wanted.append(doc_id)
 
     job = defs.resolve_job_def("notes_video")
@@ -115,11 +115,24 @@ def process_inbox() -> list[Outcome]:
             partition_key=doc_id, instance=instance, raise_on_error=False,
             run_config=QUIET_RUN_CONFIG, tags={"notes_pipeline/trigger": "cli"},
         )
-        if run.success:
+        if run.success and _awaits_review(doc_id):
+            outcomes.append(Outcome(doc_id, waiting=True))
+        elif run.success:
             outcomes.append(Outcome(doc_id, video=finished_video(bucket, doc_id), rendered=True))
         else:
             outcomes.append(Outcome(doc_id, error=_failure_text(run)))
-    return outcomes
+    from notes_pipeline.cli_review import process_reviews
+
+    return outcomes + process_reviews(instance)
+
+
+def _awaits_review(doc_id: str) -> bool:
+    """Its latest script asks for review and no version was ever approved: nothing to render yet."""
+    from notes_pipeline.store.reviews import ReviewStore
+
+    reviews = ReviewStore(_state().db)
+    latest = reviews.latest(doc_id)
+    return latest is not None and not latest.renderable and reviews.latest_approved(doc_id) is None
 
 
 def _failure_text(run) -> str:  # run: dg.ExecuteInProcessResult
@@ -137,7 +150,10 @@ def _failure_text(run) -> str:  # run: dg.ExecuteInProcessResult
 def _report(outcomes: list[Outcome]) -> int:
     """Failures first, then every video path; the last line is the first document's video."""
     for o in outcomes:
-        if o.error or o.video is None:
+        if o.waiting:
+            print(f"waiting for review: {o.doc_id} (read it: notes-pipeline script {o.doc_id}; "
+                  f"approve: notes-pipeline approve {o.doc_id})")
+        elif o.error or o.video is None:
             print(f"FAILED {o.doc_id}: {o.error or 'no video was made'}", file=sys.stderr)
     videos = [o for o in outcomes if o.video]
     for o in videos[1:]:
@@ -146,7 +162,7 @@ def _report(outcomes: list[Outcome]) -> int:
         print(videos[0].video)
     elif not outcomes:
         print("the inbox has no new notes")
-    return 1 if any(o.error or o.video is None for o in outcomes) else 0
+    return 1 if any(o.error or (o.video is None and not o.waiting) for o in outcomes) else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -173,6 +189,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.doc_id:
+        from notes_pipeline.cli_review import list_renders_of
+
+        return list_renders_of(args.doc_id)
     bucket = _bucket()
     records = [r for o in bucket.list(keys.PROJECTS_PREFIX) if o.key.endswith("/source.json")
                if (r := load_model(bucket, o.key, SourceRecord)) is not None]
@@ -185,11 +205,19 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    video = finished_video(_bucket(), args.doc_id)
-    if video is None:
-        raise SystemExit(f"{args.doc_id}: no finished video (see `notes-pipeline list`)")
-    dest = Path(args.to) if args.to else Path.cwd() / f"{args.doc_id}.mp4"
-    shutil.copyfile(video, dest)
+    """Copy the MP4 here; from a bucket that can sign URLs (S3/R2), print a presigned URL instead."""
+    from notes_pipeline.stages.renders import find_render
+
+    bucket = _bucket()
+    render = find_render(bucket, args.doc_id, args.render)
+    if render is None:
+        which = f"render {args.render}" if args.render else "finished video"
+        raise SystemExit(f"{args.doc_id}: no {which} (see `notes-pipeline list {args.doc_id}`)")
+    if not args.to and (url := bucket.presigned_url(render.video_key)):
+        print(url)
+        return 0
+    dest = Path(args.to) if args.to else Path.cwd() / f"{args.doc_id}-{render.render_id}.mp4"
+    bucket.download(render.video_key, dest)
     print(dest.resolve())
     return 0
 
@@ -206,6 +234,10 @@ def _state():  # -> StateStore; a clear one-line error when the database is down
 
 def cmd_status(args: argparse.Namespace) -> int:
     state = _state()
+    if args.follow:
+        from notes_pipeline.follow import follow
+
+        follow(state, args.doc_id, interval_s=args.interval, timeout_s=args.timeout)
     project = state.project(args.doc_id)
     if project is None:
         raise SystemExit(f"{args.doc_id}: no such project (see `notes-pipeline list`)")
@@ -215,10 +247,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     for scene in state.progress(args.doc_id):
         print(f"  scene {scene.sequence_number:2d}  {scene.status:8s} audio {scene.audio_status:8s} "
               f"image {scene.image_status:8s} retries {scene.retry_count}  {scene.heading}")
+    if project["status"] == "review":
+        print(f"  waiting for review: notes-pipeline script {args.doc_id}, then notes-pipeline approve {args.doc_id}")
     if project["final_video_key"]:
         video = _bucket().local_path(project["final_video_key"])
         print(f"  video: {video or project['final_video_key']}")
-    return 0
+    return 0 if project["status"] != "failed" else 1
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
@@ -304,13 +338,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     submit_p.add_argument("--run", action="store_true", help="render them now, in this process")
     submit_p.set_defaults(func=cmd_submit)
     sub.add_parser("run", help="register new inbox notes and render them, in this process").set_defaults(func=cmd_run)
-    sub.add_parser("list", help="documents and their videos").set_defaults(func=cmd_list)
-    download = sub.add_parser("download", help="copy a document's video here")
+    list_p = sub.add_parser("list", help="documents and their videos; with a document: all its renders")
+    list_p.add_argument("doc_id", nargs="?")
+    list_p.set_defaults(func=cmd_list)
+    download = sub.add_parser("download", help="copy a document's video here (or print a presigned URL for S3/R2)")
     download.add_argument("doc_id")
+    download.add_argument("--render", help="which render (see `notes-pipeline list <doc>`; default: the latest)")
     download.add_argument("--to", help="destination file")
     download.set_defaults(func=cmd_download)
     status = sub.add_parser("status", help="a document's progress, scene by scene, from the database")
     status.add_argument("doc_id")
+    status.add_argument("--follow", action="store_true", help="progress bars per stage until done, failed or in review")
+    status.add_argument("--interval", type=float, default=0.5, help="seconds between redraws (--follow)")
+    status.add_argument("--timeout", type=float, help="stop following after this many seconds")
     status.set_defaults(func=cmd_status)
     gc = sub.add_parser("gc", help="list (or --apply: delete) objects nobody will read again")
     gc.add_argument("--apply", action="store_true", help="delete them; without it nothing is deleted")
@@ -328,6 +368,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("--out", help="write the dashboard here instead of the bucket's reports/dashboard.html")
     report.add_argument("--no-build", action="store_true", help="render from the reports as last built")
     report.set_defaults(func=cmd_report)
+    from notes_pipeline.cli_review import add_commands
+
+    add_commands(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

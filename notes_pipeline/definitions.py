@@ -8,13 +8,14 @@ from notes_pipeline.defs.media.checks import media_checks
 from notes_pipeline.defs.ops.gc import garbage_collection, gc_schedule
 from notes_pipeline.defs.observability import observability_definitions
 from notes_pipeline.defs.resources import pipeline_resources
+from notes_pipeline.defs.review.sensors import script_review_sensor
 
 defs = dg.Definitions(
     assets=media_assets,
     asset_checks=media_checks,
     jobs=[notes_video_job, garbage_collection],
     schedules=[gc_schedule],
-    sensors=[inbox_sensor],
+    sensors=[inbox_sensor, script_review_sensor],
     resources=pipeline_resources(),
 )
 defs = dg.Definitions.merge(defs, observability_definitions())

@@ -45,6 +45,9 @@ class RenderOptions(_Frozen):
     voice: str | None = Field(None, max_length=60)
     style: str = Field("clean", max_length=80)
     words_per_minute: int = Field(150, ge=80, le=260)
+    # A workflow switch, not a look: left out of the JSON when off, so hashes of existing options stay the same.
+    review: bool = Field(False, exclude_if=lambda on: not on,
+                         description="Stop after the script until a person approves it (`notes-pipeline approve`).")
 
     @property
     def frame_size(self) -> FrameSize:
@@ -80,6 +83,10 @@ class Scene(_Frozen):
     image_prompt: str | None = None
     search_query: str | None = Field(
         None, description="Set for real people, places and events: such scenes use image search, not AI images."
+    )
+    user_image: str | None = Field(
+        None, exclude_if=lambda key: key is None,
+        description="A picture a person supplied (its bucket key): used as it is, no image provider is called.",
     )
 
 
@@ -183,6 +190,8 @@ class ScriptManifest(_Frozen):
     writer: str
     options: RenderOptions
     attempts: list[ScriptAttempt] = Field(default_factory=list)
+    version: int | None = Field(None, description="The script version (script.v<N>.json) this manifest names.")
+    variant: str | None = Field(None, description="None: the document's own render; else e.g. 'hi-9x16-480p'.")
 
 
 class NarrationClip(_Frozen):

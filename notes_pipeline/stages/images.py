@@ -53,10 +53,10 @@ def make_images(
         request = ImageRequest(scene=scene, title=script.title, scene_count=len(script.scenes),
                                language=script.language, style=style)
         wanted = input_hash(request=request, source=source.identity())
+        key = keys.scene_image(doc_id, scene.index, script_manifest.variant)
         old = earlier.get(scene.index)
-        if old and old.input_hash == wanted and bucket.stat(old.image_key):
+        if old and old.input_hash == wanted and old.image_key == key and bucket.stat(old.image_key):
             return old.model_copy(update={"reused": True})
-        key = keys.scene_image(doc_id, scene.index)
         hit = cache.get(CACHE_KIND, wanted, SceneImage, ("image.png",))
         if hit is not None:
             meta, files = hit

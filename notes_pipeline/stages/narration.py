@@ -44,10 +44,13 @@ def narrate_script(
     def narrate(scene: Scene) -> NarrationClip:
         wanted = input_hash(text=scene.narration, language=language, voice=voice,
                             engine=narrator.identity(language=language, voice=voice))
+        variant = script_manifest.variant
+        audio_key, words_key = keys.scene_audio(doc_id, scene.index, variant), keys.scene_words(doc_id, scene.index, variant)
         old = earlier.get(scene.index)
-        if old and old.input_hash == wanted and bucket.stat(old.audio_key) and bucket.stat(old.words_key):
+        # Only this variant's own files: another variant may rewrite its keys later.
+        if (old and old.input_hash == wanted and old.audio_key == audio_key
+                and bucket.stat(old.audio_key) and bucket.stat(old.words_key)):
             return old.model_copy(update={"reused": True})
-        audio_key, words_key = keys.scene_audio(doc_id, scene.index), keys.scene_words(doc_id, scene.index)
         hit = cache.get(CACHE_KIND, wanted, NarrationClip, ("audio.wav", "words.json"))
         if hit is not None:
             meta, files = hit

@@ -58,6 +58,9 @@ class Bucket(Protocol):
     def local_path(self, key: str) -> Path | None:
         """A path on this machine for reading the object in place, when there is one."""
         ...
+    def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
+        """A time-limited HTTPS link anyone can fetch the object with, when the store can sign one."""
+        ...
 
 
 class LocalBucket:
@@ -177,6 +180,9 @@ class LocalBucket:
 
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
+
+    def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
+        return None
 
 
 def put_model(bucket: Bucket, key: str, model: BaseModel) -> bytes:

@@ -3,8 +3,11 @@
     inbox/<name>                                  what people drop in
     projects/<doc_id>/source.json                 registration record (name, hash, size)
     projects/<doc_id>/source/<name>               the notes as registered (immutable copy)
-    projects/<doc_id>/script.json
+    projects/<doc_id>/script.json                 the working copy: what a person edits
+    projects/<doc_id>/script.v<N>.json            every version, kept (never rewritten)
+    projects/<doc_id>/uploads/<sha256>.png        pictures a person supplied for scenes
     projects/<doc_id>/scenes/<nn>/{audio.wav,words.json,image.png}
+    projects/<doc_id>/variants/<variant>/{script.v<N>.json,scenes/<nn>/...}   other languages/formats
     projects/<doc_id>/renders/<render_id>/{video.mp4,subtitles.srt,subtitles.vtt,
                                            thumbnail.jpg,provenance.json}
     projects/<doc_id>/manifests/<asset>.json      the assets' values
@@ -19,6 +22,7 @@ INBOX_PREFIX = "inbox/"
 PROJECTS_PREFIX = "projects/"
 MAX_KEY_LENGTH = 1024
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_VARIANT = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
 
 class InvalidKeyError(ValueError):
@@ -71,20 +75,42 @@ def script(doc_id: str) -> str:
     return project_prefix(doc_id) + "script.json"
 
 
-def scene_prefix(doc_id: str, scene_index: int) -> str:
-    return project_prefix(doc_id) + f"scenes/{scene_index:02d}/"
+def script_version(doc_id: str, version: int) -> str:
+    return project_prefix(doc_id) + f"script.v{int(version)}.json"
 
 
-def scene_audio(doc_id: str, scene_index: int) -> str:
-    return scene_prefix(doc_id, scene_index) + "audio.wav"
+def upload(doc_id: str, sha256_hex: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256_hex):
+        raise InvalidKeyError(f"uploads are named by their sha256, got {sha256_hex!r}")
+    return project_prefix(doc_id) + f"uploads/{sha256_hex}.png"
 
 
-def scene_words(doc_id: str, scene_index: int) -> str:
-    return scene_prefix(doc_id, scene_index) + "words.json"
+def variant_prefix(doc_id: str, variant: str) -> str:
+    if not _VARIANT.match(variant):
+        raise InvalidKeyError(f"render variant {variant!r} is not a lowercase slug")
+    return project_prefix(doc_id) + f"variants/{variant}/"
 
 
-def scene_image(doc_id: str, scene_index: int) -> str:
-    return scene_prefix(doc_id, scene_index) + "image.png"
+def variant_script(doc_id: str, variant: str, version: int) -> str:
+    return variant_prefix(doc_id, variant) + f"script.v{int(version)}.json"
+
+
+def scene_prefix(doc_id: str, scene_index: int, variant: str | None = None) -> str:
+    """A variant's scene media live apart, so renders of two variants never overwrite each other's clips."""
+    base = variant_prefix(doc_id, variant) if variant else project_prefix(doc_id)
+    return base + f"scenes/{scene_index:02d}/"
+
+
+def scene_audio(doc_id: str, scene_index: int, variant: str | None = None) -> str:
+    return scene_prefix(doc_id, scene_index, variant) + "audio.wav"
+
+
+def scene_words(doc_id: str, scene_index: int, variant: str | None = None) -> str:
+    return scene_prefix(doc_id, scene_index, variant) + "words.json"
+
+
+def scene_image(doc_id: str, scene_index: int, variant: str | None = None) -> str:
+    return scene_prefix(doc_id, scene_index, variant) + "image.png"
 
 
 def render_prefix(doc_id: str, render_id: str) -> str:

@@ -192,6 +192,14 @@ class S3Bucket:
         self._key(key)
         return None
 
+    def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
+        """Signed locally with the client's credentials: no request is made, so it cannot fail on the network."""
+        try:
+            return self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.name, "Key": self._key(key)}, ExpiresIn=expires_s)
+        except (ClientError, BotoCoreError) as err:
+            raise self._error("presign", key, err) from None
+
     @staticmethod
     def _content_type(key: str) -> dict[str, str]:
         """A Content-Type from the name, so a presigned link plays a video instead of downloading bytes."""

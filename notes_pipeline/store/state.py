@@ -19,7 +19,7 @@ from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import RenderOptions, Script, SourceRecord
 from notes_pipeline.store.db import Database
 
-ProjectStatus = Literal["registered", "running", "done", "failed"]
+ProjectStatus = Literal["registered", "running", "review", "done", "failed"]
 TaskKind = Literal["audio", "image"]
 AssetType = Literal["script", "audio", "image", "video", "subtitles", "thumbnail", "provenance"]
 MAX_ERROR_CHARS = 2000

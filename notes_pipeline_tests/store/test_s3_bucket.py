@@ -8,9 +8,12 @@ from __future__ import annotations
 import http.server
 import os
 import threading
+import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 from notes_pipeline.defs.resources import BucketResource, _s3_client
 from notes_pipeline.store import keys
@@ -69,6 +72,19 @@ def test_s3_objects_live_below_the_prefix_with_a_content_type(s3_bucket_url: str
     stored = client.head_object(Bucket=name, Key=f"{prefix}projects/d/renders/r/video.mp4")
     assert stored["ContentType"] == "video/mp4"
     assert [o.key for o in bucket.list("")] == ["projects/d/renders/r/video.mp4"]
+
+
+def test_a_presigned_link_fetches_the_object_without_credentials(s3_bucket_url: str, s3_env: str,
+                                                                 tmp_path: Path) -> None:
+    bucket = BucketResource(root=s3_bucket_url).get()
+    bucket.put_bytes("projects/d/renders/r/video.mp4", b"\x00\x00\x00\x18ftypisom")
+    url = bucket.presigned_url("projects/d/renders/r/video.mp4", expires_s=600)
+    assert url and url.startswith(s3_env) and "Signature" in url and "Expires" in url
+    response = requests.get(url, timeout=10)  # no credentials: the signature in the link is the permission
+    assert response.status_code == 200 and response.content == b"\x00\x00\x00\x18ftypisom"
+    expires = int(parse_qs(urlsplit(url).query)["Expires"][0])
+    assert abs(expires - (time.time() + 600)) < 60  # moto does not check signatures or expiry; we check the link's
+    assert LocalBucket(tmp_path).presigned_url("projects/d/renders/r/video.mp4") is None
 
 
 def test_s3_reads_only_the_bytes_asked_for(s3_bucket_url: str, s3_env: str) -> None:

@@ -8,14 +8,18 @@ import dagster as dg
 from notes_pipeline.defs.errors import stage_failure
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import BucketResource, DatabaseResource, PipelineSettings, ProvidersResource
+from notes_pipeline.defs.review.assets import approved_script
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, ScriptManifest, VideoRender
+from notes_pipeline.providers.images.user import UserImages
 from notes_pipeline.stages.images import make_images
 from notes_pipeline.stages.narration import narrate_script
 from notes_pipeline.stages.project import project_stage, script_stage, video_stage
+from notes_pipeline.stages.review import record_written
 from notes_pipeline.stages.script import attempts_markdown, load_script, script_markdown
 from notes_pipeline.stages.tracking import SceneTracker
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import load_model
+from notes_pipeline.store.reviews import ReviewStore
 from notes_pipeline.store.state import StateStore
 
 PROVIDER_RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
@@ -50,6 +54,7 @@ def video_script(
             max_bytes=settings.max_notes_bytes, semantic_threshold=settings.semantic_cache_threshold,
             run_id=context.run.run_id,
         )
+        version, manifest = record_written(bucket.get(), ReviewStore(state.db), manifest)
     if match is not None:
         context.log.info(f"reusing the script of {match.project_id} (similarity {match.similarity:.3f})")
     return dg.MaterializeResult(
@@ -61,6 +66,7 @@ def video_script(
             "word_count": manifest.word_count,
             "language": manifest.language,
             "writer": manifest.writer,
+            "version": version.version,
             "writer_attempts": dg.MetadataValue.md(attempts_markdown(manifest.attempts)),
             "dagster/uri": bucket.get().uri(manifest.script_key),
             "preview": dg.MetadataValue.md(script_markdown(script)),
@@ -71,7 +77,7 @@ def video_script(
 @dg.asset(kinds={"espeak"}, pool="tts", retry_policy=PROVIDER_RETRY, **_common)
 def scene_narration(
     context: dg.AssetExecutionContext,
-    video_script: ScriptManifest,
+    approved_script: ScriptManifest,
     bucket: BucketResource,
     database: DatabaseResource,
     providers: ProvidersResource,
@@ -79,10 +85,10 @@ def scene_narration(
 ) -> dg.MaterializeResult[NarrationManifest]:
     """One voice-over clip per scene with word timings; unchanged scenes keep their clip."""
     doc_id, store = context.partition_key, bucket.get()
-    total = video_script.scene_count
+    total = approved_script.scene_count
     with _stage(context, bucket, database, "scene_narration") as state:
         manifest = narrate_script(
-            store, video_script, providers.get_narrator(),
+            store, approved_script, providers.get_narrator(),
             previous=load_model(store, keys.manifest(doc_id, "scene_narration"), NarrationManifest),
             workers=settings.scene_workers,
             on_scene=lambda scene, clip: context.log.info(
@@ -109,7 +115,7 @@ def scene_narration(
 @dg.asset(kinds={"pillow"}, pool="images", retry_policy=PROVIDER_RETRY, **_common)
 def scene_images(
     context: dg.AssetExecutionContext,
-    video_script: ScriptManifest,
+    approved_script: ScriptManifest,
     bucket: BucketResource,
     database: DatabaseResource,
     providers: ProvidersResource,
@@ -117,10 +123,10 @@ def scene_images(
 ) -> dg.MaterializeResult[ImagesManifest]:
     """One picture per scene, every one in the video's locked style and frame size."""
     doc_id, store = context.partition_key, bucket.get()
-    total = video_script.scene_count
+    total = approved_script.scene_count
     with _stage(context, bucket, database, "scene_images") as state:
         manifest = make_images(
-            store, video_script, providers.get_image_source(),
+            store, approved_script, UserImages(providers.get_image_source(), store.get_bytes),
             previous=load_model(store, keys.manifest(doc_id, "scene_images"), ImagesManifest),
             workers=settings.scene_workers,
             on_scene=lambda scene, image: context.log.info(
@@ -150,7 +156,7 @@ def scene_images(
 @dg.asset(kinds={"ffmpeg"}, pool="render", **_common)
 def final_video(
     context: dg.AssetExecutionContext,
-    video_script: ScriptManifest,
+    approved_script: ScriptManifest,
     scene_narration: NarrationManifest,
     scene_images: ImagesManifest,
     bucket: BucketResource,
@@ -160,10 +166,10 @@ def final_video(
     """The finished MP4 with burned-in subtitles, sidecar SRT/VTT, thumbnail and provenance."""
     store = bucket.get()
     with _stage(context, bucket, database, "final_video") as state:
-        render = video_stage(store, state, video_script, scene_narration, scene_images,
+        render = video_stage(store, state, approved_script, scene_narration, scene_images,
                              scratch_root=settings.scratch_root(), run_id=context.run.run_id)
     path = store.local_path(render.video_key)
-    title = load_script(store, video_script).title
+    title = load_script(store, approved_script).title
     return dg.MaterializeResult(
         value=render,
         metadata={
@@ -177,11 +183,13 @@ def final_video(
             "render_s": render.render_s,
             "realtime_factor": round(render.duration_s / render.render_s, 1) if render.render_s else 0.0,
             "reused": render.reused,
+            "script_version": approved_script.version or 0,
+            "variant": approved_script.variant or "",
         },
     )
 
 
-media_assets = [video_script, scene_narration, scene_images, final_video]
+media_assets = [video_script, approved_script, scene_narration, scene_images, final_video]
 
 notes_video_job = dg.define_asset_job(
     "notes_video",

@@ -1,0 +1,262 @@
+"""The review and render commands of `notes-pipeline`: script, edit, approve, render.
+
+They work on the same bucket, database and Dagster instance as the rest of the CLI. An
+edit or an approval is recorded at once; the render follows from the review sensor (in
+`make dev`), or in this process with `--run` (or `notes-pipeline run`), as `submit --run` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import textwrap
+from pathlib import Path
+
+from notes_pipeline.cli import QUIET_RUN_CONFIG, Outcome, _bucket, _failure_text, _instance, _report, _state, finished_video
+from notes_pipeline.domain.errors import PipelineError
+from notes_pipeline.domain.models import AspectRatio, Script, ScriptManifest
+from notes_pipeline.domain.script_edits import SceneEdit
+from notes_pipeline.domain.variants import RenderVariant
+from notes_pipeline.store import keys
+from notes_pipeline.store.bucket import load_model
+from notes_pipeline.store.reviews import ReviewStore, ScriptVersion
+
+WRAP = 96
+
+
+def _reviews() -> ReviewStore:
+    return ReviewStore(_state().db)
+
+
+def _fail(err: PipelineError | ValueError) -> SystemExit:
+    return SystemExit(str(getattr(err, "cause", err)))
+
+
+def _review_state(version: ScriptVersion) -> str:
+    if version.approved:
+        return f"approved by {version.approved_by}"
+    return "awaiting approval" if version.review_required else "no review asked for"
+
+
+def process_reviews(instance=None) -> list[Outcome]:  # instance: dg.DagsterInstance
+    """One tick of the review sensor in this process, then each render it asks for (as the daemon would)."""
+    import dagster as dg
+
+    from notes_pipeline.definitions import defs
+    from notes_pipeline.defs.resources import pipeline_resources
+    from notes_pipeline.defs.review.sensors import script_review_sensor
+
+    instance = instance or _instance()
+    with dg.build_sensor_context(instance=instance, resources=pipeline_resources()) as context:
+        result = script_review_sensor(context)
+    if isinstance(result, dg.SkipReason):
+        raise SystemExit(f"review: {result.skip_message}")
+    for event in result.asset_events or []:
+        instance.report_runless_asset_event(event)
+    return [execute_request(instance, request) for request in result.run_requests or []]
+
+
+def execute_request(instance, request, *, extra_config: dict | None = None) -> Outcome:
+    """Run one RunRequest of the notes_video job in this process."""
+    from notes_pipeline.definitions import defs
+
+    doc_id = request.partition_key
+    print(f"rendering {doc_id} (script version {request.tags.get('notes_pipeline/script_version', '?')}) ...",
+          flush=True)
+    run = defs.resolve_job_def("notes_video").execute_in_process(
+        partition_key=doc_id, instance=instance, raise_on_error=False, asset_selection=request.asset_selection,
+        run_config={**QUIET_RUN_CONFIG, **(extra_config or {})}, tags={**request.tags, "notes_pipeline/trigger": "cli"},
+    )
+    if not run.success:
+        return Outcome(doc_id, error=_failure_text(run))
+    return Outcome(doc_id, video=finished_video(_bucket(), doc_id), rendered=True)
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    bucket, reviews = _bucket(), _reviews()
+    versions = reviews.versions(args.doc_id)
+    if not versions:
+        raise SystemExit(f"{args.doc_id}: no script yet (see `notes-pipeline status {args.doc_id}`)")
+    wanted = args.version or versions[-1].version
+    chosen = next((v for v in versions if v.version == wanted), None)
+    if chosen is None:
+        raise SystemExit(f"{args.doc_id}: no version {wanted}; versions are 1-{versions[-1].version}")
+    script = load_model(bucket, chosen.object_key, Script)
+    if script is None:
+        raise SystemExit(f"{chosen.object_key} is missing or unreadable")
+    print(f"{script.title}   [{args.doc_id}]")
+    print(f"version {chosen.version} of {len(versions)} ({chosen.origin}: {chosen.summary or '-'}), "
+          f"{_review_state(chosen)}")
+    seconds = script.word_count * 60 / 150
+    print(f"{script.language} · {len(script.scenes)} scenes · {script.word_count} words · about "
+          f"{int(seconds // 60)}:{int(seconds % 60):02d}")
+    watched = reviews.watched(args.doc_id)
+    if watched.problem:
+        print(f"warning: {watched.problem}")
+    for scene in script.scenes:
+        print()
+        print(f"Scene {scene.index} · {scene.heading}")
+        print(textwrap.fill(scene.narration, WRAP, initial_indent="  ", subsequent_indent="  "))
+        if scene.user_image:
+            picture = f"your picture {scene.user_image}"
+        elif scene.search_query:
+            picture = f"web search: {scene.search_query}"
+        else:
+            picture = f"image prompt: {scene.image_prompt or '-'}"
+        print(f"  [{picture}]")
+        if scene.bullets:
+            print("  bullets: " + " · ".join(scene.bullets))
+    print()
+    if chosen.review_required and not chosen.approved and chosen.version == versions[-1].version:
+        print(f"edit: notes-pipeline edit {args.doc_id} --scene N --narration '...'   "
+              f"(or edit {keys.script(args.doc_id)} in the bucket)")
+        print(f"approve: notes-pipeline approve {args.doc_id}")
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    from notes_pipeline.stages.review import edit_script, store_user_image
+
+    bucket, reviews = _bucket(), _reviews()
+    try:
+        user_image = None
+        if args.image:
+            path = Path(args.image)
+            if not path.is_file():
+                raise SystemExit(f"{path}: no such file")
+            user_image = store_user_image(bucket, args.doc_id, path.read_bytes(), source=path.name)
+        edit = SceneEdit(scene=args.scene, insert_after=args.insert_after, narration=args.narration,
+                         heading=args.heading, image_prompt=args.image_prompt, user_image=user_image, drop=args.drop)
+        version, changes = edit_script(bucket, reviews, args.doc_id, edit)
+    except ValueError as err:  # pydantic's ValidationError of SceneEdit says which options go together
+        message = err.errors()[0]["msg"].removeprefix("Value error, ") if hasattr(err, "errors") else str(err)
+        raise SystemExit(f"edit: {message}") from None
+    except PipelineError as err:
+        raise _fail(err) from None
+    print(f"{args.doc_id}: version {version.version}: {'; '.join(changes)}")
+    if version.review_required:
+        print(f"it waits for approval: notes-pipeline approve {args.doc_id}")
+        return 0
+    if args.run:
+        return _report(process_reviews())
+    print("the review sensor renders it (make dev); or render it here: notes-pipeline run")
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    from notes_pipeline.stages.review import approve
+
+    try:
+        version, created = approve(_bucket(), _reviews(), args.doc_id, approved_by=args.by or getpass.getuser())
+    except PipelineError as err:
+        raise _fail(err) from None
+    if created:
+        print(f"{args.doc_id}: approved version {version.version} ({version.summary or version.origin})")
+    else:
+        print(f"{args.doc_id}: version {version.version} was already approved")
+    if not version.review_required:
+        print("note: this document does not ask for review; its versions render without approval")
+    if args.run:
+        return _report(process_reviews())
+    print("the review sensor renders it (make dev); or render it here: notes-pipeline run")
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Another render of the approved script, beside the earlier ones."""
+    import dagster as dg
+
+    from notes_pipeline.defs.resources import ProvidersResource
+    from notes_pipeline.defs.review.sensors import RENDER_ASSETS
+    from notes_pipeline.stages.variants import cannot_translate_note, translator_of
+
+    bucket, reviews = _bucket(), _reviews()
+    latest = reviews.latest(args.doc_id)
+    if latest is None:
+        raise SystemExit(f"{args.doc_id}: no script yet (see `notes-pipeline status {args.doc_id}`)")
+    chosen = latest if latest.renderable else reviews.latest_approved(args.doc_id)
+    if chosen is None:
+        raise SystemExit(f"{args.doc_id}: version {latest.version} awaits approval: notes-pipeline approve {args.doc_id}")
+    script = load_model(bucket, chosen.object_key, Script)
+    manifest = load_model(bucket, keys.manifest(args.doc_id, "video_script"), ScriptManifest)
+    if script is None or manifest is None:
+        raise SystemExit(f"{args.doc_id}: its script files are missing from the bucket")
+    try:
+        variant = RenderVariant(language=args.lang, aspect_ratio=args.format, resolution=args.resolution,
+                                voice=args.voice)
+        variant_id = variant.variant_id(manifest.options, script.language)
+    except ValueError as err:
+        raise SystemExit(f"render: {err}") from None
+    print(f"{args.doc_id}: rendering script version {chosen.version} as "
+          f"{variant_id or 'the document’s own options'}")
+    if args.lang and args.lang != script.language:
+        if translator_of(ProvidersResource.from_environment().get_script_writer()) is None:
+            print("note: " + cannot_translate_note(script.language, args.lang))
+        else:
+            print(f"the script is translated to '{args.lang}' by the configured script writer")
+    config = {k: v for k, v in (("language", args.lang), ("aspect_ratio", args.format),
+                                ("resolution", args.resolution), ("voice", args.voice)) if v is not None}
+    request = dg.RunRequest(partition_key=args.doc_id, asset_selection=RENDER_ASSETS,
+                            tags={"notes_pipeline/script_version": str(chosen.version),
+                                  "notes_pipeline/variant": variant_id or "default"})
+    outcome = execute_request(_instance(), request, extra_config={"ops": {"approved_script": {"config": config}}})
+    if outcome.error:
+        print(f"FAILED {args.doc_id}: {outcome.error}")
+        return 1
+    from notes_pipeline.stages.renders import find_render
+
+    render = find_render(bucket, args.doc_id)
+    print(f"render {render.render_id if render else '?'}: {outcome.video}")
+    print(f"all renders: notes-pipeline list {args.doc_id}")
+    return 0
+
+
+def list_renders_of(doc_id: str) -> int:
+    from notes_pipeline.stages.renders import list_renders
+
+    bucket = _bucket()
+    renders = list_renders(bucket, doc_id)
+    if not renders:
+        raise SystemExit(f"{doc_id}: no renders yet (see `notes-pipeline status {doc_id}`)")
+    print(f"{doc_id}: {len(renders)} render{'s' if len(renders) > 1 else ''} (* the latest)")
+    for listing in renders:
+        r = listing.render
+        path = bucket.local_path(r.video_key) or r.video_key
+        print(f"{'*' if listing.latest else ' '} {r.render_id:<28} {r.width}x{r.height}  {r.duration_s:6.1f}s  "
+              f"{r.bytes / 1e6:6.2f} MB  {path}")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    script = sub.add_parser("script", help="print a document's script, scene by scene")
+    script.add_argument("doc_id")
+    script.add_argument("--version", type=int, help="an earlier version (default: the latest)")
+    script.set_defaults(func=cmd_script)
+
+    edit = sub.add_parser("edit", help="change one scene: a new script version (the old ones are kept)")
+    edit.add_argument("doc_id")
+    where = edit.add_mutually_exclusive_group(required=True)
+    where.add_argument("--scene", type=int, help="the scene to change")
+    where.add_argument("--insert-after", type=int, help="add a new scene after this one (0: at the start)")
+    edit.add_argument("--narration", help="what the narrator says")
+    edit.add_argument("--heading", help="the heading on screen")
+    edit.add_argument("--image-prompt", help="describe the picture to generate")
+    edit.add_argument("--image", metavar="FILE", help="use this picture for the scene (fitted to the frame)")
+    edit.add_argument("--drop", action="store_true", help="remove the scene")
+    edit.add_argument("--run", action="store_true", help="render it now, in this process (no review asked for)")
+    edit.set_defaults(func=cmd_edit)
+
+    approve = sub.add_parser("approve", help="approve the latest script version: its narration, images and video follow")
+    approve.add_argument("doc_id")
+    approve.add_argument("--by", help=f"who approves (default: {os.environ.get('USER', 'the login name')})")
+    approve.add_argument("--run", action="store_true", help="render it now, in this process")
+    approve.set_defaults(func=cmd_approve)
+
+    render = sub.add_parser("render", help="another render of the approved script (language, format, resolution)")
+    render.add_argument("doc_id")
+    render.add_argument("--lang", help="narration language, e.g. hi (translated when Gemini is configured)")
+    render.add_argument("--format", choices=[a.value for a in AspectRatio], help="aspect ratio")
+    render.add_argument("--resolution", type=int, choices=[480, 720, 1080])
+    render.add_argument("--voice", help="a voice name of the narration provider")
+    render.set_defaults(func=cmd_render)

@@ -1,0 +1,52 @@
+"""Render variants: the same approved script rendered in another language, format, resolution or voice.
+
+A variant is a set of overrides of the document's own options. Its id is readable and
+stable ('hi-9x16-480p'), so its files sit side by side with the document's own render
+and two requests for the same variant find the same files.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field
+
+from notes_pipeline.domain.models import AspectRatio, RenderOptions, _Frozen
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+class RenderVariant(_Frozen):
+    """Overrides of a document's options; an empty variant is the document's own render."""
+
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$")
+    aspect_ratio: AspectRatio | None = None
+    resolution: int | None = Field(None, description="480, 720 or 1080")
+    voice: str | None = Field(None, min_length=1, max_length=60)
+
+    def is_empty(self) -> bool:
+        return not any(v is not None for v in (self.language, self.aspect_ratio, self.resolution, self.voice))
+
+    def apply(self, options: RenderOptions, language: str) -> tuple[RenderOptions, str]:
+        """(options, language) of the render: the document's, with this variant's overrides.
+
+        Options are validated again, so a resolution the renderer does not offer fails here.
+        """
+        update = {k: v for k, v in (("aspect_ratio", self.aspect_ratio), ("resolution", self.resolution),
+                                     ("voice", self.voice)) if v is not None}
+        target = self.language or language
+        if target != language:
+            update["language"] = target
+        merged = RenderOptions.model_validate({**options.model_dump(), **update})
+        return merged, target
+
+    def variant_id(self, options: RenderOptions, language: str) -> str | None:
+        """None when the overrides change nothing; else '<lang>-<aspect>-<res>p[-<voice>]'."""
+        merged, target = self.apply(options, language)
+        if (merged.aspect_ratio, merged.resolution, merged.voice, target) == (
+                options.aspect_ratio, options.resolution, options.voice, language):
+            return None
+        parts = [target, merged.aspect_ratio.value.replace(":", "x"), f"{merged.resolution}p"]
+        if merged.voice and merged.voice != options.voice:
+            parts.append(_SLUG.sub("-", merged.voice.lower()).strip("-")[:30])
+        return "-".join(parts)

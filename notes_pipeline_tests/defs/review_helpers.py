@@ -1,0 +1,78 @@
+"""Shared by the review tests: counting providers behind Dagster resources, sensor ticks, renders."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import dagster as dg
+
+from notes_pipeline.defs.ingest.sensors import inbox_sensor
+from notes_pipeline.defs.media.assets import media_assets
+from notes_pipeline.defs.media.checks import media_checks
+from notes_pipeline.defs.partitions import notes_documents
+from notes_pipeline.defs.resources import ProvidersResource
+from notes_pipeline.defs.review.sensors import script_review_sensor
+from notes_pipeline.domain.models import SpeechAudio
+from notes_pipeline_tests.conftest import drop
+from notes_pipeline_tests.stages.test_caches import Calls, CountingNarrator, CountingSlides
+
+CALLS = Calls()  # module-wide: resources are rebuilt per step, the count must outlive them
+
+
+class SlowNarrator(CountingNarrator):
+    """The real espeak narrator, counted, taking a while per scene so progress can be watched."""
+
+    delay_s = 0.0
+
+    def synthesize(self, text: str, *, language: str, voice: str | None = None) -> SpeechAudio:
+        time.sleep(self.delay_s)
+        return super().synthesize(text, language=language, voice=voice)
+
+
+class CountingProviders(ProvidersResource):
+    """The offline providers as configured, with narrator and slides counting their calls in CALLS."""
+
+    narrator_delay_s: float = 0.0
+
+    def get_narrator(self):
+        narrator = SlowNarrator(CALLS)
+        narrator.delay_s = self.narrator_delay_s
+        return narrator
+
+    def get_image_source(self):
+        return CountingSlides(CALLS)
+
+
+def reset_calls() -> None:
+    CALLS.script, CALLS.narration[:], CALLS.images[:] = 0, [], []
+
+
+def register(instance: dg.DagsterInstance, resources: dict[str, Any], bucket, name: str, data: bytes) -> str:
+    drop(bucket, name, data, mtime_s=1000)
+    with dg.build_sensor_context(instance=instance, resources=resources) as context:
+        result = inbox_sensor(context)
+    (request,) = result.run_requests
+    instance.add_dynamic_partitions(notes_documents.name, [request.partition_key])
+    return request.partition_key
+
+
+def materialize(instance, resources, doc_id: str, selection=None, **kwargs) -> dg.ExecuteInProcessResult:
+    return dg.materialize([*media_assets, *media_checks], partition_key=doc_id, instance=instance,
+                          resources=resources, raise_on_error=False, selection=selection, **kwargs)
+
+
+def review_tick(instance, resources) -> dg.SensorResult:
+    """One tick of the review sensor, its asset events stored as the daemon would store them."""
+    with dg.build_sensor_context(instance=instance, resources=resources) as context:
+        result = script_review_sensor(context)
+    assert isinstance(result, dg.SensorResult), result
+    for event in result.asset_events or []:
+        instance.report_runless_asset_event(event)
+    return result
+
+
+def materializations(instance, asset: str, doc_id: str) -> list:
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[doc_id]), limit=100).records
+    return [r.event_log_entry.asset_materialization for r in records]
