@@ -89,13 +89,21 @@ class BackgroundQueue(Generic[T]):
             return True
         drained = self.drain(timeout_s)
         self._closed = True
-        left = self.pending
-        if left:
-            log.warning("%s: %d event(s) not delivered before shutdown were dropped", self.name, left)
+        discarded = 0
+        while True:  # what is still queued will not be sent: the worker stops after its current item
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+            discarded += 1
+        if discarded:
+            self._done(discarded)
+            self.dropped += discarded
+            log.warning("%s: %d event(s) not delivered before shutdown were dropped", self.name, discarded)
         try:
             self._queue.put_nowait(_STOP)
         except queue.Full:
-            pass  # the daemon thread dies with the process
+            pass  # a submit raced the close: the daemon thread ends with the process
         return drained
 
     def _done(self, count: int) -> None:

@@ -82,3 +82,14 @@ def external_sinks(config: AuditConfig, http: HttpConfig, secrets: Secrets, load
     """The webhook and the Google Sheet, each when its environment variables are set."""
     found = [webhook_sink(config, http, secrets), sheets_sink(config, http, secrets, load, load_key)]
     return [sink for sink in found if sink is not None]
+
+
+def close_sinks(timeout_s: float = 0.0) -> None:
+    """Close and forget every sink built in this process (tests; a clean shutdown drains first)."""
+    with _lock:
+        built = [sink for sink in _built.values() if sink is not None]
+        _built.clear()
+    for sink in built:
+        close = getattr(sink, "close", None)
+        if close is not None:
+            close(timeout_s)
