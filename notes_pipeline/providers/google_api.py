@@ -10,6 +10,7 @@ import http.client
 from typing import Any
 
 import httplib2
+from google.auth import exceptions as auth_errors
 from googleapiclient.errors import HttpError as GoogleHttpError
 
 from notes_pipeline.providers.http import Failure, UnexpectedContentError, status_failure
@@ -22,6 +23,12 @@ def execute(request: Any) -> Any:
     except GoogleHttpError as err:
         failure = status_failure(err.resp.status, {"Retry-After": err.resp.get("retry-after", "")})
         raise failure or Failure(f"answered {err.resp.status}", retryable=False) from None
+    except auth_errors.RefreshError as err:
+        # The token exchange failed: a bad key stays bad; google-auth says when a retry may help.
+        raise Failure(f"could not get an access token ({type(err).__name__})",
+                      retryable=bool(getattr(err, "retryable", False))) from None
+    except auth_errors.TransportError:
+        raise Failure("could not reach the token endpoint", retryable=True) from None
     except UnicodeDecodeError:
         raise Failure("answered malformed JSON", retryable=False, kind=UnexpectedContentError) from None
     except TimeoutError:

@@ -134,7 +134,7 @@ class SheetsAuditSink:
         wanted = list(dict.fromkeys([*workflow_ids, *self._retry]))
         try:
             self.write(wanted)
-        except (HttpError, OSError) as err:
+        except Exception as err:  # noqa: BLE001 - the API, the token or the database: all retried the same way
             given_up = []
             for workflow_id in wanted:
                 self._retry[workflow_id] = self._retry.get(workflow_id, 0) + 1
@@ -143,7 +143,8 @@ class SheetsAuditSink:
                     given_up.append(workflow_id)
             log.warning("sheets: writing %d workflow row(s) failed%s: %s", len(wanted),
                         f" ({len(given_up)} given up until their next event)" if given_up else
-                        "; they are retried with the next batch", err)
+                        "; they are retried with the next batch", err if isinstance(err, HttpError)
+                        else type(err).__name__)
         else:
             self._retry.clear()
 
