@@ -1,4 +1,4 @@
-"""The one Definitions object: media assets, their checks, the inbox sensor and the resources."""
+"""The one Definitions object: media assets, their checks, the sensors and the resources."""
 
 import dagster as dg
 
@@ -6,6 +6,7 @@ from notes_pipeline.defs.ingest.sensors import inbox_sensor
 from notes_pipeline.defs.media.assets import media_assets, notes_video_job
 from notes_pipeline.defs.media.checks import media_checks
 from notes_pipeline.defs.ops.gc import garbage_collection, gc_schedule
+from notes_pipeline.defs.ops.sensors import ops_sensors
 from notes_pipeline.defs.resources import pipeline_resources
 
 defs = dg.Definitions(
@@ -13,6 +14,6 @@ defs = dg.Definitions(
     asset_checks=media_checks,
     jobs=[notes_video_job, garbage_collection],
     schedules=[gc_schedule],
-    sensors=[inbox_sensor],
+    sensors=[inbox_sensor, *ops_sensors],
     resources=pipeline_resources(),
 )

@@ -12,6 +12,7 @@ from typing import Any
 import dagster as dg
 from pydantic import BaseModel
 
+from notes_pipeline.domain.models import Tier
 from notes_pipeline.providers.audit.base import AuditSink
 from notes_pipeline.providers.embeddings.base import Embedder
 from notes_pipeline.providers.config import SECRET_ENV_VARS, Secrets, load_config
@@ -51,6 +52,7 @@ class PipelineSettings(dg.ConfigurableResource):
     scratch_dir: str = ""
     semantic_cache_threshold: float = 0.98
     gc_retention_days: int = 14
+    default_tier: Tier = "standard"  # queue priority of documents that do not ask for one
 
     def scratch_root(self) -> Path:
         return Path(self.scratch_dir) if self.scratch_dir else default_home() / "scratch"

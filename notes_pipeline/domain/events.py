@@ -13,12 +13,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from notes_pipeline.domain.tiers import Tier
+
 EventKind = Literal[
     "stage_started", "stage_succeeded", "stage_failed", "scene_succeeded", "scene_failed", "run_succeeded",
     "run_failed",
 ]
-Tier = Literal["free", "standard", "premium"]
-TIERS: tuple[Tier, ...] = ("free", "standard", "premium")
 # The stage whose success finishes a video: it ends its workflow.
 FINAL_STAGE = "final_video"
 MAX_EVENT_ERROR_CHARS = 2000

@@ -27,6 +27,10 @@ class AspectRatio(StrEnum):
     SQUARE = "1:1"
 
 
+# Queue priority of a document's runs (see domain/tiers.py).
+Tier = Literal["free", "standard", "premium"]
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -45,6 +49,9 @@ class RenderOptions(_Frozen):
     voice: str | None = Field(None, max_length=60)
     style: str = Field("clean", max_length=80)
     words_per_minute: int = Field(150, ge=80, le=260)
+    # How soon the run starts, not what it makes: excluded from dumps, so hashes and renders ignore it.
+    tier: Tier | None = Field(
+        None, exclude=True, description="Queue priority tier; None: the deployment's default.")
 
     @property
     def frame_size(self) -> FrameSize:

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from notes_pipeline.defs.media.assets import notes_video_job
+from notes_pipeline.defs.ops.priority import document_tier, tier_tags
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import BucketResource, PipelineSettings
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
@@ -21,7 +22,8 @@ def run_key(doc_id: str, content_hash: str) -> str:
 def inbox_sensor(
     context: dg.SensorEvaluationContext, bucket: BucketResource, settings: PipelineSettings
 ) -> dg.SensorResult | dg.SkipReason:
-    """Registers new .md/.txt files in the bucket's inbox/ and requests a video for each."""
+    """Registers new .md/.txt files in the bucket's inbox/ and requests a video for each, at the
+    priority of the tier its front matter asks for (else the default tier)."""
     cursor = InboxCursor.from_json(context.cursor)
     known = set(context.instance.get_dynamic_partitions(notes_documents.name))
     try:
@@ -47,7 +49,8 @@ def inbox_sensor(
             dg.RunRequest(
                 run_key=run_key(r.doc_id, r.content_hash),
                 partition_key=r.doc_id,
-                tags={"notes_pipeline/source": r.source_key},
+                tags={"notes_pipeline/source": r.source_key,
+                      **tier_tags(document_tier(bucket.get(), r, settings.default_tier))},
             )
             for r in new
         ],

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import dagster as dg
 
+from notes_pipeline.defs.ops.priority import TIER_TAG
 from notes_pipeline.defs.resources import ProvidersResource
-from notes_pipeline.domain.events import TIERS, WorkflowRef
+from notes_pipeline.domain.events import WorkflowRef
+from notes_pipeline.domain.tiers import TIERS
 from notes_pipeline.providers.audit.base import AuditSink, WorkflowEvents
 from notes_pipeline.providers.audit.postgres import PostgresAuditSink
 from notes_pipeline.stages.tracking import SceneTracker
 from notes_pipeline.store.state import StateStore, TaskKind
 
 ROOT_RUN_TAG = "dagster/root_run_id"
-TIER_TAG = "notes_pipeline/tier"
 
 
 def workflow_of(run: dg.DagsterRun, project_id: str) -> WorkflowRef:
