@@ -1,8 +1,8 @@
 """The audit hooks of the media assets: which workflow a step belongs to, and its event publisher.
 
 A workflow is the first run of a document's pipeline and every run that retries it:
-Dagster tags a retried or re-executed run with `dagster/root_run_id`, so that id (or the
-run's own, for a first run) names the workflow in Postgres, the webhook and the sheet. It
+Dagster gives a retried or re-executed run its root run's id (and the `dagster/root_run_id`
+tag), so that id (or the run's own, for a first run) names the workflow in Postgres, the webhook and the sheet. It
 is also the scene-task worker: a retry of a crashed run takes over its own scenes at once,
 where any other run waits until the crashed run's heartbeats are stale.
 """
@@ -25,7 +25,8 @@ ROOT_RUN_TAG = "dagster/root_run_id"
 
 def workflow_of(run: dg.DagsterRun, project_id: str) -> WorkflowRef:
     tier = run.tags.get(TIER_TAG)
-    return WorkflowRef(workflow_id=run.tags.get(ROOT_RUN_TAG) or run.run_id, project_id=project_id,
+    root = run.root_run_id or run.tags.get(ROOT_RUN_TAG)
+    return WorkflowRef(workflow_id=root or run.run_id, project_id=project_id,
                        run_id=run.run_id, tier=tier if tier in TIERS else None)
 
 
