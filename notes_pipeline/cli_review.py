@@ -43,7 +43,6 @@ def process_reviews(instance=None) -> list[Outcome]:  # instance: dg.DagsterInst
     """One tick of the review sensor in this process, then each render it asks for (as the daemon would)."""
     import dagster as dg
 
-    from notes_pipeline.definitions import defs
     from notes_pipeline.defs.resources import pipeline_resources
     from notes_pipeline.defs.review.sensors import script_review_sensor
 

@@ -1,4 +1,4 @@
-"""The one Definitions object: media assets, their checks, the inbox sensor and the resources."""
+"""The one Definitions object: media assets, their checks, the sensors and the resources."""
 
 import dagster as dg
 
@@ -7,6 +7,7 @@ from notes_pipeline.defs.media.assets import media_assets, notes_video_job
 from notes_pipeline.defs.media.checks import media_checks
 from notes_pipeline.defs.ops.gc import garbage_collection, gc_schedule
 from notes_pipeline.defs.observability import observability_definitions
+from notes_pipeline.defs.ops.sensors import ops_sensors
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.defs.review.sensors import script_review_sensor
 
@@ -15,7 +16,7 @@ defs = dg.Definitions(
     asset_checks=media_checks,
     jobs=[notes_video_job, garbage_collection],
     schedules=[gc_schedule],
-    sensors=[inbox_sensor, script_review_sensor],
+    sensors=[inbox_sensor, script_review_sensor, *ops_sensors],
     resources=pipeline_resources(),
 )
 defs = dg.Definitions.merge(defs, observability_definitions())

@@ -94,7 +94,7 @@ def test_follow_draws_bars_that_advance_until_the_video_is_done(resources, bucke
     assert done and done[-1] == scenes
     assert done == sorted(done)  # bars only move forward
     assert len({a for a in done if 0 < a < scenes}) >= 2, narrated  # seen part-way, more than once
-    assert re.search(rf"video\s+\S*\s+1/1\s+done", text)
+    assert re.search(r"video\s+\S*\s+1/1\s+done", text)
     render = result.output_for_node("final_video")
     assert f"{doc_id}: done" in text
     assert text.rstrip().endswith(f"video: {bucket.local_path(render.video_key)}")

@@ -13,6 +13,8 @@ from typing import Any
 import dagster as dg
 from pydantic import BaseModel
 
+from notes_pipeline.domain.models import Tier
+from notes_pipeline.providers.audit.base import AuditSink
 from notes_pipeline.providers.embeddings.base import Embedder
 from notes_pipeline.providers.config import SECRET_ENV_VARS, Secrets, load_config
 from notes_pipeline.providers.images.base import ImageSource
@@ -20,8 +22,10 @@ from notes_pipeline.providers.llm.base import ScriptWriter
 from notes_pipeline.providers.registry import ProviderRegistry
 from notes_pipeline.providers.tts.base import Narrator
 from notes_pipeline.store import keys
+from notes_pipeline.store.audit import AuditLog
 from notes_pipeline.store.bucket import Bucket, load_model, open_bucket, put_model
 from notes_pipeline.store.db import Database, open_database
+from notes_pipeline.store.slots import provider_slots
 from notes_pipeline.store.state import StateStore
 
 
@@ -84,6 +88,7 @@ class PipelineSettings(dg.ConfigurableResource):
     scratch_dir: str = ""
     semantic_cache_threshold: float = 0.98
     gc_retention_days: int = 14
+    default_tier: Tier = "standard"  # queue priority of documents that do not ask for one
 
     def scratch_root(self) -> Path:
         return Path(self.scratch_dir) if self.scratch_dir else default_home() / "scratch"
@@ -109,10 +114,25 @@ class ProvidersResource(dg.ConfigurableResource):
     hf_token: str | None = None
     google_cse_api_key: str | None = None
     google_cse_id: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    sheets_credentials: str | None = None
+    audit_sheet_id: str | None = None
+    # Where provider slots are counted (providers.yaml `concurrency`): "" is the pipeline's database
+    # (NOTES_PIPELINE_DATABASE_URL, else embedded); None turns the limits off.
+    database_url: str | None = None
 
     def registry(self) -> ProviderRegistry:
         secrets = Secrets.from_values({field: getattr(self, field) for field in SECRET_ENV_VARS})
-        return ProviderRegistry(load_config(self.config_path or None), secrets)
+        config = load_config(self.config_path or None)
+        slots = None
+        if self.database_url is not None and config.concurrency.limits:
+            slots = provider_slots(self.database_url, config.concurrency.limits, wait_s=config.concurrency.wait_s)
+        return ProviderRegistry(config, secrets, slots=slots)
+
+    def get_audit_sinks(self, db: Database) -> list[AuditSink]:
+        """The webhook and Google Sheet copies of the audit trail that the environment configures."""
+        return self.registry().audit_sinks(AuditLog(db).workflows, db.url)
 
     def get_script_writer(self) -> ScriptWriter:
         return self.registry().script_writer()
@@ -180,6 +200,6 @@ def pipeline_resources(bucket_root: str = "", database_url: str = "", **settings
         "bucket": bucket,
         "database": DatabaseResource(url=database_url),
         "settings": PipelineSettings(**settings),
-        "providers": ProvidersResource.from_environment(),
+        "providers": ProvidersResource.from_environment(database_url=database_url),
         "manifest_io": ManifestIOManager(bucket=bucket),
     }

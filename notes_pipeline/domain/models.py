@@ -27,6 +27,10 @@ class AspectRatio(StrEnum):
     SQUARE = "1:1"
 
 
+# Queue priority of a document's runs (see domain/tiers.py).
+Tier = Literal["free", "standard", "premium"]
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -48,6 +52,9 @@ class RenderOptions(_Frozen):
     # A workflow switch, not a look: left out of the JSON when off, so hashes of existing options stay the same.
     review: bool = Field(False, exclude_if=lambda on: not on,
                          description="Stop after the script until a person approves it (`notes-pipeline approve`).")
+    # How soon the run starts, not what it makes: excluded from dumps, so hashes and renders ignore it.
+    tier: Tier | None = Field(
+        None, exclude=True, description="Queue priority tier; None: the deployment's default.")
 
     @property
     def frame_size(self) -> FrameSize:
@@ -269,6 +276,8 @@ class SourceRecord(_Frozen):
     size_bytes: int
     copy_key: str | None = Field(description="The immutable copy; None when the file was over the size limit.")
     registered_at: str
+    tier: Tier | None = Field(None, description="The queue tier its front matter asks for, read with the bytes "
+                                               "at registration so the sensor never fetches the file twice.")
 
 
 class SceneWords(_Frozen):

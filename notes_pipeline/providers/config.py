@@ -32,6 +32,10 @@ SECRET_ENV_VARS: dict[str, str] = {
     "hf_token": "HF_TOKEN",
     "google_cse_api_key": "GOOGLE_CSE_API_KEY",
     "google_cse_id": "GOOGLE_CSE_ID",
+    "webhook_url": "NOTES_PIPELINE_WEBHOOK_URL",
+    "webhook_secret": "NOTES_PIPELINE_WEBHOOK_SECRET",
+    "sheets_credentials": "GOOGLE_SHEETS_CREDENTIALS",
+    "audit_sheet_id": "NOTES_PIPELINE_AUDIT_SHEET_ID",
 }
 
 
@@ -145,12 +149,40 @@ class EmbeddingsConfig(_Strict):
         return value
 
 
+class ConcurrencyConfig(_Strict):
+    """Calls in flight at once per provider, across every run and process sharing the database."""
+
+    limits: dict[str, int] = Field(default_factory=dict)
+    wait_s: float = Field(300, gt=0, description="Longest wait for a slot before the chain falls back.")
+
+    @field_validator("limits")
+    @classmethod
+    def _positive(cls, limits: dict[str, int]) -> dict[str, int]:
+        bad = [name for name, limit in limits.items() if limit < 1]
+        if bad:
+            raise ValueError(f"limits must be at least 1 (got {', '.join(bad)})")
+        return limits
+
+
+class AuditConfig(_Strict):
+    """Copies of the audit trail besides Postgres: the webhook and the Google Sheet (both optional)."""
+
+    sheets_base_url: str = "https://sheets.googleapis.com/"
+    sheets_tab: str = Field("", description="The tab holding the rows; empty: the spreadsheet's first tab.")
+    sheets_flush_interval_s: float = Field(2, ge=0)
+    webhook_timeout_s: float = Field(3, gt=0)
+    webhook_attempts: int = Field(3, ge=1, le=10)
+    queue_size: int = Field(1000, ge=1)
+
+
 class ProvidersConfig(_Strict):
     http: HttpConfig = HttpConfig()
     script: ScriptConfig
     narration: NarrationConfig
     images: ImagesConfig
     embeddings: EmbeddingsConfig = EmbeddingsConfig()
+    concurrency: ConcurrencyConfig = ConcurrencyConfig()
+    audit: AuditConfig = AuditConfig()
 
 
 class ProviderConfigError(ValueError):
@@ -197,6 +229,10 @@ class Secrets(_Strict):
     hf_token: SecretStr | None = None
     google_cse_api_key: SecretStr | None = None
     google_cse_id: SecretStr | None = None
+    webhook_url: SecretStr | None = Field(None, description="Hook URLs often carry a token: kept secret too.")
+    webhook_secret: SecretStr | None = None
+    sheets_credentials: SecretStr | None = Field(None, description="Service-account JSON, or a path to it.")
+    audit_sheet_id: SecretStr | None = None
 
     @classmethod
     def from_values(cls, values: dict[str, str | None]) -> Secrets:

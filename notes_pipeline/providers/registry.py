@@ -17,6 +17,7 @@ from notes_pipeline.providers.config import SECRET_ENV_VARS, ProvidersConfig, Se
 from notes_pipeline.providers.embeddings.base import Embedder
 from notes_pipeline.providers.http import Sleep
 from notes_pipeline.providers.images.base import ImageSource
+from notes_pipeline.providers.limits import SlotLimiter
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.providers.tts.chain import NarratorChain
 
@@ -47,12 +48,17 @@ class UnknownProviderError(ValueError):
 
 
 class ProviderRegistry:
-    """Providers from the config file's order and the secrets that are set. `sleep` is for tests."""
+    """Providers from the config file's order and the secrets that are set. `sleep` is for tests.
 
-    def __init__(self, config: ProvidersConfig, secrets: Secrets, *, sleep: Sleep = time.sleep) -> None:
+    slots: the per-provider concurrency limiter every chain call goes through (None: no limits).
+    """
+
+    def __init__(self, config: ProvidersConfig, secrets: Secrets, *, sleep: Sleep = time.sleep,
+                 slots: SlotLimiter | None = None) -> None:
         self.config = config
         self.secrets = secrets
         self.sleep = sleep
+        self.slots = slots
         for capability, names in self.chains().items():
             for name in names:
                 if name not in OFFLINE and name not in REQUIREMENTS:
@@ -105,7 +111,7 @@ class ProviderRegistry:
                                       http=self.config.http, sleep=self.sleep)
 
         writers = self._build({"gemini": gemini, "local": LocalScriptWriter}, self.active("script"))
-        return ScriptWriterChain(writers or [LocalScriptWriter()])
+        return ScriptWriterChain(writers or [LocalScriptWriter()], slots=self.slots)
 
     def narrator(self) -> NarratorChain:
         from notes_pipeline.providers.tts.espeak import EspeakNarrator
@@ -128,7 +134,7 @@ class ProviderRegistry:
 
         narrators = self._build({"google": google, "elevenlabs": elevenlabs, "espeak": EspeakNarrator},
                                 self.active("narration"))
-        return NarratorChain(narrators or [EspeakNarrator()])
+        return NarratorChain(narrators or [EspeakNarrator()], slots=self.slots)
 
     def image_source(self) -> ImageSource:
         from notes_pipeline.providers.images.chain import ImageChain
@@ -166,7 +172,7 @@ class ProviderRegistry:
                                     **(images.search.model_extra or {}))
         if not generators and search is None:
             return SlideRenderer()  # offline: exactly the renderer the pipeline has always used
-        return ImageChain(generators, search=search, last_resort=SlideRenderer())
+        return ImageChain(generators, search=search, last_resort=SlideRenderer(), slots=self.slots)
 
     def embedder(self) -> Embedder:
         if not self.secrets.value("gemini_api_key"):
@@ -184,3 +190,9 @@ class ProviderRegistry:
         if value is None:
             raise UnknownProviderError(f"{SECRET_ENV_VARS[field]} is not set")
         return value
+
+    def audit_sinks(self, load_workflows: Callable[[list[str]], list[Any]], database_key: str) -> list[Any]:
+        """The webhook and the Google Sheet the environment configures (one of each per process)."""
+        from notes_pipeline.providers.audit.sinks import external_sinks
+
+        return external_sinks(self.config.audit, self.config.http, self.secrets, load_workflows, database_key)

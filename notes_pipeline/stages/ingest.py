@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 from notes_pipeline.domain.documents import HASH_CHARS, content_hash, document_id, is_notes_file
 from notes_pipeline.domain.models import SourceRecord
+from notes_pipeline.domain.tiers import requested_tier
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, ObjectInfo, put_model
 from notes_pipeline.store.inbox_index import CheckedObject, InboxIndex, SeenObject
@@ -75,6 +76,7 @@ def register_source(bucket: Bucket, obj: ObjectInfo, *, max_bytes: int, data: by
     with the size in the message.
     """
     name = _source_name(obj)
+    tier = None
     if obj.size > max_bytes:
         digest = hashlib.sha256(f"oversize:{obj.key}:{obj.size}:{obj.version}".encode()).hexdigest()
         doc_id, copy_key = document_id(name, digest), None
@@ -84,6 +86,7 @@ def register_source(bucket: Bucket, obj: ObjectInfo, *, max_bytes: int, data: by
         doc_id = document_id(name, digest)
         copy_key = keys.source_copy(doc_id, name)
         bucket.put_bytes(copy_key, data)
+        tier = requested_tier(data[:65536].decode("utf-8-sig", errors="replace"))
     record = SourceRecord(
         doc_id=doc_id,
         source_key=obj.key,
@@ -92,6 +95,7 @@ def register_source(bucket: Bucket, obj: ObjectInfo, *, max_bytes: int, data: by
         size_bytes=obj.size,
         copy_key=copy_key,
         registered_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        tier=tier,
     )
     put_model(bucket, keys.source_record(doc_id), record)
     return record

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, Script, ScriptManifest, VideoRender
+from notes_pipeline.providers.audit.base import WorkflowEvents
 from notes_pipeline.providers.embeddings.base import Embedder
 from notes_pipeline.providers.llm.base import ScriptWriter
 from notes_pipeline.stages.reuse import ReusedScript, copy_render, find_reusable_script
@@ -22,16 +23,25 @@ from notes_pipeline.store.state import AssetRecord, SemanticMatch, StateStore
 
 
 @contextmanager
-def project_stage(bucket: Bucket, state: StateStore, doc_id: str, stage: str, *, run_id: str | None) -> Iterator[None]:
-    """The project is registered and running while the stage runs; an error marks it failed."""
+def project_stage(bucket: Bucket, state: StateStore, doc_id: str, stage: str, *, run_id: str | None,
+                  events: WorkflowEvents | None = None) -> Iterator[None]:
+    """The project is registered and running while the stage runs; an error marks it failed.
+
+    `events` (optional) publishes the stage's start and end to the audit trail and its copies."""
     state.register_project(load_source_record(bucket, doc_id))
     state.set_status(doc_id, "running")
+    if events is not None:
+        events.stage_started(stage)
     try:
         with state.stage(doc_id, stage, run_id):
             yield
     except Exception as err:
         state.set_status(doc_id, "failed", error=err)
+        if events is not None:
+            events.stage_finished(stage, err)
         raise
+    if events is not None:
+        events.stage_finished(stage)
 
 
 def script_stage(bucket: Bucket, state: StateStore, doc_id: str, writer: ScriptWriter, embedder: Embedder, *,

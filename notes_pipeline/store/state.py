@@ -153,6 +153,10 @@ class StateStore:
             self.db.rows("refresh_scene_status", conn, project_id=project_id, sequence_number=scene_index)
         return done is not None
 
+    def heartbeat(self, project_id: str, kind: TaskKind, worker: str) -> int:
+        """Keep this worker's running tasks fresh (so no one takes them over); returns how many it holds."""
+        return len(self.db.rows("heartbeat_scene_tasks", project_id=project_id, kind=kind, worker=worker))
+
     def progress(self, project_id: str) -> list[SceneProgress]:
         return [SceneProgress(**row) for row in self.db.rows("project_progress", project_id=project_id)]
 

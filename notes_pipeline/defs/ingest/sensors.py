@@ -3,6 +3,7 @@
 import dagster as dg
 
 from notes_pipeline.defs.media.assets import notes_video_job
+from notes_pipeline.defs.ops.priority import document_tier, tier_tags
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import BucketResource, DatabaseResource, PipelineSettings
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
@@ -24,7 +25,8 @@ def run_key(doc_id: str, content_hash: str) -> str:
 def inbox_sensor(
     context: dg.SensorEvaluationContext, bucket: BucketResource, settings: PipelineSettings, database: DatabaseResource
 ) -> dg.SensorResult | dg.SkipReason:
-    """Registers new .md/.txt files in the bucket's inbox/ and requests a video for each.
+    """Registers new .md/.txt files in the bucket's inbox/ and requests a video for each, at the
+    priority of the tier its front matter asks for (else the default tier).
 
     Each tick lists one capped page of the inbox after the cursor (a sweep position) and
     reads only objects the inbox index has not seen in that version, so a tick costs the
@@ -66,7 +68,8 @@ def inbox_sensor(
             dg.RunRequest(
                 run_key=run_key(r.doc_id, r.content_hash),
                 partition_key=r.doc_id,
-                tags={"notes_pipeline/source": r.source_key},
+                tags={"notes_pipeline/source": r.source_key,
+                      **tier_tags(document_tier(r, settings.default_tier))},
             )
             for r in new
         ],

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 import dagster as dg
 
 from notes_pipeline.defs.errors import stage_failure
+from notes_pipeline.defs.ops.audit import scene_tracker, workflow_events
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import BucketResource, DatabaseResource, PipelineSettings, ProvidersResource
 from notes_pipeline.defs.review.assets import approved_script
@@ -16,7 +17,6 @@ from notes_pipeline.stages.narration import narrate_script
 from notes_pipeline.stages.project import project_stage, script_stage, video_stage
 from notes_pipeline.stages.review import record_written
 from notes_pipeline.stages.script import attempts_markdown, load_script, script_markdown
-from notes_pipeline.stages.tracking import SceneTracker
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import load_model
 from notes_pipeline.store.reviews import ReviewStore
@@ -29,12 +29,14 @@ _common = dict(partitions_def=notes_documents, group_name="video", io_manager_ke
 
 @contextmanager
 def _stage(context: dg.AssetExecutionContext, bucket: BucketResource, database: DatabaseResource,
-           stage: str) -> Iterator[StateStore]:
-    """A failure names document, stage and cause, and the stage is recorded in the product database."""
+           stage: str, providers: ProvidersResource | None = None) -> Iterator[StateStore]:
+    """A failure names document, stage and cause, and the stage is recorded in the product database
+    and published to the audit trail (and its webhook/sheet copies when configured)."""
     doc_id = context.partition_key
     with stage_failure(doc_id, stage):
         state = database.state()
-        with project_stage(bucket.get(), state, doc_id, stage, run_id=context.run.run_id):
+        with project_stage(bucket.get(), state, doc_id, stage, run_id=context.run.run_id,
+                           events=workflow_events(context, state, providers)):
             yield state
 
 
@@ -48,7 +50,7 @@ def video_script(
 ) -> dg.MaterializeResult[ScriptManifest]:
     """The notes as a script: title, objectives and 3-15 scenes of narration, heading and bullets."""
     doc_id = context.partition_key
-    with _stage(context, bucket, database, "video_script") as state:
+    with _stage(context, bucket, database, "video_script", providers) as state:
         manifest, script, match = script_stage(
             bucket.get(), state, doc_id, providers.get_script_writer(), providers.get_embedder(),
             max_bytes=settings.max_notes_bytes, semantic_threshold=settings.semantic_cache_threshold,
@@ -86,7 +88,7 @@ def scene_narration(
     """One voice-over clip per scene with word timings; unchanged scenes keep their clip."""
     doc_id, store = context.partition_key, bucket.get()
     total = approved_script.scene_count
-    with _stage(context, bucket, database, "scene_narration") as state:
+    with _stage(context, bucket, database, "scene_narration", providers) as state:
         manifest = narrate_script(
             store, approved_script, providers.get_narrator(),
             previous=load_model(store, keys.manifest(doc_id, "scene_narration"), NarrationManifest),
@@ -95,7 +97,7 @@ def scene_narration(
                 f"scene {scene.index}/{total} narrated: {clip.duration_s:.2f}s"
                 + (" (reused)" if clip.reused else f" in {clip.latency_s:.2f}s")
             ),
-            tracker=SceneTracker(state, doc_id, "audio", worker=context.run.run_id, run_id=context.run.run_id),
+            tracker=scene_tracker(context, state, "audio", providers),
         )
     rows = "\n".join(f"| {c.scene_index} | {c.duration_s:.2f} | {c.provider}:{c.voice} | {'yes' if c.reused else 'no'} |"
                      for c in manifest.clips)
@@ -124,7 +126,7 @@ def scene_images(
     """One picture per scene, every one in the video's locked style and frame size."""
     doc_id, store = context.partition_key, bucket.get()
     total = approved_script.scene_count
-    with _stage(context, bucket, database, "scene_images") as state:
+    with _stage(context, bucket, database, "scene_images", providers) as state:
         manifest = make_images(
             store, approved_script, UserImages(providers.get_image_source(), store.get_bytes),
             previous=load_model(store, keys.manifest(doc_id, "scene_images"), ImagesManifest),
@@ -132,7 +134,7 @@ def scene_images(
             on_scene=lambda scene, image: context.log.info(
                 f"scene {scene.index}/{total} image by {image.provider}" + (" (reused)" if image.reused else "")
             ),
-            tracker=SceneTracker(state, doc_id, "image", worker=context.run.run_id, run_id=context.run.run_id),
+            tracker=scene_tracker(context, state, "image", providers),
         )
     image_rows = "\n".join(
         f"| {i.scene_index} | {i.provider} | {i.attempts} | {', '.join(i.fallbacks) or '-'} | {i.latency_s:.2f} | "
@@ -162,10 +164,11 @@ def final_video(
     bucket: BucketResource,
     database: DatabaseResource,
     settings: PipelineSettings,
+    providers: ProvidersResource,
 ) -> dg.MaterializeResult[VideoRender]:
     """The finished MP4 with burned-in subtitles, sidecar SRT/VTT, thumbnail and provenance."""
     store = bucket.get()
-    with _stage(context, bucket, database, "final_video") as state:
+    with _stage(context, bucket, database, "final_video", providers) as state:
         render = video_stage(store, state, approved_script, scene_narration, scene_images,
                              scratch_root=settings.scratch_root(), run_id=context.run.run_id)
     path = store.local_path(render.video_key)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.providers.images.base import ImageResult, ImageSource
 from notes_pipeline.providers.images.slides import SlideRenderer
+from notes_pipeline.providers.limits import SlotLimiter, slot
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,11 @@ class ImageChain:
     name = "chain"
 
     def __init__(self, generators: Sequence[ImageSource] = (), *, search: ImageSource | None = None,
-                 last_resort: ImageSource | None = None) -> None:
+                 last_resort: ImageSource | None = None, slots: SlotLimiter | None = None) -> None:
         self.generators = list(generators)
         self.search = search
         self.last_resort = last_resort or SlideRenderer()
+        self.slots = slots  # each call holds one of its provider's slots (providers.yaml `concurrency`)
 
     def identity(self) -> str:
         parts = [s.identity() for s in self.generators]
@@ -66,7 +68,8 @@ class ImageChain:
         sources = self.sources_for(request)
         for position, source in enumerate(sources):
             try:
-                result = _render(source, request)
+                with slot(self.slots, source.name):
+                    result = _render(source, request)
             except Exception as err:
                 if position == len(sources) - 1:
                     raise

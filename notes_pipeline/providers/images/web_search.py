@@ -13,8 +13,6 @@ good one wins. Its title, page, site and size are kept for attribution.
 
 from __future__ import annotations
 
-import http.client
-import socket
 import threading
 import time
 from collections.abc import Iterable
@@ -24,15 +22,14 @@ from urllib.parse import urlsplit
 
 import httplib2
 from googleapiclient.discovery import build
-from googleapiclient.errors import HttpError as GoogleHttpError
 
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.image_quality import LowQualityImageError, QualityGate
 from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.providers.config import HttpConfig
+from notes_pipeline.providers.google_api import execute
 from notes_pipeline.providers.http import (
     CircuitBreaker,
-    Failure,
     HttpClient,
     HttpError,
     Sleep,
@@ -40,7 +37,6 @@ from notes_pipeline.providers.http import (
     UnsafeUrlError,
     UrlGuard,
     safe_download,
-    status_failure,
 )
 from notes_pipeline.providers.images.base import ImageResult
 from notes_pipeline.providers.images.frames import finish_image
@@ -147,20 +143,8 @@ class WebImageSearch:
         """The results Google returned (unfiltered) and the attempts the search took."""
 
         def attempt() -> dict[str, Any]:
-            try:
-                return self._service().cse().list(q=query, cx=self.engine_id, searchType="image",
-                                                  num=self.max_results, safe="active").execute(num_retries=0)
-            except GoogleHttpError as err:
-                failure = status_failure(err.resp.status, {"Retry-After": err.resp.get("retry-after", "")})
-                raise failure or Failure(f"answered {err.resp.status}", retryable=False) from None
-            except UnicodeDecodeError:
-                raise Failure("answered malformed JSON", retryable=False, kind=UnexpectedContentError) from None
-            except (TimeoutError, socket.timeout):
-                raise Failure("timed out", retryable=True) from None
-            except http.client.IncompleteRead:
-                raise Failure("sent a truncated body", retryable=True) from None
-            except (httplib2.HttpLib2Error, OSError) as err:
-                raise Failure(f"connection failed ({type(err).__name__})", retryable=True) from None
+            return execute(self._service().cse().list(q=query, cx=self.engine_id, searchType="image",
+                                                      num=self.max_results, safe="active"))
 
         answer, report = self.client.call("GET customsearch/v1", attempt)
         if not isinstance(answer, dict):  # the SDK hands back the raw text when it is not JSON

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import NotesDocument, Script, ScriptAttempt
 from notes_pipeline.domain.script_validation import validate_script
+from notes_pipeline.providers.limits import SlotLimiter, slot
 from notes_pipeline.providers.llm.base import RecordingScriptWriter, ScriptWriter, ScriptWriterError, WrittenScript
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,12 @@ log = logging.getLogger(__name__)
 class ScriptWriterChain:
     """A ScriptWriter made of writers tried in order; `write_recorded` also returns the attempts."""
 
-    def __init__(self, writers: Sequence[ScriptWriter | RecordingScriptWriter]) -> None:
+    def __init__(self, writers: Sequence[ScriptWriter | RecordingScriptWriter], *,
+                 slots: SlotLimiter | None = None) -> None:
         if not writers:
             raise ValueError("a script writer chain needs at least one writer")
         self.writers = list(writers)
+        self.slots = slots  # each call holds one of its provider's slots (providers.yaml `concurrency`)
         self.name = ">".join(w.name for w in self.writers)
 
     def write(self, document: NotesDocument) -> Script:
@@ -39,9 +42,11 @@ class ScriptWriterChain:
             step = "generate" if position == 0 else "fallback"
             try:
                 if isinstance(writer, RecordingScriptWriter):
-                    written = writer.write_recorded(document)
+                    with slot(self.slots, writer.name):
+                        written = writer.write_recorded(document)
                     return WrittenScript(written.script, attempts + written.attempts)
-                script, attempt = self._plain(writer, document, step)
+                with slot(self.slots, writer.name):
+                    script, attempt = self._plain(writer, document, step)
                 return WrittenScript(script, [*attempts, attempt])
             except BadInputError:
                 raise  # the document itself is the problem: no other writer can fix it

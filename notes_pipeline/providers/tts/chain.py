@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import SpeechAudio
 from notes_pipeline.providers.http import CircuitOpenError, HttpError
+from notes_pipeline.providers.limits import SlotLimiter, slot
 from notes_pipeline.providers.tts.base import Narrator
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,11 @@ log = logging.getLogger(__name__)
 class NarratorChain:
     """A Narrator made of narrators tried in order."""
 
-    def __init__(self, narrators: Sequence[Narrator]) -> None:
+    def __init__(self, narrators: Sequence[Narrator], *, slots: SlotLimiter | None = None) -> None:
         if not narrators:
             raise ValueError("a narrator chain needs at least one narrator")
         self.narrators = list(narrators)
+        self.slots = slots  # each call holds one of its provider's slots (providers.yaml `concurrency`)
         self.name = ">".join(n.name for n in self.narrators)
 
     def identity(self, *, language: str, voice: str | None = None) -> str:
@@ -38,7 +40,8 @@ class NarratorChain:
         calls = 0
         for narrator in self.narrators:
             try:
-                speech = narrator.synthesize(text, language=language, voice=voice)
+                with slot(self.slots, narrator.name):
+                    speech = narrator.synthesize(text, language=language, voice=voice)
             except CircuitOpenError as err:
                 failures.append((narrator.name, err))
             except HttpError as err:

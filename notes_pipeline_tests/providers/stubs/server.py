@@ -176,7 +176,9 @@ class StubServer:
     """A ThreadingHTTPServer on 127.0.0.1 (a free port) in a daemon thread; a context manager.
 
     Attributes: url ('http://127.0.0.1:PORT', no trailing slash), port, requests (the log),
-    latency_s (added before every answer). Methods: script(*replies), calls(route_prefix).
+    latency_s (added before every answer), in_flight and max_in_flight (requests being answered
+    at once, now and at most: how concurrency limits are measured). Methods: script(*replies),
+    calls(route_prefix).
     """
 
     def __init__(self, handler: Handler | None = None, *, latency_s: float = 0.0) -> None:
@@ -188,6 +190,8 @@ class StubServer:
         self._closing = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.in_flight = 0
+        self.max_in_flight = 0
 
     # ---- scripting ----------------------------------------------------------------------
     def script(self, *replies: Reply | Handler) -> StubServer:
@@ -237,6 +241,16 @@ class StubServer:
                 pass  # keep pytest output clean; the request log is `stub.requests`
 
             def _serve(self) -> None:
+                with stub._lock:
+                    stub.in_flight += 1
+                    stub.max_in_flight = max(stub.max_in_flight, stub.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with stub._lock:
+                        stub.in_flight -= 1
+
+            def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 recorded = Recorded(self.command, self.path, dict(self.headers.items()), body)
