@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from pathlib import PurePosixPath
@@ -14,8 +15,9 @@ from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.language import detect_language
 from notes_pipeline.domain.models import NotesDocument, RenderOptions
 
-NOTES_SUFFIXES = (".md", ".markdown", ".txt", ".prompt")
+NOTES_SUFFIXES = (".md", ".markdown", ".txt", ".prompt", ".json")
 PROMPT_SUFFIX = ".prompt"  # a request ("Create a 30-sec ad for a coffee brand") rather than notes
+JSON_PROMPT_SUFFIX = ".json"  # the same request for programs: {"prompt": "...", "tone": "playful", ...}
 HASH_CHARS = 10
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 # Magic numbers of files people rename by mistake, so the error can say what the file really is.
@@ -87,6 +89,18 @@ def decode_notes(data: bytes, *, max_bytes: int) -> str:
     return text
 
 
+def _validated_options(raw: object, where: str) -> RenderOptions:
+    if not isinstance(raw, dict):
+        raise BadInputError(f"the {where} must be a mapping of option: value")
+    try:
+        return RenderOptions.model_validate(raw)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in err.errors()
+        )
+        raise BadInputError(f"invalid options in the {where}: {problems}") from None
+
+
 def split_front_matter(text: str) -> tuple[RenderOptions, str]:
     """Options from a leading YAML block ('---' ... '---'), and the notes after it."""
     match = _FRONT_MATTER.match(text)
@@ -96,21 +110,38 @@ def split_front_matter(text: str) -> tuple[RenderOptions, str]:
         raw = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as err:
         raise BadInputError(f"the front matter is not valid YAML: {err}") from None
-    if not isinstance(raw, dict):
-        raise BadInputError("the front matter must be a mapping of option: value")
+    return _validated_options(raw, "front matter"), text[match.end() :]
+
+
+def split_json_prompt(text: str) -> tuple[RenderOptions, str]:
+    """A .json prompt file: the request under "prompt", every other key an option as in front matter."""
     try:
-        options = RenderOptions.model_validate(raw)
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in err.errors()
-        )
-        raise BadInputError(f"invalid options in the front matter: {problems}") from None
-    return options, text[match.end() :]
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise BadInputError(f"the prompt file is not valid JSON: {err.msg} (line {err.lineno}, "
+                            f"column {err.colno})") from None
+    if not isinstance(raw, dict):
+        raise BadInputError('the prompt file must be a JSON object such as {"prompt": "…", "review": true}')
+    prompt = raw.pop("prompt", None)
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise BadInputError('the prompt file has no "prompt": put the request in it as text')
+    return _validated_options(raw, "prompt file"), prompt
+
+
+def options_mapping(text: str) -> dict | None:
+    """The raw options a document names (front matter or a JSON prompt), without validating them."""
+    match = _FRONT_MATTER.match(text)
+    try:
+        raw = yaml.safe_load(match.group(1)) if match else json.loads(text) if text.lstrip().startswith("{") else None
+    except (yaml.YAMLError, json.JSONDecodeError):
+        return None
+    return raw if isinstance(raw, dict) else None
 
 
 def parse_document(doc_id: str, source_name: str, data: bytes, *, max_bytes: int) -> NotesDocument:
     text = decode_notes(data, max_bytes=max_bytes)
-    options, body = split_front_matter(text)
+    suffix = PurePosixPath(source_name).suffix.lower()
+    options, body = split_json_prompt(text) if suffix == JSON_PROMPT_SUFFIX else split_front_matter(text)
     if not body.strip():
         raise BadInputError("the file has front matter but no notes after it")
     return NotesDocument(
@@ -120,5 +151,5 @@ def parse_document(doc_id: str, source_name: str, data: bytes, *, max_bytes: int
         text=body,
         language=options.language or detect_language(body),
         options=options,
-        kind="prompt" if PurePosixPath(source_name).suffix.lower() == PROMPT_SUFFIX else "notes",
+        kind="prompt" if suffix in (PROMPT_SUFFIX, JSON_PROMPT_SUFFIX) else "notes",
     )

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-import yaml
-
-from notes_pipeline.domain.documents import _FRONT_MATTER
+from notes_pipeline.domain.documents import options_mapping
 from notes_pipeline.domain.models import Tier
 
 TIERS: tuple[Tier, ...] = get_args(Tier)
@@ -19,16 +17,9 @@ TIER_PRIORITY: dict[str, int] = {"free": -10, "standard": 0, "premium": 10}
 
 
 def requested_tier(text: str) -> Tier | None:
-    """The tier the front matter names, if it names a known one; None otherwise (never raises).
+    """The tier the front matter (or JSON prompt) names, if it names a known one; None otherwise (never raises).
 
     Only this key is read here: whether the rest of the options are valid is the script
     stage's business, which reports it with the document's name."""
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        return None
-    try:
-        options = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:
-        return None
-    tier = options.get("tier") if isinstance(options, dict) else None
+    tier = (options_mapping(text) or {}).get("tier")
     return tier if tier in TIERS else None

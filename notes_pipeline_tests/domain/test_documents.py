@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from notes_pipeline.domain.documents import content_hash, decode_notes, document_id, parse_document, slugify
@@ -83,3 +85,24 @@ def test_a_prompt_file_is_a_request_with_options():
     assert doc.options.aspect_ratio is AspectRatio.VERTICAL and doc.text.strip().startswith("Create a 30-sec")
     assert parse_document("n", "notes.md", b"# Notes\nText.", max_bytes=LIMIT).kind == "notes"
     assert slugify("Coffee Ad.prompt") == "coffee-ad"
+
+
+def test_a_json_prompt_file_holds_the_request_and_its_options():
+    doc = parse_document("coffee-ad-2", "coffee-ad.json",
+                         b'{"prompt": "Create a 30-sec ad for a coffee brand.", "tone": "playful", '
+                         b'"target_duration_s": 30, "aspect_ratio": "9:16", "review": true}', max_bytes=LIMIT)
+    assert doc.kind == "prompt" and doc.text == "Create a 30-sec ad for a coffee brand."
+    assert doc.options.review and doc.options.tone == "playful" and doc.options.aspect_ratio is AspectRatio.VERTICAL
+    assert slugify("Coffee Ad.json") == "coffee-ad"
+
+
+@pytest.mark.parametrize(("data", "cause"), [
+    (b'{"prompt": "An ad", }', "not valid JSON: Expecting property name enclosed in double quotes (line 1, column 21)"),
+    (b'["An ad"]', "must be a JSON object"),
+    (b'{"tone": "playful"}', 'has no "prompt"'),
+    (b'{"prompt": "   "}', 'has no "prompt"'),
+    (b'{"prompt": "An ad", "resolution": 123}', "invalid options in the prompt file: resolution"),
+])
+def test_a_bad_json_prompt_file_says_what_is_wrong(data: bytes, cause: str):
+    with pytest.raises(BadInputError, match=re.escape(cause)):
+        parse_document("ad-3", "ad.json", data, max_bytes=LIMIT)

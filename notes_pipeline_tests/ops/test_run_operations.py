@@ -34,11 +34,12 @@ def test_the_tier_in_the_front_matter_sets_the_run_priority(resources, bucket) -
     drop(bucket, "free.md", b"---\ntier: free\n---\n" + GOOD + b"Free.", mtime_s=1001)
     drop(bucket, "plain.md", GOOD + b"Plain.", mtime_s=1002)
     drop(bucket, "odd.md", b"---\ntier: platinum\n---\n" + GOOD + b"Odd.", mtime_s=1003)
+    drop(bucket, "ad.json", b'{"prompt": "A short ad for a bakery.", "tier": "premium"}', mtime_s=1004)
     requests = _requests(dg.DagsterInstance.ephemeral(), resources)
     tags = {source.removeprefix("inbox/"): (r.tags["notes_pipeline/tier"], r.tags["dagster/priority"])
             for source, r in requests.items()}
     assert tags == {"premium.md": ("premium", "10"), "free.md": ("free", "-10"), "plain.md": ("standard", "0"),
-                    "odd.md": ("standard", "0")}
+                    "odd.md": ("standard", "0"), "ad.json": ("premium", "10")}
 
     drop(bucket, "later.md", GOOD + b"Later.", mtime_s=1004)
     cheap = {**resources, "settings": PipelineSettings(default_tier="free", inbox_settle_s=0)}
