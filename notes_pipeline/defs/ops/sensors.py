@@ -23,6 +23,10 @@ def _project(run: dg.DagsterRun, state: StateStore) -> str | None:
     return doc_id if doc_id and state.project(doc_id) is not None else None
 
 
+def _not_a_document(run: dg.DagsterRun) -> dg.SkipReason:
+    return dg.SkipReason(f"run {run.run_id} is not a run of a registered document: nothing to record")
+
+
 @dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=10)
 def record_run_failure(context: dg.RunFailureSensorContext, database: DatabaseResource,
                        providers: ProvidersResource) -> dg.SkipReason | None:
@@ -31,7 +35,7 @@ def record_run_failure(context: dg.RunFailureSensorContext, database: DatabaseRe
     state = database.state()
     doc_id = _project(run, state)
     if doc_id is None:
-        return dg.SkipReason(f"run {run.run_id} is not a run of a registered document: nothing to record")
+        return _not_a_document(run)
     message = (context.failure_event.message or "").strip() or "the run failed"
     state.set_status(doc_id, "failed", error=f"run {run.run_id} failed: {message}")
     WorkflowEvents(workflow_of(run, doc_id), audit_sinks(state, providers)).publish("run_failed", error=message)
@@ -48,7 +52,7 @@ def record_run_success(context: dg.RunStatusSensorContext, database: DatabaseRes
     state = database.state()
     doc_id = _project(run, state)
     if doc_id is None:
-        return dg.SkipReason(f"run {run.run_id} is not a run of a registered document: nothing to record")
+        return _not_a_document(run)
     WorkflowEvents(workflow_of(run, doc_id), audit_sinks(state, providers)).publish("run_succeeded")
     return None
 
