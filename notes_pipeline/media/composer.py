@@ -21,6 +21,7 @@ from notes_pipeline.domain.models import WordTiming
 from notes_pipeline.media.audio import read_wav, write_wav
 from notes_pipeline.media.ffmpeg import MediaError, run_ffmpeg
 from notes_pipeline.media.fonts import FONTS_DIR
+from notes_pipeline.media.presets import encode_args
 from notes_pipeline.media.subtitles import Cue, SceneTiming, build_cues, write_ass, write_srt, write_vtt
 
 
@@ -30,6 +31,7 @@ class SceneMedia:
     audio_path: Path
     duration_s: float
     words: Sequence[WordTiming] = field(default_factory=list)
+    heading: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,8 @@ class RenderSpec:
     height: int
     fps: int = 30
     language: str = "en"
-    crf: int = 23
-    preset: str = "veryfast"
+    quality: str = "final"
     burn_subtitles: bool = True
-    audio_bitrate: str = "128k"
 
     @property
     def subtitle_chars(self) -> int:
@@ -84,14 +84,18 @@ def join_narration(clips: Sequence[Path], dest: Path) -> float:
     return joined.size / rate
 
 
-def _scene_stream(image: Path, frames: int, spec: RenderSpec) -> ffmpeg.nodes.FilterableStream:
-    still = (
-        ffmpeg.input(str(image), framerate=spec.fps)
-        .filter("scale", spec.width, spec.height, force_original_aspect_ratio="decrease")
-        .filter("pad", spec.width, spec.height, "(ow-iw)/2", "(oh-ih)/2", color="black")
+def fit_to_frame(still: ffmpeg.nodes.FilterableStream, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
+    """A still scaled to fit the frame, letterboxed in black, as 4:2:0 (done once per still)."""
+    return (
+        still.filter("scale", width, height, force_original_aspect_ratio="decrease")
+        .filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2", color="black")
         .filter("setsar", 1)
         .filter("format", "yuv420p")
     )
+
+
+def _scene_stream(image: Path, frames: int, spec: RenderSpec) -> ffmpeg.nodes.FilterableStream:
+    still = fit_to_frame(ffmpeg.input(str(image)), spec.width, spec.height)
     return still.filter("loop", loop=frames - 1, size=1, start=0).filter("setpts", f"N/({spec.fps}*TB)")
 
 
@@ -119,11 +123,7 @@ def compose_video(scenes: Sequence[SceneMedia], spec: RenderSpec, workdir: Path)
         ass = write_ass(cues, workdir / "subtitles.ass", width=spec.width, height=spec.height, language=spec.language)
         video = video.filter("ass", str(ass), fontsdir=str(FONTS_DIR))
     out = workdir / "video.mp4"
-    stream = ffmpeg.output(
-        video, ffmpeg.input(str(audio_path)).audio, str(out),
-        vcodec="libx264", preset=spec.preset, crf=spec.crf, tune="stillimage", pix_fmt="yuv420p", r=spec.fps,
-        acodec="aac", audio_bitrate=spec.audio_bitrate, ar=48000, ac=1, movflags="+faststart",
-    )
+    stream = ffmpeg.output(video, ffmpeg.input(str(audio_path)).audio, str(out), **encode_args(spec.quality, spec.fps))
     run_ffmpeg(stream, what=f"the {spec.width}x{spec.height} video")
 
     thumbnail = workdir / "thumbnail.jpg"
