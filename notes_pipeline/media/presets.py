@@ -28,10 +28,20 @@ PRESETS: dict[str, EncodePreset] = {
 AUDIO_RATE = 48_000
 
 
-def encode_args(quality: str, fps: int) -> dict[str, str | int]:
-    """ffmpeg-python output keyword arguments: H.264 + AAC, mono 48 kHz, index first (fast start)."""
+def video_args(quality: str, fps: int) -> dict[str, str | int]:
+    """ffmpeg-python output keyword arguments for the H.264 stream."""
     preset = PRESETS[quality]
-    return dict(
-        vcodec="libx264", preset=preset.x264_preset, crf=preset.crf, tune="stillimage", pix_fmt="yuv420p",
-        r=fps, acodec="aac", audio_bitrate=preset.audio_bitrate, ar=AUDIO_RATE, ac=1, movflags="+faststart",
-    )
+    return dict(vcodec="libx264", preset=preset.x264_preset, crf=preset.crf, tune="stillimage",
+                pix_fmt="yuv420p", r=fps)
+
+
+def audio_args(quality: str) -> dict[str, str | int]:
+    """AAC, mono 48 kHz. Perceptual noise substitution and temporal noise shaping are off: on
+    compressed speech they overshoot peaks by up to 3 dB (measured), breaking the true-peak ceiling."""
+    return dict(acodec="aac", audio_bitrate=PRESETS[quality].audio_bitrate, ar=AUDIO_RATE, ac=1,
+                aac_pns=0, aac_tns=0)
+
+
+def encode_args(quality: str, fps: int) -> dict[str, str | int]:
+    """Both streams, with the index at the front of the file (fast start)."""
+    return dict(**video_args(quality, fps), **audio_args(quality), movflags="+faststart")
