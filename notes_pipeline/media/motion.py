@@ -55,7 +55,7 @@ class Move:
 
     @property
     def is_pan(self) -> bool:
-        return self.start.zoom == self.end.zoom
+        return self.start.zoom == self.end.zoom and self.start.cx != self.end.cx
 
     def at(self, fraction: float) -> View:
         a, b = self.start, self.end
@@ -97,20 +97,18 @@ def moving_still(
 ) -> ffmpeg.nodes.FilterableStream:
     """`frames` output frames of `move`, starting at frame `first` of the `total` the move spans.
 
-    `still` must already be the frame's size in yuv420p. The result has a 1/fps time base
-    and timestamps from zero, so it can be cross-faded or concatenated with any other.
+    Only the keyframes around those frames are rendered, so a scene can be drawn in parts
+    (its cross-fades apart from its body) at no extra cost. `still` must already be the
+    frame's size in yuv420p. The result has a 1/fps time base and timestamps from zero.
     """
     if move.is_pan:
-        # Whole-pixel crop keyframes over the whole move (cheap), then the part asked for.
-        keyframes = _pan_keyframes(still, move, total / fps, width=width, height=height)
-        skip = first
+        keyframes, lead = _pan_keyframes(still, move, first, frames, total, width=width, height=height, fps=fps)
     else:
         start, end = move.at(first / total), move.at((first + frames) / total)
-        keyframes = _zoom_keyframes(still, start, end, frames / fps, width=width, height=height)
-        skip = 0
+        keyframes, lead = _zoom_keyframes(still, start, end, frames / fps, width=width, height=height), 0
     return (
-        keyframes.filter("framerate", fps=fps, interp_start=0, interp_end=255, scene=100)
-        .filter("trim", start_frame=skip, end_frame=skip + frames)
+        keyframes.filter("framerate", fps=fps, interp_start=0, interp_end=255, scene=100, flags=0)
+        .filter("trim", start_frame=lead, end_frame=lead + frames)
         .filter("settb", f"1/{fps}")
         .filter("setpts", "N")
     )
@@ -131,22 +129,34 @@ def _zoom_keyframes(still: ffmpeg.nodes.FilterableStream, start: View, end: View
     )
 
 
-def _pan_keyframes(still: ffmpeg.nodes.FilterableStream, move: Move, span_s: float,
-                   *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
+def _pan_keyframes(still: ffmpeg.nodes.FilterableStream, move: Move, first: int, frames: int, total: int,
+                   *, width: int, height: int, fps: int) -> tuple[ffmpeg.nodes.FilterableStream, int]:
+    """Crops one whole pixel apart covering output frames [first, first + frames), and how many
+    leading output frames to drop.
+
+    Keyframe k (offset k pixels) falls at frame k * total / travel, rarely on a frame. The
+    blending filter lays its output grid from its first input's time, so a copy of the first
+    keyframe is put on the grid at or before it; frames before `first` are then dropped.
+    """
     zoom = move.start.zoom
     big_w, big_h = math.floor(width * zoom), math.floor(height * zoom)
     left = round((move.start.cx - width / 2 / zoom) * zoom)
     travel = round((move.end.cx - move.start.cx) * zoom)
-    steps, sign = max(1, abs(travel)), 1 if travel >= 0 else -1
     top = (big_h - height) // 2
+    steps, sign = max(1, abs(travel)), 1 if travel >= 0 else -1
+    per_px = total / steps  # output frames per pixel of travel
+    k0 = math.floor(first / per_px)
+    k1 = min(steps, math.ceil((first + frames) / per_px))
+    lead = -math.floor(k0 * per_px - first)  # grid frames from the copy to `first`
+    times = f"if(eq(N,0),{-lead},({k0}+N-1)*{per_px:.9f}-{first})"
     # 4:4:4 while cropping, so odd offsets keep colour aligned; 4:2:0 again per keyframe.
     return (
         still.filter("scale", big_w, big_h, flags="bicubic").filter("format", "yuv444p")
-        .filter("loop", loop=steps, size=1, start=0)
-        .filter("setpts", f"N*{span_s / steps:.9f}/TB")
-        .filter("crop", width, height, f"{left}+{sign}*n" if travel else str(left), str(top))
+        .filter("loop", loop=k1 - k0 + 1, size=1, start=0)
+        .filter("setpts", f"({times})/({fps}*TB)")
+        .filter("crop", width, height, f"{left}+{sign}*({k0}+max(n-1,0))", str(top))
         .filter("format", "yuv420p")
-    )
+    ), lead
 
 
 def still_frames(still: ffmpeg.nodes.FilterableStream, frames: int, *, fps: int) -> ffmpeg.nodes.FilterableStream:
