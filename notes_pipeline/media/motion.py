@@ -26,6 +26,8 @@ KEYFRAME_STEP_PX = 1.0
 MAX_ZOOM = 0.05
 ZOOM_PER_S = 0.012
 PAN_PER_S = 0.012  # of the frame's width
+# Keyframe instants need a fine clock: a still's own time base (1/25 s for PNG) would round them.
+KEYFRAME_TB = "1/1000000"
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,11 @@ class Move:
         return self.start.zoom == self.end.zoom and self.start.cx != self.end.cx
 
     def at(self, fraction: float) -> View:
+        """The view a `fraction` of the way: the visible rectangle's corners move in straight lines
+        at constant speed (1/zoom and the centre change linearly), as the keyframes draw them."""
         a, b = self.start, self.end
-        return View(a.zoom + (b.zoom - a.zoom) * fraction, a.cx + (b.cx - a.cx) * fraction,
-                    a.cy + (b.cy - a.cy) * fraction)
+        inverse = 1 / a.zoom + (1 / b.zoom - 1 / a.zoom) * fraction
+        return View(1 / inverse, a.cx + (b.cx - a.cx) * fraction, a.cy + (b.cy - a.cy) * fraction)
 
 
 def move_for_scene(index: int, duration_s: float, width: int, height: int) -> Move:
@@ -111,6 +115,7 @@ def moving_still(
         .filter("trim", start_frame=lead, end_frame=lead + frames)
         .filter("settb", f"1/{fps}")
         .filter("setpts", "N")
+        .filter("setsar", 1)  # scaling the still for a pan rounds its size, which would skew the SAR
     )
 
 
@@ -124,6 +129,7 @@ def _zoom_keyframes(still: ffmpeg.nodes.FilterableStream, start: View, end: View
         corners[f"y{i}"] = f"{p[1]:.4f}+({q[1] - p[1]:.6f})*(in-1)/{intervals}"
     return (
         still.filter("loop", loop=intervals, size=1, start=0)
+        .filter("settb", KEYFRAME_TB)
         .filter("setpts", f"N*{span_s / intervals:.9f}/TB")
         .filter("perspective", interpolation="linear", eval="frame", **corners)
     )
@@ -153,6 +159,7 @@ def _pan_keyframes(still: ffmpeg.nodes.FilterableStream, move: Move, first: int,
     return (
         still.filter("scale", big_w, big_h, flags="bicubic").filter("format", "yuv444p")
         .filter("loop", loop=k1 - k0 + 1, size=1, start=0)
+        .filter("settb", KEYFRAME_TB)
         .filter("setpts", f"({times})/({fps}*TB)")
         .filter("crop", width, height, f"{left}+{sign}*({k0}+max(n-1,0))", str(top))
         .filter("format", "yuv420p")
