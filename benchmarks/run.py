@@ -16,6 +16,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from benchmarks import chaos
+from benchmarks import inbox_sweep
 from notes_pipeline.defs.media.assets import media_assets
 from notes_pipeline.defs.media.checks import media_checks
 from notes_pipeline.defs.partitions import notes_documents
@@ -92,6 +94,12 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS: python {peak_mb:.0f} MB, largest child (ffmpeg) {peak_children_mb:.0f} MB")
+    chaos.main()
+
+    from benchmarks import state
+
+    state.main()
+    inbox_sweep.main()
 
 
 if __name__ == "__main__":

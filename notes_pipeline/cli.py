@@ -17,6 +17,7 @@ from pathlib import Path
 
 from notes_pipeline.domain.documents import content_hash, document_id, is_notes_file
 from notes_pipeline.domain.models import SourceRecord, VideoRender
+from notes_pipeline.instance import prepare_instance
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, load_model
 
@@ -42,14 +43,14 @@ def _bucket() -> Bucket:
 def _instance():  # -> dg.DagsterInstance, imported lazily: `--help` should not load Dagster
     import dagster as dg
 
+    prepare_instance(_dagster_home())
+    return dg.DagsterInstance.get()
+
+
+def _dagster_home() -> Path:
     if not os.environ.get("DAGSTER_HOME"):
         os.environ["DAGSTER_HOME"] = str(Path(".dagster").resolve())
-    home = Path(os.environ["DAGSTER_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():  # `make` copies the project's; outside make, at least stay offline
-        config.write_text("telemetry:\n  enabled: false\n")
-    return dg.DagsterInstance.get()
+    return Path(os.environ["DAGSTER_HOME"])
 
 
 def finished_video(bucket: Bucket, doc_id: str) -> Path | None:
@@ -65,7 +66,7 @@ def submit(paths: Sequence[Path], bucket: Bucket) -> list[str]:
     submitted = []
     for path in paths:
         if not is_notes_file(path.name):
-            raise SystemExit(f"{path}: only .md, .markdown and .txt notes are accepted")
+            raise SystemExit(f"{path}: only .md, .markdown and .txt notes (or a .prompt request) are accepted")
         key = keys.INBOX_PREFIX + path.name
         data = path.read_bytes()
         if bucket.stat(key) is None or bucket.get_bytes(key) != data:
@@ -193,6 +194,104 @@ def cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _state():  # -> StateStore; a clear one-line error when the database is down
+    from notes_pipeline.defs.resources import DatabaseResource
+    from notes_pipeline.domain.errors import PipelineError
+
+    try:
+        return DatabaseResource().state()
+    except PipelineError as err:
+        raise SystemExit(str(err)) from None
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    state = _state()
+    project = state.project(args.doc_id)
+    if project is None:
+        raise SystemExit(f"{args.doc_id}: no such project (see `notes-pipeline list`)")
+    print(f"{project['id']}: {project['status']}" + (f" (reused {project['reused_from']})" if project["reused_from"] else ""))
+    if project["last_error"] and project["status"] == "failed":
+        print(f"  error: {project['last_error']}")
+    for scene in state.progress(args.doc_id):
+        print(f"  scene {scene.sequence_number:2d}  {scene.status:8s} audio {scene.audio_status:8s} "
+              f"image {scene.image_status:8s} retries {scene.retry_count}  {scene.heading}")
+    if project["final_video_key"]:
+        video = _bucket().local_path(project["final_video_key"])
+        print(f"  video: {video or project['final_video_key']}")
+    return 0
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from notes_pipeline.stages.gc import collect_garbage
+
+    report = collect_garbage(_bucket(), _state(), now=datetime.now(UTC),
+                             retention=timedelta(days=args.retention_days), dry_run=not args.apply)
+    for key in (*report.orphaned, *report.cache):
+        print(key)
+    print(report.summary() + ("" if args.apply else "; run with --apply to delete"))
+    return 0
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    """`dagster dev` on this project's instance (Postgres storage when NOTES_PIPELINE_DATABASE_URL is set)."""
+    prepare_instance(_dagster_home())
+    workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    os.execv(dagster, [dagster, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
+
+
+def cmd_providers(args: argparse.Namespace) -> int:
+    """Each provider, whether its secrets are set (never their values), and each chain's order."""
+    from notes_pipeline.providers.config import Secrets, config_path, load_config
+    from notes_pipeline.providers.registry import ProviderRegistry
+
+    config = load_config(args.config)
+    registry = ProviderRegistry(config, Secrets.from_env())
+    print(f"provider config: {config_path(args.config)}")
+    print()
+    rows = [(s.capability, s.name, "configured" if s.configured else "not configured", s.detail)
+            for s in registry.statuses()]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+    print()
+    print("fallback chains (configured order -> what runs now):")
+    for capability, names in registry.chains().items():
+        print(f"  {capability}: {' > '.join(names)}  ->  {' > '.join(registry.active(capability))}")
+    gemini, google = config.script.gemini, config.narration.google
+    print()
+    print(f"gemini models: fast {gemini.models.fast}, strong {gemini.models.strong}, "
+          f"grounded {gemini.models.grounded}")
+    print("google voices: " + ", ".join(f"{lang} {name}" for lang, (_, name) in google.voices.items()))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Build the dbt reports on the pipeline's database and write the dashboard; print where it is."""
+    from notes_pipeline.domain.errors import PipelineError
+    from notes_pipeline.reporting.dashboard import DASHBOARD_KEY, publish_dashboard, write_dashboard
+    from notes_pipeline.reporting.dbt import run_dbt
+    from notes_pipeline.store.db import resolve_url
+
+    try:
+        url = resolve_url()
+        if not args.no_build:
+            print("building the reports (dbt build) ...", file=sys.stderr, flush=True)
+            run_dbt(["build"], url)
+        if args.out:
+            write_dashboard(url, Path(args.out))
+            print(Path(args.out).resolve())
+        else:
+            bucket = _bucket()
+            _, uri = publish_dashboard(url, bucket)
+            print(bucket.local_path(DASHBOARD_KEY) or uri)
+    except PipelineError as err:
+        raise SystemExit(f"report: {err}") from None
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", module="dagster")
     parser = argparse.ArgumentParser(prog="notes-pipeline", description=__doc__.splitlines()[0])
@@ -210,6 +309,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     download.add_argument("doc_id")
     download.add_argument("--to", help="destination file")
     download.set_defaults(func=cmd_download)
+    status = sub.add_parser("status", help="a document's progress, scene by scene, from the database")
+    status.add_argument("doc_id")
+    status.set_defaults(func=cmd_status)
+    gc = sub.add_parser("gc", help="list (or --apply: delete) objects nobody will read again")
+    gc.add_argument("--apply", action="store_true", help="delete them; without it nothing is deleted")
+    gc.add_argument("--retention-days", type=float, default=14, help="keep anything younger (default 14)")
+    gc.set_defaults(func=cmd_gc)
+    dev = sub.add_parser("dev", help="the Dagster UI and daemon on this project's instance")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.set_defaults(func=cmd_dev)
+    providers = sub.add_parser("providers", help="which providers are configured, and each fallback chain")
+    providers.add_argument("--config", help="provider config file (default: $NOTES_PIPELINE_PROVIDERS_CONFIG "
+                                            "or the one shipped)")
+    providers.set_defaults(func=cmd_providers)
+    report = sub.add_parser("report", help="build the dbt reports and write the HTML dashboard")
+    report.add_argument("--out", help="write the dashboard here instead of the bucket's reports/dashboard.html")
+    report.add_argument("--no-build", action="store_true", help="render from the reports as last built")
+    report.set_defaults(func=cmd_report)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,5 +1,6 @@
 """`notes-pipeline demo` end to end on a real instance in DAGSTER_HOME, as `make demo` runs it."""
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,10 @@ pytestmark = pytest.mark.slow
 
 
 def test_demo_prints_the_first_video_last_and_renders_nothing_twice(tmp_path, monkeypatch, capsys):
+    # The embedded database, as `make demo` uses it; outside pytest's private temp dirs (the
+    # server runs as another OS user), stopped when this process exits.
+    monkeypatch.delenv("NOTES_PIPELINE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("NOTES_PIPELINE_PGDATA", tempfile.mkdtemp(prefix="np-cli-pg-") + "/pgdata")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     monkeypatch.setenv("NOTES_PIPELINE_HOME", str(tmp_path / "home"))
     (tmp_path / "dagster").mkdir()
@@ -34,3 +39,16 @@ def test_demo_prints_the_first_video_last_and_renders_nothing_twice(tmp_path, mo
     assert main(["list"]) == 0
     listing = capsys.readouterr().out
     assert "a-first.md" in listing and "b-second.txt" in listing
+
+    doc_id = Path(first[-1]).parts[-4]
+    assert main(["status", doc_id]) == 0
+    status = capsys.readouterr().out
+    assert status.startswith(f"{doc_id}: done") and "scene  1  done" in status and str(video) in status
+
+
+def test_commands_say_in_one_line_when_the_database_is_down(monkeypatch, capsys):
+    monkeypatch.setenv("NOTES_PIPELINE_DATABASE_URL", "postgresql://me:hunter2@127.0.0.1:1/notes")
+    with pytest.raises(SystemExit) as raised:
+        main(["status", "some-doc-0123456789"])
+    message = str(raised.value.code)
+    assert "postgresql://me:***@127.0.0.1:1/notes" in message and "hunter2" not in message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # Sentence ends in Latin script, Devanagari (danda, double danda) and Urdu/Arabic,
 # optionally followed by closing quotes or brackets.
@@ -47,37 +48,52 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def _split_long(sentence: str, max_bytes: int) -> list[str]:
+Size = Callable[[str], int]
+
+
+def utf8_size(text: str) -> int:
+    return len(text.encode())
+
+
+def _split_long(sentence: str, max_bytes: int, size: Size) -> list[str]:
     """Split one over-long sentence at clause punctuation, then spaces, then characters."""
-    if len(sentence.encode()) <= max_bytes:
+    if size(sentence) <= max_bytes:
         return [sentence]
     for pattern in (_CLAUSE, re.compile(r"\s+")):
         parts = [p for p in pattern.split(sentence) if p]
         if len(parts) > 1:
-            return _pack(parts, max_bytes)
+            return _pack(parts, max_bytes, size)
     pieces, current = [], ""
     for ch in sentence:  # no spaces at all: cut between characters, never inside one
-        if len((current + ch).encode()) > max_bytes:
+        if current and size(current + ch) > max_bytes:
             pieces.append(current)
             current = ""
         current += ch
     return pieces + ([current] if current else [])
 
 
-def _pack(parts: list[str], max_bytes: int) -> list[str]:
+def _pack(parts: list[str], max_bytes: int, size: Size) -> list[str]:
     chunks: list[str] = []
     for part in parts:
-        for piece in _split_long(part, max_bytes):
+        for piece in _split_long(part, max_bytes, size):
             candidate = f"{chunks[-1]} {piece}" if chunks else piece
-            if chunks and len(candidate.encode()) <= max_bytes:
+            if chunks and size(candidate) <= max_bytes:
                 chunks[-1] = candidate
             else:
                 chunks.append(piece)
     return chunks
 
 
-def chunk_text(text: str, max_bytes: int) -> list[str]:
-    """Whole sentences packed into chunks of at most `max_bytes` UTF-8 bytes each."""
+def chunk_text(text: str, max_bytes: int, *, size: Size = utf8_size) -> list[str]:
+    """Whole sentences packed into chunks whose `size` is at most `max_bytes` each.
+
+    `size` defaults to the UTF-8 length; a provider whose limit counts its markup (Google's
+    5,000 bytes of SSML, marks included) passes the size of the request it will build.
+    Sentences are never split unless one alone is too big.
+    """
     if max_bytes < 4:
         raise ValueError("max_bytes must fit at least one UTF-8 character")
-    return _pack(split_sentences(text), max_bytes)
+    chunks = _pack(split_sentences(text), max_bytes, size)
+    if too_big := [c for c in chunks if size(c) > max_bytes]:
+        raise ValueError(f"a piece of {size(too_big[0])} bytes cannot be made to fit {max_bytes} bytes")
+    return chunks

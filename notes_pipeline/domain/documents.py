@@ -14,7 +14,8 @@ from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.language import detect_language
 from notes_pipeline.domain.models import NotesDocument, RenderOptions
 
-NOTES_SUFFIXES = (".md", ".markdown", ".txt")
+NOTES_SUFFIXES = (".md", ".markdown", ".txt", ".prompt")
+PROMPT_SUFFIX = ".prompt"  # a request ("Create a 30-sec ad for a coffee brand") rather than notes
 HASH_CHARS = 10
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 # Magic numbers of files people rename by mistake, so the error can say what the file really is.
@@ -119,4 +120,5 @@ def parse_document(doc_id: str, source_name: str, data: bytes, *, max_bytes: int
         text=body,
         language=options.language or detect_language(body),
         options=options,
+        kind="prompt" if PurePosixPath(source_name).suffix.lower() == PROMPT_SUFFIX else "notes",
     )

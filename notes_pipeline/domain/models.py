@@ -76,6 +76,9 @@ class NotesDocument(_Frozen):
     text: str = Field(description="The notes without their front matter.")
     language: str = Field(pattern=r"^[a-z]{2,3}$")
     options: RenderOptions = RenderOptions()
+    kind: Literal["notes", "prompt"] = Field(
+        "notes", description="'prompt': a request to write about (a .prompt file), not notes to narrate."
+    )
 
 
 class Scene(_Frozen):
@@ -129,6 +132,8 @@ class SpeechAudio(BaseModel):
     voice: str
     provider: str
     timings_estimated: bool = False
+    attempts: int = Field(1, ge=1, description="Provider calls it took, retries and fallbacks included.")
+    fallbacks: list[str] = Field(default_factory=list, description="Providers that failed before this one.")
 
 
 class Palette(_Frozen):
@@ -162,6 +167,20 @@ class ImageRequest(_Frozen):
 # ---- manifests: the values of the assets ---------------------------------------------
 
 
+class ScriptAttempt(_Frozen):
+    """One try of one script writer: which model, which step, how it ended and what it cost."""
+
+    writer: str
+    model: str | None = None
+    step: Literal["generate", "repair", "regenerate", "fallback"]
+    outcome: Literal["ok", "invalid", "error"]
+    latency_s: float = Field(ge=0)
+    calls: int = Field(1, ge=0, description="HTTP requests made, retries included.")
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    problems: list[str] = Field(default_factory=list, description="Why the answer was refused, or the error.")
+
+
 class ScriptManifest(_Frozen):
     doc_id: str
     script_key: str
@@ -172,6 +191,7 @@ class ScriptManifest(_Frozen):
     word_count: int
     writer: str
     options: RenderOptions
+    attempts: list[ScriptAttempt] = Field(default_factory=list)
 
 
 class NarrationClip(_Frozen):
@@ -186,6 +206,8 @@ class NarrationClip(_Frozen):
     timings_estimated: bool
     latency_s: float
     reused: bool = False
+    attempts: int = Field(1, ge=1, description="Provider calls for this clip, retries and fallbacks included.")
+    fallbacks: list[str] = Field(default_factory=list, description="Providers that failed before `provider` spoke.")
 
 
 class NarrationManifest(_Frozen):
@@ -206,6 +228,10 @@ class SceneImage(_Frozen):
     provider: str
     latency_s: float
     reused: bool = False
+    attempts: int = Field(1, ge=0, description="Provider calls made for this image, failed ones included.")
+    fallbacks: list[str] = Field(default_factory=list, description="Image sources that failed first, in order.")
+    source_url: str | None = Field(None, description="Web images: the page the picture was found on.")
+    attribution: str | None = Field(None, description="Web images: title and site, for the credits.")
 
 
 class ImagesManifest(_Frozen):

@@ -11,12 +11,17 @@ from PIL import Image
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import ImageRequest, ImagesManifest, Scene, SceneImage, ScriptManifest
 from notes_pipeline.domain.style import style_lock
-from notes_pipeline.providers.images.base import ImageSource
+from notes_pipeline.providers.images.base import ImageResult, ImageSource
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scenes import run_per_scene
 from notes_pipeline.stages.script import load_script
+from notes_pipeline.stages.tracking import SceneTracker
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket
+from notes_pipeline.store.cache import ObjectCache
+from notes_pipeline.store.state import AssetRecord
+
+CACHE_KIND = "images"
 
 
 def make_images(
@@ -27,14 +32,22 @@ def make_images(
     previous: ImagesManifest | None = None,
     workers: int = 4,
     on_scene: Callable[[Scene, SceneImage], None] | None = None,
+    tracker: SceneTracker | None = None,
 ) -> ImagesManifest:
-    """Draw every scene whose request (scene, title, style, size) or image source changed."""
+    """Draw every scene whose request (scene, title, style, size) or image source changed.
+
+    An image drawn before for the same request and source, by any project, comes from the
+    cache and costs no provider call.
+    """
     script = load_script(bucket, script_manifest)
     options = script_manifest.options
     width, height = options.frame_size
     style = style_lock(f"{script.title}|{options.style}", options.style, width, height)
     doc_id = script_manifest.doc_id
     earlier = {i.scene_index: i for i in previous.images} if previous else {}
+    cache = ObjectCache(bucket)
+    if tracker is not None:
+        tracker.prepare([s.index for s in script.scenes])
 
     def draw(scene: Scene) -> SceneImage:
         request = ImageRequest(scene=scene, title=script.title, scene_count=len(script.scenes),
@@ -43,17 +56,49 @@ def make_images(
         old = earlier.get(scene.index)
         if old and old.input_hash == wanted and bucket.stat(old.image_key):
             return old.model_copy(update={"reused": True})
+        key = keys.scene_image(doc_id, scene.index)
+        hit = cache.get(CACHE_KIND, wanted, SceneImage, ("image.png",))
+        if hit is not None:
+            meta, files = hit
+            bucket.put_bytes(key, files["image.png"])
+            return meta.model_copy(update={"scene_index": scene.index, "image_key": key, "reused": True})
+        if tracker is not None:
+            tracker.claim(scene.index)
         started = time.perf_counter()
-        png = source.render(request)
+        reporting = getattr(source, "render_with_report", None)  # a chain says who served and who failed
+        result = reporting(request) if reporting else ImageResult(png=source.render(request), provider=source.name)
+        png = result.png
         latency = time.perf_counter() - started
         with Image.open(io.BytesIO(png)) as image:
             size = image.size
         if size != (width, height):
             raise PipelineError(f"{source.name} returned a {size[0]}x{size[1]} image, expected {width}x{height}")
-        key = keys.scene_image(doc_id, scene.index)
         bucket.put_bytes(key, png)
-        return SceneImage(scene_index=scene.index, image_key=key, width=width, height=height,
-                          input_hash=wanted, provider=source.name, latency_s=round(latency, 4))
+        image = SceneImage(scene_index=scene.index, image_key=key, width=width, height=height,
+                           input_hash=wanted, provider=result.provider, latency_s=round(latency, 4),
+                           attempts=result.attempts, fallbacks=result.fallbacks, source_url=result.source_url,
+                           attribution=result.attribution)
+        cache.put(CACHE_KIND, wanted, image, {"image.png": png})
+        return image
 
-    images = run_per_scene(draw, script.scenes, what="images", workers=workers, on_done=on_scene)
+    def done(scene: Scene, image: SceneImage) -> None:
+        if tracker is not None:
+            tracker.succeeded(scene.index, image_record(doc_id, image))
+        if on_scene is not None:
+            on_scene(scene, image)
+
+    images = run_per_scene(draw, script.scenes, what="images", workers=workers, on_done=done,
+                           on_failed=tracker.failed_scene if tracker is not None else None)
     return ImagesManifest(doc_id=doc_id, style=style, images=images)
+
+
+def image_record(doc_id: str, image: SceneImage) -> AssetRecord:
+    """The database row of one scene image; a reused image is billed nothing."""
+    return AssetRecord(
+        project_id=doc_id, asset_type="image", object_key=image.image_key, sequence_number=image.scene_index,
+        content_hash=image.input_hash, provider=image.provider,
+        provider_latency_ms=None if image.reused else round(image.latency_s * 1000),
+        attempts=image.attempts, fallbacks=image.fallbacks,
+        cache_hit="exact" if image.reused else "none",
+        usage={} if image.reused else {"images": 1},
+    )

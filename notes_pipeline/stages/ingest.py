@@ -1,8 +1,13 @@
 """Find new notes in the bucket's inbox and register each once, as an immutable copy.
 
-The inbox cursor is a watermark of (modification time, key): an edited file gets a newer
-time and is seen again; its new content gives it a new document id (slug + content hash),
-so an edit is new work and a re-upload of the same bytes is not.
+The inbox is swept in key order, one capped page per call, the same way on every bucket:
+the cursor is the sweep position (the last key looked at), and a sweep that reaches the
+end starts again from the first key on the next call, so a file added "behind" the
+position is found by the next sweep. Listing is cheap; reading is not: whether a listed
+object was already dealt with is answered by the inbox index (store/inbox_index.py) from
+its key, size and version (S3 ETag or modification time), without reading it. Only new or
+changed objects are read; their content hash gives the document id (slug + hash), so an
+edit is new work and the same bytes under another name are a duplicate.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,24 +24,32 @@ from notes_pipeline.domain.documents import HASH_CHARS, content_hash, document_i
 from notes_pipeline.domain.models import SourceRecord
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, ObjectInfo, put_model
+from notes_pipeline.store.inbox_index import CheckedObject, InboxIndex, SeenObject
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class InboxCursor:
-    modified_ns: int = 0
-    key: str = ""
+    """Where the current sweep of the inbox stands: after `start_after` ('' = a new sweep)."""
+
+    start_after: str = ""
+    sweeps: int = 0  # completed sweeps, for the logs
 
     def to_json(self) -> str:
-        return json.dumps({"modified_ns": self.modified_ns, "key": self.key})
+        return json.dumps({"start_after": self.start_after, "sweeps": self.sweeps})
 
     @classmethod
     def from_json(cls, raw: str | None) -> InboxCursor:
-        """A missing or unreadable cursor starts from the beginning: run keys still stop duplicates."""
+        """A missing or unreadable cursor starts a new sweep: the index and run keys stop duplicates."""
         if not raw:
             return cls()
         try:
             data = json.loads(raw)
-            return cls(int(data["modified_ns"]), str(data["key"]))
+            cursor = cls(str(data["start_after"]), int(data["sweeps"]))
+            if cursor.start_after:
+                keys.validate_key(cursor.start_after)
+                if not cursor.start_after.startswith(keys.INBOX_PREFIX):
+                    raise ValueError("the sweep position is outside the inbox")
+            return cursor
         except (ValueError, KeyError, TypeError):
             return cls()
 
@@ -45,23 +59,27 @@ class InboxScan:
     registered: list[SourceRecord] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (inbox key, existing doc id)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (inbox key, reason)
+    settling: list[str] = field(default_factory=list)  # changed within settle_s: left for a later sweep
+    listed: int = 0  # objects listed by this call
+    unchanged: int = 0  # notes the index already knew, not read again
     cursor: InboxCursor = field(default_factory=InboxCursor)
-    more: bool = False
+    capped: bool = False  # stopped at `limit` objects to read: the rest follow on the next calls
+    sweep_done: bool = False  # reached the end of the inbox: the next call starts a new sweep
 
 
 def register_source(bucket: Bucket, obj: ObjectInfo, *, max_bytes: int, data: bytes | None = None) -> SourceRecord:
     """Copy one inbox object under its project and write source.json; returns the record.
 
     Files over the size limit are never read (a 10 GB drop must not exhaust the sensor):
-    they are identified by key, size and time, and their run fails at the script stage
+    they are identified by key, size and version, and their run fails at the script stage
     with the size in the message.
     """
-    name = obj.key[len(keys.INBOX_PREFIX) :]
+    name = _source_name(obj)
     if obj.size > max_bytes:
-        digest = hashlib.sha256(f"oversize:{obj.key}:{obj.size}:{obj.modified_ns}".encode()).hexdigest()
+        digest = hashlib.sha256(f"oversize:{obj.key}:{obj.size}:{obj.version}".encode()).hexdigest()
         doc_id, copy_key = document_id(name, digest), None
     else:
-        data = bucket.get_bytes(obj.key) if data is None else data
+        data = _read(bucket, obj, max_bytes=max_bytes) if data is None else data
         digest = content_hash(data)
         doc_id = document_id(name, digest)
         copy_key = keys.source_copy(doc_id, name)
@@ -85,51 +103,132 @@ def scan_inbox(
     *,
     known_doc_ids: Iterable[str],
     max_bytes: int,
+    index: InboxIndex | None = None,
     limit: int = 50,
+    list_limit: int = 1000,
     settle_s: float = 1.0,
+    retry_skipped_s: float = 600.0,
+    workers: int = 8,
     now_ns: int | None = None,
 ) -> InboxScan:
-    """Register inbox files newer than `cursor`, at most `limit` per call.
+    """One step of the sweep: list at most `list_limit` keys after the cursor, read at most `limit`.
 
-    Files changed in the last `settle_s` seconds are left for the next call, since they may
-    still be being written. One unreadable file is reported in `skipped` and never stops the scan.
+    `known_doc_ids` are the documents whose registration was committed (the Dagster
+    partitions): an index row only counts as seen when its document is among them, so a
+    tick that registered files but whose result was lost registers them again. Without an
+    `index` every listed note is read (one-off scans). Files changed in the last `settle_s`
+    seconds may still be being written and are left for a later sweep. An unreadable file
+    is reported in `skipped`, tried again after `retry_skipped_s` (or when it changes), and
+    never stops the scan.
     """
     now_ns = time.time_ns() if now_ns is None else now_ns
     settled_before = now_ns - int(settle_s * 1e9)
-    by_hash = {doc_id.rsplit("-", 1)[-1]: doc_id for doc_id in known_doc_ids}
-    entries = sorted(
-        (o for o in bucket.list(keys.INBOX_PREFIX) if is_notes_file(o.key)),
-        key=lambda o: (o.modified_ns, o.key),
-    )
-    scan = InboxScan(cursor=cursor)
-    for obj in entries:
-        if InboxCursor(obj.modified_ns, obj.key) <= cursor:
-            continue
-        if obj.modified_ns > settled_before:
-            break
-        if len(scan.registered) + len(scan.duplicates) + len(scan.skipped) >= limit:
-            scan.more = True
-            break
-        scan.cursor = InboxCursor(obj.modified_ns, obj.key)
-        try:
-            record = _identify(bucket, obj, by_hash, max_bytes=max_bytes)
-        except Exception as err:  # noqa: BLE001 - one bad file must never stop the inbox
-            scan.skipped.append((obj.key, f"{type(err).__name__}: {err}"))
-            continue
-        if isinstance(record, str):
-            scan.duplicates.append((obj.key, record))
-        else:
-            by_hash[record.doc_id.rsplit("-", 1)[-1]] = record.doc_id
-            scan.registered.append(record)
+    known = set(known_doc_ids)
+    listed = bucket.list(keys.INBOX_PREFIX, start_after=cursor.start_after or None, limit=list_limit)
+    notes = [o for o in listed if is_notes_file(o.key)]
+    seen = index.lookup(notes, retry_skipped_s=retry_skipped_s) if index is not None else {}
+
+    scan = InboxScan(cursor=cursor, listed=len(listed))
+    position = cursor.start_after
+    to_read: list[ObjectInfo] = []
+    for obj in listed:
+        if is_notes_file(obj.key):
+            if _already_dealt_with(seen.get(obj.key), obj, known):
+                scan.unchanged += 1
+            elif obj.modified_ns > settled_before:
+                scan.settling.append(obj.key)
+            elif len(to_read) >= limit:
+                scan.capped = True
+                break
+            else:
+                to_read.append(obj)
+        position = obj.key
+    scan.sweep_done = not scan.capped and len(listed) < list_limit
+
+    checked = _identify_all(bucket, to_read, known, scan, max_bytes=max_bytes, workers=workers)
+    if index is not None:
+        index.record(checked)
+        index.forget_missing(
+            after=cursor.start_after, through=None if scan.sweep_done else position, listed=[o.key for o in notes]
+        )
+    scan.cursor = InboxCursor("", cursor.sweeps + 1) if scan.sweep_done else InboxCursor(position, cursor.sweeps)
     return scan
 
 
-def _identify(bucket: Bucket, obj: ObjectInfo, by_hash: dict[str, str], *, max_bytes: int) -> SourceRecord | str:
-    """The existing doc id when these bytes are already registered, else a new registration."""
-    if obj.size > max_bytes:
-        return register_source(bucket, obj, max_bytes=max_bytes)
-    data = bucket.get_bytes(obj.key)
-    existing = by_hash.get(content_hash(data)[:HASH_CHARS])
-    if existing is not None:
-        return existing
-    return register_source(bucket, obj, max_bytes=max_bytes, data=data)
+def _source_name(obj: ObjectInfo) -> str:
+    return obj.key[len(keys.INBOX_PREFIX) :]
+
+
+def _already_dealt_with(entry: SeenObject | None, obj: ObjectInfo, known: set[str]) -> bool:
+    if entry is None or entry.size != obj.size or entry.version != obj.version:
+        return False
+    if entry.outcome == "skipped":
+        return not entry.retry_due
+    return entry.doc_id in known
+
+
+def _read(bucket: Bucket, obj: ObjectInfo, *, max_bytes: int) -> bytes:
+    """The object's bytes, never more than `max_bytes` + 1 of them even if it grew after listing."""
+    data = bucket.get_bytes(obj.key, max_bytes=max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"grew past the {max_bytes:,}-byte limit after it was listed; it is looked at again later")
+    return data
+
+
+def _identify_all(
+    bucket: Bucket, objects: Sequence[ObjectInfo], known: set[str], scan: InboxScan, *, max_bytes: int, workers: int
+) -> list[CheckedObject]:
+    """Read, hash and register `objects`, filling `scan`; returns what to record in the index.
+
+    Reads and writes run `workers` at a time (an S3 request is mostly waiting), in chunks so
+    at most `workers` files are held in memory; which file of equal bytes is registered and
+    which is its duplicate is decided in key order, so the outcome does not depend on timing.
+    """
+    by_hash = {doc_id.rsplit("-", 1)[-1]: doc_id for doc_id in known}
+    checked: list[CheckedObject] = []
+
+    def skip(obj: ObjectInfo, err: BaseException) -> None:
+        reason = f"{type(err).__name__}: {err}"
+        scan.skipped.append((obj.key, reason))
+        checked.append(CheckedObject(key=obj.key, size=obj.size, version=obj.version, outcome="skipped", reason=reason))
+
+    def read(obj: ObjectInfo) -> bytes | BaseException | None:
+        if obj.size > max_bytes:
+            return None  # over the limit: registered by key and version, never read
+        try:
+            return _read(bucket, obj, max_bytes=max_bytes)
+        except Exception as err:  # noqa: BLE001 - one bad file must never stop the inbox
+            return err
+
+    def register(job: tuple[ObjectInfo, bytes | None]) -> SourceRecord | BaseException:
+        try:
+            return register_source(bucket, job[0], max_bytes=max_bytes, data=job[1])
+        except Exception as err:  # noqa: BLE001
+            return err
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="inbox") as pool:
+        for start in range(0, len(objects), max(1, workers)):
+            chunk = objects[start : start + max(1, workers)]
+            new: list[tuple[ObjectInfo, bytes | None]] = []
+            for obj, data in zip(chunk, pool.map(read, chunk), strict=True):
+                if isinstance(data, BaseException):
+                    skip(obj, data)
+                    continue
+                if data is not None:
+                    digest = content_hash(data)
+                    existing = by_hash.get(digest[:HASH_CHARS])
+                    if existing is not None:
+                        scan.duplicates.append((obj.key, existing))
+                        checked.append(CheckedObject(key=obj.key, size=obj.size, version=obj.version,
+                                                     outcome="duplicate", doc_id=existing))
+                        continue
+                    by_hash[digest[:HASH_CHARS]] = document_id(_source_name(obj), digest)
+                new.append((obj, data))
+            for (obj, _), record in zip(new, pool.map(register, new), strict=True):
+                if isinstance(record, BaseException):
+                    skip(obj, record)
+                    continue
+                scan.registered.append(record)
+                checked.append(CheckedObject(key=obj.key, size=obj.size, version=obj.version,
+                                             outcome="registered", doc_id=record.doc_id))
+    return checked

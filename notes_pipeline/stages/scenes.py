@@ -40,6 +40,7 @@ def run_per_scene(
     attempts: int = 3,
     backoff_s: float = 0.2,
     on_done: Callable[[Scene, T], None] | None = None,
+    on_failed: Callable[[Scene, BaseException], None] | None = None,
 ) -> list[T]:
     """Results in scene order; raises one PipelineError naming every scene that still failed."""
     results: dict[int, T] = {}
@@ -50,6 +51,8 @@ def run_per_scene(
             results[scene.index] = _attempt(work, scene, attempts, backoff_s)
         except Exception as err:  # noqa: BLE001 - collected and reported per scene below
             failures[scene.index] = err
+            if on_failed is not None:
+                on_failed(scene, err)
             return
         if on_done is not None:
             on_done(scene, results[scene.index])

@@ -8,9 +8,9 @@ from pydantic import ValidationError
 
 from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import BadInputError, PipelineError
-from notes_pipeline.domain.models import NotesDocument, Script, ScriptManifest, SourceRecord
-from notes_pipeline.domain.script_validation import validate_script
+from notes_pipeline.domain.models import NotesDocument, Script, ScriptAttempt, ScriptManifest, SourceRecord
 from notes_pipeline.providers.llm.base import ScriptWriter
+from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, ObjectNotFoundError, put_model
 
@@ -47,11 +47,10 @@ def load_script(bucket: Bucket, manifest: ScriptManifest) -> Script:
 
 
 def write_script(bucket: Bucket, doc_id: str, writer: ScriptWriter, *, max_bytes: int) -> tuple[ScriptManifest, Script]:
+    """The writer (a chain, or one writer taken as a chain of one) writes; its attempts go into the manifest."""
     document = load_document(bucket, doc_id, max_bytes=max_bytes)
-    script = writer.write(document)
-    problems = validate_script(script, document.text, words_per_minute=document.options.words_per_minute)
-    if problems:
-        raise PipelineError(f"the {writer.name} script writer produced an invalid script: " + "; ".join(problems))
+    chain = writer if isinstance(writer, ScriptWriterChain) else ScriptWriterChain([writer])
+    script, attempts = chain.write_recorded(document)
     key = keys.script(doc_id)
     data = put_model(bucket, key, script)
     manifest = ScriptManifest(
@@ -64,6 +63,7 @@ def write_script(bucket: Bucket, doc_id: str, writer: ScriptWriter, *, max_bytes
         word_count=script.word_count,
         writer=script.writer,
         options=document.options,
+        attempts=attempts,
     )
     return manifest, script
 
@@ -78,3 +78,12 @@ def script_markdown(script: Script) -> str:
         lines += [f"- {b}" for b in scene.bullets]
         lines.append("")
     return "\n".join(lines)
+
+
+def attempts_markdown(attempts: list[ScriptAttempt]) -> str:
+    """How the script came to be, for the Dagster UI: one row per writer attempt."""
+    rows = [f"| {a.writer} | {a.model or ''} | {a.step} | {a.outcome} | {a.calls} | {a.latency_s:.2f} | "
+            f"{(a.prompt_tokens or 0) + (a.output_tokens or 0)} | {'; '.join(a.problems)[:160].replace('|', '/')} |"
+            for a in attempts]
+    return "\n".join(["| writer | model | step | outcome | calls | seconds | tokens | problems |",
+                      "|---|---|---|---|---|---|---|---|", *rows])

@@ -1,7 +1,7 @@
-"""Object storage behind one small interface: a local folder by default, S3/R2 later.
+"""Object storage behind one small interface: a local folder by default, or S3/R2 (store/s3.py).
 
-Writes are atomic (temp file + rename), so a reader never sees half an object and a
-crashed run never leaves a truncated video under its final key.
+Writes are atomic (temp file + rename locally; a PUT is atomic on S3), so a reader never
+sees half an object and a crashed run never leaves a truncated video under its final key.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -28,11 +29,21 @@ class ObjectNotFoundError(KeyError):
     pass
 
 
+class BucketError(OSError):
+    """The bucket could not be reached or refused a request (after the client's own retries)."""
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     key: str
     size: int
     modified_ns: int
+    etag: str | None = None  # S3's entity tag; None for local files
+
+    @property
+    def version(self) -> str:
+        """What changes when the object is rewritten: the ETag on S3, the modification time locally."""
+        return self.etag or str(self.modified_ns)
 
 
 class Bucket(Protocol):
@@ -110,29 +121,53 @@ class LocalBucket:
         return ObjectInfo(key, st.st_size, st.st_mtime_ns)
 
     def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None) -> list[ObjectInfo]:
-        """Regular files under `prefix` in key order, skipping dotfiles (our in-flight temp files)."""
-        base = self.root / prefix.rstrip("/") if prefix.endswith("/") else self.root
+        """Regular files under `prefix` after `start_after`, in key order, at most `limit` of them.
+
+        Folders are walked in key order and the walk stops at `limit`, skipping whole
+        folders that sort before `start_after`: a capped listing costs about `limit` entries,
+        not the whole inbox (as S3's StartAfter/MaxKeys do). Dotfiles and dot-folders (our
+        in-flight temp files), FIFOs and symlinks are never listed.
+        """
         found: list[ObjectInfo] = []
+        if limit is not None and limit <= 0:
+            return found
+        folder = prefix.rpartition("/")[0]
+        base = self.root / folder if folder else self.root
         if not base.is_dir():
             return found
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for name in filenames:
-                if name.startswith("."):
+        self._walk(base, f"{folder}/" if folder else "", prefix, start_after or "", limit, found)
+        return found
+
+    def _walk(self, folder: Path, at: str, prefix: str, after: str, limit: int | None, found: list[ObjectInfo]) -> bool:
+        """Append matching files below `folder` (whose keys start with `at`); False once `limit` is reached."""
+        try:
+            with os.scandir(folder) as it:
+                entries = [e for e in it if not e.name.startswith(".")]
+        except (FileNotFoundError, NotADirectoryError):
+            return True  # removed while we listed
+        # A folder's keys all start with "name/": sorting folders by that string gives key order.
+        entries.sort(key=lambda e: e.name + "/" if e.is_dir(follow_symlinks=False) else e.name)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                sub = f"{at}{entry.name}/"
+                if not (sub.startswith(prefix) or prefix.startswith(sub)) or (sub < after and not after.startswith(sub)):
                     continue
-                full = Path(dirpath) / name
-                key = full.relative_to(self.root).as_posix()
-                if not key.startswith(prefix) or (start_after is not None and key <= start_after):
-                    continue
-                try:
-                    st = full.lstat()
-                except FileNotFoundError:
-                    continue  # removed while we listed
-                # Only regular files: a FIFO would block a reader, a symlink could point anywhere.
-                if stat.S_ISREG(st.st_mode):
-                    found.append(ObjectInfo(key, st.st_size, st.st_mtime_ns))
-        found.sort(key=lambda o: o.key)
-        return found[:limit] if limit is not None else found
+                if not self._walk(Path(entry.path), sub, prefix, after, limit, found):
+                    return False
+                continue
+            key = at + entry.name
+            if not key.startswith(prefix) or key <= after:
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # removed while we listed
+            # Only regular files: a FIFO would block a reader, a symlink could point anywhere.
+            if stat.S_ISREG(st.st_mode):
+                found.append(ObjectInfo(key, st.st_size, st.st_mtime_ns))
+                if limit is not None and len(found) >= limit:
+                    return False
+        return True
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -161,3 +196,20 @@ def load_model(bucket: Bucket, key: str, model: type[M]) -> M | None:
         return model.model_validate_json(bucket.get_bytes(key))
     except (ObjectNotFoundError, ValueError):
         return None
+
+
+def open_bucket(location: str, *, s3_client: Callable[[], Any] | None = None) -> Bucket:
+    """The bucket at `location`: a local folder path, or `s3://bucket[/prefix]` (S3, R2, MinIO).
+
+    `s3_client` makes the boto3 client for an s3:// location (the Dagster resource passes
+    dagster-aws's S3Resource client); it is only called when one is needed.
+    """
+    if location.startswith("s3://"):
+        if s3_client is None:
+            raise ValueError(f"bucket {location} is on S3 but no S3 client was given")
+        from notes_pipeline.store.s3 import S3Bucket  # boto3 loads only when a bucket is on S3
+
+        return S3Bucket.from_url(location, s3_client())
+    if "://" in location:
+        raise ValueError(f"unsupported bucket location {location!r}: use a folder path or s3://bucket/prefix")
+    return LocalBucket(location)

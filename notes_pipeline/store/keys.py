@@ -26,9 +26,17 @@ class InvalidKeyError(ValueError):
 
 
 def validate_key(key: str) -> str:
-    """Refuse keys that could escape the bucket or its folder: '..', absolute paths, control chars."""
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidKeyError(f"object key must be 1-{MAX_KEY_LENGTH} characters, got {len(key)}")
+    """Refuse keys that could escape the bucket or its folder: '..', absolute paths, control chars.
+
+    The length bound is S3's: 1,024 bytes of UTF-8 (a key that is not valid UTF-8, such as
+    an undecodable local file name, cannot be stored there and is refused too).
+    """
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidKeyError(f"object key {key!r} is not valid UTF-8") from None
+    if not key or size > MAX_KEY_LENGTH:
+        raise InvalidKeyError(f"object key must be 1-{MAX_KEY_LENGTH} bytes of UTF-8, got {size}")
     if key.startswith("/") or "\\" in key or "\x00" in key:
         raise InvalidKeyError(f"object key {key!r} is absolute or contains a backslash/NUL")
     if any(ord(ch) < 32 for ch in key):

@@ -1,17 +1,31 @@
+"""The real inbox sensor on a real ephemeral instance, over a local folder and over S3 (moto on 127.0.0.1)."""
+
 import os
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from urllib.parse import parse_qs, urlsplit
 
 import dagster as dg
+import pytest
 
 from notes_pipeline.defs.ingest.sensors import inbox_sensor
 from notes_pipeline.defs.partitions import notes_documents
+from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.domain.documents import content_hash
+from notes_pipeline.stages.ingest import InboxCursor
+from notes_pipeline.store import keys
+from notes_pipeline.store.s3 import S3Bucket
 from notes_pipeline_tests.conftest import drop
+from notes_pipeline_tests.s3_server import sent_s3_requests
 
 
 def _tick(instance, resources, cursor=None):
+    """One sensor evaluation, then what the daemon does with its result: add the partitions."""
     with dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
         result = inbox_sensor(context)
-    assert isinstance(result, dg.SensorResult)
+    assert isinstance(result, dg.SensorResult), result
     for request in result.dynamic_partitions_requests:
         instance.add_dynamic_partitions(notes_documents.name, list(request.partition_keys))
     return result
@@ -60,12 +74,101 @@ def test_unreadable_entries_never_break_the_sensor(resources, bucket, tmp_path):
     assert sorted(r.tags["notes_pipeline/source"] for r in result.run_requests) == ["inbox/good.md", "inbox/photo.md"]
 
 
-def test_missing_bucket_folder_is_a_skip_not_a_crash(tmp_path):
-    from notes_pipeline.defs.resources import pipeline_resources
-
+def test_missing_bucket_folder_is_a_skip_not_a_crash(tmp_path, database_url):
     instance = dg.DagsterInstance.ephemeral()
     root = tmp_path / "file-not-folder"
     root.write_text("x")
-    with dg.build_sensor_context(instance=instance, resources=pipeline_resources(bucket_root=str(root))) as context:
+    resources = pipeline_resources(bucket_root=str(root), database_url=database_url)
+    with dg.build_sensor_context(instance=instance, resources=resources) as context:
         result = inbox_sensor(context)
     assert isinstance(result, dg.SkipReason) and "inbox" in result.skip_message
+
+
+def test_missing_s3_bucket_is_a_skip_naming_it(database_url, s3_env):
+    resources = pipeline_resources(bucket_root="s3://np-not-created/notes/", database_url=database_url)
+    with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources=resources) as context:
+        result = inbox_sensor(context)
+    assert isinstance(result, dg.SkipReason)
+    assert "np-not-created" in result.skip_message and "does not exist" in result.skip_message
+
+
+def test_unreachable_database_is_a_skip_with_the_password_masked(tmp_path):
+    url = "postgresql://notes:hunter2@127.0.0.1:9/nowhere"  # port 9 (discard): nothing listens
+    resources = pipeline_resources(bucket_root=str(tmp_path / "bucket"), database_url=url)
+    with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources=resources) as context:
+        result = inbox_sensor(context)
+    assert isinstance(result, dg.SkipReason)
+    assert "notes:***@127.0.0.1:9/nowhere" in result.skip_message and "hunter2" not in result.skip_message
+
+
+def _put_all(bucket, items: dict[str, bytes]) -> None:
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda kv: bucket.put_bytes(keys.INBOX_PREFIX + kv[0], kv[1]), items.items()))
+
+
+@pytest.mark.slow
+def test_2500_inbox_objects_are_picked_up_exactly_once_across_ticks(bucket_location, database_url, tmp_path):
+    """A small per-tick cap (400 reads, 1,200 keys listed = two list pages on S3) over 2,500 files."""
+    resources = pipeline_resources(
+        bucket_root=bucket_location, database_url=database_url, scratch_dir=str(tmp_path / "scratch"),
+        inbox_settle_s=0, inbox_batch=400, inbox_list_limit=1200,
+    )
+    bucket = resources["bucket"].get()
+    notes = {f"n{i:04d}.md": f"# Note {i}\n\nSomething worth {i} minutes.".encode() for i in range(2500)}
+    started, cpu_started = time.perf_counter(), time.process_time()
+    _put_all(bucket, notes)
+    uploaded, cpu_uploaded = time.perf_counter(), time.process_time()
+
+    instance = dg.DagsterInstance.ephemeral()
+    requested: Counter[str] = Counter()
+    cursor, ticks, per_tick = None, 0, []
+    on_s3 = isinstance(bucket, S3Bucket)
+    with sent_s3_requests(bucket.client) if on_s3 else nullcontext([]) as sent:
+        while InboxCursor.from_json(cursor).sweeps < 2:  # every file registered, then one whole sweep more
+            before = len(sent)
+            result = _tick(instance, resources, cursor)
+            cursor, ticks = result.cursor, ticks + 1
+            requested.update(r.tags["notes_pipeline/source"] for r in result.run_requests)
+            per_tick.append((len(result.run_requests), sent[before:]))
+            assert len(result.run_requests) <= 400 and ticks <= 15
+    finished, cpu_finished = time.perf_counter(), time.process_time()
+
+    assert requested == Counter({keys.INBOX_PREFIX + name: 1 for name in notes})
+    assert len(instance.get_dynamic_partitions(notes_documents.name)) == 2500
+    assert per_tick[-1][0] == 0 and per_tick[-2][0] == 0  # the second sweep found nothing new
+    if on_s3:
+        reads = [url for op, url, _ in sent if op == "GetObject"]
+        assert len(reads) == 2500 and len(set(reads)) == 2500  # each object read once, never again
+        for _, requests in per_tick:
+            pages = [parse_qs(urlsplit(url).query) for op, url, _ in requests if op == "ListObjectsV2"]
+            assert 1 <= len(pages) <= 2 and all(int(p["max-keys"][0]) <= 1000 for p in pages)
+        assert any(sum(op == "ListObjectsV2" for op, _, _ in requests) == 2 for _, requests in per_tick)
+    print(f"\n{'s3' if on_s3 else 'local'}: 2,500 files uploaded in {uploaded - started:.1f} s "
+          f"(cpu {cpu_uploaded - cpu_started:.1f} s), picked up in {ticks} ticks / {finished - uploaded:.1f} s "
+          f"(cpu {cpu_finished - cpu_uploaded:.1f} s)")
+
+
+def test_a_file_added_behind_the_cursor_is_found_on_the_next_sweep(bucket_location, database_url, tmp_path):
+    resources = pipeline_resources(bucket_root=bucket_location, database_url=database_url,
+                                   scratch_dir=str(tmp_path / "scratch"), inbox_settle_s=0, inbox_list_limit=2)
+    bucket = resources["bucket"].get()
+    _put_all(bucket, {"b.md": b"# B", "c.md": b"# C", "d.md": b"# D"})
+    instance = dg.DagsterInstance.ephemeral()
+    first = _tick(instance, resources)
+    assert [r.tags["notes_pipeline/source"] for r in first.run_requests] == ["inbox/b.md", "inbox/c.md"]
+    assert InboxCursor.from_json(first.cursor).start_after == "inbox/c.md"
+
+    bucket.put_bytes("inbox/a.md", b"# A, dropped behind the sweep position")
+    end_of_sweep = _tick(instance, resources, first.cursor)
+    assert [r.tags["notes_pipeline/source"] for r in end_of_sweep.run_requests] == ["inbox/d.md"]
+    next_sweep = _tick(instance, resources, end_of_sweep.cursor)
+    assert [r.tags["notes_pipeline/source"] for r in next_sweep.run_requests] == ["inbox/a.md"]
+
+
+@pytest.mark.parametrize("settle_s", [0.0, 3600.0])
+def test_a_file_being_written_waits_for_a_later_sweep(bucket_location, database_url, tmp_path, settle_s):
+    resources = pipeline_resources(bucket_root=bucket_location, database_url=database_url,
+                                   scratch_dir=str(tmp_path / "scratch"), inbox_settle_s=settle_s)
+    resources["bucket"].get().put_bytes("inbox/fresh.md", b"# Fresh")
+    result = _tick(dg.DagsterInstance.ephemeral(), resources)
+    assert len(result.run_requests) == (1 if settle_s == 0 else 0)

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import dagster as dg
+import psycopg
 import pytest
 
 from notes_pipeline.defs.ingest.sensors import inbox_sensor
@@ -59,7 +60,12 @@ def _srt_cues(text: str) -> list[tuple[float, float]]:
     return [(seconds(a), seconds(b)) for a, b in re.findall(r"(\S+) --> (\S+)", text)]
 
 
-def test_one_document_becomes_a_video_that_matches_its_narration(resources, bucket):
+def _rows(database_url: str, sql: str, *params: object) -> list[tuple]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_one_document_becomes_a_video_that_matches_its_narration(resources, bucket, database_url):
     instance = dg.DagsterInstance.ephemeral()
     doc_id = _register(instance, resources, bucket, "leaves.md", NOTES)
     result = _materialize(instance, resources, doc_id)
@@ -98,6 +104,24 @@ def test_one_document_becomes_a_video_that_matches_its_narration(resources, buck
         assert bucket.stat(render.video_key.replace("video.mp4", name))
     assert len(images.images) == len(narration.clips) >= 3
 
+    # The product database saw it all: the project, every scene, every artefact, every stage.
+    assert _rows(database_url, "SELECT status, final_video_key FROM projects WHERE id = %s", doc_id) == [
+        ("done", render.video_key)]
+    scenes = _rows(database_url, "SELECT status FROM scenes WHERE project_id = %s", doc_id)
+    assert scenes == [("done",)] * len(narration.clips)
+    stages = _rows(database_url, "SELECT stage, status, run_id FROM stage_runs WHERE project_id = %s ORDER BY id", doc_id)
+    assert sorted((s, st) for s, st, _ in stages) == [
+        ("final_video", "succeeded"), ("scene_images", "succeeded"), ("scene_narration", "succeeded"),
+        ("video_script", "succeeded")]
+    assert {run for _, _, run in stages} == {result.run_id}
+    audio = _rows(database_url, "SELECT sequence_number, provider, duration_ms, usage->>'characters' FROM assets "
+                  "WHERE project_id = %s AND asset_type = 'audio' ORDER BY sequence_number", doc_id)
+    assert [(n, p) for n, p, _, _ in audio] == [(c.scene_index, "espeak") for c in narration.clips]
+    assert all(abs(ms - c.duration_s * 1000) <= 1 and float(chars) > 0 for (_, _, ms, chars), c in zip(audio, narration.clips))
+    kinds = _rows(database_url, "SELECT asset_type, count(*) FROM assets WHERE project_id = %s GROUP BY 1 ORDER BY 1", doc_id)
+    assert dict(kinds) == {"audio": len(narration.clips), "image": len(images.images), "script": 1, "subtitles": 2,
+                           "thumbnail": 1, "video": 1}
+
     # Re-materialising reuses every clip, image and the render itself.
     again = _materialize(instance, resources, doc_id)
     assert again.success
@@ -121,13 +145,18 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
         ("huge.md", b"word " * 4_000_000, "over the limit"),
     ],
 )
-def test_bad_input_fails_its_own_run_naming_document_stage_and_cause(resources, bucket, name, data, cause):
+def test_bad_input_fails_its_own_run_naming_document_stage_and_cause(resources, bucket, database_url, name, data,
+                                                                   cause):
     instance = dg.DagsterInstance.ephemeral()
     doc_id = _register(instance, resources, bucket, name, data)
     result = _materialize(instance, resources, doc_id)
     assert not result.success
     message = _failure_message(result)
     assert doc_id in message and "video_script" in message and cause in message
+    ((status, error),) = _rows(database_url, "SELECT status, last_error FROM projects WHERE id = %s", doc_id)
+    assert status == "failed" and cause in error
+    assert _rows(database_url, "SELECT stage, status FROM stage_runs WHERE project_id = %s", doc_id) == [
+        ("video_script", "failed")]
 
 
 def test_a_bad_document_does_not_affect_another(resources, bucket):

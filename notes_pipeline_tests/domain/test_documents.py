@@ -73,3 +73,13 @@ def test_names_become_safe_slugs(name, slug):
     assert slugify(name) == slug
     doc_id = document_id(name, "0123456789" + "a" * 54)
     assert doc_id == f"{slug}-0123456789"
+
+
+def test_a_prompt_file_is_a_request_with_options():
+    doc = parse_document("coffee-ad-1", "coffee-ad.prompt",
+                         b"---\ntone: playful\ntarget_duration_s: 30\naspect_ratio: '9:16'\n---\n"
+                         b"Create a 30-sec ad for a coffee brand.\n", max_bytes=LIMIT)
+    assert doc.kind == "prompt" and doc.options.tone == "playful" and doc.options.target_duration_s == 30
+    assert doc.options.aspect_ratio is AspectRatio.VERTICAL and doc.text.strip().startswith("Create a 30-sec")
+    assert parse_document("n", "notes.md", b"# Notes\nText.", max_bytes=LIMIT).kind == "notes"
+    assert slugify("Coffee Ad.prompt") == "coffee-ad"

@@ -58,3 +58,17 @@ def test_chunks_respect_the_byte_limit_and_sentence_boundaries():
     no_spaces = "क" * 3000
     pieces = chunk_text(no_spaces, 1000)
     assert all(len(p.encode()) <= 1000 for p in pieces) and "".join(pieces) == no_spaces
+
+
+def test_chunks_can_be_measured_by_the_request_they_become():
+    """A provider whose limit counts markup passes its own size: each chunk's request stays under it."""
+    text = "पानी भाप बनकर ऊपर उठता है। " * 300
+
+    def wrapped(chunk: str) -> int:  # e.g. SSML: a mark before every word plus an envelope
+        return len(("<speak>" + "".join(f'<mark name="w{i}"/>{w} ' for i, w in enumerate(chunk.split()))
+                    + "</speak>").encode())
+
+    chunks = chunk_text(text, 5000, size=wrapped)
+    assert all(wrapped(c) <= 5000 for c in chunks)
+    assert max(len(c.encode()) for c in chunks) < 5000 * 0.7  # the markup really was counted
+    assert all(c.endswith("।") for c in chunks) and " ".join(chunks).split() == text.split()

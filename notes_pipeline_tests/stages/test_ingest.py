@@ -1,109 +1,216 @@
+"""The inbox scan on a local bucket with the real inbox index in Postgres (the S3 side: defs/test_inbox_sensor.py)."""
+
 import os
 
+import pytest
+
+from notes_pipeline.domain.documents import content_hash
 from notes_pipeline.domain.models import SourceRecord
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import LocalBucket
+from notes_pipeline.store.inbox_index import InboxIndex
 
 LIMIT = 100_000
 
 
-def _drop(bucket: LocalBucket, name: str, data: bytes, mtime_s: int) -> None:
+class ReadCountingBucket(LocalBucket):
+    """A local bucket that remembers which objects were read, to prove what the index spared."""
+
+    def __init__(self, root) -> None:
+        super().__init__(root)
+        self.reads: list[str] = []
+
+    def get_bytes(self, key: str, *, max_bytes: int | None = None) -> bytes:
+        self.reads.append(key)
+        return super().get_bytes(key, max_bytes=max_bytes)
+
+
+@pytest.fixture
+def bucket(tmp_path) -> ReadCountingBucket:
+    return ReadCountingBucket(tmp_path / "bucket")
+
+
+@pytest.fixture
+def index(database, bucket) -> InboxIndex:
+    return InboxIndex(database, bucket.uri(keys.INBOX_PREFIX))
+
+
+def _drop(bucket: LocalBucket, name: str, data: bytes, mtime_s: int = 100) -> None:
     bucket.put_bytes(keys.INBOX_PREFIX + name, data)
-    path = bucket.local_path(keys.INBOX_PREFIX + name)
-    os.utime(path, ns=(mtime_s * 10**9, mtime_s * 10**9))
+    os.utime(bucket.local_path(keys.INBOX_PREFIX + name), ns=(mtime_s * 10**9, mtime_s * 10**9))
 
 
-def _scan(bucket, cursor=InboxCursor(), known=(), **kw):
-    return scan_inbox(bucket, cursor, known_doc_ids=known, max_bytes=LIMIT, settle_s=0, **kw)
+def _scan(bucket, index, cursor=InboxCursor(), known=(), **kw):
+    kw.setdefault("settle_s", 0)
+    return scan_inbox(bucket, cursor, index=index, known_doc_ids=known, max_bytes=LIMIT, **kw)
 
 
-def test_new_files_are_registered_once_with_an_immutable_copy(tmp_path):
-    bucket = LocalBucket(tmp_path)
-    _drop(bucket, "a.md", b"# A\nalpha", 100)
-    _drop(bucket, "b.txt", b"beta", 101)
-    _drop(bucket, "ignored.pdf", b"%PDF", 102)
-    first = _scan(bucket)
+def test_new_files_are_registered_once_with_an_immutable_copy(bucket, index):
+    _drop(bucket, "a.md", b"# A\nalpha")
+    _drop(bucket, "b.txt", b"beta")
+    _drop(bucket, "ignored.pdf", b"%PDF")
+    first = _scan(bucket, index)
     assert [r.source_key for r in first.registered] == ["inbox/a.md", "inbox/b.txt"]
     record = first.registered[0]
     assert bucket.get_bytes(record.copy_key) == b"# A\nalpha"
     assert SourceRecord.model_validate_json(bucket.get_bytes(keys.source_record(record.doc_id))) == record
+    assert first.sweep_done and first.cursor == InboxCursor("", 1)
 
-    again = _scan(bucket, first.cursor, known=[r.doc_id for r in first.registered])
-    assert again.registered == [] and again.duplicates == [] and again.cursor == first.cursor
+    bucket.reads.clear()
+    again = _scan(bucket, index, first.cursor, known=[r.doc_id for r in first.registered])
+    assert again.registered == [] and again.duplicates == [] and again.skipped == []
+    assert again.unchanged == 2 and bucket.reads == []  # decided by the index, nothing read
 
 
-def test_duplicate_bytes_are_not_new_work_and_an_edit_is(tmp_path):
-    bucket = LocalBucket(tmp_path)
+def test_duplicate_bytes_are_not_new_work_and_an_edit_is(bucket, index):
     _drop(bucket, "a.md", b"# A\nalpha", 100)
-    first = _scan(bucket)
+    first = _scan(bucket, index)
     known = [r.doc_id for r in first.registered]
 
     _drop(bucket, "a.md", b"# A\nalpha", 200)  # re-upload of the same bytes
     _drop(bucket, "copy of a.md", b"# A\nalpha", 201)  # same bytes, another name
-    dup = _scan(bucket, first.cursor, known=known)
+    dup = _scan(bucket, index, first.cursor, known=known)
     assert dup.registered == []
     assert dup.duplicates == [("inbox/a.md", known[0]), ("inbox/copy of a.md", known[0])]
+    bucket.reads.clear()
+    assert _scan(bucket, index, dup.cursor, known=known).duplicates == [] and bucket.reads == []
 
     _drop(bucket, "a.md", b"# A\nalpha, edited", 300)
-    edit = _scan(bucket, dup.cursor, known=known)
-    assert len(edit.registered) == 1
+    edit = _scan(bucket, index, dup.cursor, known=known)
+    assert len(edit.registered) == 1 and bucket.reads == ["inbox/a.md"]
     assert edit.registered[0].doc_id != known[0] and edit.registered[0].doc_id.startswith("a-")
     # the first version's copy is untouched by the edit
     assert bucket.get_bytes(first.registered[0].copy_key) == b"# A\nalpha"
 
 
-def test_per_call_cap_resumes_where_it_stopped(tmp_path):
-    bucket = LocalBucket(tmp_path)
+def test_equal_new_files_in_one_scan_register_the_first_in_key_order(bucket, index):
+    for name in ["c.md", "a.md", "b.md"]:
+        _drop(bucket, name, b"same bytes")
+    scan = _scan(bucket, index, workers=3)
+    (record,) = scan.registered
+    assert record.source_key == "inbox/a.md"
+    assert scan.duplicates == [("inbox/b.md", record.doc_id), ("inbox/c.md", record.doc_id)]
+
+
+def test_per_call_cap_resumes_where_it_stopped(bucket, index):
     for i in range(7):
         _drop(bucket, f"n{i}.md", f"note {i}".encode(), 100 + i)
     seen, cursor, known = [], InboxCursor(), []
     for _ in range(4):
-        scan = _scan(bucket, cursor, known=known, limit=3)
+        scan = _scan(bucket, index, cursor, known=known, limit=3, workers=2)
         seen += [r.source_key for r in scan.registered]
         known += [r.doc_id for r in scan.registered]
         cursor = scan.cursor
     assert seen == [f"inbox/n{i}.md" for i in range(7)]
+    assert sorted(bucket.reads) == sorted(set(bucket.reads))  # no object read twice
 
 
-def test_files_still_being_written_wait_for_the_next_scan(tmp_path):
-    bucket = LocalBucket(tmp_path)
+def test_list_limit_bounds_each_call_and_a_finished_sweep_starts_over(bucket, index):
+    for i in range(7):
+        _drop(bucket, f"n{i}.md", f"note {i}".encode())
+    positions, known = [], []
+    cursor = InboxCursor()
+    for _ in range(3):
+        scan = _scan(bucket, index, cursor, known=known, list_limit=3)
+        assert scan.listed <= 3
+        known += [r.doc_id for r in scan.registered]
+        positions.append((scan.cursor.start_after, scan.sweep_done))
+        cursor = scan.cursor
+    assert positions == [("inbox/n2.md", False), ("inbox/n5.md", False), ("", True)]
+    assert len(known) == 7 and cursor.sweeps == 1
+
+
+def test_a_file_added_behind_the_cursor_is_found_by_the_next_sweep(bucket, index):
+    for name in ["b.md", "c.md", "d.md"]:
+        _drop(bucket, name, name.encode())
+    first = _scan(bucket, index, list_limit=2)
+    assert first.cursor.start_after == "inbox/c.md"
+    known = [r.doc_id for r in first.registered]
+    _drop(bucket, "a.md", b"behind the cursor")
+    end_of_sweep = _scan(bucket, index, first.cursor, known=known, list_limit=2)
+    assert [r.source_key for r in end_of_sweep.registered] == ["inbox/d.md"] and end_of_sweep.sweep_done
+    known += [r.doc_id for r in end_of_sweep.registered]
+    next_sweep = _scan(bucket, index, end_of_sweep.cursor, known=known, list_limit=2)
+    assert [r.source_key for r in next_sweep.registered] == ["inbox/a.md"]
+
+
+def test_files_still_being_written_wait_for_a_later_sweep(bucket, index):
     _drop(bucket, "old.md", b"old", 100)
     _drop(bucket, "fresh.md", b"fresh", 200)
-    scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=LIMIT, settle_s=5, now_ns=202 * 10**9)
-    assert [r.source_key for r in scan.registered] == ["inbox/old.md"]
-    later = scan_inbox(bucket, scan.cursor, known_doc_ids=[], max_bytes=LIMIT, settle_s=5, now_ns=300 * 10**9)
+    scan = _scan(bucket, index, settle_s=5, now_ns=202 * 10**9)
+    assert [r.source_key for r in scan.registered] == ["inbox/old.md"] and scan.settling == ["inbox/fresh.md"]
+    later = _scan(bucket, index, scan.cursor, known=[r.doc_id for r in scan.registered], settle_s=5,
+                  now_ns=300 * 10**9)
     assert [r.source_key for r in later.registered] == ["inbox/fresh.md"]
 
 
-def test_an_unreadable_file_is_skipped_and_the_rest_registered(tmp_path):
-    # Tests run as root, which chmod cannot lock out: inject the OS error at the read instead.
-    bucket = LocalBucket(tmp_path)
-    _drop(bucket, "a.md", b"alpha", 100)
-    _drop(bucket, "b.md", b"beta", 101)
-    _drop(bucket, "c.md", b"gamma", 102)
+def test_an_unreadable_file_is_skipped_and_tried_again_later(bucket, index):
+    # Tests run as root, which chmod cannot lock out: the OS error is raised at the read instead.
+    _drop(bucket, "a.md", b"alpha")
+    _drop(bucket, "b.md", b"beta")
+    _drop(bucket, "c.md", b"gamma")
+    locked = {"inbox/b.md"}
     original_get = bucket.get_bytes
 
     def get_bytes(key, **kw):
-        if key == "inbox/b.md":
+        if key in locked:
             raise PermissionError(13, "Permission denied", key)
         return original_get(key, **kw)
 
     bucket.get_bytes = get_bytes  # type: ignore[method-assign]
-    scan = _scan(bucket)
+    scan = _scan(bucket, index)
     assert [r.source_key for r in scan.registered] == ["inbox/a.md", "inbox/c.md"]
-    assert [key for key, _ in scan.skipped] == ["inbox/b.md"]
-    assert "Permission denied" in scan.skipped[0][1]
+    assert [key for key, _ in scan.skipped] == ["inbox/b.md"] and "Permission denied" in scan.skipped[0][1]
+    known = [r.doc_id for r in scan.registered]
+
+    locked.clear()  # permissions fixed, file unchanged
+    not_yet = _scan(bucket, index, scan.cursor, known=known, retry_skipped_s=3600)
+    assert not_yet.registered == [] and not_yet.skipped == []
+    due = _scan(bucket, index, not_yet.cursor, known=known, retry_skipped_s=0)
+    assert [r.source_key for r in due.registered] == ["inbox/b.md"]
 
 
-def test_oversize_files_are_registered_without_being_read(tmp_path):
-    bucket = LocalBucket(tmp_path)
-    _drop(bucket, "huge.md", b"x" * (LIMIT + 1), 100)
-    scan = _scan(bucket)
+def test_oversize_files_are_registered_without_being_read(bucket, index):
+    _drop(bucket, "huge.md", b"x" * (LIMIT + 1))
+    scan = _scan(bucket, index)
     (record,) = scan.registered
     assert record.copy_key is None and record.size_bytes == LIMIT + 1
+    assert bucket.reads == []
 
 
-def test_corrupt_cursor_starts_over():
+def test_a_lost_tick_registers_its_files_again(bucket, index):
+    """The index is written during the tick; the partitions only if its result is committed."""
+    _drop(bucket, "a.md", b"# A")
+    lost = _scan(bucket, index)
+    (record,) = lost.registered
+    again = _scan(bucket, index, lost.cursor, known=[])  # the partition never appeared
+    assert [r.doc_id for r in again.registered] == [record.doc_id]
+    assert _scan(bucket, index, again.cursor, known=[record.doc_id]).registered == []
+
+
+def test_removed_files_are_forgotten_by_the_index(bucket, index):
+    for name in ["a.md", "b.md", "c.md"]:
+        _drop(bucket, name, name.encode())
+    first = _scan(bucket, index)
+    listed = [bucket.stat(f"inbox/{n}") for n in ["a.md", "b.md", "c.md"]]
+    assert set(index.lookup(listed, retry_skipped_s=0)) == {"inbox/a.md", "inbox/b.md", "inbox/c.md"}
+    bucket.delete("inbox/b.md")
+    _scan(bucket, index, first.cursor, known=[r.doc_id for r in first.registered])
+    assert set(index.lookup(listed, retry_skipped_s=0)) == {"inbox/a.md", "inbox/c.md"}
+
+
+def test_without_an_index_every_note_is_read_and_known_bytes_are_duplicates(bucket):
+    _drop(bucket, "a.md", b"# A")
+    first = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=LIMIT, settle_s=0)
+    (record,) = first.registered
+    again = scan_inbox(bucket, first.cursor, known_doc_ids=[record.doc_id], max_bytes=LIMIT, settle_s=0)
+    assert again.duplicates == [("inbox/a.md", record.doc_id)] and record.content_hash == content_hash(b"# A")
+
+
+def test_corrupt_or_foreign_cursors_start_a_new_sweep():
     assert InboxCursor.from_json("{not json") == InboxCursor()
-    assert InboxCursor.from_json(InboxCursor(5, "inbox/a.md").to_json()) == InboxCursor(5, "inbox/a.md")
+    assert InboxCursor.from_json('{"modified_ns": 5, "key": "inbox/a.md"}') == InboxCursor()  # the old format
+    assert InboxCursor.from_json('{"start_after": "projects/x/script.json", "sweeps": 1}') == InboxCursor()
+    assert InboxCursor.from_json('{"start_after": "inbox/../x", "sweeps": 1}') == InboxCursor()
+    assert InboxCursor.from_json(InboxCursor("inbox/a.md", 3).to_json()) == InboxCursor("inbox/a.md", 3)

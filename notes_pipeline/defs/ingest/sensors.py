@@ -4,8 +4,11 @@ import dagster as dg
 
 from notes_pipeline.defs.media.assets import notes_video_job
 from notes_pipeline.defs.partitions import notes_documents
-from notes_pipeline.defs.resources import BucketResource, PipelineSettings
+from notes_pipeline.defs.resources import BucketResource, DatabaseResource, PipelineSettings
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
+from notes_pipeline.store import keys
+from notes_pipeline.store.db import DatabaseUnavailableError
+from notes_pipeline.store.inbox_index import InboxIndex
 
 
 def run_key(doc_id: str, content_hash: str) -> str:
@@ -19,29 +22,45 @@ def run_key(doc_id: str, content_hash: str) -> str:
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def inbox_sensor(
-    context: dg.SensorEvaluationContext, bucket: BucketResource, settings: PipelineSettings
+    context: dg.SensorEvaluationContext, bucket: BucketResource, settings: PipelineSettings, database: DatabaseResource
 ) -> dg.SensorResult | dg.SkipReason:
-    """Registers new .md/.txt files in the bucket's inbox/ and requests a video for each."""
+    """Registers new .md/.txt files in the bucket's inbox/ and requests a video for each.
+
+    Each tick lists one capped page of the inbox after the cursor (a sweep position) and
+    reads only objects the inbox index has not seen in that version, so a tick costs the
+    same whether the inbox holds ten files or a hundred thousand.
+    """
     cursor = InboxCursor.from_json(context.cursor)
     known = set(context.instance.get_dynamic_partitions(notes_documents.name))
     try:
+        store = bucket.get()
         scan = scan_inbox(
-            bucket.get(),
-            cursor, known_doc_ids=known, max_bytes=settings.max_notes_bytes,
-            limit=settings.inbox_batch, settle_s=settings.inbox_settle_s,
+            store, cursor,
+            index=InboxIndex(database.get(), store.uri(keys.INBOX_PREFIX)),
+            known_doc_ids=known, max_bytes=settings.max_notes_bytes,
+            limit=settings.inbox_batch, list_limit=settings.inbox_list_limit,
+            settle_s=settings.inbox_settle_s, retry_skipped_s=settings.inbox_retry_skipped_s,
         )
     except OSError as err:
         return dg.SkipReason(f"cannot list the inbox: {err}")
+    except DatabaseUnavailableError as err:
+        return dg.SkipReason(f"inbox not scanned: {err}")
 
     for key, reason in scan.skipped:
-        context.log.warning(f"skipped {key}: {reason}. Fix the file (or its permissions) and save it again.")
+        context.log.warning(f"skipped {key}: {reason}. Fix the file (or its permissions) and save it again; "
+                            f"it is also tried again after {settings.inbox_retry_skipped_s:g} s.")
     for key, doc_id in scan.duplicates:
         context.log.info(f"{key} has the same content as document {doc_id}: nothing new to render")
-    if scan.more:
-        context.log.info(f"inbox has more than {settings.inbox_batch} new files: the rest follow on the next ticks")
+    if scan.settling:
+        context.log.info(f"{len(scan.settling)} file(s) changed in the last {settings.inbox_settle_s:g} s "
+                         f"(e.g. {scan.settling[0]}): looked at again on the next sweep")
+    if scan.capped:
+        context.log.info(f"more than {settings.inbox_batch} new files: the rest follow on the next ticks")
     new = [r for r in scan.registered if r.doc_id not in known]
     for record in new:
         context.log.info(f"registered {record.source_key} as document {record.doc_id}")
+    context.log.debug(f"inbox sweep {scan.cursor.sweeps}: listed {scan.listed}, {scan.unchanged} already seen, "
+                      f"next after {scan.cursor.start_after or '(start)'}")
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(

@@ -1,40 +1,67 @@
 """The four media assets of one notes document. Thin: each calls its stage in notes_pipeline.stages."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import dagster as dg
 
 from notes_pipeline.defs.errors import stage_failure
 from notes_pipeline.defs.partitions import notes_documents
-from notes_pipeline.defs.resources import BucketResource, PipelineSettings, ProvidersResource
+from notes_pipeline.defs.resources import BucketResource, DatabaseResource, PipelineSettings, ProvidersResource
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, ScriptManifest, VideoRender
 from notes_pipeline.stages.images import make_images
 from notes_pipeline.stages.narration import narrate_script
-from notes_pipeline.stages.script import load_script, script_markdown, write_script
-from notes_pipeline.stages.video import render_video
+from notes_pipeline.stages.project import project_stage, script_stage, video_stage
+from notes_pipeline.stages.script import attempts_markdown, load_script, script_markdown
+from notes_pipeline.stages.tracking import SceneTracker
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import load_model
+from notes_pipeline.store.state import StateStore
 
 PROVIDER_RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 _common = dict(partitions_def=notes_documents, group_name="video", io_manager_key="manifest_io")
 
 
+@contextmanager
+def _stage(context: dg.AssetExecutionContext, bucket: BucketResource, database: DatabaseResource,
+           stage: str) -> Iterator[StateStore]:
+    """A failure names document, stage and cause, and the stage is recorded in the product database."""
+    doc_id = context.partition_key
+    with stage_failure(doc_id, stage):
+        state = database.state()
+        with project_stage(bucket.get(), state, doc_id, stage, run_id=context.run.run_id):
+            yield state
+
+
 @dg.asset(kinds={"python"}, pool="script_writer", **_common)
 def video_script(
-    context: dg.AssetExecutionContext, bucket: BucketResource, providers: ProvidersResource, settings: PipelineSettings
+    context: dg.AssetExecutionContext,
+    bucket: BucketResource,
+    database: DatabaseResource,
+    providers: ProvidersResource,
+    settings: PipelineSettings,
 ) -> dg.MaterializeResult[ScriptManifest]:
     """The notes as a script: title, objectives and 3-15 scenes of narration, heading and bullets."""
     doc_id = context.partition_key
-    with stage_failure(doc_id, "video_script"):
-        manifest, script = write_script(bucket.get(), doc_id, providers.get_script_writer(),
-                                        max_bytes=settings.max_notes_bytes)
+    with _stage(context, bucket, database, "video_script") as state:
+        manifest, script, match = script_stage(
+            bucket.get(), state, doc_id, providers.get_script_writer(), providers.get_embedder(),
+            max_bytes=settings.max_notes_bytes, semantic_threshold=settings.semantic_cache_threshold,
+            run_id=context.run.run_id,
+        )
+    if match is not None:
+        context.log.info(f"reusing the script of {match.project_id} (similarity {match.similarity:.3f})")
     return dg.MaterializeResult(
         value=manifest,
         metadata={
+            "reused_from": match.project_id if match else "",
             "title": script.title,
             "scene_count": manifest.scene_count,
             "word_count": manifest.word_count,
             "language": manifest.language,
             "writer": manifest.writer,
+            "writer_attempts": dg.MetadataValue.md(attempts_markdown(manifest.attempts)),
             "dagster/uri": bucket.get().uri(manifest.script_key),
             "preview": dg.MetadataValue.md(script_markdown(script)),
         },
@@ -46,13 +73,14 @@ def scene_narration(
     context: dg.AssetExecutionContext,
     video_script: ScriptManifest,
     bucket: BucketResource,
+    database: DatabaseResource,
     providers: ProvidersResource,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult[NarrationManifest]:
     """One voice-over clip per scene with word timings; unchanged scenes keep their clip."""
     doc_id, store = context.partition_key, bucket.get()
     total = video_script.scene_count
-    with stage_failure(doc_id, "scene_narration"):
+    with _stage(context, bucket, database, "scene_narration") as state:
         manifest = narrate_script(
             store, video_script, providers.get_narrator(),
             previous=load_model(store, keys.manifest(doc_id, "scene_narration"), NarrationManifest),
@@ -61,6 +89,7 @@ def scene_narration(
                 f"scene {scene.index}/{total} narrated: {clip.duration_s:.2f}s"
                 + (" (reused)" if clip.reused else f" in {clip.latency_s:.2f}s")
             ),
+            tracker=SceneTracker(state, doc_id, "audio", worker=context.run.run_id, run_id=context.run.run_id),
         )
     rows = "\n".join(f"| {c.scene_index} | {c.duration_s:.2f} | {c.provider}:{c.voice} | {'yes' if c.reused else 'no'} |"
                      for c in manifest.clips)
@@ -70,6 +99,8 @@ def scene_narration(
             "total_duration_s": round(manifest.total_duration_s, 3),
             "scene_count": len(manifest.clips),
             "reused_clips": sum(c.reused for c in manifest.clips),
+            "providers": ", ".join(sorted({c.provider for c in manifest.clips})),
+            "fallback_clips": sum(bool(c.fallbacks) for c in manifest.clips),
             "clips": dg.MetadataValue.md("| scene | seconds | voice | reused |\n|---|---|---|---|\n" + rows),
         },
     )
@@ -80,13 +111,14 @@ def scene_images(
     context: dg.AssetExecutionContext,
     video_script: ScriptManifest,
     bucket: BucketResource,
+    database: DatabaseResource,
     providers: ProvidersResource,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult[ImagesManifest]:
     """One picture per scene, every one in the video's locked style and frame size."""
     doc_id, store = context.partition_key, bucket.get()
     total = video_script.scene_count
-    with stage_failure(doc_id, "scene_images"):
+    with _stage(context, bucket, database, "scene_images") as state:
         manifest = make_images(
             store, video_script, providers.get_image_source(),
             previous=load_model(store, keys.manifest(doc_id, "scene_images"), ImagesManifest),
@@ -94,13 +126,21 @@ def scene_images(
             on_scene=lambda scene, image: context.log.info(
                 f"scene {scene.index}/{total} image by {image.provider}" + (" (reused)" if image.reused else "")
             ),
+            tracker=SceneTracker(state, doc_id, "image", worker=context.run.run_id, run_id=context.run.run_id),
         )
+    image_rows = "\n".join(
+        f"| {i.scene_index} | {i.provider} | {i.attempts} | {', '.join(i.fallbacks) or '-'} | {i.latency_s:.2f} | "
+        f"{'yes' if i.reused else 'no'} | {(i.attribution or '-').replace('|', '/')} |" for i in manifest.images)
     return dg.MaterializeResult(
         value=manifest,
         metadata={
             "scene_count": len(manifest.images),
             "reused_images": sum(i.reused for i in manifest.images),
             "providers": ", ".join(sorted({i.provider for i in manifest.images})),
+            "fallback_images": sum(bool(i.fallbacks) for i in manifest.images),
+            "provider_calls": sum(i.attempts for i in manifest.images if not i.reused),
+            "images": dg.MetadataValue.md("| scene | provider | calls | fell back from | seconds | reused | source |\n"
+                                          "|---|---|---|---|---|---|---|\n" + image_rows),
             "frame_size": f"{manifest.style.width}x{manifest.style.height}",
             "palette": ", ".join(manifest.style.palette.model_dump().values()),
         },
@@ -114,13 +154,14 @@ def final_video(
     scene_narration: NarrationManifest,
     scene_images: ImagesManifest,
     bucket: BucketResource,
+    database: DatabaseResource,
     settings: PipelineSettings,
 ) -> dg.MaterializeResult[VideoRender]:
     """The finished MP4 with burned-in subtitles, sidecar SRT/VTT, thumbnail and provenance."""
-    doc_id, store = context.partition_key, bucket.get()
-    with stage_failure(doc_id, "final_video"):
-        render = render_video(store, video_script, scene_narration, scene_images,
-                              scratch_root=settings.scratch_root())
+    store = bucket.get()
+    with _stage(context, bucket, database, "final_video") as state:
+        render = video_stage(store, state, video_script, scene_narration, scene_images,
+                             scratch_root=settings.scratch_root(), run_id=context.run.run_id)
     path = store.local_path(render.video_key)
     title = load_script(store, video_script).title
     return dg.MaterializeResult(

@@ -2,6 +2,8 @@
 
 from typing import Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from notes_pipeline.domain.models import ImageRequest
 
 
@@ -15,3 +17,25 @@ class ImageSource(Protocol):
     def identity(self) -> str:
         """A string that changes whenever the same request would give a different picture."""
         ...
+
+
+class ImageResult(BaseModel):
+    """A scene's picture and how it was obtained: what the stage records beside the image."""
+
+    model_config = ConfigDict(frozen=True)
+
+    png: bytes = Field(repr=False)
+    provider: str
+    attempts: int = Field(1, ge=0, description="Provider calls made for this picture, failed ones included.")
+    latency_s: float = 0.0
+    fallbacks: list[str] = Field(default_factory=list, description="Sources that failed before `provider`, in order.")
+    failures: list[str] = Field(default_factory=list, description="Why each fallback happened (secrets redacted).")
+    source_url: str | None = Field(None, description="For web images: the page the picture comes from.")
+    attribution: str | None = Field(None, description="For web images: title and site, for the credits.")
+    source: dict[str, str | int] = Field(default_factory=dict, description="Search metadata kept with the image.")
+
+
+class ReportingImageSource(ImageSource, Protocol):
+    """An image source that also says which provider served, after how many attempts."""
+
+    def render_with_report(self, request: ImageRequest) -> ImageResult: ...

@@ -1,0 +1,217 @@
+"""The provider config file (order of each fallback chain, models, voices, base URLs) and the secrets.
+
+Two sources, kept apart on purpose: choices live in one YAML file shipped with the package
+(`providers.yaml`, or the file NOTES_PIPELINE_PROVIDERS_CONFIG names), secrets only in the
+environment. Secrets are `SecretStr`, so a repr, a log line or an exception that shows a
+`Secrets` object shows asterisks, never a key.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from notes_pipeline.providers.embeddings.base import EMBEDDING_DIMENSIONS
+
+CONFIG_ENV_VAR = "NOTES_PIPELINE_PROVIDERS_CONFIG"
+
+# Field of `Secrets` -> the environment variable it comes from.
+SECRET_ENV_VARS: dict[str, str] = {
+    "gemini_api_key": "GEMINI_API_KEY",
+    "google_tts_api_key": "GOOGLE_TTS_API_KEY",
+    "google_application_credentials": "GOOGLE_APPLICATION_CREDENTIALS",
+    "elevenlabs_api_key": "ELEVENLABS_API_KEY",
+    "cloudflare_api_token": "CLOUDFLARE_API_TOKEN",
+    "cloudflare_account_id": "CLOUDFLARE_ACCOUNT_ID",
+    "together_api_key": "TOGETHER_API_KEY",
+    "hf_token": "HF_TOKEN",
+    "google_cse_api_key": "GOOGLE_CSE_API_KEY",
+    "google_cse_id": "GOOGLE_CSE_ID",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Open(BaseModel):
+    """Sections whose providers may need settings of their own: unknown keys are kept, not refused."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class HttpConfig(_Strict):
+    connect_timeout_s: float = Field(5, gt=0)
+    read_timeout_s: float = Field(60, gt=0)
+    max_attempts: int = Field(3, ge=1, le=10)
+    backoff_base_s: float = Field(0.5, ge=0)
+    backoff_max_s: float = Field(20, ge=0)
+    breaker_failures: int = Field(5, ge=1)
+    breaker_cooldown_s: float = Field(60, ge=0)
+    max_response_bytes: int = Field(20_000_000, gt=0)
+
+
+class GeminiModels(_Strict):
+    fast: str
+    strong: str
+    grounded: str
+
+
+class GeminiRouting(_Strict):
+    strong_min_words: int = Field(1200, ge=1)
+    strong_min_sections: int = Field(8, ge=1)
+    strong_for_translation: bool = True
+    grounding_cues: list[str] = Field(default_factory=list)
+
+
+class GeminiConfig(_Strict):
+    base_url: str
+    models: GeminiModels
+    routing: GeminiRouting = GeminiRouting()
+    temperature: float = Field(0.4, ge=0, le=2)
+    regenerate_temperature: float = Field(0.1, ge=0, le=2)
+    timeout_s: float = Field(90, gt=0)
+
+
+class ScriptConfig(_Strict):
+    writers: list[str] = Field(min_length=1)
+    gemini: GeminiConfig
+
+
+class GoogleTTSConfig(_Strict):
+    base_url: str
+    sample_rate: int = Field(24000, ge=8000, le=48000)
+    max_request_bytes: int = Field(5000, ge=200, le=5000)
+    speaking_rate: float = Field(1.0, ge=0.25, le=4.0)
+    timeout_s: float = Field(60, gt=0)
+    voices: dict[str, tuple[str, str]] = Field(description="language -> (BCP-47 code, voice name)")
+
+
+class ElevenLabsConfig(_Strict):
+    base_url: str
+    model: str
+    output_format: str = Field("pcm_22050", pattern=r"^pcm_\d{4,5}$")
+    max_request_chars: int = Field(4000, ge=100)
+    voices: dict[str, str] = Field(description="language -> voice id; 'default' for any other language")
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.output_format.removeprefix("pcm_"))
+
+    def voice_for(self, language: str) -> str | None:
+        return self.voices.get(language) or self.voices.get("default")
+
+
+class NarrationConfig(_Strict):
+    chain: list[str] = Field(min_length=1)
+    google: GoogleTTSConfig
+    elevenlabs: ElevenLabsConfig
+
+
+class ImageProviderConfig(_Open):
+    base_url: str
+    model: str
+
+
+class ImageSearchConfig(_Open):
+    base_url: str
+
+
+class ImagesConfig(_Open):
+    chain: list[str] = Field(min_length=1)
+    cloudflare: ImageProviderConfig
+    together: ImageProviderConfig
+    huggingface: ImageProviderConfig
+    search: ImageSearchConfig
+
+
+class EmbeddingsConfig(_Strict):
+    """Prompt embeddings for the semantic cache: Gemini when its key is set, the local embedder otherwise."""
+
+    model: str = "gemini-embedding-001"
+    dimensions: int = Field(EMBEDDING_DIMENSIONS, description="Must equal the width of projects.prompt_embedding.")
+
+    @field_validator("dimensions")
+    @classmethod
+    def _matches_the_table(cls, value: int) -> int:
+        if value != EMBEDDING_DIMENSIONS:
+            raise ValueError(f"the database stores {EMBEDDING_DIMENSIONS}-dimensional embeddings; "
+                             "changing it needs a migration of projects.prompt_embedding")
+        return value
+
+
+class ProvidersConfig(_Strict):
+    http: HttpConfig = HttpConfig()
+    script: ScriptConfig
+    narration: NarrationConfig
+    images: ImagesConfig
+    embeddings: EmbeddingsConfig = EmbeddingsConfig()
+
+
+class ProviderConfigError(ValueError):
+    """The provider config file is missing or wrong; the message names the file and the field."""
+
+
+def default_config_path() -> Path:
+    return Path(str(resources.files("notes_pipeline.providers").joinpath("providers.yaml")))
+
+
+def config_path(path: str | Path | None = None) -> Path:
+    """An explicit path, else $NOTES_PIPELINE_PROVIDERS_CONFIG, else the file shipped with the package."""
+    chosen = path or os.environ.get(CONFIG_ENV_VAR) or default_config_path()
+    return Path(chosen).expanduser()
+
+
+def load_config(path: str | Path | None = None) -> ProvidersConfig:
+    source = config_path(path)
+    try:
+        raw: Any = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ProviderConfigError(f"cannot read the provider config {source}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        raise ProviderConfigError(f"the provider config {source} is not valid YAML: {err}") from None
+    try:
+        return ProvidersConfig.model_validate(raw)
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
+        raise ProviderConfigError(f"the provider config {source} is invalid: {problems}") from None
+
+
+class Secrets(_Strict):
+    """API keys and credentials, each None when its environment variable is unset or empty."""
+
+    gemini_api_key: SecretStr | None = None
+    google_tts_api_key: SecretStr | None = None
+    google_application_credentials: SecretStr | None = Field(
+        None, description="Path of a service-account JSON file (its contents are the secret)."
+    )
+    elevenlabs_api_key: SecretStr | None = None
+    cloudflare_api_token: SecretStr | None = None
+    cloudflare_account_id: SecretStr | None = None
+    together_api_key: SecretStr | None = None
+    hf_token: SecretStr | None = None
+    google_cse_api_key: SecretStr | None = None
+    google_cse_id: SecretStr | None = None
+
+    @classmethod
+    def from_values(cls, values: dict[str, str | None]) -> Secrets:
+        """Empty strings count as unset, so `KEY=` in an env file does not half-configure a provider."""
+        return cls(**{k: v for k, v in values.items() if v})
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Secrets:
+        env = os.environ if environ is None else environ
+        return cls.from_values({field: env.get(var) for field, var in SECRET_ENV_VARS.items()})
+
+    def value(self, field: str) -> str | None:
+        secret = getattr(self, field)
+        return secret.get_secret_value() if secret is not None else None
+
+    def present(self) -> list[str]:
+        """Values of every secret that is set: what must never appear in logs or artefacts."""
+        return [v for f in SECRET_ENV_VARS if (v := self.value(f))]

@@ -1,0 +1,108 @@
+"""What we ask Gemini: an educator persona, the request for one document, and the repair request.
+
+Plain functions of the document and the plan, so a test can read exactly what is sent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from notes_pipeline.domain.models import MAX_SCENES, MIN_SCENES, NotesDocument
+from notes_pipeline.domain.script_validation import MAX_BULLETS, MAX_SCENE_SECONDS
+from notes_pipeline.providers.llm.gemini_schema import GeminiScript
+
+LANGUAGE_NAMES = {
+    "en": "English", "hi": "Hindi", "ur": "Urdu", "ar": "Arabic", "bn": "Bengali", "mr": "Marathi",
+    "ta": "Tamil", "te": "Telugu", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese",
+    "it": "Italian", "nl": "Dutch", "fa": "Persian", "ne": "Nepali",
+}
+
+SYSTEM_INSTRUCTION = (
+    "You are an experienced educator who writes scripts for short narrated explainer videos. "
+    "You explain one idea at a time in plain spoken language, in short sentences a narrator can read aloud, "
+    "and you stay faithful to the material you are given: never invent facts, figures or quotes that it does "
+    "not support. Every scene has a visual: an image_prompt describing an illustration (in English), or, only "
+    "for real people, places or events, a search_query for a real photograph (in English). "
+    "You never write placeholder text such as 'add content here', 'lorem ipsum', 'TBD' or '[insert ...]'. "
+    "You answer with the JSON object requested and nothing else."
+)
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the script must be: its language, length and scene count, and whether it translates."""
+
+    language: str
+    source_language: str
+    target_words: int
+    target_seconds: float
+    scenes: int
+    length_required: bool = False  # the person asked for this duration, so the script is held to it
+
+    @property
+    def translates(self) -> bool:
+        return self.language != self.source_language
+
+
+def plan_for(document: NotesDocument, *, source_language: str, target_seconds: float) -> Plan:
+    """Length follows target seconds x words per minute; about one scene per 20 seconds, 3-15."""
+    wpm = document.options.words_per_minute
+    words = max(MIN_SCENES * 8, round(target_seconds * wpm / 60))
+    scenes = min(MAX_SCENES, max(MIN_SCENES, round(target_seconds / 20)))
+    return Plan(document.language, source_language, words, target_seconds, scenes,
+                length_required=document.options.target_duration_s is not None)
+
+
+def _rules(document: NotesDocument, plan: Plan) -> list[str]:
+    wpm = document.options.words_per_minute
+    max_scene_words = MAX_SCENE_SECONDS * wpm // 60
+    rules = [
+        f"About {plan.scenes} scenes (at least {MIN_SCENES}, at most {MAX_SCENES}).",
+        f"About {plan.target_words} words of narration in total: {plan.target_seconds:.0f} seconds at {wpm} "
+        f"words per minute. No scene's narration over {max_scene_words} words.",
+        f"At most {MAX_BULLETS} bullets per scene, each at most 8 words.",
+        f"Tone: {document.options.tone}.",
+    ]
+    if plan.translates:
+        rules.append(
+            f"The source is in {language_name(plan.source_language)}. Write the title, summary, objectives, "
+            f"headings, bullets and narration in {language_name(plan.language)}; keep every number and name. "
+            "Keep image_prompt and search_query in English.")
+    else:
+        rules.append(f"Write in {language_name(plan.language)}; image_prompt and search_query in English.")
+    return rules
+
+
+def request_text(document: NotesDocument, plan: Plan, *, schema_in_prompt: bool = False) -> str:
+    """The user turn for a first try (and for a regeneration, with `strict` rules added by the caller)."""
+    if document.kind == "prompt":
+        task = ("Write the script of a short narrated video for this request. Use what you know; when the request "
+                "names a product or brand you do not know, invent nothing specific about it.\n\n"
+                f"REQUEST:\n{document.text.strip()}")
+    else:
+        task = f"Turn these notes into the script of a narrated explainer video.\n\nNOTES:\n{document.text.strip()}"
+    aspect = document.options.aspect_ratio.value
+    parts = [task, "", "RULES:", *[f"- {r}" for r in _rules(document, plan)],
+             f"- The video is {aspect}; pictures should suit that frame."]
+    if schema_in_prompt:
+        # Grounded calls cannot carry a response schema: the schema travels in the prompt instead.
+        schema = json.dumps(GeminiScript.model_json_schema(), ensure_ascii=False)
+        parts += ["", "Answer with only a JSON object (no prose, no code fence) matching this JSON Schema:", schema]
+    return "\n".join(parts)
+
+
+def repair_text(problems: list[str]) -> str:
+    listed = "\n".join(f"- {p}" for p in problems)
+    return ("Your script cannot be used yet. Fix exactly these problems and answer with the complete corrected "
+            f"JSON object, nothing else:\n{listed}")
+
+
+def regenerate_note(problems: list[str]) -> str:
+    """Added to a fresh request after a failed repair: the rules that were broken, stated up front."""
+    listed = "\n".join(f"- {p}" for p in problems)
+    return f"\n\nA previous attempt was refused for these reasons; do not repeat them:\n{listed}"

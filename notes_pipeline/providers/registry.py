@@ -1,0 +1,186 @@
+"""Which providers can run here, and the fallback chains built from them.
+
+A provider is configured when every secret it needs is set; the others are left out of
+their chain (never called, never half-set-up). The offline providers need nothing, so
+with no keys at all each chain is just its offline member and the pipeline behaves
+exactly as it always has. Building a provider makes no network call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from notes_pipeline.providers.config import SECRET_ENV_VARS, ProvidersConfig, Secrets
+from notes_pipeline.providers.embeddings.base import Embedder
+from notes_pipeline.providers.http import Sleep
+from notes_pipeline.providers.images.base import ImageSource
+from notes_pipeline.providers.llm.chain import ScriptWriterChain
+from notes_pipeline.providers.tts.chain import NarratorChain
+
+CAPABILITIES = ("script", "narration", "images", "image search")
+OFFLINE = {"local", "espeak", "slides"}
+# Each provider's secrets: any one of the alternatives (tuples of fields) configures it.
+REQUIREMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "gemini": (("gemini_api_key",),),
+    "google": (("google_tts_api_key",), ("google_application_credentials",)),
+    "elevenlabs": (("elevenlabs_api_key",),),
+    "cloudflare": (("cloudflare_api_token", "cloudflare_account_id"),),
+    "together": (("together_api_key",),),
+    "huggingface": (("hf_token",),),
+    "web_search": (("google_cse_api_key", "google_cse_id"),),
+}
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    capability: str
+    name: str
+    configured: bool
+    detail: str  # "offline", "GEMINI_API_KEY set", or what is missing; never a secret's value
+
+
+class UnknownProviderError(ValueError):
+    pass
+
+
+class ProviderRegistry:
+    """Providers from the config file's order and the secrets that are set. `sleep` is for tests."""
+
+    def __init__(self, config: ProvidersConfig, secrets: Secrets, *, sleep: Sleep = time.sleep) -> None:
+        self.config = config
+        self.secrets = secrets
+        self.sleep = sleep
+        for capability, names in self.chains().items():
+            for name in names:
+                if name not in OFFLINE and name not in REQUIREMENTS:
+                    raise UnknownProviderError(f"unknown {capability} provider {name!r} in the provider config; "
+                                               f"known: {sorted(OFFLINE | set(REQUIREMENTS))}")
+
+    # ---- what is configured ------------------------------------------------------------
+    def chains(self) -> dict[str, list[str]]:
+        """Each capability's order as configured (configured or not)."""
+        return {
+            "script": list(self.config.script.writers),
+            "narration": list(self.config.narration.chain),
+            "images": list(self.config.images.chain),
+            "image search": ["web_search", "slides"],
+        }
+
+    def configured(self, name: str) -> bool:
+        if name in OFFLINE:
+            return True
+        return any(all(self.secrets.value(f) for f in option) for option in REQUIREMENTS[name])
+
+    def _detail(self, name: str) -> str:
+        if name in OFFLINE:
+            return "offline, always available"
+        options = REQUIREMENTS[name]
+        for option in options:
+            if all(self.secrets.value(f) for f in option):
+                return " + ".join(SECRET_ENV_VARS[f] for f in option) + " set"
+        return "needs " + " or ".join(" + ".join(SECRET_ENV_VARS[f] for f in option) for option in options)
+
+    def statuses(self) -> list[ProviderStatus]:
+        return [ProviderStatus(capability, name, self.configured(name), self._detail(name))
+                for capability, names in self.chains().items() for name in dict.fromkeys(names)]
+
+    def active(self, capability: str) -> list[str]:
+        """The chain as it will run: its configured members, in order."""
+        return [n for n in self.chains()[capability] if self.configured(n)]
+
+    # ---- the chains --------------------------------------------------------------------
+    def _build(self, factories: dict[str, Callable[[], Any]], names: list[str]) -> list[Any]:
+        return [factories[n]() for n in names if n in factories]
+
+    def script_writer(self) -> ScriptWriterChain:
+        from notes_pipeline.providers.llm.local import LocalScriptWriter
+
+        def gemini() -> Any:
+            from notes_pipeline.providers.llm.gemini import GeminiScriptWriter
+
+            return GeminiScriptWriter(self.config.script.gemini, api_key=self._secret("gemini_api_key"),
+                                      http=self.config.http, sleep=self.sleep)
+
+        writers = self._build({"gemini": gemini, "local": LocalScriptWriter}, self.active("script"))
+        return ScriptWriterChain(writers or [LocalScriptWriter()])
+
+    def narrator(self) -> NarratorChain:
+        from notes_pipeline.providers.tts.espeak import EspeakNarrator
+
+        narration, http = self.config.narration, self.config.http
+
+        def google() -> Any:
+            from notes_pipeline.providers.tts.google import GoogleNarrator
+
+            return GoogleNarrator(narration.google, api_key=self.secrets.value("google_tts_api_key"),
+                                  credentials_file=None if self.secrets.value("google_tts_api_key")
+                                  else self.secrets.value("google_application_credentials"),
+                                  http=http, sleep=self.sleep)
+
+        def elevenlabs() -> Any:
+            from notes_pipeline.providers.tts.elevenlabs import ElevenLabsNarrator
+
+            return ElevenLabsNarrator(narration.elevenlabs, api_key=self._secret("elevenlabs_api_key"), http=http,
+                                      sleep=self.sleep)
+
+        narrators = self._build({"google": google, "elevenlabs": elevenlabs, "espeak": EspeakNarrator},
+                                self.active("narration"))
+        return NarratorChain(narrators or [EspeakNarrator()])
+
+    def image_source(self) -> ImageSource:
+        from notes_pipeline.providers.images.chain import ImageChain
+        from notes_pipeline.providers.images.slides import SlideRenderer
+
+        images, http = self.config.images, self.config.http
+
+        def cloudflare() -> Any:
+            from notes_pipeline.providers.images.cloudflare import CloudflareImages
+
+            return CloudflareImages(self._secret("cloudflare_api_token"), self._secret("cloudflare_account_id"),
+                                    model=images.cloudflare.model, base_url=images.cloudflare.base_url, http=http,
+                                    sleep=self.sleep)
+
+        def together() -> Any:
+            from notes_pipeline.providers.images.together import TogetherImages
+
+            return TogetherImages(self._secret("together_api_key"), model=images.together.model,
+                                  base_url=images.together.base_url, http=http, sleep=self.sleep)
+
+        def huggingface() -> Any:
+            from notes_pipeline.providers.images.huggingface import HuggingFaceImages
+
+            return HuggingFaceImages(self._secret("hf_token"), model=images.huggingface.model,
+                                     base_url=images.huggingface.base_url, http=http, sleep=self.sleep)
+
+        generators = self._build({"cloudflare": cloudflare, "together": together, "huggingface": huggingface},
+                                 self.active("images"))
+        search = None
+        if self.configured("web_search"):
+            from notes_pipeline.providers.images.web_search import WebImageSearch
+
+            search = WebImageSearch(self._secret("google_cse_api_key"), self._secret("google_cse_id"),
+                                    base_url=images.search.base_url, http=http, sleep=self.sleep,
+                                    **(images.search.model_extra or {}))
+        if not generators and search is None:
+            return SlideRenderer()  # offline: exactly the renderer the pipeline has always used
+        return ImageChain(generators, search=search, last_resort=SlideRenderer())
+
+    def embedder(self) -> Embedder:
+        if not self.secrets.value("gemini_api_key"):
+            from notes_pipeline.providers.embeddings.local import LocalEmbedder
+
+            return LocalEmbedder()
+        from notes_pipeline.providers.embeddings.gemini import GeminiEmbedder
+
+        config = self.config.embeddings
+        return GeminiEmbedder(api_key=self._secret("gemini_api_key"), model=config.model,
+                              dimensions=config.dimensions, base_url=self.config.script.gemini.base_url)
+
+    def _secret(self, field: str) -> str:
+        value = self.secrets.value(field)
+        if value is None:
+            raise UnknownProviderError(f"{SECRET_ENV_VARS[field]} is not set")
+        return value

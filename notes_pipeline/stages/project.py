@@ -1,0 +1,83 @@
+"""Project-level steps with their database record: a stage's run, the script, the finished video.
+
+The per-scene stages record their own scenes through a SceneTracker; these functions do
+the same for the work that belongs to the whole project, so that every stage of every
+project leaves a row in `stage_runs` and every artefact one in `assets`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, Script, ScriptManifest, VideoRender
+from notes_pipeline.providers.embeddings.base import Embedder
+from notes_pipeline.providers.llm.base import ScriptWriter
+from notes_pipeline.stages.reuse import ReusedScript, copy_render, find_reusable_script
+from notes_pipeline.stages.script import load_document, load_source_record, write_script
+from notes_pipeline.stages.video import render_id_for, render_video
+from notes_pipeline.store.bucket import Bucket
+from notes_pipeline.store.state import AssetRecord, SemanticMatch, StateStore
+
+
+@contextmanager
+def project_stage(bucket: Bucket, state: StateStore, doc_id: str, stage: str, *, run_id: str | None) -> Iterator[None]:
+    """The project is registered and running while the stage runs; an error marks it failed."""
+    state.register_project(load_source_record(bucket, doc_id))
+    state.set_status(doc_id, "running")
+    try:
+        with state.stage(doc_id, stage, run_id):
+            yield
+    except Exception as err:
+        state.set_status(doc_id, "failed", error=err)
+        raise
+
+
+def script_stage(bucket: Bucket, state: StateStore, doc_id: str, writer: ScriptWriter, embedder: Embedder, *,
+                 max_bytes: int, semantic_threshold: float,
+                 run_id: str | None = None) -> tuple[ScriptManifest, Script, SemanticMatch | None]:
+    """Write (or reuse) the script, then make the scene rows match it."""
+    document = load_document(bucket, doc_id, max_bytes=max_bytes)
+    state.set_request(doc_id, document.options, prompt_text=document.text)
+    reusable = find_reusable_script(bucket, state, embedder, document, threshold=semantic_threshold)
+    manifest, script = write_script(bucket, doc_id, ReusedScript(reusable[0]) if reusable else writer,
+                                    max_bytes=max_bytes)
+    match = reusable[1] if reusable else None
+    if match is not None:
+        state.set_status(doc_id, "running", reused_from=match.project_id)
+    state.sync_scenes(doc_id, script)
+    state.record_asset(AssetRecord(
+        project_id=doc_id, asset_type="script", object_key=manifest.script_key, content_hash=manifest.script_hash,
+        provider=script.writer, cache_hit="semantic" if match else "none", run_id=run_id,
+    ))
+    return manifest, script, match
+
+
+def video_stage(bucket: Bucket, state: StateStore, script: ScriptManifest, narration: NarrationManifest,
+                images: ImagesManifest, *, scratch_root: Path | None = None,
+                run_id: str | None = None) -> VideoRender:
+    """Copy the render of a semantically reused project when it matches exactly, else render; record it."""
+    doc_id = script.doc_id
+    project = state.project(doc_id)
+    reused_from = project["reused_from"] if project else None
+    render = None
+    if reused_from:
+        render = copy_render(bucket, reused_from, doc_id, render_id_for(script, narration, images),
+                             scratch_root=scratch_root)
+    if render is None:
+        render = render_video(bucket, script, narration, images, scratch_root=scratch_root)
+    hit = "semantic" if reused_from and render.reused else "exact" if render.reused else "none"
+    files = [("video", render.video_key), ("subtitles", render.srt_key), ("subtitles", render.vtt_key),
+             ("thumbnail", render.thumbnail_key)]
+    with state.db.transaction() as conn:
+        for asset_type, key in files:
+            info = bucket.stat(key)
+            state.record_asset(AssetRecord(
+                project_id=doc_id, asset_type=asset_type, object_key=key, content_hash=render.render_id,
+                bytes=info.size if info else None, provider="ffmpeg", cache_hit=hit, run_id=run_id,
+                duration_ms=round(render.duration_s * 1000) if asset_type == "video" else None,
+                provider_latency_ms=None if render.reused else round(render.render_s * 1000),
+            ), conn)
+    state.set_status(doc_id, "done", final_video_key=render.video_key)
+    return render

@@ -1,0 +1,155 @@
+"""Repeated work costs nothing: provider calls counted through the stage functions on a real database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from notes_pipeline.domain.models import ImageRequest, NotesDocument, Script, SpeechAudio, VideoRender
+from notes_pipeline.providers.embeddings.local import LocalEmbedder
+from notes_pipeline.providers.images.slides import SlideRenderer
+from notes_pipeline.providers.llm.local import LocalScriptWriter
+from notes_pipeline.providers.tts.espeak import EspeakNarrator
+from notes_pipeline.stages.images import make_images
+from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
+from notes_pipeline.stages.narration import narrate_script
+from notes_pipeline.stages.project import project_stage, script_stage, video_stage
+from notes_pipeline.stages.tracking import SceneTracker
+from notes_pipeline.store.bucket import Bucket, LocalBucket
+from notes_pipeline.store.db import Database
+from notes_pipeline.store.state import StateStore
+from notes_pipeline_tests.conftest import drop
+
+# Small renders keep the test quick; the options are part of what must match for reuse.
+PROMPT = b"---\nresolution: 480\n---\nCreate a friendly 30-second ad for a coffee cup brand about the morning ritual.\n"
+PARAPHRASE = b"---\nresolution: 480\n---\nAbout the morning ritual: a friendly 30-second coffee cup brand ad.\n"
+
+
+@dataclass
+class Calls:
+    script: int = 0
+    narration: list[str] = field(default_factory=list)
+    images: list[int] = field(default_factory=list)
+
+
+class CountingWriter(LocalScriptWriter):
+    """The real local writer, counting its calls (and optionally editing one scene)."""
+
+    def __init__(self, calls: Calls, edit_scene: int | None = None) -> None:
+        super().__init__()
+        self.calls, self.edit_scene = calls, edit_scene
+
+    def write(self, document: NotesDocument) -> Script:
+        self.calls.script += 1
+        script = super().write(document)
+        if self.edit_scene is None:
+            return script
+        scenes = [s.model_copy(update={"narration": s.narration + " And one more thing."}) if s.index == self.edit_scene
+                  else s for s in script.scenes]
+        return script.model_copy(update={"scenes": scenes})
+
+
+class CountingNarrator(EspeakNarrator):
+    def __init__(self, calls: Calls) -> None:
+        super().__init__()
+        self.calls = calls
+
+    def synthesize(self, text: str, *, language: str, voice: str | None = None) -> SpeechAudio:
+        self.calls.narration.append(text)
+        return super().synthesize(text, language=language, voice=voice)
+
+
+class CountingSlides(SlideRenderer):
+    def __init__(self, calls: Calls) -> None:
+        super().__init__()
+        self.calls = calls
+
+    def render(self, request: ImageRequest) -> bytes:
+        self.calls.images.append(request.scene.index)
+        return super().render(request)
+
+
+def run_pipeline(bucket: Bucket, state: StateStore, doc_id: str, calls: Calls, tmp: Path, *,
+                 edit_scene: int | None = None) -> VideoRender:
+    """The four stages as the assets run them, without Dagster, recording into the database."""
+    worker = f"test-{doc_id}"
+    with project_stage(bucket, state, doc_id, "video_script", run_id=worker):
+        script, _, _ = script_stage(bucket, state, doc_id, CountingWriter(calls, edit_scene), LocalEmbedder(),
+                                    max_bytes=1_000_000, semantic_threshold=0.98)
+    with project_stage(bucket, state, doc_id, "scene_narration", run_id=worker):
+        narration = narrate_script(bucket, script, CountingNarrator(calls),
+                                   tracker=SceneTracker(state, doc_id, "audio", worker=worker))
+    with project_stage(bucket, state, doc_id, "scene_images", run_id=worker):
+        images = make_images(bucket, script, CountingSlides(calls),
+                             tracker=SceneTracker(state, doc_id, "image", worker=worker))
+    with project_stage(bucket, state, doc_id, "final_video", run_id=worker):
+        return video_stage(bucket, state, script, narration, images, scratch_root=tmp / "scratch")
+
+
+def register(bucket: Bucket, name: str, data: bytes) -> str:
+    drop(bucket, name, data)
+    scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=1_000_000, settle_s=0)
+    return next(r.doc_id for r in scan.registered if r.source_name == name)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Bucket:
+    return LocalBucket(tmp_path / "bucket")
+
+
+@pytest.mark.slow
+def test_identical_request_calls_no_provider_and_near_duplicate_reuses_the_video(
+    store: Bucket, database: Database, tmp_path: Path
+) -> None:
+    state = StateStore(database)
+    first_calls = Calls()
+    first_id = register(store, "coffee.txt", PROMPT)
+    first = run_pipeline(store, state, first_id, first_calls, tmp_path)
+    assert first_calls.script == 1 and len(first_calls.narration) == len(first_calls.images) >= 3
+
+    # The same partition made again from scratch (manifests gone): every clip and image from the cache.
+    for manifest in store.list(f"projects/{first_id}/manifests/"):
+        store.delete(manifest.key)
+    again = Calls()
+    run_pipeline(store, state, first_id, again, tmp_path)
+    assert (again.narration, again.images) == ([], [])
+
+    # A near-identical prompt, other words in another order: no provider at all, the video is reused.
+    second_calls = Calls()
+    second_id = register(store, "coffee-again.txt", PARAPHRASE)
+    second = run_pipeline(store, state, second_id, second_calls, tmp_path)
+    assert (second_calls.script, second_calls.narration, second_calls.images) == (0, [], [])
+    assert second.reused and second.render_id == first.render_id
+    assert store.get_bytes(second.video_key) == store.get_bytes(first.video_key)
+    project = state.project(second_id)
+    assert project["reused_from"] == first_id and project["status"] == "done"
+    with psycopg.connect(database.url) as conn:
+        hits = dict(conn.execute(
+            "SELECT asset_type, array_agg(DISTINCT cache_hit) FROM assets WHERE project_id = %s GROUP BY 1",
+            (second_id,)).fetchall())
+    assert hits == {"script": ["semantic"], "audio": ["exact"], "image": ["exact"], "video": ["semantic"],
+                    "subtitles": ["semantic"], "thumbnail": ["semantic"]}
+
+
+@pytest.mark.slow
+def test_a_changed_scene_alone_is_made_again(store: Bucket, database: Database, tmp_path: Path) -> None:
+    state = StateStore(database)
+    doc_id = register(store, "coffee.txt", PROMPT)
+    before = Calls()
+    run_pipeline(store, state, doc_id, before, tmp_path)
+    scenes = len(before.narration)
+
+    for manifest in store.list(f"projects/{doc_id}/manifests/"):
+        store.delete(manifest.key)
+    after = Calls()
+    run_pipeline(store, state, doc_id, after, tmp_path, edit_scene=2)
+    assert len(after.narration) == 1 and after.narration[0].endswith("And one more thing.")
+    assert after.images == [2]
+    progress = state.progress(doc_id)
+    assert len(progress) == scenes and {p.status for p in progress} == {"done"}
+    with psycopg.connect(database.url) as conn:
+        stages = conn.execute("SELECT stage, status FROM stage_runs WHERE project_id = %s ORDER BY id", (doc_id,)).fetchall()
+    assert stages == [(s, "succeeded") for s in ("video_script", "scene_narration", "scene_images", "final_video")] * 2
