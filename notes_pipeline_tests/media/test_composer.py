@@ -93,6 +93,24 @@ def test_every_format_and_preset_has_its_frame_size_and_rate(tmp_path, aspect, q
     assert abs(frame[height // 2, width // 2] - np.array(COLOURS[0])).max() < 30
 
 
+@pytest.mark.parametrize("aspect", list(AspectRatio))
+@pytest.mark.parametrize("resolution", [720, 1080])
+def test_larger_resolutions_have_their_frame_size_rate_and_scene_starts(tmp_path, resolution, aspect):
+    """Every effect on (pan/zoom, a cross-fade, karaoke): short scenes keep the big frames cheap."""
+    options = RenderOptions(resolution=resolution, aspect_ratio=aspect, quality="draft")
+    width, height = options.frame_size
+    scenes = tone_scenes(tmp_path, [0.3, 0.25], tail_s=0.3, size=(320, 320), text="Two words.")
+    composed = compose_video(scenes, RenderSpec(width, height, fps=options.fps, quality="draft"), tmp_path / "out")
+    info = probe(composed.video_path)
+    assert not composed.degraded
+    assert (info.video.width, info.video.height, info.video.fps) == (width, height, 30)
+    assert min(width, height) == resolution
+    assert abs(info.video.duration_s - info.audio.duration_s) < 0.05
+    assert decode_all(composed.video_path) == round(sum(s.duration_s for s in scenes) * 30)
+    second = _frame_at(composed.video_path, scenes[0].duration_s)  # the cross-fade has ended on this frame
+    assert abs(second[height // 2, width // 2] - np.array(COLOURS[1])).max() < 30
+
+
 def test_frame_plan_never_drifts():
     plan = frame_plan([1 / 3] * 300, 30)
     assert sum(n for _, n in plan) == 3000 and plan[-1][0] == round(299 / 3 * 30)

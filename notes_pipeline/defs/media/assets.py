@@ -177,6 +177,8 @@ def final_video(
             "render_s": render.render_s,
             "realtime_factor": round(render.duration_s / render.render_s, 1) if render.render_s else 0.0,
             "reused": render.reused,
+            "degraded": render.degraded,
+            "fallback_reason": render.fallback_reason or "",
         },
     )
 
