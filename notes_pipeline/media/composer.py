@@ -13,8 +13,9 @@ How it is rendered, and why (figures in benchmarks/RESULTS.md):
   without re-encoding; a chunk that begins with a cross-fade renders the previous scene's
   last frames itself, which is possible because every frame is a pure function of time.
   Memory is bounded by the chunk, not the video, and no frame ever passes through Python.
-- The soundtrack is mixed and measured by audio-only passes while the chunks render; the
-  last pass muxes the joined video with the soundtrack, applying the loudness gain.
+- The soundtrack is mixed, measured, levelled and encoded to AAC by audio-only passes
+  while the chunks render; the last pass only copies both streams into the MP4, so
+  nothing but the chunks stands between the start and the end of the render.
 
 If anything in the full render fails, `compose_video` delivers a plain render instead
 (stills cut on the narration, plain subtitles, the narration as recorded) and says why.
@@ -57,7 +58,7 @@ __all__ = ["ComposedVideo", "RenderSpec", "SceneMedia", "compose_video", "fit_to
 
 log = logging.getLogger(__name__)
 
-CHUNK_S = 20.0
+CHUNK_S = 10.0  # about one scene: chunks small enough that two cores finish together (measured: 20 s chunks left a core idle at the end)
 AMBIENT = "ambient"
 
 
@@ -182,35 +183,43 @@ def _full_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence[
     workers = spec.workers or os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="render") as pool:
         soundtrack = pool.submit(_soundtrack, scenes, spec, work)
-        parts = [pool.submit(_render_chunk, scenes, spans, chunk, spec, ass, work / f"chunk{n:03d}.mp4")
-                 for n, chunk in enumerate(chunks)]
-        paths = [p.result() for p in parts]
-        audio, gain = soundtrack.result()
+        # Longest first, so no core idles at the end waiting on one long chunk.
+        by_length = sorted(range(len(chunks)), key=lambda n: -_chunk_frames(spans, chunks[n]))
+        parts = {n: pool.submit(_render_chunk, scenes, spans, chunks[n], spec, ass, work / f"chunk{n:03d}.mp4")
+                 for n in by_length}
+        paths = [parts[n].result() for n in range(len(chunks))]
+        audio = soundtrack.result()
     listing = work / "chunks.txt"
     listing.write_text("".join(f"file '{p.name}'\n" for p in paths), encoding="utf-8")
     video = ffmpeg.input(str(listing), format="concat", safe=0).video
-    sound = ffmpeg.input(str(audio)).audio
-    if gain is not None:
-        sound = final_chain(sound, gain)
-    run_ffmpeg(ffmpeg.output(video, sound, str(out), vcodec="copy", **audio_args(spec.quality),
+    run_ffmpeg(ffmpeg.output(video, ffmpeg.input(str(audio)).audio, str(out), vcodec="copy", acodec="copy",
                              movflags="+faststart"),
                what=f"the {spec.width}x{spec.height} video")
 
 
-def _soundtrack(scenes: Sequence[SceneMedia], spec: RenderSpec, work: Path) -> tuple[Path, float | None]:
-    """The mixed soundtrack as a WAV and the gain that brings it to the target loudness."""
+def _soundtrack(scenes: Sequence[SceneMedia], spec: RenderSpec, work: Path) -> Path:
+    """The finished soundtrack, mixed, brought to the target loudness and encoded (AAC in MP4)."""
     clips = [s.audio_path for s in scenes]
+    encoded = work / "soundtrack.m4a"
     if spec.loudness_lufs is None and spec.music is None:
-        joined = work / "narration.wav"
-        run_ffmpeg(ffmpeg.output(narration(clips), str(joined), acodec="pcm_s16le"), what="the narration track")
-        return joined, None
+        run_ffmpeg(ffmpeg.output(narration(clips), str(encoded), **audio_args(spec.quality)),
+                   what="the narration track")
+        return encoded
     music = spec.music
     if music == AMBIENT:
         music = write_ambient_loop(work / "ambient.wav")
     mix = work / "mix.wav"
     measured = mix_soundtrack(clips, Path(music) if music else None, sum(s.duration_s for s in scenes), mix)
     target = spec.loudness_lufs if spec.loudness_lufs is not None else measured.integrated_lufs
-    return mix, gain_for_target(mix, measured, target)
+    gain = gain_for_target(mix, measured, target)
+    run_ffmpeg(ffmpeg.output(final_chain(ffmpeg.input(str(mix)).audio, gain), str(encoded),
+                             **audio_args(spec.quality)),
+               what="the soundtrack")
+    return encoded
+
+
+def _chunk_frames(spans: Sequence[SceneSpan], chunk: range) -> int:
+    return spans[chunk[-1]].end_frame - spans[chunk[0]].visible_from
 
 
 def _chunks(spans: Sequence[SceneSpan], fps: int) -> list[range]:
