@@ -58,7 +58,7 @@ __all__ = ["ComposedVideo", "RenderSpec", "SceneMedia", "compose_video", "fit_to
 
 log = logging.getLogger(__name__)
 
-CHUNK_S = 10.0  # about one scene: chunks small enough that two cores finish together (measured: 20 s chunks left a core idle at the end)
+CHUNK_S = 10.0  # about a scene: small enough that both cores finish together (20 s left one idle)
 AMBIENT = "ambient"
 
 
