@@ -36,9 +36,10 @@ from pathlib import Path
 import ffmpeg
 
 from notes_pipeline.domain.models import RenderOptions, SceneWords
-from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video, fit_to_frame, frame_plan
+from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video, fitted_stills, frame_plan
 from notes_pipeline.media.ffmpeg import run_ffmpeg
-from notes_pipeline.media.presets import AUDIO_RATE, PRESETS, encode_args
+from notes_pipeline.media.loudness import narration
+from notes_pipeline.media.presets import PRESETS, encode_args
 from notes_pipeline.media.probe import probe
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.providers.llm.local import LocalScriptWriter
@@ -141,14 +142,13 @@ def example_scenes(root: Path, resolution: int) -> list[SceneMedia]:
 def floor_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path) -> Path:
     """One plain FFmpeg pass: each still decoded once and repeated for its frames, the clips joined."""
     plan = frame_plan([s.duration_s for s in scenes], spec.fps)
+    stills = fitted_stills([s.image_path for s in scenes], spec.width, spec.height)
     videos = [
-        fit_to_frame(ffmpeg.input(str(s.image_path)), spec.width, spec.height)
-        .filter("loop", loop=count - 1, size=1, start=0).filter("setpts", f"N/({spec.fps}*TB)")
-        for s, (_, count) in zip(scenes, plan, strict=True)
+        still.filter("loop", loop=count - 1, size=1, start=0).filter("setpts", f"N/({spec.fps}*TB)")
+        for still, (_, count) in zip(stills, plan, strict=True)
     ]
-    audios = [ffmpeg.input(str(s.audio_path)).audio.filter("aresample", AUDIO_RATE) for s in scenes]
     video = ffmpeg.concat(*videos, n=len(videos), v=1, a=0)
-    audio = ffmpeg.concat(*audios, n=len(audios), v=0, a=1)
+    audio = narration([s.audio_path for s in scenes])
     run_ffmpeg(ffmpeg.output(video, audio, str(out), **encode_args(spec.quality, spec.fps)), what="the floor video")
     return out
 

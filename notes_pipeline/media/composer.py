@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ from notes_pipeline.media.subtitles import (
 )
 from notes_pipeline.media.timeline import SceneSpan, frame_plan, plan_scenes
 
-__all__ = ["ComposedVideo", "RenderSpec", "SceneMedia", "compose_video", "fit_to_frame", "frame_plan"]
+__all__ = ["ComposedVideo", "RenderSpec", "SceneMedia", "compose_video", "fit_to_frame", "fitted_stills", "frame_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,22 @@ def fit_to_frame(still: ffmpeg.nodes.FilterableStream, width: int, height: int) 
         .filter("setsar", 1)
         .filter("format", "yuv420p")
     )
+
+
+def fitted_stills(paths: Sequence[Path], width: int, height: int) -> list[ffmpeg.nodes.FilterableStream]:
+    """One fitted still per entry of `paths`. A file listed more than once (the same picture for two
+    scenes) is decoded once and split: ffmpeg-python merges identical inputs into one node, and a
+    filter graph cannot read one node's output twice without a split."""
+    counts = Counter(str(p) for p in paths)
+    outlets: dict[str, list[ffmpeg.nodes.FilterableStream]] = {}
+    for path, count in counts.items():
+        still = fit_to_frame(ffmpeg.input(path), width, height)
+        if count == 1:
+            outlets[path] = [still]
+        else:
+            split = still.filter_multi_output("split", count)
+            outlets[path] = [split.stream(k) for k in range(count)]
+    return [outlets[str(p)].pop() for p in paths]
 
 
 def compose_video(scenes: Sequence[SceneMedia], spec: RenderSpec, workdir: Path) -> ComposedVideo:
@@ -251,19 +268,11 @@ def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chun
         fade_out = spans[i + 1].fade_in if i + 1 < len(spans) else 0
         if (body := span.shown_frames - span.fade_in - fade_out) > 0:
             pieces.append(((i, span.fade_in, body),))
-    # Each still is decoded and fitted once, then split among the pieces that show it.
-    uses: dict[int, int] = {}
-    for piece in pieces:
-        for scene, _, _ in piece:
-            uses[scene] = uses.get(scene, 0) + 1
-    outlets: dict[int, list[ffmpeg.nodes.FilterableStream]] = {}
-    for scene, count in uses.items():
-        still = fit_to_frame(ffmpeg.input(str(scenes[scene].image_path)), w, h)
-        split = still.filter_multi_output("split", count) if count > 1 else None
-        outlets[scene] = [split.stream(k) for k in range(count)] if split else [still]
+    # Each picture is decoded and fitted once, then split among the pieces that show it (in this order).
+    supply = iter(fitted_stills([scenes[scene].image_path for piece in pieces for scene, _, _ in piece], w, h))
 
     def shown(scene: int, first: int, count: int) -> ffmpeg.nodes.FilterableStream:
-        still = outlets[scene].pop()
+        still = next(supply)
         if not spec.effects:
             return still_frames(still, count, fps=fps)
         move = move_for_scene(scene, spans[scene].shown_frames / fps, w, h)
@@ -298,9 +307,8 @@ def _plain_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence
     """Stills cut exactly on the narration, plain subtitles, the narration as recorded: one pass."""
     work.mkdir(parents=True, exist_ok=True)
     plan = frame_plan([s.duration_s for s in scenes], spec.fps)
-    streams = [still_frames(fit_to_frame(ffmpeg.input(str(s.image_path)), spec.width, spec.height), count,
-                            fps=spec.fps)
-               for s, (_, count) in zip(scenes, plan, strict=True)]
+    stills = fitted_stills([s.image_path for s in scenes], spec.width, spec.height)
+    streams = [still_frames(still, count, fps=spec.fps) for still, (_, count) in zip(stills, plan, strict=True)]
     video = streams[0] if len(streams) == 1 else ffmpeg.concat(*streams, n=len(streams), v=1, a=0)
     if spec.burn_subtitles and cues:
         ass = write_ass(cues, work / "subtitles.ass", width=spec.width, height=spec.height, language=spec.language)

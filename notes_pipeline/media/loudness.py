@@ -20,6 +20,7 @@ The video pass then applies that gain and the limiter while encoding (`final_cha
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -67,8 +68,18 @@ def measure(path: Path, *, true_peak: bool = False) -> Loudness:
 
 
 def narration(clips: Sequence[Path]) -> ffmpeg.nodes.FilterableStream:
-    """The clips back to back at the output rate: the audio timeline of the video."""
-    parts = [ffmpeg.input(str(c)).audio.filter("aresample", AUDIO_RATE) for c in clips]
+    """The clips back to back at the output rate: the audio timeline of the video.
+
+    A clip used twice (two scenes with the same words) is read once and split: ffmpeg-python
+    merges identical inputs into one node, which a graph cannot consume twice.
+    """
+    counts = Counter(str(c) for c in clips)
+    outlets: dict[str, list[ffmpeg.nodes.FilterableStream]] = {}
+    for clip, count in counts.items():
+        audio = ffmpeg.input(clip).audio.filter("aresample", AUDIO_RATE)
+        split = audio.filter_multi_output("asplit", count) if count > 1 else None
+        outlets[clip] = [split.stream(k) for k in range(count)] if split else [audio]
+    parts = [outlets[str(c)].pop() for c in clips]
     return parts[0] if len(parts) == 1 else ffmpeg.concat(*parts, n=len(parts), v=0, a=1)
 
 

@@ -195,3 +195,22 @@ def test_a_broken_input_fails_with_ffmpegs_words(tmp_path):
     scenes[1].image_path.write_bytes(b"not a png")
     with pytest.raises(PipelineError, match="FFmpeg failed making the 640x360 video"):
         compose_video(scenes, RenderSpec(640, 360), tmp_path / "out")
+
+
+def test_scenes_may_share_a_picture_and_a_clip(tmp_path):
+    """Two scenes with the same words get the same clip (and may get the same picture): both renders
+    must read a file twice, which FFmpeg graphs only allow through a split."""
+    scenes = tone_scenes(tmp_path, [0.6, 0.5], tail_s=0.3)
+    scenes.append(scenes[0])
+    total = sum(s.duration_s for s in scenes)
+    full = compose_video(scenes, RenderSpec(320, 180, music="ambient"), tmp_path / "full")
+    bad_music = tmp_path / "music.mp3"
+    bad_music.write_bytes(b"not music" * 50)
+    plain = compose_video(scenes, RenderSpec(320, 180, music=bad_music), tmp_path / "plain")
+    assert not full.degraded and plain.degraded
+    for composed in (full, plain):
+        assert decode_all(composed.video_path) == round(total * 30)
+        info = probe(composed.video_path)
+        assert abs(info.audio.duration_s - total) < 0.05
+        last = _frame_at(composed.video_path, _starts(scenes)[2] + 0.05)
+        assert abs(last[60, 160] - np.array(COLOURS[0])).max() < 30
