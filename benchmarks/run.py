@@ -101,6 +101,10 @@ def main() -> None:
     state.main()
     inbox_sweep.main()
 
+    from benchmarks import composer
+
+    composer.main([])
+
 
 if __name__ == "__main__":
     main()

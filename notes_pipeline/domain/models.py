@@ -55,6 +55,15 @@ class RenderOptions(_Frozen):
     # How soon the run starts, not what it makes: excluded from dumps, so hashes and renders ignore it.
     tier: Tier | None = Field(
         None, exclude=True, description="Queue priority tier; None: the deployment's default.")
+    quality: Literal["draft", "final"] = Field(
+        "final", description="Encode speed: 'draft' renders about twice as fast, 'final' is for publishing."
+    )
+    heading_overlay: bool = Field(False, description="Show each scene's heading at the top of the frame.")
+    music: str = Field(
+        "none",
+        pattern=r"^(none|ambient|[A-Za-z0-9][A-Za-z0-9 ._-]{0,100}\.(mp3|wav|m4a|aac|ogg|oga|opus|flac))$",
+        description="'none', 'ambient' (a quiet generated bed) or the name of a file in the bucket's music/ folder.",
+    )
 
     @property
     def frame_size(self) -> FrameSize:
@@ -263,6 +272,10 @@ class VideoRender(_Frozen):
     bytes: int
     render_s: float
     reused: bool = False
+    quality: str = "final"
+    music: str = "none"
+    degraded: bool = Field(False, description="True when the full render failed and the plain render was delivered.")
+    fallback_reason: str | None = None
 
 
 class SourceRecord(_Frozen):
@@ -303,3 +316,6 @@ class Provenance(_Frozen):
     narration_providers: list[str]
     image_providers: list[str]
     software: dict[str, str]
+    music: str = "none"
+    render_degraded: bool = False
+    fallback_reason: str | None = None

@@ -1,15 +1,34 @@
-"""Scenes (a still and a narration clip each) to one H.264/AAC MP4 with burned-in subtitles.
+"""Scenes (a still and a narration clip each) to one H.264/AAC MP4 that looks edited.
 
-One FFmpeg process, one filter graph: every still is decoded and scaled once, then
-repeated in memory by the `loop` filter (an image input with `-loop 1` would decode the
-PNG again for every frame). Scene boundaries are quantised to frames from the running
-offset, so rounding never accumulates and every scene starts within half a frame of its
-narration.
+The full render: every still pans or zooms gently (media/motion.py), scenes cross-fade
+inside the silence after each scene's last word (media/timeline.py), subtitles are burned
+in by libass with the spoken word highlighted (media/subtitles.py), scene headings may be
+overlaid, a music bed may be ducked under the voice, and the mix is brought to -14 LUFS
+(media/loudness.py).
+
+How it is rendered, and why (figures in benchmarks/RESULTS.md):
+- The video is cut into chunks of consecutive scenes (about CHUNK_S seconds each). Each
+  chunk is one FFmpeg filter graph: each still decoded once, moved, cross-faded, subtitled,
+  encoded. Chunks render in parallel (one per core) and are joined by the concat demuxer
+  without re-encoding; a chunk that begins with a cross-fade renders the previous scene's
+  last frames itself, which is possible because every frame is a pure function of time.
+  Memory is bounded by the chunk, not the video, and no frame ever passes through Python.
+- The soundtrack is mixed, measured, levelled and encoded to AAC by audio-only passes
+  while the chunks render; the last pass only copies both streams into the MP4, so
+  nothing but the chunks stands between the start and the end of the render.
+
+If anything in the full render fails, `compose_video` delivers a plain render instead
+(stills cut on the narration, plain subtitles, the narration as recorded) and says why.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import os
+from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +37,30 @@ import numpy as np
 from PIL import Image
 
 from notes_pipeline.domain.models import WordTiming
-from notes_pipeline.media.audio import read_wav, write_wav
+from notes_pipeline.media.audio import audible_span, read_wav
 from notes_pipeline.media.ffmpeg import MediaError, run_ffmpeg
 from notes_pipeline.media.fonts import FONTS_DIR
-from notes_pipeline.media.subtitles import Cue, SceneTiming, build_cues, write_ass, write_srt, write_vtt
+from notes_pipeline.media.loudness import final_chain, gain_for_target, mix_soundtrack, narration
+from notes_pipeline.media.motion import move_for_scene, moving_still, still_frames
+from notes_pipeline.media.music import write_ambient_loop
+from notes_pipeline.media.presets import audio_args, encode_args, video_args
+from notes_pipeline.media.subtitles import (
+    Cue,
+    Heading,
+    SceneTiming,
+    build_cues,
+    write_ass,
+    write_srt,
+    write_vtt,
+)
+from notes_pipeline.media.timeline import SceneSpan, frame_plan, plan_scenes
+
+__all__ = ["ComposedVideo", "RenderSpec", "SceneMedia", "compose_video", "fit_to_frame", "fitted_stills", "frame_plan"]
+
+log = logging.getLogger(__name__)
+
+CHUNK_S = 10.0  # about a scene: small enough that both cores finish together (20 s left one idle)
+AMBIENT = "ambient"
 
 
 @dataclass(frozen=True)
@@ -30,6 +69,7 @@ class SceneMedia:
     audio_path: Path
     duration_s: float
     words: Sequence[WordTiming] = field(default_factory=list)
+    heading: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,15 +78,19 @@ class RenderSpec:
     height: int
     fps: int = 30
     language: str = "en"
-    crf: int = 23
-    preset: str = "veryfast"
+    quality: str = "final"
     burn_subtitles: bool = True
-    audio_bitrate: str = "128k"
+    karaoke: bool = True
+    effects: bool = True  # pan/zoom and cross-fades
+    heading_overlay: bool = False
+    music: Path | str | None = None  # None, AMBIENT, or a music file
+    loudness_lufs: float | None = -14.0  # None: the narration as recorded
+    workers: int = 0  # chunks rendered at once; 0: one per core
 
     @property
     def subtitle_chars(self) -> int:
         """Characters per subtitle line: fewer on narrow (vertical) frames."""
-        return 42 if self.width >= self.height else 26
+        return 42 if self.width >= self.height else 24
 
 
 @dataclass(frozen=True)
@@ -58,44 +102,38 @@ class ComposedVideo:
     duration_s: float
     scene_starts_s: list[float]
     cues: list[Cue]
+    degraded: bool = False
+    fallback_reason: str | None = None
 
 
-def frame_plan(durations: Sequence[float], fps: int) -> list[tuple[int, int]]:
-    """(first frame, frame count) per scene, each boundary rounded from the exact running offset."""
-    plan, offset = [], 0.0
-    for duration in durations:
-        first, offset = round(offset * fps), offset + duration
-        plan.append((first, round(offset * fps) - first))
-    return plan
-
-
-def join_narration(clips: Sequence[Path], dest: Path) -> float:
-    """Concatenate the clips' samples into one WAV (resampling any clip at another rate)."""
-    parts, rate = [], 0
-    for path in clips:
-        samples, clip_rate = read_wav(path.read_bytes())
-        rate = rate or clip_rate
-        if clip_rate != rate:
-            positions = np.arange(round(samples.size * rate / clip_rate)) * clip_rate / rate
-            samples = np.interp(positions, np.arange(samples.size), samples).astype(np.int16)
-        parts.append(samples)
-    joined = np.concatenate(parts)
-    dest.write_bytes(write_wav(joined, rate))
-    return joined.size / rate
-
-
-def _scene_stream(image: Path, frames: int, spec: RenderSpec) -> ffmpeg.nodes.FilterableStream:
-    still = (
-        ffmpeg.input(str(image), framerate=spec.fps)
-        .filter("scale", spec.width, spec.height, force_original_aspect_ratio="decrease")
-        .filter("pad", spec.width, spec.height, "(ow-iw)/2", "(oh-ih)/2", color="black")
+def fit_to_frame(still: ffmpeg.nodes.FilterableStream, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
+    """A still scaled to fit the frame, letterboxed in black, as 4:2:0 (done once per still)."""
+    return (
+        still.filter("scale", width, height, force_original_aspect_ratio="decrease")
+        .filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2", color="black")
         .filter("setsar", 1)
         .filter("format", "yuv420p")
     )
-    return still.filter("loop", loop=frames - 1, size=1, start=0).filter("setpts", f"N/({spec.fps}*TB)")
+
+
+def fitted_stills(paths: Sequence[Path], width: int, height: int) -> list[ffmpeg.nodes.FilterableStream]:
+    """One fitted still per entry of `paths`. A file listed more than once (the same picture for two
+    scenes) is decoded once and split: ffmpeg-python merges identical inputs into one node, and a
+    filter graph cannot read one node's output twice without a split."""
+    counts = Counter(str(p) for p in paths)
+    outlets: dict[str, list[ffmpeg.nodes.FilterableStream]] = {}
+    for path, count in counts.items():
+        still = fit_to_frame(ffmpeg.input(path), width, height)
+        if count == 1:
+            outlets[path] = [still]
+        else:
+            split = still.filter_multi_output("split", count)
+            outlets[path] = [split.stream(k) for k in range(count)]
+    return [outlets[str(p)].pop() for p in paths]
 
 
 def compose_video(scenes: Sequence[SceneMedia], spec: RenderSpec, workdir: Path) -> ComposedVideo:
+    """The full render; if it fails for any reason, the plain render, marked as degraded."""
     if not scenes:
         raise MediaError("there are no scenes to compose")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -103,30 +141,178 @@ def compose_video(scenes: Sequence[SceneMedia], spec: RenderSpec, workdir: Path)
     if any(count <= 0 for _, count in plan):
         raise MediaError(f"a scene is shorter than one frame at {spec.fps} fps")
 
-    audio_path = workdir / "narration.wav"
-    duration = join_narration([s.audio_path for s in scenes], audio_path)
-    offsets = [first / spec.fps for first, _ in plan]
-    exact_offsets = np.concatenate([[0.0], np.cumsum([s.duration_s for s in scenes])[:-1]]).tolist()
+    offsets = np.concatenate([[0.0], np.cumsum([s.duration_s for s in scenes])[:-1]]).tolist()
     cues = build_cues(
-        [SceneTiming(off, s.duration_s, s.words) for off, s in zip(exact_offsets, scenes, strict=True)],
+        [SceneTiming(off, s.duration_s, s.words) for off, s in zip(offsets, scenes, strict=True)],
         max_chars=spec.subtitle_chars,
     )
     srt = write_srt(cues, workdir / "subtitles.srt")
     vtt = write_vtt(cues, workdir / "subtitles.vtt")
-
-    video = ffmpeg.concat(*(_scene_stream(s.image_path, n, spec) for s, (_, n) in zip(scenes, plan, strict=True)), n=len(scenes), v=1, a=0)
-    if spec.burn_subtitles and cues:
-        ass = write_ass(cues, workdir / "subtitles.ass", width=spec.width, height=spec.height, language=spec.language)
-        video = video.filter("ass", str(ass), fontsdir=str(FONTS_DIR))
+    thumbnail = _thumbnail(scenes[0], spec, workdir / "thumbnail.jpg")
     out = workdir / "video.mp4"
-    stream = ffmpeg.output(
-        video, ffmpeg.input(str(audio_path)).audio, str(out),
-        vcodec="libx264", preset=spec.preset, crf=spec.crf, tune="stillimage", pix_fmt="yuv420p", r=spec.fps,
-        acodec="aac", audio_bitrate=spec.audio_bitrate, ar=48000, ac=1, movflags="+faststart",
-    )
-    run_ffmpeg(stream, what=f"the {spec.width}x{spec.height} video")
+    degraded, reason = False, None
+    try:
+        _full_render(scenes, spec, cues, workdir / "full", out)
+    except Exception as err:  # noqa: BLE001 - any failure of the fancy render falls back to the plain one
+        degraded, reason = True, _reason(err)
+        log.warning("full render failed, delivering the plain render: %s", reason)
+        _plain_render(scenes, spec, cues, workdir / "plain", out)
+    duration = sum(s.duration_s for s in scenes)
+    starts = [first / spec.fps for first, _ in plan]
+    return ComposedVideo(out, srt, vtt, thumbnail, duration, starts, cues, degraded, reason)
 
-    thumbnail = workdir / "thumbnail.jpg"
-    with Image.open(scenes[0].image_path) as first:
-        first.convert("RGB").resize((spec.width, spec.height)).save(thumbnail, "JPEG", quality=88)
-    return ComposedVideo(out, srt, vtt, thumbnail, duration, offsets, cues)
+
+def _reason(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    return text if len(text) <= 600 else text[:597] + "..."
+
+
+def _thumbnail(scene: SceneMedia, spec: RenderSpec, dest: Path) -> Path:
+    with Image.open(scene.image_path) as first:
+        picture = first.convert("RGB")
+        picture.thumbnail((spec.width, spec.height))
+        canvas = Image.new("RGB", (spec.width, spec.height))
+        canvas.paste(picture, ((spec.width - picture.width) // 2, (spec.height - picture.height) // 2))
+        canvas.save(dest, "JPEG", quality=88)
+    return dest
+
+
+# ---- the full render ------------------------------------------------------------------
+
+
+def _speech_end_s(clip: Path) -> float:
+    samples, rate = read_wav(clip.read_bytes())
+    return audible_span(samples, rate)[1]
+
+
+def _full_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence[Cue], work: Path, out: Path) -> None:
+    work.mkdir(parents=True, exist_ok=True)
+    speech_ends = [_speech_end_s(s.audio_path) for s in scenes]
+    spans = plan_scenes([s.duration_s for s in scenes], speech_ends, spec.fps, transitions=spec.effects)
+    ass = None
+    headings = [Heading(span.first_frame / spec.fps, span.end_frame / spec.fps, scene.heading)
+                for span, scene in zip(spans, scenes, strict=True) if scene.heading.strip()]
+    if spec.burn_subtitles or spec.heading_overlay:
+        ass = write_ass(cues if spec.burn_subtitles else [], work / "subtitles.ass", width=spec.width,
+                        height=spec.height, language=spec.language, karaoke=spec.karaoke,
+                        headings=headings if spec.heading_overlay else ())
+    chunks = _chunks(spans, spec.fps)
+    workers = spec.workers or os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="render") as pool:
+        soundtrack = pool.submit(_soundtrack, scenes, spec, work)
+        # Longest first, so no core idles at the end waiting on one long chunk.
+        by_length = sorted(range(len(chunks)), key=lambda n: -_chunk_frames(spans, chunks[n]))
+        parts = {n: pool.submit(_render_chunk, scenes, spans, chunks[n], spec, ass, work / f"chunk{n:03d}.mp4")
+                 for n in by_length}
+        paths = [parts[n].result() for n in range(len(chunks))]
+        audio = soundtrack.result()
+    listing = work / "chunks.txt"
+    listing.write_text("".join(f"file '{p.name}'\n" for p in paths), encoding="utf-8")
+    video = ffmpeg.input(str(listing), format="concat", safe=0).video
+    run_ffmpeg(ffmpeg.output(video, ffmpeg.input(str(audio)).audio, str(out), vcodec="copy", acodec="copy",
+                             movflags="+faststart"),
+               what=f"the {spec.width}x{spec.height} video")
+
+
+def _soundtrack(scenes: Sequence[SceneMedia], spec: RenderSpec, work: Path) -> Path:
+    """The finished soundtrack, mixed, brought to the target loudness and encoded (AAC in MP4)."""
+    clips = [s.audio_path for s in scenes]
+    encoded = work / "soundtrack.m4a"
+    if spec.loudness_lufs is None and spec.music is None:
+        run_ffmpeg(ffmpeg.output(narration(clips), str(encoded), **audio_args(spec.quality)),
+                   what="the narration track")
+        return encoded
+    music = spec.music
+    if music == AMBIENT:
+        music = write_ambient_loop(work / "ambient.wav")
+    mix = work / "mix.wav"
+    measured = mix_soundtrack(clips, Path(music) if music else None, sum(s.duration_s for s in scenes), mix)
+    target = spec.loudness_lufs if spec.loudness_lufs is not None else measured.integrated_lufs
+    gain = gain_for_target(mix, measured, target)
+    run_ffmpeg(ffmpeg.output(final_chain(ffmpeg.input(str(mix)).audio, gain), str(encoded),
+                             **audio_args(spec.quality)),
+               what="the soundtrack")
+    return encoded
+
+
+def _chunk_frames(spans: Sequence[SceneSpan], chunk: range) -> int:
+    return spans[chunk[-1]].end_frame - spans[chunk[0]].visible_from
+
+
+def _chunks(spans: Sequence[SceneSpan], fps: int) -> list[range]:
+    """Consecutive scenes grouped into chunks of about CHUNK_S seconds (at least one scene each)."""
+    chunks, start = [], 0
+    for i in range(1, len(spans) + 1):
+        long_enough = (spans[i - 1].end_frame - spans[start].visible_from) >= CHUNK_S * fps
+        if i == len(spans) or long_enough:
+            chunks.append(range(start, i))
+            start = i
+    return chunks
+
+
+def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chunk: range, spec: RenderSpec,
+                  ass: Path | None, dest: Path) -> Path:
+    """Frames [visible_from of the chunk's first scene, visible_from of the next chunk) as one H.264 file.
+
+    The chunk is a concatenation of parts: each cross-fade (both scenes drawn for just the
+    fade's frames) and each scene's body. `xfade` costs about 2 ms per frame it sees, even
+    outside its transition, and works in 4:4:4, so it only ever sees the fade's own frames.
+    """
+    w, h, fps = spec.width, spec.height, spec.fps
+    # (scene, first frame of its own span, frame count) of each piece, fades as pairs.
+    pieces: list[tuple[tuple[int, int, int], ...]] = []
+    for i in chunk:
+        span = spans[i]
+        if span.fade_in:
+            pieces.append(((i - 1, spans[i - 1].shown_frames - span.fade_in, span.fade_in), (i, 0, span.fade_in)))
+        fade_out = spans[i + 1].fade_in if i + 1 < len(spans) else 0
+        if (body := span.shown_frames - span.fade_in - fade_out) > 0:
+            pieces.append(((i, span.fade_in, body),))
+    # Each picture is decoded and fitted once, then split among the pieces that show it (in this order).
+    supply = iter(fitted_stills([scenes[scene].image_path for piece in pieces for scene, _, _ in piece], w, h))
+
+    def shown(scene: int, first: int, count: int) -> ffmpeg.nodes.FilterableStream:
+        still = next(supply)
+        if not spec.effects:
+            return still_frames(still, count, fps=fps)
+        move = move_for_scene(scene, spans[scene].shown_frames / fps, w, h)
+        return moving_still(still, move, first, count, spans[scene].shown_frames, width=w, height=h, fps=fps)
+
+    parts = []
+    for piece in pieces:
+        if len(piece) == 1:
+            parts.append(shown(*piece[0]))
+        else:
+            # xfade works in 4:4:4; back to 4:2:0 at once, or the concat would convert every frame.
+            parts.append(ffmpeg.filter([shown(*piece[0]), shown(*piece[1])], "xfade", transition="fade",
+                                       duration=piece[0][2] / fps, offset=0).filter("format", "yuv420p"))
+    video = parts[0] if len(parts) == 1 else ffmpeg.concat(*parts, n=len(parts), v=1, a=0)
+    begin = spans[chunk[0]].visible_from
+    end = spans[chunk[-1] + 1].visible_from if chunk[-1] + 1 < len(spans) else spans[-1].end_frame
+    if ass is not None:
+        video = (video.filter("setpts", f"PTS+{begin}/({fps}*TB)")
+                 .filter("ass", str(ass), fontsdir=str(FONTS_DIR))
+                 .filter("setpts", "PTS-STARTPTS"))
+    threads = max(1, math.ceil((os.cpu_count() or 1) / max(1, spec.workers or os.cpu_count() or 1)))
+    run_ffmpeg(ffmpeg.output(video.filter("trim", end_frame=end - begin), str(dest),
+                             **video_args(spec.quality, fps), threads=threads),
+               what=f"scenes {chunk[0] + 1}-{chunk[-1] + 1} of the video")
+    return dest
+
+
+# ---- the plain render (fallback) --------------------------------------------------------
+
+
+def _plain_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence[Cue], work: Path, out: Path) -> None:
+    """Stills cut exactly on the narration, plain subtitles, the narration as recorded: one pass."""
+    work.mkdir(parents=True, exist_ok=True)
+    plan = frame_plan([s.duration_s for s in scenes], spec.fps)
+    stills = fitted_stills([s.image_path for s in scenes], spec.width, spec.height)
+    streams = [still_frames(still, count, fps=spec.fps) for still, (_, count) in zip(stills, plan, strict=True)]
+    video = streams[0] if len(streams) == 1 else ffmpeg.concat(*streams, n=len(streams), v=1, a=0)
+    if spec.burn_subtitles and cues:
+        ass = write_ass(cues, work / "subtitles.ass", width=spec.width, height=spec.height, language=spec.language)
+        video = video.filter("ass", str(ass), fontsdir=str(FONTS_DIR))
+    audio = narration([s.audio_path for s in scenes])
+    run_ffmpeg(ffmpeg.output(video, audio, str(out), **encode_args(spec.quality, spec.fps)),
+               what=f"the {spec.width}x{spec.height} video")

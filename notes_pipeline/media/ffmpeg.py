@@ -21,10 +21,13 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def run_ffmpeg(stream: ffmpeg.nodes.OutputStream, *, what: str, timeout_s: float | None = 1800) -> None:
-    """Run a graph built with ffmpeg-python; raise MediaError with the tail of FFmpeg's stderr."""
+def run_ffmpeg(stream: ffmpeg.nodes.OutputStream, *, what: str, timeout_s: float | None = 1800,
+               log_level: str = "error") -> str:
+    """Run a graph built with ffmpeg-python and return FFmpeg's log (stderr) at `log_level`;
+    raise MediaError with the tail of that log when FFmpeg fails."""
     args: Sequence[str] = ffmpeg.compile(
-        stream.global_args("-nostdin", "-hide_banner", "-loglevel", "error").overwrite_output(), cmd=ffmpeg_exe()
+        stream.global_args("-nostdin", "-hide_banner", "-nostats", "-loglevel", log_level).overwrite_output(),
+        cmd=ffmpeg_exe(),
     )
     try:
         done = subprocess.run(args, capture_output=True, timeout=timeout_s, check=False)
@@ -33,3 +36,4 @@ def run_ffmpeg(stream: ffmpeg.nodes.OutputStream, *, what: str, timeout_s: float
     if done.returncode != 0:
         tail = "\n".join(done.stderr.decode(errors="replace").strip().splitlines()[-8:])
         raise MediaError(f"FFmpeg failed making {what} (exit {done.returncode}): {tail}")
+    return done.stderr.decode(errors="replace")

@@ -76,15 +76,33 @@ def decode_all(path: Path) -> int:
     return frames
 
 
-def scene_change_times(path: Path, *, threshold: float = 4.0, top_fraction: float = 0.75) -> list[float]:
-    """Times where the picture changes, comparing small grey frames above the subtitle band."""
-    times, previous = [], None
+def scene_change_times(path: Path, *, threshold: float = 4.0, step: float = 0.3,
+                       top_fraction: float = 0.75) -> list[float]:
+    """When each new picture is fully on screen, comparing small grey frames above the subtitle band.
+
+    A change is a run of consecutive frames that each differ from the one before by more
+    than `step` (mean grey level) and whose last frame differs from the frame before the
+    run by more than `threshold`: a cut is a run of one frame, a cross-fade a run as long
+    as the fade. Its time is the run's last frame, the first showing only the new picture.
+    Gentle pan and zoom move far less than `step` per frame.
+    """
+    times: list[float] = []
+    previous = before_run = last = None
+    last_time = 0.0
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         for frame in container.decode(stream):
             small = frame.reformat(width=96, height=54, format="gray").to_ndarray().astype(np.float32)
             small = small[: int(small.shape[0] * top_fraction)]
-            if previous is not None and np.abs(small - previous).mean() > threshold:
-                times.append(float(frame.time))
+            if previous is not None:
+                if float(np.abs(small - previous).mean()) > step:
+                    before_run = previous if before_run is None else before_run
+                    last, last_time = small, float(frame.time)
+                elif before_run is not None:
+                    if float(np.abs(last - before_run).mean()) > threshold:
+                        times.append(last_time)
+                    before_run = None
             previous = small
+    if before_run is not None and float(np.abs(last - before_run).mean()) > threshold:
+        times.append(last_time)
     return times

@@ -2,6 +2,12 @@
 
 User text reaches FFmpeg only through these files, never through a filter string, and
 the ASS writer neutralises everything libass would read as markup.
+
+Karaoke: the burned-in cue is written as one event per spoken word, each showing the whole
+cue with that word in the highlight colour, from the word's start to the next word's start.
+Colour changes only at word boundaries (spaces), so shaping is untouched, and the events
+share one layout; styles use Encoding -1 so libass lays out the whole line at once and
+right-to-left text (Urdu) keeps its word order across the colour changes.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ class Cue:
     start_s: float
     end_s: float
     lines: tuple[str, ...]
+    # Per line, each word and when it starts (video time): what karaoke highlights.
+    timed: tuple[tuple[tuple[str, float], ...], ...] = ()
 
     @property
     def text(self) -> str:
@@ -89,7 +97,10 @@ def build_cues(scenes: Sequence[SceneTiming], *, max_chars: int = 42) -> list[Cu
             end = min(max(scene.offset_s + last.end_s + HOLD_S, start + MIN_CUE_S), next_start, scene_end)
             if end <= start:
                 continue
-            cues.append(Cue(round(start, 3), round(end, 3), tuple(" ".join(w.text for w in line) for line in group)))
+            cues.append(Cue(
+                round(start, 3), round(end, 3), tuple(" ".join(w.text for w in line) for line in group),
+                tuple(tuple((w.text, round(scene.offset_s + w.start_s, 3)) for w in line) for line in group),
+            ))
     return cues
 
 
@@ -127,6 +138,7 @@ def ass_escape(text: str) -> str:
     backslash stops it pairing with the next letter (verified by rendering: the braces
     and backslashes show as typed).
     """
+    text = text.replace("\r", " ").replace("\n", " ")  # a raw line break would end the event line
     return text.replace("\\", "\\" + _WORD_JOINER).replace("{", "\\{").replace("}", "\\}")
 
 
@@ -138,33 +150,107 @@ def _ass_clock(seconds: float) -> str:
     return f"{h:d}:{m:02d}:{s:02d}.{cs:02d}"
 
 
-def write_ass(cues: Sequence[Cue], path: Path, *, width: int, height: int, language: str) -> Path:
-    """An ASS script sized to the frame: bottom-centred, white with a dark outline and soft shadow."""
+HIGHLIGHT_RGB = (255, 206, 46)
+SUBTITLE_RGB = (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A scene's heading shown at the top of the frame while the scene is on screen."""
+
+    start_s: float
+    end_s: float
+    text: str
+
+
+@dataclass(frozen=True)
+class SafeArea:
+    """Margins (pixels) that burned-in text stays inside. Vertical video keeps clear of the
+    bottom band where short-video players draw their own buttons and captions."""
+
+    left: int
+    right: int
+    top: int
+    bottom: int
+
+    @classmethod
+    def for_frame(cls, width: int, height: int) -> SafeArea:
+        side = round(width * 0.07)
+        if height > width:
+            return cls(side, side, round(height * 0.08), round(height * 0.16))
+        return cls(side, side, round(height * 0.06), round(height * 0.06))
+
+
+def _ass_colour(rgb: tuple[int, int, int], alpha: int = 0) -> str:
+    r, g, b = rgb
+    return f"&H{alpha:02X}{b:02X}{g:02X}{r:02X}"
+
+
+def _karaoke_text(cue: Cue, current: int | None) -> str:
+    """The cue's lines with word number `current` (reading order) in the highlight colour."""
+    highlight = "{\\1c" + _ass_colour(HIGHLIGHT_RGB) + "&}"
+    lines, index = [], 0
+    for line in cue.timed:
+        words = []
+        for text, _ in line:
+            word = ass_escape(text)
+            words.append(f"{highlight}{word}{{\\r}}" if index == current else word)
+            index += 1
+        lines.append(" ".join(words))
+    return r"\N".join(lines)
+
+
+def write_ass(cues: Sequence[Cue], path: Path, *, width: int, height: int, language: str,
+              karaoke: bool = False, headings: Sequence[Heading] = ()) -> Path:
+    """An ASS script sized to the frame: cues bottom-centre, white with a dark outline and soft shadow,
+    the spoken word highlighted when `karaoke`, and scene headings at the top on a translucent box."""
     short = min(width, height)
-    font_size = round(short * 0.058)
+    vertical = height > width
+    font_size = round(short * (0.052 if vertical else 0.058))
+    heading_size = round(short * (0.056 if vertical else 0.05))
     outline, shadow = max(2, round(short * 0.004)), max(1, round(short * 0.002))
-    margin_h, margin_v = round(width * 0.07), round(height * 0.06)
+    safe = SafeArea.for_frame(width, height)
+    family = family_for_language(language)
+    white, dark = _ass_colour(SUBTITLE_RGB), _ass_colour((16, 16, 16))
+    box = _ass_colour((12, 12, 12), alpha=0x50)
     header = f"""[Script Info]
 ScriptType: v4.00+
 PlayResX: {width}
 PlayResY: {height}
-WrapStyle: 2
+WrapStyle: 0
 ScaledBorderAndShadow: yes
 YCbCr Matrix: TV.709
 
 [V4+ Styles]
 Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
-Style: Default,{family_for_language(language)},{font_size},&H00FFFFFF,&H00FFFFFF,&H00101010,&H90000000,-1,0,0,0,100,100,0,0,1,{outline},{shadow},2,{margin_h},{margin_h},{margin_v},1
+Style: Default,{family},{font_size},{white},{white},{dark},&H90000000,-1,0,0,0,100,100,0,0,1,{outline},{shadow},2,{safe.left},{safe.right},{safe.bottom},-1
+Style: Heading,{family},{heading_size},{white},{white},{box},&H00000000,-1,0,0,0,100,100,0,0,3,{round(heading_size * 0.3)},0,8,{safe.left},{safe.right},{safe.top},-1
 
 [Events]
 Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
 """
+    events = []
+    for heading in headings:
+        text = ass_escape(heading.text)
+        events.append(f"Dialogue: 1,{_ass_clock(heading.start_s)},{_ass_clock(heading.end_s)},Heading,,0,0,0,,"
+                      f"{{\\fad(250,250)}}{text}")
     # Centiseconds can collide after rounding: keep cues ordered and non-overlapping.
-    events, previous_end = [], 0.0
+    previous_end = 0.0
     for cue in cues:
         start = max(cue.start_s, previous_end)
         previous_end = cue.end_s
-        text = r"\N".join(ass_escape(line) for line in cue.lines)
-        events.append(f"Dialogue: 0,{_ass_clock(start)},{_ass_clock(cue.end_s)},Default,,0,0,0,,{text}")
+        if not (karaoke and cue.timed):
+            text = r"\N".join(ass_escape(line) for line in cue.lines)
+            events.append(f"Dialogue: 0,{_ass_clock(start)},{_ass_clock(cue.end_s)},Default,,0,0,0,,{text}")
+            continue
+        # One event per word, boundaries shared to the centisecond so no two events overlap.
+        starts = [max(start, when) for line in cue.timed for _, when in line]
+        bounds = [_ass_clock(start)] + [_ass_clock(t) for t in starts[1:]] + [_ass_clock(cue.end_s)]
+        if bounds[0] != _ass_clock(starts[0]):
+            events.append(f"Dialogue: 0,{bounds[0]},{_ass_clock(starts[0])},Default,,0,0,0,,{_karaoke_text(cue, None)}")
+            bounds[0] = _ass_clock(starts[0])
+        for word, (begin, end) in enumerate(zip(bounds, bounds[1:])):
+            if begin < end:
+                events.append(f"Dialogue: 0,{begin},{end},Default,,0,0,0,,{_karaoke_text(cue, word)}")
     path.write_text(header + "\n".join(events) + "\n", encoding="utf-8")
     return path

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.models import (
     ImagesManifest,
     NarrationManifest,
@@ -15,18 +16,25 @@ from notes_pipeline.domain.models import (
     ScriptManifest,
     VideoRender,
 )
-from notes_pipeline.media.composer import RenderSpec, SceneMedia, compose_video
+from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scratch import scratch_dir
-from notes_pipeline.stages.script import load_source_record
+from notes_pipeline.stages.script import load_script, load_source_record
 from notes_pipeline.store import keys
-from notes_pipeline.store.bucket import Bucket, load_model, put_model
+from notes_pipeline.store.bucket import Bucket, ObjectInfo, load_model, put_model
 
 # Bump when the composer's output changes for the same inputs, so old renders are not reused.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
+MUSIC_PREFIX = "music/"
 
 
-def render_id_for(script: ScriptManifest, narration: NarrationManifest, images: ImagesManifest) -> str:
+def music_key(music: str) -> str | None:
+    """Where a user's music file lives in the bucket ('music/<name>'); None for 'none' and 'ambient'."""
+    return None if music in ("none", AMBIENT) else keys.validate_key(MUSIC_PREFIX + music)
+
+
+def render_id_for(script: ScriptManifest, narration: NarrationManifest, images: ImagesManifest,
+                  music_etag: str | None = None) -> str:
     """Readable and content-addressed: '720p-16x9-en-1a2b3c4d'. Same inputs, same id, same video."""
     options = script.options
     digest = input_hash(
@@ -34,6 +42,7 @@ def render_id_for(script: ScriptManifest, narration: NarrationManifest, images: 
         clips=[(c.input_hash, c.duration_s) for c in narration.clips],
         images=[i.input_hash for i in images.images],
         options=options,
+        music=music_etag,
         renderer=RENDER_VERSION,
     )
     aspect = options.aspect_ratio.value.replace(":", "x")
@@ -57,17 +66,22 @@ def render_video(
     scratch_root: Path | None = None,
 ) -> VideoRender:
     doc_id = script.doc_id
-    render_id = render_id_for(script, narration, images)
+    options = script.options
+    user_music = music_key(options.music)
+    music_info = bucket.stat(user_music) if user_music else None
+    if user_music and music_info is None:
+        raise BadInputError(f"the music file '{options.music}' was not found: put it in the bucket at {user_music}")
+    render_id = render_id_for(script, narration, images, _music_version(music_info))
     manifest_key = keys.render_file(doc_id, render_id, "render.json")
     existing = load_model(bucket, manifest_key, VideoRender)
     if existing is not None and bucket.stat(existing.video_key):
         return existing.model_copy(update={"reused": True})
 
-    width, height = script.options.frame_size
-    spec = RenderSpec(width=width, height=height, fps=script.options.fps, language=script.language)
+    width, height = options.frame_size
     started = time.perf_counter()
     with scratch_dir(f"{doc_id}-{render_id}", scratch_root) as work:
         images_by_scene = {i.scene_index: i for i in images.images}
+        headings = {s.index: s.heading for s in load_script(bucket, script).scenes}
         scenes = []
         for clip in narration.clips:
             words = SceneWords.model_validate_json(bucket.get_bytes(clip.words_key))
@@ -76,7 +90,15 @@ def render_video(
                 audio_path=_local(bucket, clip.audio_key, work),
                 duration_s=clip.duration_s,
                 words=words.words,
+                heading=headings.get(clip.scene_index, ""),
             ))
+        music: Path | str | None = None
+        if options.music == AMBIENT:
+            music = AMBIENT
+        elif user_music:
+            music = _local(bucket, user_music, work)
+        spec = RenderSpec(width=width, height=height, fps=options.fps, language=script.language,
+                          quality=options.quality, heading_overlay=options.heading_overlay, music=music)
         composed = compose_video(scenes, spec, work / "render")
         file_key = {name: keys.render_file(doc_id, render_id, name)
                     for name in ("video.mp4", "subtitles.srt", "subtitles.vtt", "thumbnail.jpg", "provenance.json")}
@@ -87,15 +109,25 @@ def render_video(
         size = composed.video_path.stat().st_size
     render_s = time.perf_counter() - started
 
-    put_model(bucket, file_key["provenance.json"], _provenance(bucket, script, narration, images, render_id))
+    provenance = _provenance(bucket, script, narration, images, render_id).model_copy(update={
+        "music": options.music, "render_degraded": composed.degraded, "fallback_reason": composed.fallback_reason,
+    })
+    put_model(bucket, file_key["provenance.json"], provenance)
     render = VideoRender(
         doc_id=doc_id, render_id=render_id, video_key=file_key["video.mp4"], srt_key=file_key["subtitles.srt"],
         vtt_key=file_key["subtitles.vtt"], thumbnail_key=file_key["thumbnail.jpg"], manifest_key=manifest_key,
         width=width, height=height, fps=spec.fps, duration_s=round(composed.duration_s, 3),
         scene_starts_s=[round(s, 3) for s in composed.scene_starts_s], bytes=size, render_s=round(render_s, 3),
+        quality=options.quality, music=options.music, degraded=composed.degraded,
+        fallback_reason=composed.fallback_reason,
     )
     put_model(bucket, manifest_key, render)
     return render
+
+
+def _music_version(info: ObjectInfo | None) -> str | None:
+    """Size and modification time of the user's music file: a replaced file makes a new render."""
+    return None if info is None else f"{info.size}:{info.modified_ns}"
 
 
 def _provenance(bucket: Bucket, script: ScriptManifest, narration: NarrationManifest,

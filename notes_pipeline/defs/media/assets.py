@@ -188,6 +188,8 @@ def final_video(
             "reused": render.reused,
             "script_version": approved_script.version or 0,
             "variant": approved_script.variant or "",
+            "degraded": render.degraded,
+            "fallback_reason": render.fallback_reason or "",
         },
     )
 

@@ -1,0 +1,262 @@
+"""The composer against its floor (and against MoviePy): wall and CPU seconds, peak RSS.
+
+The floor is one plain FFmpeg pass that encodes the same stills for the same durations
+with the same narration, codec settings (media/presets.py), resolution and fps, and does
+nothing else: no motion, no transitions, no subtitles, no music, no loudness work. The
+full render is `compose_video` with every feature on. Both run side by side for each
+row, so the shared, noisy machine affects both alike; the ratio is what to read.
+
+The 10-scene example comes from the real offline stages (local writer, eSpeak NG, slides)
+at each resolution; the 40-scene case repeats its media four times. Each 10-scene pair runs
+twice (floor, full, floor, full) and the faster of each is kept; the 40-scene pairs once.
+Peak RSS is the largest sum of the resident memory of all FFmpeg processes alive at once.
+
+The MoviePy comparison renders the same stills, narration, zoom (MoviePy's per-frame
+resize) and cross-fades with MoviePy 2 at 720p with the same x264 settings; it has no
+subtitles, music or loudness work, so it does less than the full render. MoviePy runs at
+about a tenth of realtime here, so it gets two short scenes (about 11 s of video) and the
+full render is measured on the same two.
+
+    python -m benchmarks.composer [--quick] [--quality draft|final] [--no-moviepy]
+    (--quick: 720p and 10 scenes only)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+
+from notes_pipeline.domain.models import RenderOptions, SceneWords
+from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video, fitted_stills, frame_plan
+from notes_pipeline.media.ffmpeg import run_ffmpeg
+from notes_pipeline.media.loudness import narration
+from notes_pipeline.media.presets import PRESETS, encode_args
+from notes_pipeline.media.probe import probe
+from notes_pipeline.providers.images.slides import SlideRenderer
+from notes_pipeline.providers.llm.local import LocalScriptWriter
+from notes_pipeline.providers.tts.espeak import EspeakNarrator
+from notes_pipeline.stages.images import make_images
+from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
+from notes_pipeline.stages.narration import narrate_script
+from notes_pipeline.stages.script import load_script, write_script
+from notes_pipeline.store import keys
+from notes_pipeline.store.bucket import LocalBucket
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "notes" / "how-solar-panels-work.md"
+MAX_BYTES = 5_000_000
+
+
+@dataclass(frozen=True)
+class Measured:
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    largest_process_mb: float  # the one FFmpeg process that held the most: what a longer video must not grow
+
+
+class _ChildRssSampler:
+    """Peak resident memory of this process's children (FFmpeg), summed over those alive at once."""
+
+    def __init__(self, period_s: float = 0.02, include_self: bool = False) -> None:
+        self.period_s, self.peak_kb, self.largest_kb, self._stop = period_s, 0, 0, threading.Event()
+        self.include_self = include_self
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _children_kb(self) -> tuple[int, int]:
+        """(the children's summed RSS, the largest child's), in KiB."""
+        me, total, largest = str(os.getpid()), (self._own_kb() if self.include_self else 0), 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                status = Path(entry.path, "status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if fields.get("PPid", "").strip() == me and "VmRSS" in fields:
+                rss = int(fields["VmRSS"].split()[0])
+                total, largest = total + rss, max(largest, rss)
+        return total, largest
+
+    @staticmethod
+    def _own_kb() -> int:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total, largest = self._children_kb()
+            self.peak_kb, self.largest_kb = max(self.peak_kb, total), max(self.largest_kb, largest)
+            self._stop.wait(self.period_s)
+
+    def __enter__(self) -> _ChildRssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def measure(work: Callable[[], object], *, include_self: bool = False) -> Measured:
+    """Wall seconds, CPU seconds of the children (plus this process when asked) and their peak RSS."""
+    def cpu() -> float:
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        total = kids.ru_utime + kids.ru_stime
+        if include_self:
+            me = resource.getrusage(resource.RUSAGE_SELF)
+            total += me.ru_utime + me.ru_stime
+        return total
+
+    cpu0, started = cpu(), time.perf_counter()
+    with _ChildRssSampler(include_self=include_self) as sampler:
+        work()
+    return Measured(time.perf_counter() - started, cpu() - cpu0, sampler.peak_kb / 1024, sampler.largest_kb / 1024)
+
+
+def example_scenes(root: Path, resolution: int) -> list[SceneMedia]:
+    """The bundled example through the real offline stages, at `resolution`."""
+    bucket = LocalBucket(root)
+    notes = f"---\nresolution: {resolution}\n---\n" + EXAMPLE.read_text(encoding="utf-8")
+    bucket.put_bytes(keys.INBOX_PREFIX + EXAMPLE.name, notes.encode())
+    scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=MAX_BYTES, settle_s=0)
+    script_manifest, _ = write_script(bucket, scan.registered[0].doc_id, LocalScriptWriter(), max_bytes=MAX_BYTES)
+    narration = narrate_script(bucket, script_manifest, EspeakNarrator(), workers=2)
+    images = make_images(bucket, script_manifest, SlideRenderer(), workers=2)
+    script = load_script(bucket, script_manifest)
+    scenes = []
+    for clip, image, scene in zip(narration.clips, images.images, script.scenes, strict=True):
+        words = SceneWords.model_validate_json(bucket.get_bytes(clip.words_key)).words
+        scenes.append(SceneMedia(bucket.local_path(image.image_key), bucket.local_path(clip.audio_key),
+                                 clip.duration_s, words, heading=scene.heading))
+    return scenes
+
+
+def floor_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path) -> Path:
+    """One plain FFmpeg pass: each still decoded once and repeated for its frames, the clips joined."""
+    plan = frame_plan([s.duration_s for s in scenes], spec.fps)
+    stills = fitted_stills([s.image_path for s in scenes], spec.width, spec.height)
+    videos = [
+        still.filter("loop", loop=count - 1, size=1, start=0).filter("setpts", f"N/({spec.fps}*TB)")
+        for still, (_, count) in zip(stills, plan, strict=True)
+    ]
+    video = ffmpeg.concat(*videos, n=len(videos), v=1, a=0)
+    audio = narration([s.audio_path for s in scenes])
+    run_ffmpeg(ffmpeg.output(video, audio, str(out), **encode_args(spec.quality, spec.fps)), what="the floor video")
+    return out
+
+
+def full_spec(options: RenderOptions, language: str = "en") -> RenderSpec:
+    """Every feature on: pan/zoom, cross-fades, karaoke subtitles, ambient music ducked, -14 LUFS."""
+    width, height = options.frame_size
+    return RenderSpec(width=width, height=height, fps=options.fps, language=language, quality=options.quality,
+                      effects=True, karaoke=True, music=AMBIENT, loudness_lufs=-14.0)
+
+
+def moviepy_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path) -> Path:
+    """The same stills, narration, gentle zoom and cross-fades, the MoviePy 2 way."""
+    from moviepy import AudioFileClip, CompositeVideoClip, ImageClip, concatenate_audioclips, concatenate_videoclips
+    from moviepy import vfx
+
+    fade = 0.4
+    clips = []
+    for i, scene in enumerate(scenes):
+        length = scene.duration_s + (fade if i < len(scenes) - 1 else 0.0)  # overlap keeps the total length
+        still = ImageClip(str(scene.image_path)).with_duration(length)
+        zoomed = still.resized(lambda t, d=length: 1.0 + 0.05 * t / d).with_position("center")
+        clip = CompositeVideoClip([zoomed], size=(spec.width, spec.height)).with_duration(length)
+        clips.append(clip.with_effects([vfx.CrossFadeIn(fade)]) if i else clip)
+    video = concatenate_videoclips(clips, method="compose", padding=-fade)
+    narration_clips = [AudioFileClip(str(s.audio_path)) for s in scenes]
+    video = video.with_audio(concatenate_audioclips(narration_clips))
+    preset = PRESETS[spec.quality]
+    video.write_videofile(str(out), fps=spec.fps, codec="libx264", preset=preset.x264_preset, audio_codec="aac",
+                          audio_bitrate=preset.audio_bitrate, threads=os.cpu_count(), logger=None,
+                          ffmpeg_params=["-crf", str(preset.crf), "-pix_fmt", "yuv420p"])
+    for clip in narration_clips:
+        clip.close()
+    return out
+
+
+REPEATS = 2
+
+
+def _best(runs: Sequence[Measured]) -> Measured:
+    """The fastest run by wall time (the machine is shared: slower runs measured interference)."""
+    return min(runs, key=lambda m: m.wall_s)
+
+
+def moviepy_version() -> str:
+    from importlib.metadata import version
+
+    return version("moviepy")
+
+
+def _row(label: str, video_s: float, floor: Measured, full: Measured) -> str:
+    return (f"| {label} | {video_s:.1f} | {floor.wall_s:.2f} | {full.wall_s:.2f} | {full.wall_s / floor.wall_s:.2f} "
+            f"| {floor.cpu_s:.1f} | {full.cpu_s:.1f} | {full.cpu_s / floor.cpu_s:.2f} "
+            f"| {video_s / full.wall_s:.1f} | {floor.peak_rss_mb:.0f} | {full.peak_rss_mb:.0f} "
+            f"| {full.largest_process_mb:.0f} |")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="composer vs floor (and MoviePy)")
+    parser.add_argument("--quick", action="store_true", help="720p and 10 scenes only")
+    parser.add_argument("--quality", choices=sorted(PRESETS), default="final")
+    parser.add_argument("--no-moviepy", action="store_true")
+    args = parser.parse_known_args(argv)[0]
+    resolutions, lengths = ((720,), (10,)) if args.quick else ((480, 720, 1080), (10, 40))
+    preset = PRESETS[args.quality]
+    print(f"# composer vs floor — {EXAMPLE.name}, {os.cpu_count()} cores, quality '{args.quality}' "
+          f"(x264 {preset.x264_preset}, CRF {preset.crf})")
+    print("| preset, scenes | video s | floor wall s | full wall s | wall ratio | floor CPU s | full CPU s "
+          "| CPU ratio | full realtime x | floor peak RSS MB | full peak RSS MB | full largest process MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    moviepy_case = None
+    with tempfile.TemporaryDirectory(prefix="np-bench-composer-") as tmp:
+        root = Path(tmp)
+        for resolution in resolutions:
+            options = RenderOptions(resolution=resolution, quality=args.quality)
+            base = example_scenes(root / f"bucket{resolution}", resolution)
+            spec = full_spec(options)
+            for count in lengths:
+                scenes = (base * (count // len(base) + 1))[:count]
+                work = root / f"r{resolution}-{count}"
+                work.mkdir()
+                floors, fulls = [], []
+                for _ in range(REPEATS if count <= 10 else 1):  # the long rows show growth, once is enough
+                    floors.append(measure(lambda: floor_render(scenes, spec, work / "floor.mp4")))
+                    fulls.append(measure(lambda: compose_video(scenes, spec, work / "full")))
+                video_s = probe(work / "floor.mp4").duration_s
+                label = f"{options.frame_size.width}x{options.frame_size.height}, {count}"
+                print(_row(label, video_s, _best(floors), _best(fulls)), flush=True)
+                if resolution == 720 and count == 10 and not args.no_moviepy:
+                    moviepy_case = (spec, base[1:3], root / "moviepy")
+        if moviepy_case is not None:
+            spec, scenes, work = moviepy_case
+            work.mkdir()
+            movie = measure(lambda: moviepy_render(scenes, spec, work / "moviepy.mp4"), include_self=True)
+            full = measure(lambda: compose_video(scenes, spec, work / "full"))
+            video_s = probe(work / "moviepy.mp4").duration_s
+            print(f"\n| MoviePy {moviepy_version()} vs full render, 1280x720, scenes 2-3 | video s | wall s | CPU s "
+                  "| realtime x | peak RSS MB |\n|---|---:|---:|---:|---:|---:|")
+            for name, m in (("MoviePy (zoom, fades, narration)", movie), ("full render (everything)", full)):
+                print(f"| {name} | {video_s:.1f} | {m.wall_s:.2f} | {m.cpu_s:.1f} | {video_s / m.wall_s:.1f} "
+                      f"| {m.peak_rss_mb:.0f} |")
+            print(f"full render vs MoviePy: {movie.wall_s / full.wall_s:.1f}x faster (wall), "
+                  f"{movie.cpu_s / full.cpu_s:.1f}x less CPU")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""The soundtrack: narration joined, music bed ducked under it, mix brought to a loudness target.
+
+Levels are measured, never assumed (TTS voices and users' music files differ by 10 dB and
+more), with FFmpeg's EBU R128 meter (`ebur128`), which is cheap; `loudnorm` is avoided
+because it resamples to 192 kHz and costs ten times more. Three audio-only passes:
+
+1. measure the narration (and the music) in LUFS;
+2. mix: the voice set to a reference level and compressed in two stages (a TTS voice has a
+   20 dB crest factor, these bring it to about 10 dB; otherwise -14 LUFS under a -2 dBFS
+   ceiling would need 8 dB of limiting, which costs loudness and overshoots), the music set
+   MUSIC_BELOW_VOICE_LU under it and ducked by a sidechain compressor keyed on the voice;
+   the mix is written as float WAV and measured;
+3. find the gain that lands on the target *after* the peak limiter: the limiter takes
+   away some loudness, so two trial gains are measured (in parallel) and the gain is
+   interpolated between them (`gain_for_target`).
+
+The video pass then applies that gain and the limiter while encoding (`final_chain`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+
+from notes_pipeline.media.ffmpeg import MediaError, run_ffmpeg
+from notes_pipeline.media.presets import AUDIO_RATE
+
+TARGET_LUFS = -14.0
+CEILING_DBFS = -2.0  # sample-peak ceiling; leaves room for inter-sample peaks and AAC (true peak <= -1 dBTP)
+VOICE_REFERENCE_LUFS = -20.0
+MUSIC_BELOW_VOICE_LU = 16.0
+_INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf) LUFS", re.S)
+_TRUE_PEAK = re.compile(r"True peak:\s*Peak:\s*(-?[\d.]+|-inf) dBFS", re.S)
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated_lufs: float
+    true_peak_dbtp: float | None = None
+
+
+def parse_ebur128(log: str) -> Loudness:
+    """The summary FFmpeg's ebur128 filter prints when it closes."""
+    found = _INTEGRATED.findall(log)
+    if not found:
+        raise MediaError("the loudness meter printed no summary")
+    peaks = _TRUE_PEAK.findall(log)
+    as_float = lambda text: float("-inf") if text == "-inf" else float(text)  # noqa: E731
+    return Loudness(as_float(found[-1]), as_float(peaks[-1]) if peaks else None)
+
+
+def _meter(stream: ffmpeg.nodes.FilterableStream, *, true_peak: bool = False) -> ffmpeg.nodes.FilterableStream:
+    return stream.filter("ebur128", framelog="quiet", peak="true" if true_peak else "none")
+
+
+def measure(path: Path, *, true_peak: bool = False) -> Loudness:
+    """Integrated loudness (and true peak) of a file's first audio stream."""
+    audio = ffmpeg.input(str(path)).audio.filter("aresample", AUDIO_RATE)
+    log = run_ffmpeg(ffmpeg.output(_meter(audio, true_peak=true_peak), "-", format="null"),
+                     what=f"the loudness of {path.name}", log_level="info")
+    return parse_ebur128(log)
+
+
+def narration(clips: Sequence[Path]) -> ffmpeg.nodes.FilterableStream:
+    """The clips back to back at the output rate: the audio timeline of the video.
+
+    A clip used twice (two scenes with the same words) is read once and split: ffmpeg-python
+    merges identical inputs into one node, which a graph cannot consume twice.
+    """
+    counts = Counter(str(c) for c in clips)
+    outlets: dict[str, list[ffmpeg.nodes.FilterableStream]] = {}
+    for clip, count in counts.items():
+        audio = ffmpeg.input(clip).audio.filter("aresample", AUDIO_RATE)
+        split = audio.filter_multi_output("asplit", count) if count > 1 else None
+        outlets[clip] = [split.stream(k) for k in range(count)] if split else [audio]
+    parts = [outlets[str(c)].pop() for c in clips]
+    return parts[0] if len(parts) == 1 else ffmpeg.concat(*parts, n=len(parts), v=0, a=1)
+
+
+def music_bed(path: Path, duration_s: float) -> ffmpeg.nodes.FilterableStream:
+    """A music file looped (or cut) to `duration_s`, mono, faded in and out."""
+    fade_out = min(3.0, duration_s / 3)
+    return (
+        ffmpeg.input(str(path), stream_loop=-1).audio
+        .filter("aresample", AUDIO_RATE).filter("aformat", channel_layouts="mono")
+        .filter("atrim", duration=duration_s)
+        .filter("afade", type="in", duration=min(2.0, duration_s / 3))
+        .filter("afade", type="out", start_time=max(0.0, duration_s - fade_out), duration=fade_out)
+    )
+
+
+def _db(value: float) -> str:
+    return f"{value:.2f}dB"
+
+
+def mix_soundtrack(clips: Sequence[Path], music: Path | None, duration_s: float, dest: Path) -> Loudness:
+    """Write the voice (plus ducked music) mix to `dest` as float WAV; return its loudness."""
+    voice_level, music_level = _levels(clips, music, duration_s)
+    voice = (narration(clips).filter("volume", _db(VOICE_REFERENCE_LUFS - voice_level.integrated_lufs))
+             .filter("acompressor", threshold="-24dB", ratio=4, attack=1, release=100, knee=4)
+             .filter("acompressor", threshold="-30dB", ratio=8, attack=0.1, release=30))
+    if music is not None and music_level is not None and music_level.integrated_lufs > -70:
+        split = voice.filter_multi_output("asplit", 2)
+        voice, key = split.stream(0), split.stream(1)
+        gain = VOICE_REFERENCE_LUFS - MUSIC_BELOW_VOICE_LU - music_level.integrated_lufs
+        bed = music_bed(music, duration_s).filter("volume", _db(gain))
+        # Duck about 10 dB while the voice speaks; recover over half a second in pauses.
+        ducked = ffmpeg.filter([bed, key], "sidechaincompress", threshold=0.015, ratio=6, attack=30,
+                               release=500, knee=3)
+        voice = ffmpeg.filter([voice, ducked], "amix", inputs=2, duration="first", normalize=0)
+    outputs = voice.filter_multi_output("asplit", 2)
+    log = run_ffmpeg(
+        ffmpeg.merge_outputs(
+            ffmpeg.output(outputs.stream(0), str(dest), acodec="pcm_f32le", ar=AUDIO_RATE, ac=1),
+            ffmpeg.output(_meter(outputs.stream(1)), "-", format="null"),
+        ),
+        what="the soundtrack mix", log_level="info",
+    )
+    return parse_ebur128(log)
+
+
+def _levels(clips: Sequence[Path], music: Path | None, duration_s: float) -> tuple[Loudness, Loudness | None]:
+    """Loudness of the narration and of the music bed, measured at the same time."""
+    def voice() -> Loudness:
+        log = run_ffmpeg(ffmpeg.output(_meter(narration(clips)), "-", format="null"),
+                         what="the narration's loudness", log_level="info")
+        return parse_ebur128(log)
+
+    def bed() -> Loudness | None:
+        if music is None:
+            return None
+        stream = music_bed(music, min(duration_s, 60.0))
+        log = run_ffmpeg(ffmpeg.output(_meter(stream), "-", format="null"),
+                         what="the music's loudness", log_level="info")
+        return parse_ebur128(log)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        voice_level, music_level = pool.submit(voice), pool.submit(bed)
+        return voice_level.result(), music_level.result()
+
+
+def _limited(stream: ffmpeg.nodes.FilterableStream, gain_db: float) -> ffmpeg.nodes.FilterableStream:
+    return (stream.filter("volume", _db(gain_db))
+            .filter("alimiter", limit=10 ** (CEILING_DBFS / 20), attack=5, release=60, level=0))
+
+
+def gain_for_target(mix: Path, mix_loudness: Loudness, target_lufs: float = TARGET_LUFS) -> float:
+    """The gain (dB) that puts the limited mix at `target_lufs`, by the secant through two trials."""
+    first = target_lufs - mix_loudness.integrated_lufs
+    trials = (first, first + 2.0)
+
+    def trial(gain: float) -> float:
+        limited = _limited(ffmpeg.input(str(mix)).audio, gain)
+        log = run_ffmpeg(ffmpeg.output(_meter(limited), "-", format="null"),
+                         what="a trial of the soundtrack's level", log_level="info")
+        return parse_ebur128(log).integrated_lufs
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        low, high = pool.map(trial, trials)
+    slope = (high - low) / (trials[1] - trials[0])
+    if slope < 0.2:  # the limiter is doing nearly everything: stay with the louder trial
+        return trials[1]
+    return first + (target_lufs - low) / slope
+
+
+def final_chain(mix: ffmpeg.nodes.FilterableStream, gain_db: float) -> ffmpeg.nodes.FilterableStream:
+    """The gain from `gain_for_target`, then the look-ahead peak limiter (applied while encoding)."""
+    return _limited(mix, gain_db)
