@@ -38,7 +38,7 @@ import ffmpeg
 from notes_pipeline.domain.models import RenderOptions, SceneWords
 from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video, fitted_stills, frame_plan
 from notes_pipeline.media.ffmpeg import run_ffmpeg
-from notes_pipeline.media.loudness import narration
+from notes_pipeline.media.loudness import join_narration, narration
 from notes_pipeline.media.presets import PRESETS, encode_args
 from notes_pipeline.media.probe import probe
 from notes_pipeline.providers.images.slides import SlideRenderer
@@ -152,7 +152,7 @@ def floor_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path) -> P
         for still, (_, count) in zip(stills, plan, strict=True)
     ]
     video = ffmpeg.concat(*videos, n=len(videos), v=1, a=0)
-    audio = narration([s.audio_path for s in scenes])
+    audio = narration(join_narration([s.audio_path for s in scenes], out.with_name("floor-narration.wav")))
     run_ffmpeg(ffmpeg.output(video, audio, str(out), **encode_args(spec.quality, spec.fps)), what="the floor video")
     return out
 

@@ -40,7 +40,7 @@ from notes_pipeline.domain.models import WordTiming
 from notes_pipeline.media.audio import audible_span, read_wav
 from notes_pipeline.media.ffmpeg import MediaError, run_ffmpeg
 from notes_pipeline.media.fonts import FONTS_DIR
-from notes_pipeline.media.loudness import final_chain, gain_for_target, mix_soundtrack, narration
+from notes_pipeline.media.loudness import final_chain, gain_for_target, join_narration, mix_soundtrack, narration
 from notes_pipeline.media.motion import move_for_scene, moving_still, still_frames
 from notes_pipeline.media.music import write_ambient_loop
 from notes_pipeline.media.presets import audio_args, encode_args, video_args
@@ -216,17 +216,17 @@ def _full_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence[
 
 def _soundtrack(scenes: Sequence[SceneMedia], spec: RenderSpec, work: Path) -> Path:
     """The finished soundtrack, mixed, brought to the target loudness and encoded (AAC in MP4)."""
-    clips = [s.audio_path for s in scenes]
+    voice = join_narration([s.audio_path for s in scenes], work / "narration.wav")
     encoded = work / "soundtrack.m4a"
     if spec.loudness_lufs is None and spec.music is None:
-        run_ffmpeg(ffmpeg.output(narration(clips), str(encoded), **audio_args(spec.quality)),
+        run_ffmpeg(ffmpeg.output(narration(voice), str(encoded), **audio_args(spec.quality)),
                    what="the narration track")
         return encoded
     music = spec.music
     if music == AMBIENT:
         music = write_ambient_loop(work / "ambient.wav")
     mix = work / "mix.wav"
-    measured = mix_soundtrack(clips, Path(music) if music else None, sum(s.duration_s for s in scenes), mix)
+    measured = mix_soundtrack(voice, Path(music) if music else None, sum(s.duration_s for s in scenes), mix)
     target = spec.loudness_lufs if spec.loudness_lufs is not None else measured.integrated_lufs
     gain = gain_for_target(mix, measured, target)
     run_ffmpeg(ffmpeg.output(final_chain(ffmpeg.input(str(mix)).audio, gain), str(encoded),
@@ -313,6 +313,6 @@ def _plain_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence
     if spec.burn_subtitles and cues:
         ass = write_ass(cues, work / "subtitles.ass", width=spec.width, height=spec.height, language=spec.language)
         video = video.filter("ass", str(ass), fontsdir=str(FONTS_DIR))
-    audio = narration([s.audio_path for s in scenes])
+    audio = narration(join_narration([s.audio_path for s in scenes], work / "narration.wav"))
     run_ffmpeg(ffmpeg.output(video, audio, str(out), **encode_args(spec.quality, spec.fps)),
                what=f"the {spec.width}x{spec.height} video")

@@ -20,6 +20,7 @@ The video pass then applies that gain and the limiter while encoding (`final_cha
 from __future__ import annotations
 
 import re
+import wave
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -67,20 +68,53 @@ def measure(path: Path, *, true_peak: bool = False) -> Loudness:
     return parse_ebur128(log)
 
 
-def narration(clips: Sequence[Path]) -> ffmpeg.nodes.FilterableStream:
-    """The clips back to back at the output rate: the audio timeline of the video.
+def join_narration(clips: Sequence[Path], dest: Path) -> Path:
+    """The clips back to back in one mono 16-bit WAV: the audio timeline of the video.
 
-    A clip used twice (two scenes with the same words) is read once and split: ffmpeg-python
-    merges identical inputs into one node, which a graph cannot consume twice.
+    Joined here, not by FFmpeg's concat filter: FFmpeg reads every input of a graph at once,
+    so the clips the concat filter is not playing yet queue up decoded in memory (the mix of
+    a 40-scene video held ~300 MB, of 10 scenes ~40 MB). Frames are copied from one file at
+    a time, so memory stays flat whatever the length; a clip in another format (a fallback
+    narrator's sample rate) is converted by FFmpeg first, one clip at a time.
     """
-    counts = Counter(str(c) for c in clips)
-    outlets: dict[str, list[ffmpeg.nodes.FilterableStream]] = {}
-    for clip, count in counts.items():
-        audio = ffmpeg.input(clip).audio.filter("aresample", AUDIO_RATE)
-        split = audio.filter_multi_output("asplit", count) if count > 1 else None
-        outlets[clip] = [split.stream(k) for k in range(count)] if split else [audio]
-    parts = [outlets[str(c)].pop() for c in clips]
-    return parts[0] if len(parts) == 1 else ffmpeg.concat(*parts, n=len(parts), v=0, a=1)
+    formats = [_wav_format(clip) for clip in clips]
+    rates = Counter(f[0] for f in formats if f[0])
+    rate = rates.most_common(1)[0][0] if rates else AUDIO_RATE
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(dest), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        for n, (clip, fmt) in enumerate(zip(clips, formats, strict=True)):
+            source = clip if fmt == (rate, 1, 2) else _converted(clip, rate, dest.with_name(f"{dest.stem}.{n:03d}.wav"))
+            with wave.open(str(source), "rb") as src:
+                while frames := src.readframes(1 << 16):
+                    out.writeframes(frames)
+            if source != clip:
+                source.unlink()
+    return dest
+
+
+def _wav_format(clip: Path) -> tuple[int, int, int]:
+    """(sample rate, channels, bytes per sample), or (0, 0, 0) for what the wave module cannot read."""
+    if not clip.is_file():
+        raise MediaError(f"the narration clip {clip.name} is missing")
+    try:
+        with wave.open(str(clip), "rb") as src:
+            return src.getframerate(), src.getnchannels(), src.getsampwidth()
+    except (wave.Error, EOFError):
+        return 0, 0, 0
+
+
+def _converted(clip: Path, rate: int, dest: Path) -> Path:
+    run_ffmpeg(ffmpeg.output(ffmpeg.input(str(clip)).audio, str(dest), acodec="pcm_s16le", ar=rate, ac=1),
+               what=f"the narration clip {clip.name}")
+    return dest
+
+
+def narration(joined: Path) -> ffmpeg.nodes.FilterableStream:
+    """The joined narration (`join_narration`) at the output rate."""
+    return ffmpeg.input(str(joined)).audio.filter("aresample", AUDIO_RATE)
 
 
 def music_bed(path: Path, duration_s: float) -> ffmpeg.nodes.FilterableStream:
@@ -99,10 +133,10 @@ def _db(value: float) -> str:
     return f"{value:.2f}dB"
 
 
-def mix_soundtrack(clips: Sequence[Path], music: Path | None, duration_s: float, dest: Path) -> Loudness:
-    """Write the voice (plus ducked music) mix to `dest` as float WAV; return its loudness."""
-    voice_level, music_level = _levels(clips, music, duration_s)
-    voice = (narration(clips).filter("volume", _db(VOICE_REFERENCE_LUFS - voice_level.integrated_lufs))
+def mix_soundtrack(voice_track: Path, music: Path | None, duration_s: float, dest: Path) -> Loudness:
+    """Write the voice (the joined narration, plus ducked music) mix to `dest` as float WAV; return its loudness."""
+    voice_level, music_level = _levels(voice_track, music, duration_s)
+    voice = (narration(voice_track).filter("volume", _db(VOICE_REFERENCE_LUFS - voice_level.integrated_lufs))
              .filter("acompressor", threshold="-24dB", ratio=4, attack=1, release=100, knee=4)
              .filter("acompressor", threshold="-30dB", ratio=8, attack=0.1, release=30))
     if music is not None and music_level is not None and music_level.integrated_lufs > -70:
@@ -125,10 +159,10 @@ def mix_soundtrack(clips: Sequence[Path], music: Path | None, duration_s: float,
     return parse_ebur128(log)
 
 
-def _levels(clips: Sequence[Path], music: Path | None, duration_s: float) -> tuple[Loudness, Loudness | None]:
+def _levels(voice_track: Path, music: Path | None, duration_s: float) -> tuple[Loudness, Loudness | None]:
     """Loudness of the narration and of the music bed, measured at the same time."""
     def voice() -> Loudness:
-        log = run_ffmpeg(ffmpeg.output(_meter(narration(clips)), "-", format="null"),
+        log = run_ffmpeg(ffmpeg.output(_meter(narration(voice_track)), "-", format="null"),
                          what="the narration's loudness", log_level="info")
         return parse_ebur128(log)
 
