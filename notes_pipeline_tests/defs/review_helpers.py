@@ -1,4 +1,4 @@
-"""Shared by the review tests: counting providers behind Dagster resources, sensor ticks, renders."""
+"""Shared by the Dagster tests: registering and materialising documents, counting providers, review ticks."""
 
 from __future__ import annotations
 

@@ -10,12 +10,11 @@ import psycopg
 import pytest
 
 from notes_pipeline.defs.ingest.sensors import inbox_sensor
-from notes_pipeline.defs.media.assets import media_assets
-from notes_pipeline.defs.media.checks import media_checks
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, VideoRender
 from notes_pipeline.media.probe import probe, scene_change_times
 from notes_pipeline_tests.conftest import EXAMPLES, drop
+from notes_pipeline_tests.defs.review_helpers import materialize, register
 
 pytestmark = pytest.mark.slow
 
@@ -35,22 +34,6 @@ Some trees make anthocyanins in autumn. Cold nights and sunny days give the brig
 """
 
 
-def _register(instance: dg.DagsterInstance, resources, bucket, name: str, data: bytes) -> str:
-    drop(bucket, name, data, mtime_s=1000)
-    with dg.build_sensor_context(instance=instance, resources=resources) as context:
-        result = inbox_sensor(context)
-    (request,) = result.run_requests
-    instance.add_dynamic_partitions(notes_documents.name, [request.partition_key])
-    return request.partition_key
-
-
-def _materialize(instance, resources, doc_id: str) -> dg.ExecuteInProcessResult:
-    return dg.materialize(
-        [*media_assets, *media_checks], partition_key=doc_id, instance=instance,
-        resources=resources, raise_on_error=False,
-    )
-
-
 def _srt_cues(text: str) -> list[tuple[float, float]]:
     def seconds(stamp: str) -> float:
         h, m, rest = stamp.split(":")
@@ -67,8 +50,8 @@ def _rows(database_url: str, sql: str, *params: object) -> list[tuple]:
 
 def test_one_document_becomes_a_video_that_matches_its_narration(resources, bucket, database_url):
     instance = dg.DagsterInstance.ephemeral()
-    doc_id = _register(instance, resources, bucket, "leaves.md", NOTES)
-    result = _materialize(instance, resources, doc_id)
+    doc_id = register(instance, resources, bucket, "leaves.md", NOTES)
+    result = materialize(instance, resources, doc_id)
     assert result.success
     narration: NarrationManifest = result.output_for_node("scene_narration")
     images: ImagesManifest = result.output_for_node("scene_images")
@@ -123,7 +106,7 @@ def test_one_document_becomes_a_video_that_matches_its_narration(resources, buck
                            "thumbnail": 1, "video": 1}
 
     # Re-materialising reuses every clip, image and the render itself.
-    again = _materialize(instance, resources, doc_id)
+    again = materialize(instance, resources, doc_id)
     assert again.success
     assert all(c.reused for c in again.output_for_node("scene_narration").clips)
     assert all(i.reused for i in again.output_for_node("scene_images").images)
@@ -148,8 +131,8 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
 def test_bad_input_fails_its_own_run_naming_document_stage_and_cause(resources, bucket, database_url, name, data,
                                                                    cause):
     instance = dg.DagsterInstance.ephemeral()
-    doc_id = _register(instance, resources, bucket, name, data)
-    result = _materialize(instance, resources, doc_id)
+    doc_id = register(instance, resources, bucket, name, data)
+    result = materialize(instance, resources, doc_id)
     assert not result.success
     message = _failure_message(result)
     assert doc_id in message and "video_script" in message and cause in message
@@ -166,7 +149,7 @@ def test_a_bad_document_does_not_affect_another(resources, bucket):
     with dg.build_sensor_context(instance=instance, resources=resources) as context:
         result = inbox_sensor(context)
     instance.add_dynamic_partitions(notes_documents.name, [r.partition_key for r in result.run_requests])
-    outcomes = {r.tags["notes_pipeline/source"]: _materialize(instance, resources, r.partition_key).success
+    outcomes = {r.tags["notes_pipeline/source"]: materialize(instance, resources, r.partition_key).success
                 for r in result.run_requests}
     assert outcomes == {"inbox/bad.md": False, "inbox/Notes with spaces & \u00fcnicode \u091c\u0932.md": True}
 
@@ -174,8 +157,8 @@ def test_a_bad_document_does_not_affect_another(resources, bucket):
 def test_hindi_example_renders(resources, bucket):
     instance = dg.DagsterInstance.ephemeral()
     data = (EXAMPLES / "jal-chakra.md").read_bytes()
-    doc_id = _register(instance, resources, bucket, "jal-chakra.md", b"---\nresolution: 480\n---\n" + data)
-    result = _materialize(instance, resources, doc_id)
+    doc_id = register(instance, resources, bucket, "jal-chakra.md", b"---\nresolution: 480\n---\n" + data)
+    result = materialize(instance, resources, doc_id)
     assert result.success
     render: VideoRender = result.output_for_node("final_video")
     assert render.render_id.startswith("480p-16x9-hi-")

@@ -9,7 +9,7 @@ import pytest
 
 from notes_pipeline.domain.models import VideoRender
 from notes_pipeline.media.probe import decode_all, probe
-from notes_pipeline_tests.defs.test_pipeline_end_to_end import _materialize, _register
+from notes_pipeline_tests.defs.review_helpers import materialize, register
 
 pytestmark = pytest.mark.slow
 
@@ -26,8 +26,8 @@ The moon pulls the oceans, and the water rises twice a day.
 def test_a_music_file_that_does_not_decode_gives_a_plain_render_and_says_why(resources, bucket):
     bucket.put_bytes("music/broken.mp3", b"ID3 this is not an mp3 at all" * 20)
     instance = dg.DagsterInstance.ephemeral()
-    doc_id = _register(instance, resources, bucket, "tides.md", NOTES)
-    result = _materialize(instance, resources, doc_id)
+    doc_id = register(instance, resources, bucket, "tides.md", NOTES)
+    result = materialize(instance, resources, doc_id)
     assert result.success
     render: VideoRender = result.output_for_node("final_video")
     assert render.degraded and "music" in render.fallback_reason and "FFmpeg failed" in render.fallback_reason
