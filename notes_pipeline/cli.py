@@ -28,7 +28,7 @@ QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}
 @dataclass
 class Outcome:
     doc_id: str
-    video: Path | None = None
+    video: str | None = None  # a path on this machine, or the object's URI on S3/R2
     error: str | None = None
     rendered: bool = False
     waiting: bool = False  # its script waits for a person's approval (review: true)
@@ -53,12 +53,14 @@ def _dagster_home() -> Path:
     return Path(os.environ["DAGSTER_HOME"])
 
 
-def finished_video(bucket: Bucket, doc_id: str) -> Path | None:
-    """The MP4 of the document's latest successful render, if it is still in the bucket."""
+def finished_video(bucket: Bucket, doc_id: str) -> str | None:
+    """Where the MP4 of the document's latest successful render is, if it is still in the bucket:
+    a path on this machine for a local bucket, the object's URI on S3/R2."""
     render = load_model(bucket, keys.manifest(doc_id, "final_video"), VideoRender)
     if render is None or bucket.stat(render.video_key) is None:
         return None
-    return bucket.local_path(render.video_key)
+    local = bucket.local_path(render.video_key)
+    return str(local) if local else bucket.uri(render.video_key)
 
 
 def submit(paths: Sequence[Path], bucket: Bucket) -> list[str]:
@@ -197,7 +199,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     records = [r for o in bucket.list(keys.PROJECTS_PREFIX) if o.key.endswith("/source.json")
                if (r := load_model(bucket, o.key, SourceRecord)) is not None]
     if not records:
-        print("no documents yet: drop notes into", bucket.local_path(keys.INBOX_PREFIX))
+        print("no documents yet: drop notes into", bucket.local_path(keys.INBOX_PREFIX) or bucket.uri(keys.INBOX_PREFIX))
     for record in sorted(records, key=lambda r: r.registered_at):
         video = finished_video(bucket, record.doc_id)
         print(f"{record.doc_id}\t{record.source_name}\t{video or '(no video yet)'}")

@@ -52,3 +52,29 @@ def test_commands_say_in_one_line_when_the_database_is_down(monkeypatch, capsys)
         main(["status", "some-doc-0123456789"])
     message = str(raised.value.code)
     assert "postgresql://me:***@127.0.0.1:1/notes" in message and "hunter2" not in message
+
+
+def test_a_video_on_s3_is_found_and_named_by_its_uri(s3_bucket_url, s3_env, monkeypatch, capsys):
+    """On S3/R2 there is no local path: the CLI must still see the video (or it would render it again)."""
+    from notes_pipeline.cli import finished_video
+    from notes_pipeline.defs.resources import BucketResource
+    from notes_pipeline.domain.models import VideoRender
+    from notes_pipeline.store import keys
+    from notes_pipeline.store.bucket import put_model
+
+    bucket = BucketResource(root=s3_bucket_url).get()
+    doc_id, prefix = "clouds-0123456789", keys.project_prefix("clouds-0123456789")
+    render = VideoRender(
+        doc_id=doc_id, render_id="480p-16x9-en-1a2b3c4d", video_key=f"{prefix}renders/r/video.mp4",
+        srt_key=f"{prefix}renders/r/subtitles.srt", vtt_key=f"{prefix}renders/r/subtitles.vtt",
+        thumbnail_key=f"{prefix}renders/r/thumbnail.jpg", manifest_key=keys.manifest(doc_id, "final_video"),
+        width=854, height=480, fps=30, duration_s=3.0, scene_starts_s=[0.0], bytes=8, render_s=1.0)
+    put_model(bucket, render.manifest_key, render)
+    assert finished_video(bucket, doc_id) is None  # the manifest alone is not a video
+    bucket.put_bytes(render.video_key, b"\x00\x00\x00\x18ftyp")
+    assert finished_video(bucket, doc_id) == bucket.uri(render.video_key)
+    assert finished_video(bucket, doc_id).startswith("s3://")
+
+    monkeypatch.setenv("NOTES_PIPELINE_BUCKET", s3_bucket_url)
+    assert main(["list"]) == 0
+    assert "no documents yet: drop notes into s3://" in capsys.readouterr().out
