@@ -53,6 +53,7 @@ from notes_pipeline.store.bucket import LocalBucket
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "notes" / "how-solar-panels-work.md"
 MAX_BYTES = 5_000_000
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 @dataclass(frozen=True)
@@ -72,18 +73,23 @@ class _ChildRssSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _children_kb(self) -> tuple[int, int]:
-        """(the children's summed RSS, the largest child's), in KiB."""
-        me, total, largest = str(os.getpid()), (self._own_kb() if self.include_self else 0), 0
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
+        """(the children's summed RSS, the largest child's), in KiB.
+
+        Children are found through /proc/<pid>/task/*/children and measured from their statm:
+        a scan of all of /proc took ~7 ms of Python every 20 ms, a quarter of a core taken from
+        the render being measured (and the GIL from its threads); this takes ~0.1 ms.
+        """
+        total, largest = (self._own_kb() if self.include_self else 0), 0
+        for task in os.scandir(f"/proc/{os.getpid()}/task"):
             try:
-                status = Path(entry.path, "status").read_text()
+                children = Path(task.path, "children").read_text().split()
             except OSError:
                 continue
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if fields.get("PPid", "").strip() == me and "VmRSS" in fields:
-                rss = int(fields["VmRSS"].split()[0])
+            for child in children:
+                try:
+                    rss = int(Path(f"/proc/{child}/statm").read_text().split()[1]) * PAGE_KB
+                except (OSError, IndexError, ValueError):
+                    continue
                 total, largest = total + rss, max(largest, rss)
         return total, largest
 

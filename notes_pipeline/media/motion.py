@@ -6,28 +6,36 @@ spaced so that nothing on screen moves more than one pixel between two of them, 
 `framerate` filter blends neighbouring keyframes linearly for every frame in between.
 Blending two pictures at most a pixel apart is resampling at the in-between position, so
 motion is smooth (measured in benchmarks/RESULTS.md: 0.08 px from a smooth path, against
-0.9 px for zoompan) while the exact work runs a few times per second only:
+0.9 px for zoompan) while the exact work runs a few times per second only. Both kinds of
+keyframe are one swscale pass and a whole-pixel crop, exact by construction:
 
-- a zoom renders its keyframes with `perspective` (bilinear, sub-pixel corners);
-- a pan scales the still once and crops it at whole-pixel offsets, one pixel per
-  keyframe, which is exact and nearly free.
+- a pan scales the still once and crops it one pixel further along per keyframe;
+- a zoom pads the still to a square of side S (a little over the frame's longer side
+  times the largest zoom) once, and per keyframe k crops the square's centre of side
+  S - 2k (whole pixels, k in from each edge) and scales it back to S with FFmpeg's
+  zoompan, then crops the frame from the middle: the zoom is exactly S / (S - 2k) on both
+  axes about the frame's centre, and no edge of the frame moves more than a pixel per
+  step. (A centred crop of the still itself cannot do this: its width and height cannot
+  both be whole and in the frame's aspect ratio at fine steps.) It costs a fraction of
+  FFmpeg's `perspective` filter, which it replaced (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ffmpeg
 
-# Largest movement (output pixels) between two exactly rendered keyframes.
-KEYFRAME_STEP_PX = 1.0
 # "Gentle": at most this much zoom and pan per second, whatever the scene's length.
 MAX_ZOOM = 0.05
 ZOOM_PER_S = 0.012
 PAN_PER_S = 0.012  # of the frame's width
 # Keyframe instants need a fine clock: a still's own time base (1/25 s for PNG) would round them.
 KEYFRAME_TB = "1/1000000"
+
+Loop = Callable[[ffmpeg.nodes.FilterableStream], ffmpeg.nodes.FilterableStream]
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,7 @@ def move_for_scene(index: int, duration_s: float, width: int, height: int) -> Mo
         return Move(View(1.0, cx, cy), View(zoom, cx, cy))
     if pattern == 1:
         return Move(View(zoom, cx, cy), View(1.0, cx, cy))
-    # Pans travel a whole number of pixels of the zoomed still (see _panning_still).
+    # Pans travel a whole number of pixels of the zoomed still (see pan_grid).
     slack = math.floor(width * zoom) - width  # zoomed still pixels the frame can slide across
     travel = min(slack, round(PAN_PER_S * width * duration_s))
     sign = 1 if pattern == 2 else -1
@@ -87,12 +95,63 @@ def move_for_scene(index: int, duration_s: float, width: int, height: int) -> Mo
     return Move(View(zoom, cx - sign * half, cy), View(zoom, cx + sign * half, cy))
 
 
-def keyframe_count(start: View, end: View, width: int, height: int) -> int:
-    """How many intervals keep every corner's movement under KEYFRAME_STEP_PX (in output pixels)."""
-    scale = max(start.zoom, end.zoom)
-    travel = max(max(abs(p[0] - q[0]), abs(p[1] - q[1]))
-                 for p, q in zip(start.corners(width, height), end.corners(width, height), strict=True)) * scale
-    return max(1, math.ceil(travel / KEYFRAME_STEP_PX))
+@dataclass(frozen=True)
+class KeyframeGrid:
+    """The exact keyframes of a move: step k shows the still moved k whole pixels along.
+
+    `at_frame(k)` is when step k is exact, in output frames from the move's start (not
+    necessarily on a frame); steps run from `first_step` to `last_step` (down for a zoom out).
+    `frame_expr` is the same function as an FFmpeg expression of the step, named `K`.
+    """
+
+    first_step: int
+    last_step: int
+    at_frame: Callable[[int], float]
+    frame_expr: str
+
+    @property
+    def direction(self) -> int:
+        return 1 if self.last_step >= self.first_step else -1
+
+    def covering(self, first: int, frames: int) -> tuple[int, int]:
+        """The steps (first, last, in time order) whose keyframes enclose output frames [first, first + frames]."""
+        steps = range(self.first_step, self.last_step + self.direction, self.direction)
+        before = [k for k in steps if self.at_frame(k) <= first + 1e-9]
+        after = [k for k in steps if self.at_frame(k) >= first + frames - 1e-9]
+        return (before[-1] if before else self.first_step), (after[0] if after else self.last_step)
+
+
+def pan_grid(move: Move, total: int, width: int) -> KeyframeGrid:
+    """A pan travels a whole number of pixels of the zoomed still (move_for_scene), one per step."""
+    travel = abs(round((move.end.cx - move.start.cx) * move.start.zoom))
+    per_step = total / max(1, travel)
+    return KeyframeGrid(0, max(1, travel), lambda k: k * per_step, f"K*{per_step:.9f}")
+
+
+def zoom_side(move: Move, width: int, height: int) -> int:
+    """The padded square's side: large enough that one step (S / (S - 2k) to S / (S - 2k - 2)) moves
+    the frame's corners by at most a pixel at the move's largest zoom; even, so it centres exactly."""
+    side = math.ceil(max(move.start.zoom, move.end.zoom) * (max(width, height) + 2))
+    return side + side % 2
+
+
+def zoom_grid(move: Move, total: int, width: int, height: int) -> KeyframeGrid:
+    """Step k is zoom S / (S - 2k). The move draws 1/zoom linearly in time (Move.at) and
+    1/zoom = 1 - 2k/S, so the steps are evenly spaced in time."""
+    side = zoom_side(move, width, height)
+    inverse_start, inverse_end = 1 / move.start.zoom, 1 / move.end.zoom
+    per_step = total * (-2 / side) / (inverse_end - inverse_start)  # output frames per step (signed)
+
+    def step(zoom: float, up: bool) -> int:
+        exact = (1 - 1 / zoom) * side / 2
+        return max(0, math.ceil(exact - 1e-9) if up else math.floor(exact + 1e-9))
+
+    zooming_in = move.end.zoom > move.start.zoom
+    # Outermost steps at or beyond the move's own zooms, so its first and last frames are enclosed.
+    first, last = step(move.start.zoom, not zooming_in), step(move.end.zoom, zooming_in)
+    origin = total * (1 - inverse_start) / (inverse_end - inverse_start)  # when step 0 would be exact
+    return KeyframeGrid(first, last, lambda k: origin + k * per_step,
+                        f"({origin:.9f}+K*{per_step:.9f})")
 
 
 def moving_still(
@@ -106,64 +165,62 @@ def moving_still(
     frame's size in yuv420p. The result has a 1/fps time base and timestamps from zero.
     """
     if move.is_pan:
-        keyframes, lead = _pan_keyframes(still, move, first, frames, total, width=width, height=height, fps=fps)
+        grid = pan_grid(move, total, width)
+    elif (move.start.cx, move.start.cy) == (move.end.cx, move.end.cy) == (width / 2, height / 2):
+        grid = zoom_grid(move, total, width, height)
     else:
-        start, end = move.at(first / total), move.at((first + frames) / total)
-        keyframes, lead = _zoom_keyframes(still, start, end, frames / fps, width=width, height=height), 0
+        raise ValueError("a move either pans at one zoom or zooms about the frame's centre")
+    k0, k1 = grid.covering(first, frames)
+    count = abs(k1 - k0) + 1
+    # The blending filter lays its output grid from its first input's time, and keyframe k0 is
+    # rarely on a frame: a copy of it goes first, on the grid at or before it; frames before
+    # `first` are then dropped. Input frame n >= 1 is step k0 + direction * (n - 1).
+    lead = math.ceil(first - grid.at_frame(k0) - 1e-9)
+    at = grid.frame_expr.replace("K", f"({k0}+{grid.direction}*(N-1))")
+    loop = lambda stream: stream.filter("loop", loop=count, size=1, start=0)  # noqa: E731
+    if move.is_pan:
+        keyframes = _pan_keyframes(still, loop, move, f"({k0}+{grid.direction}*max(n-1,0))", width=width, height=height)
+    else:
+        keyframes = _zoom_keyframes(still, loop, zoom_side(move, width, height), f"({k0}+{grid.direction}*max(on-1,0))",
+                                    width=width, height=height)
+    keyframes = (keyframes.filter("settb", KEYFRAME_TB)
+                 .filter("setpts", f"(if(eq(N,0),{-lead},{at}-{first}))/({fps}*TB)"))
     return (
         keyframes.filter("framerate", fps=fps, interp_start=0, interp_end=255, scene=100, flags=0)
         .filter("trim", start_frame=lead, end_frame=lead + frames)
         .filter("settb", f"1/{fps}")
         .filter("setpts", "N")
-        .filter("setsar", 1)  # scaling the still for a pan rounds its size, which would skew the SAR
+        .filter("setsar", 1)  # scaling the still rounds its size, which would skew the SAR
     )
 
 
-def _zoom_keyframes(still: ffmpeg.nodes.FilterableStream, start: View, end: View, span_s: float,
-                    *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
-    intervals = keyframe_count(start, end, width, height)
-    corners: dict[str, str] = {}
-    # perspective counts its input frames from 1 ('in'); keyframe k shows the view at k/intervals.
-    for i, (p, q) in enumerate(zip(start.corners(width, height), end.corners(width, height), strict=True)):
-        corners[f"x{i}"] = f"{p[0]:.4f}+({q[0] - p[0]:.6f})*(in-1)/{intervals}"
-        corners[f"y{i}"] = f"{p[1]:.4f}+({q[1] - p[1]:.6f})*(in-1)/{intervals}"
-    return (
-        still.filter("loop", loop=intervals, size=1, start=0)
-        .filter("settb", KEYFRAME_TB)
-        .filter("setpts", f"N*{span_s / intervals:.9f}/TB")
-        .filter("perspective", interpolation="linear", eval="frame", **corners)
-    )
-
-
-def _pan_keyframes(still: ffmpeg.nodes.FilterableStream, move: Move, first: int, frames: int, total: int,
-                   *, width: int, height: int, fps: int) -> tuple[ffmpeg.nodes.FilterableStream, int]:
-    """Crops one whole pixel apart covering output frames [first, first + frames), and how many
-    leading output frames to drop.
-
-    Keyframe k (offset k pixels) falls at frame k * total / travel, rarely on a frame. The
-    blending filter lays its output grid from its first input's time, so a copy of the first
-    keyframe is put on the grid at or before it; frames before `first` are then dropped.
-    """
+def _pan_keyframes(still: ffmpeg.nodes.FilterableStream, loop: Loop, move: Move, step: str,
+                   *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
+    """The still scaled once to the pan's zoom, cropped `step` whole pixels along."""
     zoom = move.start.zoom
     big_w, big_h = math.floor(width * zoom), math.floor(height * zoom)
     left = round((move.start.cx - width / 2 / zoom) * zoom)
-    travel = round((move.end.cx - move.start.cx) * zoom)
-    top = (big_h - height) // 2
-    steps, sign = max(1, abs(travel)), 1 if travel >= 0 else -1
-    per_px = total / steps  # output frames per pixel of travel
-    k0 = math.floor(first / per_px)
-    k1 = min(steps, math.ceil((first + frames) / per_px))
-    lead = -math.floor(k0 * per_px - first)  # grid frames from the copy to `first`
-    times = f"if(eq(N,0),{-lead},({k0}+N-1)*{per_px:.9f}-{first})"
+    sign = 1 if move.end.cx >= move.start.cx else -1
     # 4:4:4 while cropping, so odd offsets keep colour aligned; 4:2:0 again per keyframe.
     return (
-        still.filter("scale", big_w, big_h, flags="bicubic").filter("format", "yuv444p")
-        .filter("loop", loop=k1 - k0 + 1, size=1, start=0)
-        .filter("settb", KEYFRAME_TB)
-        .filter("setpts", f"({times})/({fps}*TB)")
-        .filter("crop", width, height, f"{left}+{sign}*({k0}+max(n-1,0))", str(top))
+        loop(still.filter("scale", big_w, big_h, flags="bicubic").filter("format", "yuv444p"))
+        .filter("crop", width, height, f"{left}+{sign}*{step}", str((big_h - height) // 2))
         .filter("format", "yuv420p")
-    ), lead
+    )
+
+
+def _zoom_keyframes(still: ffmpeg.nodes.FilterableStream, loop: Loop, side: int, step: str,
+                    *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
+    """Per keyframe: the square's centre of side `side` - 2*`step`, scaled back to `side`, the frame cut
+    from its middle. zoompan crops and scales exactly so given whole-pixel offsets in 4:4:4; its zoom
+    is nudged a quarter pixel so the crop's size, which it truncates, lands on the whole number."""
+    return (
+        loop(still.filter("format", "yuv444p")
+             .filter("pad", side, side, (side - width) // 2, (side - height) // 2, color="black"))
+        .filter("zoompan", z=f"{side}/({side}-2*{step}+0.25)", x=step, y=step, d=1, s=f"{side}x{side}")
+        .filter("crop", width, height, (side - width) // 2, (side - height) // 2)
+        .filter("format", "yuv420p")
+    )
 
 
 def still_frames(still: ffmpeg.nodes.FilterableStream, frames: int, *, fps: int) -> ffmpeg.nodes.FilterableStream:

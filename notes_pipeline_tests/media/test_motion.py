@@ -10,7 +10,7 @@ from PIL import Image
 
 from notes_pipeline.media.composer import fit_to_frame
 from notes_pipeline.media.ffmpeg import run_ffmpeg
-from notes_pipeline.media.motion import Move, View, keyframe_count, move_for_scene, moving_still
+from notes_pipeline.media.motion import Move, View, move_for_scene, moving_still, zoom_grid, zoom_side
 
 W, H, FPS = 640, 360, 30
 DOTS = [(120, 90), (520, 280), (320, 180), (160, 300)]
@@ -97,10 +97,24 @@ def test_a_move_drawn_in_parts_matches_the_move_drawn_whole(tmp_path, card):
         assert max(np.abs(a - b).mean() for a, b in zip(part, whole[37:57], strict=True)) < 0.5
 
 
-def test_keyframes_are_at_most_a_pixel_apart():
-    start, end = View(1.0, 320, 180), View(1.05, 330, 180)
-    intervals = keyframe_count(start, end, W, H)
-    move = Move(start, end)
-    for k in range(intervals):
-        a, b = move.at(k / intervals).corners(W, H), move.at((k + 1) / intervals).corners(W, H)
-        assert max(max(abs(p[0] - q[0]), abs(p[1] - q[1])) for p, q in zip(a, b)) * 1.05 <= 1.0 + 1e-9
+@pytest.mark.parametrize(("width", "height"), [(640, 360), (360, 640), (854, 480), (720, 720)])
+@pytest.mark.parametrize("zoom_in", [True, False])
+def test_zoom_keyframes_are_at_most_a_pixel_apart_and_enclose_the_move(width, height, zoom_in):
+    """Each zoom step moves every corner of the frame by one pixel or less, and the steps' instants
+    run through the move in order, the first at or before its start and the last at or after its end."""
+    views = [View(1.0, width / 2, height / 2), View(1.05, width / 2, height / 2)]
+    move = Move(*(views if zoom_in else views[::-1]))
+    total = 150
+    grid = zoom_grid(move, total, width, height)
+    side = zoom_side(move, width, height)
+    steps = range(grid.first_step, grid.last_step + grid.direction, grid.direction)
+    times = [grid.at_frame(k) for k in steps]
+    assert times == sorted(times) and times[0] <= 1e-9 and times[-1] >= total - 1e-9
+    for k in steps[:-1]:
+        a, b = side / (side - 2 * k), side / (side - 2 * (k + grid.direction))
+        # A frame corner shows the still point (w/2)/a from the centre; at zoom b it is (w/2)*b/a.
+        assert max(width, height) / 2 * abs(b / a - 1) <= 1.0 + 1e-9
+    # Step k is exact where the move's own zoom equals (side + 2k) / side.
+    for k, t in zip(steps, times, strict=True):
+        if 0 <= t <= total:
+            assert move.at(t / total).zoom == pytest.approx(side / (side - 2 * k), rel=1e-9)
