@@ -38,6 +38,7 @@ from PIL import Image
 
 from notes_pipeline.domain.models import WordTiming
 from notes_pipeline.media.audio import audible_span, read_wav
+from notes_pipeline.media.burnin import burn_subtitles
 from notes_pipeline.media.ffmpeg import MediaError, run_ffmpeg
 from notes_pipeline.media.fonts import FONTS_DIR
 from notes_pipeline.media.loudness import final_chain, gain_for_target, join_narration, mix_soundtrack, narration
@@ -189,20 +190,24 @@ def _full_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence[
     work.mkdir(parents=True, exist_ok=True)
     speech_ends = [_speech_end_s(s.audio_path) for s in scenes]
     spans = plan_scenes([s.duration_s for s in scenes], speech_ends, spec.fps, transitions=spec.effects)
-    ass = None
     headings = [Heading(span.first_frame / spec.fps, span.end_frame / spec.fps, scene.heading)
                 for span, scene in zip(spans, scenes, strict=True) if scene.heading.strip()]
-    if spec.burn_subtitles or spec.heading_overlay:
-        ass = write_ass(cues if spec.burn_subtitles else [], work / "subtitles.ass", width=spec.width,
-                        height=spec.height, language=spec.language, karaoke=spec.karaoke,
-                        headings=headings if spec.heading_overlay else ())
+    # Two scripts: the subtitles are still and opaque and are drawn once per change; headings fade
+    # on a translucent box and need libass on every frame they show (media/burnin.py).
+    scripts: list[Path] = []
+    if spec.burn_subtitles and cues:
+        scripts.append(write_ass(cues, work / "subtitles.ass", width=spec.width, height=spec.height,
+                                 language=spec.language, karaoke=spec.karaoke))
+    if spec.heading_overlay and headings:
+        scripts.append(write_ass([], work / "headings.ass", width=spec.width, height=spec.height,
+                                 language=spec.language, headings=headings))
     chunks = _chunks(spans, spec.fps)
     workers = spec.workers or os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="render") as pool:
         soundtrack = pool.submit(_soundtrack, scenes, spec, work)
         # Longest first, so no core idles at the end waiting on one long chunk.
         by_length = sorted(range(len(chunks)), key=lambda n: -_chunk_frames(spans, chunks[n]))
-        parts = {n: pool.submit(_render_chunk, scenes, spans, chunks[n], spec, ass, work / f"chunk{n:03d}.mp4")
+        parts = {n: pool.submit(_render_chunk, scenes, spans, chunks[n], spec, scripts, work / f"chunk{n:03d}.mp4")
                  for n in by_length}
         paths = [parts[n].result() for n in range(len(chunks))]
         audio = soundtrack.result()
@@ -251,7 +256,7 @@ def _chunks(spans: Sequence[SceneSpan], fps: int) -> list[range]:
 
 
 def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chunk: range, spec: RenderSpec,
-                  ass: Path | None, dest: Path) -> Path:
+                  scripts: Sequence[Path], dest: Path) -> Path:
     """Frames [visible_from of the chunk's first scene, visible_from of the next chunk) as one H.264 file.
 
     The chunk is a concatenation of parts: each cross-fade (both scenes drawn for just the
@@ -289,10 +294,8 @@ def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chun
     video = parts[0] if len(parts) == 1 else ffmpeg.concat(*parts, n=len(parts), v=1, a=0)
     begin = spans[chunk[0]].visible_from
     end = spans[chunk[-1] + 1].visible_from if chunk[-1] + 1 < len(spans) else spans[-1].end_frame
-    if ass is not None:
-        video = (video.filter("setpts", f"PTS+{begin}/({fps}*TB)")
-                 .filter("ass", str(ass), fontsdir=str(FONTS_DIR))
-                 .filter("setpts", "PTS-STARTPTS"))
+    for script in scripts:
+        video = burn_subtitles(video, script, begin=begin, frames=end - begin, width=w, height=h, fps=fps)
     threads = max(1, math.ceil((os.cpu_count() or 1) / max(1, spec.workers or os.cpu_count() or 1)))
     run_ffmpeg(ffmpeg.output(video.filter("trim", end_frame=end - begin), str(dest),
                              **video_args(spec.quality, fps), threads=threads),

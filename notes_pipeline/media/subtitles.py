@@ -202,7 +202,7 @@ def _karaoke_text(cue: Cue, current: int | None) -> str:
 
 def write_ass(cues: Sequence[Cue], path: Path, *, width: int, height: int, language: str,
               karaoke: bool = False, headings: Sequence[Heading] = ()) -> Path:
-    """An ASS script sized to the frame: cues bottom-centre, white with a dark outline and soft shadow,
+    """An ASS script sized to the frame: cues bottom-centre, white with a dark outline and a shadow,
     the spoken word highlighted when `karaoke`, and scene headings at the top on a translucent box."""
     short = min(width, height)
     vertical = height > width
@@ -211,7 +211,8 @@ def write_ass(cues: Sequence[Cue], path: Path, *, width: int, height: int, langu
     outline, shadow = max(2, round(short * 0.004)), max(1, round(short * 0.002))
     safe = SafeArea.for_frame(width, height)
     family = family_for_language(language)
-    white, dark = _ass_colour(SUBTITLE_RGB), _ass_colour((16, 16, 16))
+    # Subtitle colours are opaque, so they can be drawn once per change (media/burnin.py).
+    white, dark, black = _ass_colour(SUBTITLE_RGB), _ass_colour((16, 16, 16)), _ass_colour((0, 0, 0))
     box = _ass_colour((12, 12, 12), alpha=0x50)
     header = f"""[Script Info]
 ScriptType: v4.00+
@@ -223,7 +224,7 @@ YCbCr Matrix: TV.709
 
 [V4+ Styles]
 Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
-Style: Default,{family},{font_size},{white},{white},{dark},&H90000000,-1,0,0,0,100,100,0,0,1,{outline},{shadow},2,{safe.left},{safe.right},{safe.bottom},-1
+Style: Default,{family},{font_size},{white},{white},{dark},{black},-1,0,0,0,100,100,0,0,1,{outline},{shadow},2,{safe.left},{safe.right},{safe.bottom},-1
 Style: Heading,{family},{heading_size},{white},{white},{box},&H00000000,-1,0,0,0,100,100,0,0,3,{round(heading_size * 0.3)},0,8,{safe.left},{safe.right},{safe.top},-1
 
 [Events]
