@@ -2,8 +2,8 @@
 
 The full render: every still pans or zooms gently (media/motion.py), scenes cross-fade
 inside the silence after each scene's last word (media/timeline.py), subtitles are burned
-in by libass with the spoken word highlighted (media/subtitles.py), scene headings may be
-overlaid, a music bed may be ducked under the voice, and the mix is brought to -14 LUFS
+in by libass with the spoken word highlighted (media/subtitles.py; drawn once per change and
+overlaid, media/burnin.py), scene headings may be overlaid, a music bed may be ducked under the voice, and the mix is brought to -14 LUFS
 (media/loudness.py).
 
 How it is rendered, and why (figures in benchmarks/RESULTS.md):
