@@ -8,7 +8,9 @@ either side in case FFmpeg's millisecond clock rounds differently from ours, and
 (SIMD) holds each picture until the next.
 
 That is exact only for still, opaque text: drawing onto a transparent canvas, libass's alpha
-mode multiplies a translucent colour's opacity in twice. A script with a translucent colour,
+mode multiplies a translucent colour's opacity in twice (and darkens the anti-aliased outer
+edge of an opaque outline toward the canvas's black by at most a quarter of its colour, which
+with a near-black outline is invisible: test_burnin compares against the `ass` filter). A script with a translucent colour,
 a fade or any other animation is therefore drawn by the `ass` filter on every frame, as
 before; write_ass keeps the subtitles opaque and still, so only headings (a translucent box
 that fades) take that path.

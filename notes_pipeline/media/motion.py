@@ -97,7 +97,8 @@ def move_for_scene(index: int, duration_s: float, width: int, height: int) -> Mo
 
 @dataclass(frozen=True)
 class KeyframeGrid:
-    """The exact keyframes of a move: step k shows the still moved k whole pixels along.
+    """The exactly rendered views of a move: step k is a pan k whole pixels along, or a zoom whose
+    crop is k whole pixels in from each edge.
 
     `at_frame(k)` is when step k is exact, in output frames from the move's start (not
     necessarily on a frame); steps run from `first_step` to `last_step` (down for a zoom out).
@@ -121,7 +122,7 @@ class KeyframeGrid:
         return (before[-1] if before else self.first_step), (after[0] if after else self.last_step)
 
 
-def pan_grid(move: Move, total: int, width: int) -> KeyframeGrid:
+def pan_grid(move: Move, total: int) -> KeyframeGrid:
     """A pan travels a whole number of pixels of the zoomed still (move_for_scene), one per step."""
     travel = abs(round((move.end.cx - move.start.cx) * move.start.zoom))
     per_step = total / max(1, travel)
@@ -165,7 +166,7 @@ def moving_still(
     frame's size in yuv420p. The result has a 1/fps time base and timestamps from zero.
     """
     if move.is_pan:
-        grid = pan_grid(move, total, width)
+        grid = pan_grid(move, total)
     elif (move.start.cx, move.start.cy) == (move.end.cx, move.end.cy) == (width / 2, height / 2):
         grid = zoom_grid(move, total, width, height)
     else:
@@ -179,10 +180,13 @@ def moving_still(
     at = grid.frame_expr.replace("K", f"({k0}+{grid.direction}*(N-1))")
     loop = lambda stream: stream.filter("loop", loop=count, size=1, start=0)  # noqa: E731
     if move.is_pan:
-        keyframes = _pan_keyframes(still, loop, move, f"({k0}+{grid.direction}*max(n-1,0))", width=width, height=height)
+        step = f"({k0}+{grid.direction}*max(n-1,0))"  # crop's n: its input frames from 0
+        keyframes = _pan_keyframes(still, loop, move, step, width=width, height=height)
     else:
-        keyframes = _zoom_keyframes(still, loop, zoom_side(move, width, height), f"({k0}+{grid.direction}*max(on-1,0))",
-                                    width=width, height=height)
+        # zoompan's `on` counts its output frames from 0 (one per input frame with d=1); the motion
+        # tests would see a change of that as a zoom one step late.
+        step = f"({k0}+{grid.direction}*max(on-1,0))"
+        keyframes = _zoom_keyframes(still, loop, zoom_side(move, width, height), step, width=width, height=height)
     keyframes = (keyframes.filter("settb", KEYFRAME_TB)
                  .filter("setpts", f"(if(eq(N,0),{-lead},{at}-{first}))/({fps}*TB)"))
     return (
