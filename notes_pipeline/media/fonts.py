@@ -7,7 +7,10 @@ Debian's fonts-noto-core (SIL OFL 1.1, see fonts/OFL.txt).
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+
+from fontTools.ttLib import TTFont
 
 from notes_pipeline.domain.language import writing_system
 
@@ -37,3 +40,16 @@ def family_for_language(language: str) -> str:
 def font_file_for_language(language: str, *, bold: bool = False) -> Path:
     _, regular, heavy = _FAMILIES[_LANGUAGE_SYSTEMS.get(language, "latin")]
     return FONTS_DIR / (heavy if bold else regular)
+
+
+@cache
+def _codepoints(path: Path) -> frozenset[int]:
+    return frozenset(TTFont(path).getBestCmap())
+
+
+def covers(path: Path, text: str) -> bool:
+    """Whether the font file has a glyph for every character of `text` (whitespace aside): Noto
+    Sans Devanagari has no middle dot, Noto Naskh Arabic no Latin digits, and Pillow draws a
+    missing glyph as an empty box."""
+    points = _codepoints(path)
+    return all(ord(ch) in points for ch in text if not ch.isspace())

@@ -6,8 +6,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import contrast_ratio, style_lock
-from notes_pipeline.media.fonts import font_file
-from notes_pipeline.providers.images.slides import SAFE_MARGIN, SlideRenderer
+from notes_pipeline.media.fonts import covers, font_file
+from notes_pipeline.providers.images.slides import SAFE_MARGIN, SlideRenderer, _kicker
 
 
 def _request(scene: Scene, width=1280, height=720, language="en", seed="Solar") -> ImageRequest:
@@ -87,3 +87,15 @@ def test_palettes_are_readable():
         assert contrast_ratio(palette.text, palette.background) >= 4.5
         assert contrast_ratio(palette.muted, palette.background) >= 4.5
     assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21)
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("How solar panels work", "How solar panels work  ·  3 / 10"),
+    ("जल चक्र", "जल चक्र  |  3 / 10"),  # Noto Sans Devanagari has no middle dot
+    ("پانی کا چکر", "پانی کا چکر"),  # Noto Naskh Arabic has no Latin digits or slash
+])
+def test_the_kicker_uses_only_characters_its_font_can_draw(title, expected):
+    """Pillow draws a glyph its font lacks as an empty box: the Hindi demo showed one."""
+    kicker = _kicker(title, 3, 10)
+    assert kicker == expected
+    assert covers(font_file(title), kicker)

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.language import is_right_to_left
 from notes_pipeline.domain.models import ImageRequest
-from notes_pipeline.media.fonts import font_file
+from notes_pipeline.media.fonts import covers, font_file
 
 SLIDES_VERSION = "1"
 SAFE_MARGIN = 0.06  # title-safe: no text in the outer 6% of each side
@@ -48,6 +48,16 @@ class _Box:
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def _kicker(title: str, index: int, count: int) -> str:
+    """The small line above the heading: the title and where this scene is, in separators and digits
+    the title's font can draw (the title alone when it has none of them, as in Noto Naskh Arabic)."""
+    font = font_file(title)
+    for separator in ("·", "|"):
+        if covers(font, f"{separator}{index}/{count}"):
+            return f"{title}  {separator}  {index} / {count}"
+    return title
 
 
 class _Writer:
@@ -124,7 +134,7 @@ class SlideRenderer:
         rtl = writer.direction == "rtl"
 
         kicker_size = max(12, round(unit * 0.03))
-        kicker = f"{request.title}  ·  {scene.index} / {request.scene_count}"
+        kicker = _kicker(request.title, scene.index, request.scene_count)
         kicker_block = _block(writer, kicker, kicker_size, False, box.width, 1)
 
         bullets = scene.bullets or [scene.narration.split(". ")[0]]
