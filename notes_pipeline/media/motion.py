@@ -131,9 +131,11 @@ def pan_grid(move: Move, total: int) -> KeyframeGrid:
 
 def zoom_side(move: Move, width: int, height: int) -> int:
     """The padded square's side: large enough that one step (S / (S - 2k) to S / (S - 2k - 2)) moves
-    the frame's corners by at most a pixel at the move's largest zoom; even, so it centres exactly."""
+    the frame's corners by at most a pixel at the move's largest zoom; even, so it centres exactly, and
+    with (side - width) / 2 even, so the frame starts on a chroma sample (see _zoom_keyframes)."""
     side = math.ceil(max(move.start.zoom, move.end.zoom) * (max(width, height) + 2))
-    return side + side % 2
+    side += side % 2
+    return side + (side - width) % 4
 
 
 def zoom_grid(move: Move, total: int, width: int, height: int) -> KeyframeGrid:
@@ -179,13 +181,14 @@ def moving_still(
     lead = math.ceil(first - grid.at_frame(k0) - 1e-9)
     at = grid.frame_expr.replace("K", f"({k0}+{grid.direction}*(N-1))")
     loop = lambda stream: stream.filter("loop", loop=count, size=1, start=0)  # noqa: E731
+
+    def step(counter: str) -> str:
+        """The step keyframe `counter` (a filter's own 0-based frame counter) draws; frame 0 is the lead copy."""
+        return f"({k0}+{grid.direction}*max({counter}-1,0))"
+
     if move.is_pan:
-        step = f"({k0}+{grid.direction}*max(n-1,0))"  # crop's n: its input frames from 0
         keyframes = _pan_keyframes(still, loop, move, step, width=width, height=height)
     else:
-        # zoompan's `on` counts its output frames from 0 (one per input frame with d=1); the motion
-        # tests would see a change of that as a zoom one step late.
-        step = f"({k0}+{grid.direction}*max(on-1,0))"
         keyframes = _zoom_keyframes(still, loop, zoom_side(move, width, height), step, width=width, height=height)
     keyframes = (keyframes.filter("settb", KEYFRAME_TB)
                  .filter("setpts", f"(if(eq(N,0),{-lead},{at}-{first}))/({fps}*TB)"))
@@ -198,32 +201,51 @@ def moving_still(
     )
 
 
-def _pan_keyframes(still: ffmpeg.nodes.FilterableStream, loop: Loop, move: Move, step: str,
+def _pan_keyframes(still: ffmpeg.nodes.FilterableStream, loop: Loop, move: Move, step: Callable[[str], str],
                    *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
-    """The still scaled once to the pan's zoom, cropped `step` whole pixels along."""
+    """The still scaled once to the pan's zoom; keyframe k is the frame-sized window k whole pixels along.
+
+    In 4:2:0 a window can only start on an even column (a chroma sample covers two), so the
+    scaled still is converted twice, once as is and once starting one column later, and
+    stacked: an even offset is cut from the top copy, an odd one from the bottom copy one
+    column earlier. Every keyframe is then a crop, which moves pointers and copies nothing.
+    """
     zoom = move.start.zoom
     big_w, big_h = math.floor(width * zoom), math.floor(height * zoom)
     left = round((move.start.cx - width / 2 / zoom) * zoom)
     sign = 1 if move.end.cx >= move.start.cx else -1
-    # 4:4:4 while cropping, so odd offsets keep colour aligned; 4:2:0 again per keyframe.
-    return (
-        loop(still.filter("scale", big_w, big_h, flags="bicubic").filter("format", "yuv444p"))
-        .filter("crop", width, height, f"{left}+{sign}*{step}", str((big_h - height) // 2))
-        .filter("format", "yuv420p")
-    )
+    wide = big_w + big_w % 2
+    band = (still.filter("scale", big_w, big_h, flags="bicubic").filter("format", "yuv444p")
+            .filter("crop", big_w, height, 0, (big_h - height) // 2).filter("pad", wide + 2, height, 0, 0)
+            .filter_multi_output("split", 2))
+    copies = [band.stream(n).filter("crop", wide, height, n, 0).filter("format", "yuv420p") for n in (0, 1)]
+    x = f"({left}+{sign}*{step('n')})"
+    return loop(ffmpeg.filter(copies, "vstack")).filter("crop", width, height, f"2*floor({x}/2)", f"mod({x},2)*{height}")
 
 
-def _zoom_keyframes(still: ffmpeg.nodes.FilterableStream, loop: Loop, side: int, step: str,
+def _zoom_keyframes(still: ffmpeg.nodes.FilterableStream, loop: Loop, side: int, step: Callable[[str], str],
                     *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
-    """Per keyframe: the square's centre of side `side` - 2*`step`, scaled back to `side`, the frame cut
-    from its middle. zoompan crops and scales exactly so given whole-pixel offsets in 4:4:4; its zoom
-    is nudged a quarter pixel so the crop's size, which it truncates, lands on the whole number."""
+    """Keyframe k: the padded square's centre of side `side` - 2k, scaled back to `side` by zoompan,
+    the frame cut from its middle.
+
+    All in 4:2:0, where zoompan (and crop, and pad) can only start on even pixels: the square
+    is made twice, as is and shifted one pixel up and left (through 4:4:4, once), stacked,
+    and an odd k crops its square from the shifted copy at k - 1. zoompan's zoom is nudged a
+    quarter pixel so the crop's size, which it truncates, lands on the whole number. The still
+    sits at even offsets in the square, so the last crop copies nothing; when the frame's
+    sides differ by 2 mod 4 that puts the zoom's centre one pixel off the frame's centre.
+    """
+    ox, oy = ((side - width) // 2) & ~1, ((side - height) // 2) & ~1
+    pictures = still.filter_multi_output("split", 2)
+    squares = [pictures.stream(0).filter("pad", side, side, ox, oy, color="black"),
+               pictures.stream(1).filter("format", "yuv444p").filter("pad", side, side, ox - 1, oy - 1, color="black")
+               .filter("format", "yuv420p")]
+    corner = f"2*floor({step('on')}/2)"
     return (
-        loop(still.filter("format", "yuv444p")
-             .filter("pad", side, side, (side - width) // 2, (side - height) // 2, color="black"))
-        .filter("zoompan", z=f"{side}/({side}-2*{step}+0.25)", x=step, y=step, d=1, s=f"{side}x{side}")
-        .filter("crop", width, height, (side - width) // 2, (side - height) // 2)
-        .filter("format", "yuv420p")
+        loop(ffmpeg.filter(squares, "vstack"))
+        .filter("crop", side, side, 0, f"mod({step('n')},2)*{side}")
+        .filter("zoompan", z=f"{side}/({side}-2*{step('on')}+0.25)", x=corner, y=corner, d=1, s=f"{side}x{side}")
+        .filter("crop", width, height, ox, oy)
     )
 
 

@@ -34,11 +34,12 @@ def _render(stream, path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="gray").astype(np.float64) for f in container.decode(video=0)]
 
 
-def _tracks(frames: list[np.ndarray]) -> np.ndarray:
-    """(dot, frame, xy) centroids, each dot followed from where it is brightest in frame 0."""
+def _tracks(frames: list[np.ndarray], scale: int = 1) -> np.ndarray:
+    """(dot, frame, xy) centroids, each dot followed from where it is brightest in frame 0; `scale` 2
+    for a chroma plane of 4:2:0 frames (half the size), whose centroids come back in its own pixels."""
     tracks = []
-    for cx, cy in DOTS:
-        r = 40
+    for cx, cy in ((x // scale, y // scale) for x, y in DOTS):
+        r = 40 // scale
         window = frames[0][cy - r:cy + r, cx - r:cx + r]
         iy, ix = divmod(int(window.argmax()), window.shape[1])
         x, y, path = cx - r + ix, cy - r + iy, []
@@ -118,3 +119,34 @@ def test_zoom_keyframes_are_at_most_a_pixel_apart_and_enclose_the_move(width, he
     for k, t in zip(steps, times, strict=True):
         if 0 <= t <= total:
             assert move.at(t / total).zoom == pytest.approx(side / (side - 2 * k), rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def red_card(tmp_path_factory) -> Path:
+    """Grey with soft red dots: each dot shows in the luma and, strongly, in the red-difference chroma."""
+    yy, xx = np.mgrid[0:H, 0:W]
+    spot = sum(np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * 3.0**2)) for cx, cy in DOTS)
+    image = np.stack([90 + 160 * spot, 90 - 40 * spot, 90 - 40 * spot], axis=-1)
+    path = tmp_path_factory.mktemp("red") / "red.png"
+    Image.fromarray(np.clip(image, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+@pytest.mark.parametrize("pattern", [0, 1, 2, 3], ids=["zoom-in", "zoom-out", "pan-right", "pan-left"])
+def test_colour_stays_on_its_picture_while_it_moves(tmp_path, red_card, pattern):
+    """Keyframes are cut in 4:2:0, where odd offsets come from a copy shifted through 4:4:4; a copy
+    off by a pixel would make the colour wobble against the picture at every other step."""
+    frames_n = 120
+    move = move_for_scene(pattern, frames_n / FPS, W, H)
+    clip = moving_still(fit_to_frame(ffmpeg.input(str(red_card)), W, H), move, 0, frames_n, frames_n,
+                        width=W, height=H, fps=FPS)
+    path = tmp_path / "move.mkv"
+    run_ffmpeg(ffmpeg.output(clip, str(path), vcodec="ffv1", pix_fmt="yuv420p"), what="a colour test clip")
+    with av.open(str(path)) as container:
+        planes = [f.to_ndarray(format="yuv420p").astype(np.float64) for f in container.decode(video=0)]
+    luma = _tracks([p[:H] for p in planes])
+    red = _tracks([p[H + H // 4:].reshape(H // 2, W // 2) for p in planes], scale=2)  # the V plane
+    offset = red * 2 - luma  # chroma against luma, in luma pixels: constant if registered
+    travel = np.abs(luma[:, -1] - luma[:, 0]).max()
+    assert travel > 4
+    assert np.abs(offset - offset[:, :1]).max() < 0.35
