@@ -5,7 +5,8 @@ frame, 4 s of CPU for a 105 s video (benchmarks/RESULTS.md). Between two changes
 highlighted, a cue starting or ending) the subtitles are the same picture, so here libass
 draws onto a transparent canvas only on the frames where something changes, plus the frame
 either side in case FFmpeg's millisecond clock rounds differently from ours, and `overlay`
-(SIMD) holds each picture until the next.
+(SIMD) holds each picture until the next. Blending costs by the pixel, so when the script's
+layout bounds the text to a band at the bottom (`Script.text_top`), only that band is laid on.
 
 That is exact only for still, opaque text: drawing onto a transparent canvas, libass's alpha
 mode multiplies a translucent colour's opacity in twice (and darkens the anti-aliased outer
@@ -19,6 +20,7 @@ that fades) take that path.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,7 +33,12 @@ from notes_pipeline.media.fonts import FONTS_DIR
 
 # Override tags that change an event's picture while it is on screen, or set a translucent alpha.
 _MOVING_OR_TRANSLUCENT = re.compile(r"\\(fade?\(|move\(|t\(|k[fo]?\d|K\d|alpha|[1-4]a)")
+# Override tags that place, size, turn or thicken text, which would make its reach unknowable from the styles.
+_PLACING = re.compile(r"\\(pos|move|org|an?\d|fs|fr|fa[xy]|[xy]?bord|[xy]?shad|be|blur|q\d|p\d)")
 _CLOCK = re.compile(r"(\d+):(\d{2}):(\d{2})\.(\d{2})")
+# Text height reserved per line, in font sizes (libass's lines measured up to about 1.3 with our
+# fonts), and twice the lines an event has, in case libass wraps each of them once.
+LINE_HEIGHT = 1.5
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class Event:
 class Script:
     events: list[Event]
     still_and_opaque: bool  # drawing it once per change is exact
+    text_top: float | None = None  # no text above this height (fraction of the frame's, from the top), if known
 
 
 def _ms(clock: str) -> int:
@@ -66,13 +74,29 @@ def _opaque_style(style: dict[str, str]) -> bool:
     return all(style.get(name, "").upper().startswith("&H00") for name in drawn)
 
 
+def _reach(style: dict[str, str], lines: int, margin_v: int) -> float | None:
+    """How far above the bottom edge a bottom-aligned event of `lines` lines can draw, in script pixels."""
+    if style.get("Alignment") not in ("1", "2", "3"):
+        return None
+    try:
+        size, outline, shadow = (float(style.get(name, "0")) for name in ("Fontsize", "Outline", "Shadow"))
+        margin = margin_v or int(style.get("MarginV", "0"))
+        scale_y = float(style.get("ScaleY", "100")) / 100
+    except ValueError:
+        return None
+    return margin + 2 * lines * LINE_HEIGHT * size * scale_y + 2 * (outline + shadow)
+
+
 def read_script(ass: Path) -> Script:
-    """The events of a v4+ script (standard field order) and whether all of it is still and opaque."""
-    events, styles, style_format, used = [], {}, [], set()
-    still = True
+    """The events of a v4+ script (standard field order), whether all of it is still and opaque,
+    and the highest row its text can reach if every event is bottom-aligned and placed by its style."""
+    events, styles, style_format, reaches = [], {}, [], []
+    still, info = True, {}
     for line in ass.read_text(encoding="utf-8").splitlines():
         key, _, value = line.partition(":")
-        if key == "Format" and "PrimaryColour" in value:
+        if key in ("PlayResX", "PlayResY"):
+            info[key] = value.strip()
+        elif key == "Format" and "PrimaryColour" in value:
             style_format = [name.strip() for name in value.split(",")]
         elif key == "Style":
             fields = dict(zip(style_format, (v.strip() for v in value.split(",")), strict=False))
@@ -80,10 +104,15 @@ def read_script(ass: Path) -> Script:
         elif key == "Dialogue":
             fields = value.split(",", 9)
             events.append(Event(_ms(fields[1]), _ms(fields[2])))
-            used.add(fields[3].strip())
-            still = still and not _MOVING_OR_TRANSLUCENT.search(fields[9])
-    opaque = all(name in styles and _opaque_style(styles[name]) for name in used)
-    return Script(events, still and opaque)
+            style, text = styles.get(fields[3].strip()), fields[9]
+            still = still and style is not None and _opaque_style(style) and not _MOVING_OR_TRANSLUCENT.search(text)
+            placed = style is not None and fields[7].strip().isdigit() and not _PLACING.search(text)
+            lines = text.count("\\N") + text.count("\\n") + 1
+            reaches.append(_reach(style, lines, int(fields[7])) if placed else None)
+    top = None
+    if all(r is not None for r in reaches) and info.get("PlayResY", "").isdigit() and int(info["PlayResY"]) > 0:
+        top = max(0.0, 1 - max(reaches, default=0.0) / int(info["PlayResY"]))
+    return Script(events, still, top)
 
 
 def frame_ms(pts: int, fps: int) -> int:
@@ -123,6 +152,8 @@ def burn_subtitles(video: ffmpeg.nodes.FilterableStream, ass: Path, *, begin: in
                 .filter("ass", str(ass), fontsdir=str(FONTS_DIR))
                 .filter("setpts", f"PTS-{begin}/({fps}*TB)"))
     keep = change_frames(script.events, begin, frames, fps)
+    # Only the band that can hold text is laid on; its top on an even row, as 4:2:0 chroma rows pair up.
+    top = min(math.floor((script.text_top or 0.0) * height), height - 2) & ~1
     canvas = (
         # The alpha format is chosen inside the source's own graph: converted later, alpha would be opaque.
         ffmpeg.input(f"color=c=black@0:s={width}x{height}:r={fps}:d={(frames + 1) / fps:.6f},format=yuva420p",
@@ -132,4 +163,6 @@ def burn_subtitles(video: ffmpeg.nodes.FilterableStream, ass: Path, *, begin: in
         .filter("ass", str(ass), fontsdir=str(FONTS_DIR), alpha=1)
         .filter("setpts", f"PTS-{begin}/({fps}*TB)")
     )
-    return ffmpeg.filter([video, canvas], "overlay", eof_action="repeat", format="yuv420")
+    if top:
+        canvas = canvas.filter("crop", width, height - top, 0, top)
+    return ffmpeg.filter([video, canvas], "overlay", x=0, y=top, eof_action="repeat", format="yuv420")

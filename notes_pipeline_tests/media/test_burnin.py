@@ -101,3 +101,30 @@ def test_overlaid_subtitles_match_the_ass_filter(tmp_path, script, begin):
         assert diff.mean() < 0.1, f"frame {n} differs on average by {diff.mean():.3f}"
         text_frames += int(np.abs(b - expected[0]).max() > 100 or n == 0)
     assert text_frames > 10  # the subtitles really change over the clip
+
+
+_LONGEST = {
+    # Wide capitals that libass must wrap, and scripts with marks above and below the line.
+    "en": "WHAT MAKES WAVES WOW: WWWW MMMM WWWW MMMM WWWW MMMM WWWW MMMM WWWW MMMM WWWW MMMM",
+    "hi": "सूर्य की ऊर्जा से बिजली बनती है, और क्षेत्रों में प्रगति होती है, ठीक ढंग से",
+    "ur": "سورج کی توانائی سے بجلی بنتی ہے، اور علاقوں میں ترقی ہوتی ہے، ٹھیک طرح سے",
+}
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (720, 1280), (480, 480), (854, 480)])
+@pytest.mark.parametrize("language", ["en", "hi", "ur"])
+def test_subtitle_text_stays_inside_the_band_that_is_laid_on(tmp_path, width, height, language):
+    """Only the band below `text_top` is overlaid; libass must never draw above it (text there would
+    be cut off silently). Drawn on grey, so outline and shadow count too."""
+    words = [WordTiming(text=w, start_s=0.1 * i, end_s=0.1 * i + 0.08) for i, w in enumerate(_LONGEST[language].split())]
+    chars = 42 if width >= height else 24
+    cues = build_cues([SceneTiming(0.0, 0.1 * len(words) + 0.5, words)], max_chars=chars)
+    ass = write_ass(cues, tmp_path / "s.ass", width=width, height=height, language=language, karaoke=True)
+    top = read_script(ass).text_top
+    assert top is not None and top > 0.5  # a band, and a small one
+    seconds = cues[-1].end_s + 0.5
+    grey = ffmpeg.input(f"color=c=gray:s={width}x{height}:r=10:d={seconds:.2f}", f="lavfi")
+    frames = _decoded(grey.filter("ass", str(ass), fontsdir=str(FONTS_DIR)), tmp_path / "drawn.mkv")
+    drawn_rows = [np.flatnonzero(np.abs(f - f[0, 0]).max(axis=(1, 2)) > 2) for f in frames]
+    highest = min(rows[0] for rows in drawn_rows if rows.size)
+    assert highest >= top * height, f"text reaches row {highest}, the band starts at {top * height:.0f}"
