@@ -3,9 +3,9 @@
 FFmpeg's `ass` filter blends the text onto every frame in plain C: about 1.2 ms a 720p
 frame, 4 s of CPU for a 105 s video (benchmarks/RESULTS.md). Between two changes (a word
 highlighted, a cue starting or ending) the subtitles are the same picture, so here libass
-draws onto a transparent canvas only on the frames where something changes, plus the frame
-either side in case FFmpeg's millisecond clock rounds differently from ours, and `overlay`
-(SIMD) holds each picture until the next. Blending costs by the pixel, so when the script's
+draws onto a transparent canvas only on the frames where something changes (found with
+FFmpeg's own millisecond clock, `frame_ms`; each draw costs libass about 3 ms at 720p), and
+`overlay` (SIMD) holds each picture until the next. Blending costs by the pixel, so when the script's
 layout bounds the text to a band at the bottom (`Script.text_top`), only that band is laid on.
 
 That is exact only for still, opaque text: drawing onto a transparent canvas, libass's alpha
@@ -116,7 +116,8 @@ def read_script(ass: Path) -> Script:
 
 
 def frame_ms(pts: int, fps: int) -> int:
-    """The time libass is asked to draw for a frame: FFmpeg's `pts * time_base * 1000`, truncated."""
+    """The time libass is asked to draw for a frame: the `ass` filter's `pts * av_q2d(time_base) * 1000`
+    in doubles, truncated to libass's integer milliseconds; the same operations here give the same bits."""
     return int(pts * (1 / fps) * 1000)
 
 
@@ -126,9 +127,8 @@ def change_frames(events: Iterable[Event], begin: int, frames: int, fps: int) ->
     keep = {0}
     for event in events:
         for boundary in (event.start_ms, event.end_ms):
-            n = bisect.bisect_left(clock, boundary)  # the first frame at or after the change
-            keep.update((n - 1, n, n + 1))
-    return sorted(n for n in keep if 0 <= n < frames)
+            keep.add(bisect.bisect_left(clock, boundary))  # the first frame at or after the change
+    return sorted(n for n in keep if n < frames)
 
 
 def _select(frames: Sequence[int]) -> str:
