@@ -214,3 +214,33 @@ def test_scenes_may_share_a_picture_and_a_clip(tmp_path):
         assert abs(info.audio.duration_s - total) < 0.05
         last = _frame_at(composed.video_path, _starts(scenes)[2] + 0.05)
         assert abs(last[60, 160] - np.array(COLOURS[0])).max() < 30
+
+
+def test_a_cross_fade_mixes_every_plane_of_the_two_pictures(tmp_path):
+    """cross_fade fades each 4:2:0 plane as grey: every frame must be (1 - t) * first + t * second in
+    all three planes (a plane mapped wrongly would swap colours), with t rising from 0 to 1."""
+    import av
+    import ffmpeg
+
+    from notes_pipeline.media.ffmpeg import run_ffmpeg
+
+    def picture(source: str):  # the source's first frame, held for a second
+        return (ffmpeg.input(f"{source}=s=320x180:r=30:d=1", f="lavfi").filter("format", "yuv420p")
+                .filter("trim", end_frame=1).filter("loop", loop=29, size=1, start=0).filter("setpts", "N/(30*TB)"))
+
+    def decoded(stream, name: str) -> list[np.ndarray]:
+        run_ffmpeg(ffmpeg.output(stream, str(tmp_path / f"{name}.mkv"), vcodec="ffv1", pix_fmt="yuv420p",
+                                 fps_mode="passthrough"), what="a cross-fade test clip")
+        with av.open(str(tmp_path / f"{name}.mkv")) as container:
+            return [f.to_ndarray(format="yuv420p").astype(float) for f in container.decode(video=0)]
+
+    first, second = decoded(picture("testsrc2"), "a")[0], decoded(picture("smptebars"), "b")[0]
+    faded = decoded(composer.cross_fade(picture("testsrc2"), picture("smptebars"), 1.0), "fade")
+    assert len(faded) == 30
+    span = second - first
+    progress = []
+    for frame in faded:
+        t = float(((frame - first) * span).sum() / (span * span).sum())
+        assert np.abs(frame - (first + t * span)).max() <= 2
+        progress.append(t)
+    assert progress[0] < 0.05 and progress[-1] > 0.9 and progress == sorted(progress)
