@@ -27,20 +27,35 @@ def _cycles(freq_hz: float) -> float:
 
 
 def ambient_loop(seed: int = 7) -> np.ndarray:
-    """LOOP_S seconds of mono float samples in [-1, 1] that join end to start without a click."""
+    """LOOP_S seconds of mono float samples in [-1, 1] that join end to start without a click.
+
+    Built as one spectrum and one inverse FFT: every partial makes a whole number of cycles in
+    the loop, so each is a single bin (a breathing partial, sin x times a slow sine, is three),
+    which takes a few milliseconds where summing sines sample by sample took 0.6 s of a render.
+    """
     rng = np.random.default_rng(seed)
-    t = np.arange(LOOP_S * SAMPLE_RATE) / SAMPLE_RATE
-    pad = np.zeros_like(t)
+    size = LOOP_S * SAMPLE_RATE
+    pad = np.zeros(size // 2 + 1, dtype=complex)
+
+    def cosine(cycles: int, amplitude: float, phase: float) -> None:
+        """Add amplitude * cos(2 pi cycles t / LOOP_S + phase), as irfft scales it."""
+        pad[cycles] += amplitude * size / 2 * np.exp(1j * phase)
+
     for i, note in enumerate(_NOTES_HZ):
-        breathe = 0.55 + 0.45 * np.sin(2 * np.pi * _cycles((i + 1) / LOOP_S * 2) * t + rng.uniform(0, 2 * np.pi))
+        slow, slow_phase = round(_cycles((i + 1) / LOOP_S * 2) * LOOP_S), rng.uniform(0, 2 * np.pi)
         for detune in (-0.6, 0.0, 0.6):  # cents-level detuning for a soft chorus
-            freq = _cycles(note + detune * note / 1000)
-            pad += breathe * np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi)) / (1 + i * 0.35)
-    spectrum = np.fft.rfft(rng.standard_normal(t.size))
-    freqs = np.fft.rfftfreq(t.size, 1 / SAMPLE_RATE)
+            cycles, phase = round(_cycles(note + detune * note / 1000) * LOOP_S), rng.uniform(0, 2 * np.pi)
+            gain = 1 / (1 + i * 0.35)
+            # (0.55 + 0.45 sin b) sin a = 0.55 sin a + 0.225 cos(a - b) - 0.225 cos(a + b)
+            cosine(cycles, 0.55 * gain, phase - np.pi / 2)
+            cosine(cycles - slow, 0.225 * gain, phase - slow_phase)
+            cosine(cycles + slow, -0.225 * gain, phase + slow_phase)
+    spectrum = np.fft.rfft(rng.standard_normal(size))
+    freqs = np.fft.rfftfreq(size, 1 / SAMPLE_RATE)
     spectrum *= 1 / (1 + (freqs / 400.0) ** 2) * (freqs > 40)  # gentle low-pass, no rumble
-    noise = np.fft.irfft(spectrum, n=t.size)
-    mix = pad / np.abs(pad).max() + 0.25 * noise / np.abs(noise).max()
+    noise = np.fft.irfft(spectrum, n=size)
+    tone = np.fft.irfft(pad, n=size)
+    mix = tone / np.abs(tone).max() + 0.25 * noise / np.abs(noise).max()
     return (mix / np.abs(mix).max() * 0.7).astype(np.float32)
 
 
