@@ -189,7 +189,8 @@ def moviepy_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path) ->
     preset = PRESETS[spec.quality]
     video.write_videofile(str(out), fps=spec.fps, codec="libx264", preset=preset.x264_preset, audio_codec="aac",
                           audio_bitrate=preset.audio_bitrate, threads=os.cpu_count(), logger=None,
-                          ffmpeg_params=["-crf", str(preset.crf), "-pix_fmt", "yuv420p"])
+                          ffmpeg_params=["-crf", str(preset.crf), "-pix_fmt", "yuv420p"]
+                          + (["-x264-params", preset.x264_params] if preset.x264_params else []))
     for clip in narration_clips:
         clip.close()
     return out
@@ -225,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     resolutions, lengths = ((720,), (10,)) if args.quick else ((480, 720, 1080), (10, 40))
     preset = PRESETS[args.quality]
     print(f"# composer vs floor — {EXAMPLE.name}, {os.cpu_count()} cores, quality '{args.quality}' "
-          f"(x264 {preset.x264_preset}, CRF {preset.crf})")
+          f"(x264 {preset.x264_preset}{' ' + preset.x264_params if preset.x264_params else ''}, CRF {preset.crf})")
     print("| preset, scenes | video s | floor wall s | full wall s | wall ratio | floor CPU s | full CPU s "
           "| CPU ratio | full realtime x | floor peak RSS MB | full peak RSS MB | full largest process MB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

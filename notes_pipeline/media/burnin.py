@@ -5,8 +5,9 @@ frame, 4 s of CPU for a 105 s video (benchmarks/RESULTS.md). Between two changes
 highlighted, a cue starting or ending) the subtitles are the same picture, so here libass
 draws onto a transparent canvas only on the frames where something changes (found with
 FFmpeg's own millisecond clock, `frame_ms`; each draw costs libass about 3 ms at 720p), and
-`overlay` (SIMD) holds each picture until the next. Blending costs by the pixel, so when the script's
-layout bounds the text to a band at the bottom (`Script.text_top`), only that band is laid on.
+`overlay` (SIMD) holds each picture until the next. Blending costs by the pixel, so when the
+script's layout keeps its text in a band at the bottom (`Script.text_top`), only that band
+is laid on.
 
 That is exact only for still, opaque text: drawing onto a transparent canvas, libass's alpha
 mode multiplies a translucent colour's opacity in twice (and darkens the anti-aliased outer
@@ -89,13 +90,13 @@ def _reach(style: dict[str, str], lines: int, margin_v: int) -> float | None:
 
 def read_script(ass: Path) -> Script:
     """The events of a v4+ script (standard field order), whether all of it is still and opaque,
-    and the highest row its text can reach if every event is bottom-aligned and placed by its style."""
+    and how high its text can reach if every event is bottom-aligned and placed by its style."""
     events, styles, style_format, reaches = [], {}, [], []
-    still, info = True, {}
+    still, play_res_y = True, ""
     for line in ass.read_text(encoding="utf-8").splitlines():
         key, _, value = line.partition(":")
-        if key in ("PlayResX", "PlayResY"):
-            info[key] = value.strip()
+        if key == "PlayResY":
+            play_res_y = value.strip()
         elif key == "Format" and "PrimaryColour" in value:
             style_format = [name.strip() for name in value.split(",")]
         elif key == "Style":
@@ -110,8 +111,8 @@ def read_script(ass: Path) -> Script:
             lines = text.count("\\N") + text.count("\\n") + 1
             reaches.append(_reach(style, lines, int(fields[7])) if placed else None)
     top = None
-    if all(r is not None for r in reaches) and info.get("PlayResY", "").isdigit() and int(info["PlayResY"]) > 0:
-        top = max(0.0, 1 - max(reaches, default=0.0) / int(info["PlayResY"]))
+    if all(r is not None for r in reaches) and play_res_y.isdigit() and int(play_res_y) > 0:
+        top = max(0.0, 1 - max(reaches, default=0.0) / int(play_res_y))
     return Script(events, still, top)
 
 

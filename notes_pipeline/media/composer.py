@@ -42,7 +42,7 @@ from notes_pipeline.media.burnin import burn_subtitles
 from notes_pipeline.media.ffmpeg import MediaError, run_ffmpeg
 from notes_pipeline.media.fonts import FONTS_DIR
 from notes_pipeline.media.loudness import final_chain, gain_for_target, join_narration, mix_soundtrack, narration
-from notes_pipeline.media.motion import move_for_scene, moving_still, still_frames
+from notes_pipeline.media.motion import keyframe_source, move_for_scene, moving_still, still_frames
 from notes_pipeline.media.music import write_ambient_loop
 from notes_pipeline.media.presets import audio_args, encode_args, video_args
 from notes_pipeline.media.subtitles import (
@@ -124,12 +124,7 @@ def fitted_stills(paths: Sequence[Path], width: int, height: int) -> list[ffmpeg
     counts = Counter(str(p) for p in paths)
     outlets: dict[str, list[ffmpeg.nodes.FilterableStream]] = {}
     for path, count in counts.items():
-        still = fit_to_frame(ffmpeg.input(path), width, height)
-        if count == 1:
-            outlets[path] = [still]
-        else:
-            split = still.filter_multi_output("split", count)
-            outlets[path] = [split.stream(k) for k in range(count)]
+        outlets[path] = _shared(fit_to_frame(ffmpeg.input(path), width, height), count)
     return [outlets[str(p)].pop() for p in paths]
 
 
@@ -273,15 +268,19 @@ def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chun
         fade_out = spans[i + 1].fade_in if i + 1 < len(spans) else 0
         if (body := span.shown_frames - span.fade_in - fade_out) > 0:
             pieces.append(((i, span.fade_in, body),))
-    # Each picture is decoded and fitted once, then split among the pieces that show it (in this order).
-    supply = iter(fitted_stills([scenes[scene].image_path for piece in pieces for scene, _, _ in piece], w, h))
+    # Each picture is decoded and fitted once, and each scene's keyframe source made once, then split
+    # among the pieces that show the scene (in this order).
+    uses = Counter(scene for piece in pieces for scene, _, _ in piece)
+    moves = {i: move_for_scene(i, spans[i].shown_frames / fps, w, h) for i in uses}
+    fitted = dict(zip(uses, fitted_stills([scenes[i].image_path for i in uses], w, h), strict=True))
+    supply = {i: _shared(keyframe_source(fitted[i], moves[i], width=w, height=h) if spec.effects else fitted[i], n)
+              for i, n in uses.items()}
 
     def shown(scene: int, first: int, count: int) -> ffmpeg.nodes.FilterableStream:
-        still = next(supply)
+        picture = supply[scene].pop(0)
         if not spec.effects:
-            return still_frames(still, count, fps=fps)
-        move = move_for_scene(scene, spans[scene].shown_frames / fps, w, h)
-        return moving_still(still, move, first, count, spans[scene].shown_frames, width=w, height=h, fps=fps)
+            return still_frames(picture, count, fps=fps)
+        return moving_still(picture, moves[scene], first, count, spans[scene].shown_frames, width=w, height=h, fps=fps)
 
     parts = []
     for piece in pieces:
@@ -299,6 +298,14 @@ def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chun
                              **video_args(spec.quality, fps), threads=threads),
                what=f"scenes {chunk[0] + 1}-{chunk[-1] + 1} of the video")
     return dest
+
+
+def _shared(stream: ffmpeg.nodes.FilterableStream, count: int) -> list[ffmpeg.nodes.FilterableStream]:
+    """`count` outlets of one stream (a filter's output can be read only once without a split)."""
+    if count == 1:
+        return [stream]
+    split = stream.filter_multi_output("split", count)
+    return [split.stream(k) for k in range(count)]
 
 
 def cross_fade(first: ffmpeg.nodes.FilterableStream, second: ffmpeg.nodes.FilterableStream,

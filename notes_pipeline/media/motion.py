@@ -6,8 +6,8 @@ spaced so that nothing on screen moves more than one pixel between two of them, 
 `framerate` filter blends neighbouring keyframes linearly for every frame in between.
 Blending two pictures at most a pixel apart is resampling at the in-between position, so
 motion is smooth (measured in benchmarks/RESULTS.md: 0.08 px from a smooth path, against
-0.9 px for zoompan) while the exact work runs a few times per second only. Both kinds of
-keyframe are one swscale pass and a whole-pixel crop, exact by construction:
+0.9 px for zoompan) while the exact work runs a few times per second only. Keyframes are
+whole-pixel crops (and, for a zoom, one swscale pass), exact by construction:
 
 - a pan scales the still once and crops it one pixel further along per keyframe;
 - a zoom pads the still to a square of side S (a little over the frame's longer side
@@ -18,6 +18,10 @@ keyframe are one swscale pass and a whole-pixel crop, exact by construction:
   step. (A centred crop of the still itself cannot do this: its width and height cannot
   both be whole and in the frame's aspect ratio at fine steps.) It costs a fraction of
   FFmpeg's `perspective` filter, which it replaced (benchmarks/RESULTS.md).
+
+Everything stays in 4:2:0, where a crop can only start on an even pixel: odd offsets are cut
+from a second copy of the picture shifted by one pixel (made once, through 4:4:4), so no
+keyframe pays for a conversion (2.2 ms a 720p frame in swscale).
 """
 
 from __future__ import annotations
@@ -34,9 +38,6 @@ ZOOM_PER_S = 0.012
 PAN_PER_S = 0.012  # of the frame's width
 # Keyframe instants need a fine clock: a still's own time base (1/25 s for PNG) would round them.
 KEYFRAME_TB = "1/1000000"
-
-Loop = Callable[[ffmpeg.nodes.FilterableStream], ffmpeg.nodes.FilterableStream]
-
 
 @dataclass(frozen=True)
 class View:
@@ -157,22 +158,33 @@ def zoom_grid(move: Move, total: int, width: int, height: int) -> KeyframeGrid:
                         f"({origin:.9f}+K*{per_step:.9f})")
 
 
-def moving_still(
-    still: ffmpeg.nodes.FilterableStream, move: Move, first: int, frames: int, total: int,
-    *, width: int, height: int, fps: int,
-) -> ffmpeg.nodes.FilterableStream:
-    """`frames` output frames of `move`, starting at frame `first` of the `total` the move spans.
+def keyframe_source(still: ffmpeg.nodes.FilterableStream, move: Move, *, width: int,
+                    height: int) -> ffmpeg.nodes.FilterableStream:
+    """The one picture every keyframe of `move` is cut from, made once per still and move.
 
-    Only the keyframes around those frames are rendered, so a scene can be drawn in parts
-    (its cross-fades apart from its body) at no extra cost. `still` must already be the
-    frame's size in yuv420p. The result has a 1/fps time base and timestamps from zero.
+    `still` must already be the frame's size in yuv420p. A scene drawn in parts (its
+    cross-fades apart from its body) splits this picture among them rather than making it
+    again: making it is most of what a part costs to set up (scaling, converting and
+    stacking, and the memory each of those filters touches for the first time).
     """
     if move.is_pan:
-        grid = pan_grid(move, total)
-    elif (move.start.cx, move.start.cy) == (move.end.cx, move.end.cy) == (width / 2, height / 2):
-        grid = zoom_grid(move, total, width, height)
-    else:
-        raise ValueError("a move either pans at one zoom or zooms about the frame's centre")
+        return _pan_source(still, move, width=width, height=height)
+    if (move.start.cx, move.start.cy) == (move.end.cx, move.end.cy) == (width / 2, height / 2):
+        return _zoom_source(still, zoom_side(move, width, height), width=width, height=height)
+    raise ValueError("a move either pans at one zoom or zooms about the frame's centre")
+
+
+def moving_still(
+    source: ffmpeg.nodes.FilterableStream, move: Move, first: int, frames: int, total: int,
+    *, width: int, height: int, fps: int,
+) -> ffmpeg.nodes.FilterableStream:
+    """`frames` output frames of `move`, starting at frame `first` of the `total` the move spans,
+    cut from `source` (keyframe_source of the still and the move).
+
+    Only the keyframes around those frames are rendered, so a scene can be drawn in parts at
+    no extra cost. The result has a 1/fps time base and timestamps from zero.
+    """
+    grid = pan_grid(move, total) if move.is_pan else zoom_grid(move, total, width, height)
     k0, k1 = grid.covering(first, frames)
     count = abs(k1 - k0) + 1
     # The blending filter lays its output grid from its first input's time, and keyframe k0 is
@@ -180,16 +192,16 @@ def moving_still(
     # `first` are then dropped. Input frame n >= 1 is step k0 + direction * (n - 1).
     lead = math.ceil(first - grid.at_frame(k0) - 1e-9)
     at = grid.frame_expr.replace("K", f"({k0}+{grid.direction}*(N-1))")
-    loop = lambda stream: stream.filter("loop", loop=count, size=1, start=0)  # noqa: E731
+    looped = source.filter("loop", loop=count, size=1, start=0)
 
     def step(counter: str) -> str:
         """The step keyframe `counter` (a filter's own 0-based frame counter) draws; frame 0 is the lead copy."""
         return f"({k0}+{grid.direction}*max({counter}-1,0))"
 
     if move.is_pan:
-        keyframes = _pan_keyframes(still, loop, move, step, width=width, height=height)
+        keyframes = _pan_keyframes(looped, move, step, width=width, height=height)
     else:
-        keyframes = _zoom_keyframes(still, loop, zoom_side(move, width, height), step, width=width, height=height)
+        keyframes = _zoom_keyframes(looped, zoom_side(move, width, height), step, width=width, height=height)
     keyframes = (keyframes.filter("settb", KEYFRAME_TB)
                  .filter("setpts", f"(if(eq(N,0),{-lead},{at}-{first}))/({fps}*TB)"))
     return (
@@ -201,51 +213,73 @@ def moving_still(
     )
 
 
-def _pan_keyframes(still: ffmpeg.nodes.FilterableStream, loop: Loop, move: Move, step: Callable[[str], str],
-                   *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
-    """The still scaled once to the pan's zoom; keyframe k is the frame-sized window k whole pixels along.
+def _pan_source(still: ffmpeg.nodes.FilterableStream, move: Move, *, width: int,
+                height: int) -> ffmpeg.nodes.FilterableStream:
+    """The still scaled to the pan's zoom, its frame-high strip in 4:2:0 twice, stacked: as is, and
+    starting one column later.
 
-    In 4:2:0 a window can only start on an even column (a chroma sample covers two), so the
-    scaled still is converted twice, once as is and once starting one column later, and
-    stacked: an even offset is cut from the top copy, an odd one from the bottom copy one
-    column earlier. Every keyframe is then a crop, which moves pointers and copies nothing.
+    In 4:2:0 a window can only start on an even column (a chroma sample covers two): an even
+    offset is cut from the top copy, an odd one from the bottom copy one column earlier
+    (_pan_keyframes), so every keyframe is a crop, which moves pointers and copies nothing.
     """
     zoom = move.start.zoom
     big_w, big_h = math.floor(width * zoom), math.floor(height * zoom)
+    wide = big_w + big_w % 2
+    strip = (still.filter("scale", big_w, big_h, flags="bicubic").filter("format", "yuv444p")
+             .filter("crop", big_w, height, 0, (big_h - height) // 2).filter("pad", wide + 2, height, 0, 0)
+             .filter_multi_output("split", 2))
+    copies = [strip.stream(n).filter("crop", wide, height, n, 0).filter("format", "yuv420p") for n in (0, 1)]
+    return ffmpeg.filter(copies, "vstack")
+
+
+def _pan_keyframes(looped: ffmpeg.nodes.FilterableStream, move: Move, step: Callable[[str], str],
+                   *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
+    """Keyframe k: the frame-sized window k whole pixels along the pan's strip (_pan_source)."""
+    zoom = move.start.zoom
     left = round((move.start.cx - width / 2 / zoom) * zoom)
     sign = 1 if move.end.cx >= move.start.cx else -1
-    wide = big_w + big_w % 2
-    band = (still.filter("scale", big_w, big_h, flags="bicubic").filter("format", "yuv444p")
-            .filter("crop", big_w, height, 0, (big_h - height) // 2).filter("pad", wide + 2, height, 0, 0)
-            .filter_multi_output("split", 2))
-    copies = [band.stream(n).filter("crop", wide, height, n, 0).filter("format", "yuv420p") for n in (0, 1)]
     x = f"({left}+{sign}*{step('n')})"
-    return loop(ffmpeg.filter(copies, "vstack")).filter("crop", width, height, f"2*floor({x}/2)", f"mod({x},2)*{height}")
+    return looped.filter("crop", width, height, f"2*floor({x}/2)", f"mod({x},2)*{height}")
 
 
-def _zoom_keyframes(still: ffmpeg.nodes.FilterableStream, loop: Loop, side: int, step: Callable[[str], str],
-                    *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
-    """Keyframe k: the padded square's centre of side `side` - 2k, scaled back to `side` by zoompan,
-    the frame cut from its middle.
+def _zoom_offsets(side: int, width: int, height: int) -> tuple[int, int]:
+    """Where the frame sits in the padded square: centred, rounded down to even pixels."""
+    return ((side - width) // 2) & ~1, ((side - height) // 2) & ~1
 
-    All in 4:2:0, where zoompan (and crop, and pad) can only start on even pixels: the square
-    is made twice, as is and shifted one pixel up and left (through 4:4:4, once), stacked,
-    and an odd k crops its square from the shifted copy at k - 1. zoompan's zoom is nudged a
-    quarter pixel so the crop's size, which it truncates, lands on the whole number. The still
-    sits at even offsets in the square, so the last crop copies nothing; when the frame's
-    sides differ by 2 mod 4 that puts the zoom's centre one pixel off the frame's centre.
+
+def _zoom_source(still: ffmpeg.nodes.FilterableStream, side: int, *, width: int,
+                 height: int) -> ffmpeg.nodes.FilterableStream:
+    """The still padded to a square of side `side`, twice in 4:2:0, stacked: as is, and shifted one
+    pixel up and left (through 4:4:4), for the odd steps (_zoom_keyframes).
+
+    The still sits at even offsets, so the frame can be cut from the square without a copy;
+    when the frame's sides differ by 2 mod 4 that puts the zoom's centre a pixel off the
+    frame's centre.
     """
-    ox, oy = ((side - width) // 2) & ~1, ((side - height) // 2) & ~1
+    ox, oy = _zoom_offsets(side, width, height)
     pictures = still.filter_multi_output("split", 2)
     squares = [pictures.stream(0).filter("pad", side, side, ox, oy, color="black"),
                pictures.stream(1).filter("format", "yuv444p").filter("pad", side, side, ox - 1, oy - 1, color="black")
                .filter("format", "yuv420p")]
+    return ffmpeg.filter(squares, "vstack")
+
+
+def _zoom_keyframes(looped: ffmpeg.nodes.FilterableStream, side: int, step: Callable[[str], str],
+                    *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
+    """Keyframe k: the padded square's centre of side `side` - 2k, scaled back to `side` by zoompan,
+    the frame cut from its middle.
+
+    zoompan (like crop and pad in 4:2:0) can only start on even pixels, so an odd k crops its
+    square from the shifted copy (_zoom_source) at k - 1. zoompan's zoom is nudged a quarter
+    pixel so the crop's size, which it truncates, lands on the whole number.
+    """
+    # zoompan's `on` counts its output frames from 0 (one per input frame with d=1), like crop's `n`;
+    # the motion tests would see a change of that as a zoom one step late.
     corner = f"2*floor({step('on')}/2)"
     return (
-        loop(ffmpeg.filter(squares, "vstack"))
-        .filter("crop", side, side, 0, f"mod({step('n')},2)*{side}")
+        looped.filter("crop", side, side, 0, f"mod({step('n')},2)*{side}")
         .filter("zoompan", z=f"{side}/({side}-2*{step('on')}+0.25)", x=corner, y=corner, d=1, s=f"{side}x{side}")
-        .filter("crop", width, height, ox, oy)
+        .filter("crop", width, height, *_zoom_offsets(side, width, height))
     )
 
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from notes_pipeline.media.composer import fit_to_frame
 from notes_pipeline.media.ffmpeg import run_ffmpeg
-from notes_pipeline.media.motion import Move, View, move_for_scene, moving_still, zoom_grid, zoom_side
+from notes_pipeline.media.motion import Move, View, keyframe_source, move_for_scene, moving_still, zoom_grid, zoom_side
 
 W, H, FPS = 640, 360, 30
 DOTS = [(120, 90), (520, 280), (320, 180), (160, 300)]
@@ -63,8 +63,8 @@ def _jitter(tracks: np.ndarray) -> float:
 def test_moves_are_smooth_to_a_fraction_of_a_pixel(tmp_path, card, pattern):
     frames_n = 120
     move = move_for_scene(pattern, frames_n / FPS, W, H)
-    clip = moving_still(fit_to_frame(ffmpeg.input(str(card)), W, H), move, 0, frames_n, frames_n,
-                        width=W, height=H, fps=FPS)
+    source = keyframe_source(fit_to_frame(ffmpeg.input(str(card)), W, H), move, width=W, height=H)
+    clip = moving_still(source, move, 0, frames_n, frames_n, width=W, height=H, fps=FPS)
     frames = _render(clip, tmp_path / "move.mkv")
     assert len(frames) == frames_n
     tracks = _tracks(frames)
@@ -85,12 +85,12 @@ def test_the_jitter_measure_catches_zoompan_stair_steps(tmp_path, card):
 def test_a_move_drawn_in_parts_matches_the_move_drawn_whole(tmp_path, card):
     """Chunks and cross-fades draw a scene in pieces; the pieces must be the same frames."""
     total = 90
-    still = lambda: fit_to_frame(ffmpeg.input(str(card)), W, H)  # noqa: E731
     for pattern in (0, 2):
         move = move_for_scene(pattern, total / FPS, W, H)
-        whole = _render(moving_still(still(), move, 0, total, total, width=W, height=H, fps=FPS),
+        source = lambda m=move: keyframe_source(fit_to_frame(ffmpeg.input(str(card)), W, H), m, width=W, height=H)  # noqa: E731
+        whole = _render(moving_still(source(), move, 0, total, total, width=W, height=H, fps=FPS),
                         tmp_path / f"whole{pattern}.mkv")
-        part = _render(moving_still(still(), move, 37, 20, total, width=W, height=H, fps=FPS),
+        part = _render(moving_still(source(), move, 37, 20, total, width=W, height=H, fps=FPS),
                        tmp_path / f"part{pattern}.mkv")
         assert len(part) == 20
         # Same place to a tenth of a pixel (keyframes fall at other instants); same picture otherwise.
@@ -138,8 +138,8 @@ def test_colour_stays_on_its_picture_while_it_moves(tmp_path, red_card, pattern)
     off by a pixel would make the colour wobble against the picture at every other step."""
     frames_n = 120
     move = move_for_scene(pattern, frames_n / FPS, W, H)
-    clip = moving_still(fit_to_frame(ffmpeg.input(str(red_card)), W, H), move, 0, frames_n, frames_n,
-                        width=W, height=H, fps=FPS)
+    source = keyframe_source(fit_to_frame(ffmpeg.input(str(red_card)), W, H), move, width=W, height=H)
+    clip = moving_still(source, move, 0, frames_n, frames_n, width=W, height=H, fps=FPS)
     path = tmp_path / "move.mkv"
     run_ffmpeg(ffmpeg.output(clip, str(path), vcodec="ffv1", pix_fmt="yuv420p"), what="a colour test clip")
     with av.open(str(path)) as container:
