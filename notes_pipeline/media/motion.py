@@ -258,9 +258,12 @@ def _zoom_source(still: ffmpeg.nodes.FilterableStream, side: int, *, width: int,
     """
     ox, oy = _zoom_offsets(side, width, height)
     pictures = still.filter_multi_output("split", 2)
+    # The shifted copy: the still one pixel in from the corner of a frame two pixels larger (the
+    # only resampling, at the frame's size), placed two pixels up and left of the other.
+    shifted = (pictures.stream(1).filter("format", "yuv444p").filter("pad", width + 2, height + 2, 1, 1, color="black")
+               .filter("format", "yuv420p"))
     squares = [pictures.stream(0).filter("pad", side, side, ox, oy, color="black"),
-               pictures.stream(1).filter("format", "yuv444p").filter("pad", side, side, ox - 1, oy - 1, color="black")
-               .filter("format", "yuv420p")]
+               shifted.filter("pad", side, side, ox - 2, oy - 2, color="black")]
     return ffmpeg.filter(squares, "vstack")
 
 
