@@ -41,7 +41,7 @@ from notes_pipeline.media.audio import audible_span, read_wav
 from notes_pipeline.media.burnin import burn_subtitles
 from notes_pipeline.media.ffmpeg import MediaError, run_ffmpeg
 from notes_pipeline.media.fonts import FONTS_DIR
-from notes_pipeline.media.loudness import final_chain, gain_for_target, join_narration, mix_soundtrack, narration
+from notes_pipeline.media.loudness import encode_limited, gain_for_target, join_narration, mix_soundtrack, narration
 from notes_pipeline.media.motion import keyframe_source, move_for_scene, moving_still, still_frames
 from notes_pipeline.media.music import write_ambient_loop
 from notes_pipeline.media.presets import audio_args, encode_args, video_args
@@ -228,10 +228,7 @@ def _soundtrack(scenes: Sequence[SceneMedia], spec: RenderSpec, work: Path) -> P
     mix = work / "mix.wav"
     measured = mix_soundtrack(voice, Path(music) if music else None, sum(s.duration_s for s in scenes), mix)
     target = spec.loudness_lufs if spec.loudness_lufs is not None else measured.integrated_lufs
-    gain = gain_for_target(mix, measured, target)
-    run_ffmpeg(ffmpeg.output(final_chain(ffmpeg.input(str(mix)).audio, gain), str(encoded),
-                             **audio_args(spec.quality)),
-               what="the soundtrack")
+    encode_limited(mix, gain_for_target(mix, measured, target), encoded, audio_args(spec.quality))
     return encoded
 
 

@@ -11,9 +11,11 @@ import ffmpeg
 import numpy as np
 import pytest
 
+from notes_pipeline.media.audio import write_wav
 from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video
 from notes_pipeline.media.ffmpeg import run_ffmpeg
-from notes_pipeline.media.loudness import TARGET_LUFS
+from notes_pipeline.media.loudness import CEILING_DBFS, TARGET_LUFS, encode_limited, gain_for_target, measure
+from notes_pipeline.media.presets import audio_args
 from notes_pipeline.media.probe import probe
 from notes_pipeline_tests.media.scenes import spoken_scenes, still, tone_clip
 
@@ -43,6 +45,30 @@ def test_the_delivered_mix_is_at_minus_14_lufs_with_true_peak_under_minus_1(tmp_
     assert measured["input_tp"] <= -1.0, measured
     info = probe(composed.video_path)
     assert abs(info.video.duration_s - info.audio.duration_s) < 0.05
+
+
+def test_what_the_codec_adds_over_the_limiter_is_taken_off_the_ceiling(tmp_path):
+    """Bursts of noise driven hard into the limiter: encoded once at the limiter's usual ceiling the
+    AAC file peaks above -1 dBTP (this is what the check is for); `encode_limited` delivers it under."""
+    rate = 48_000
+    t = np.arange(6 * rate) / rate
+    noise = np.random.default_rng(3).standard_normal(t.size) * (np.sin(2 * np.pi * 3 * t) > 0.5)
+    mix = tmp_path / "bursts.wav"
+    mix.write_bytes(write_wav(np.round(noise / np.abs(noise).max() * 16_000).astype(np.int16), rate))
+    gain = gain_for_target(mix, measure(mix))
+
+    once = tmp_path / "once.m4a"
+    limited = (ffmpeg.input(str(mix)).audio.filter("volume", f"{gain}dB")
+               .filter("alimiter", limit=10 ** (CEILING_DBFS / 20), attack=5, release=60, level=0))
+    run_ffmpeg(ffmpeg.output(limited, str(once), **audio_args("final")), what="one encoding")
+    assert _loudnorm(once)["input_tp"] > -1.0
+
+    delivered = tmp_path / "delivered.m4a"
+    reported = encode_limited(mix, gain, delivered, audio_args("final"))
+    measured = _loudnorm(delivered)
+    assert measured["input_tp"] <= -1.0, measured
+    assert abs(reported.true_peak_dbtp - measured["input_tp"]) <= 0.15, (reported, measured)
+    assert abs(reported.integrated_lufs - measured["input_i"]) <= 0.15, (reported, measured)
 
 
 def _samples(path: Path) -> tuple[np.ndarray, int]:
