@@ -133,7 +133,7 @@ def png_bytes(width: int = 64, height: int = 64, *, pattern: str = "gradient", c
         import numpy as np
 
         rng = np.random.default_rng(7)
-        image = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), "RGB")
+        image = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
     else:
         import numpy as np
 
@@ -141,7 +141,7 @@ def png_bytes(width: int = 64, height: int = 64, *, pattern: str = "gradient", c
         red = (x * 255 // max(1, width - 1)).astype(np.uint8)
         green = (y * 255 // max(1, height - 1)).astype(np.uint8)
         blue = ((x + y) * 127 // max(1, width + height - 2) + colour[2] // 2).astype(np.uint8)
-        image = Image.fromarray(np.dstack([red, green, blue]), "RGB")
+        image = Image.fromarray(np.dstack([red, green, blue]))
         # A few shapes so the picture has edges like a real one, not just a smooth ramp.
         from PIL import ImageDraw
 
