@@ -1,14 +1,21 @@
-"""The fonts we ship, and which one draws a given text.
+"""The fonts we ship, and which one draws each character of a text.
 
 We never rely on system fonts: FFmpeg's subtitles filter silently draws nothing when it
 finds no font, and DejaVu has no Devanagari. The Noto files in fonts/ come unmodified from
 Debian's fonts-noto-core (SIL OFL 1.1, see fonts/OFL.txt).
+
+No one font has every character a note mixes (Noto Sans Devanagari has no Latin letters,
+Noto Naskh Arabic no Latin letters, brackets, quotes or ellipsis), so text is drawn in runs:
+`font_runs` is the one place that decides which font draws which character, for slides,
+subtitles and the corpus benchmark's count of missing glyphs alike.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 from fontTools.ttLib import TTFont
 
@@ -24,6 +31,17 @@ _FAMILIES: dict[str, tuple[str, str, str]] = {
 }
 
 _LANGUAGE_SYSTEMS = {"hi": "devanagari", "mr": "devanagari", "ne": "devanagari", "ur": "arabic", "ar": "arabic", "fa": "arabic"}
+
+Role = Literal["body", "heading", "subtitle"]
+# Slide headings and subtitles are set bold (the ASS styles ask for weight 700).
+_BOLD_ROLES = {"heading", "subtitle"}
+
+
+class FontRun(NamedTuple):
+    """A stretch of text and the font file that draws all of it."""
+
+    text: str
+    font: Path
 
 
 def font_file(text: str, *, bold: bool = False) -> Path:
@@ -42,6 +60,14 @@ def font_file_for_language(language: str, *, bold: bool = False) -> Path:
     return FONTS_DIR / (heavy if bold else regular)
 
 
+def family_name(font: Path) -> str:
+    """The family name libass knows a shipped font file by (what an ASS `\\fn` override names)."""
+    for family, regular, heavy in _FAMILIES.values():
+        if font.name in (regular, heavy):
+            return family
+    raise ValueError(f"{font} is not one of the fonts in {FONTS_DIR}")
+
+
 @cache
 def _codepoints(path: Path) -> frozenset[int]:
     return frozenset(TTFont(path).getBestCmap())
@@ -53,3 +79,62 @@ def covers(path: Path, text: str) -> bool:
     missing glyph as an empty box."""
     points = _codepoints(path)
     return all(ord(ch) in points for ch in text if not ch.isspace())
+
+
+def _drawn(ch: str) -> bool:
+    """Control and format characters (line breaks, joiners, bidi marks) need no glyph: shapers hide them."""
+    return unicodedata.category(ch) not in ("Cc", "Cf")
+
+
+def _candidates(text: str, role: Role, language: str | None) -> list[Path]:
+    """Every shipped font in the weight of `role`, the text's own script's font first."""
+    primary = _LANGUAGE_SYSTEMS.get(language, "latin") if language else writing_system(text)
+    order = [primary] + [system for system in _FAMILIES if system != primary]
+    return [FONTS_DIR / _FAMILIES[system][2 if role in _BOLD_ROLES else 1] for system in order]
+
+
+def _first_covering(ch: str, preferred: list[Path | None]) -> Path | None:
+    return next((font for font in preferred if font is not None and ord(ch) in _codepoints(font)), None)
+
+
+def font_runs(text: str, role: Role = "body", *, language: str | None = None) -> list[FontRun]:
+    """`text` cut into runs, each with the shipped font that draws it, in logical (reading) order.
+
+    Letters take the first font that has them, the text's own script's font first (`language`'s
+    when given, else the script most letters are in). Marks, joiners and controls stay with the
+    character before them, so shaping clusters are never split. Everything else (spaces, digits,
+    punctuation, symbols) joins the run before it when that font has it, else the run after it,
+    else the first font that has it. A character no font has stays in the run around it:
+    `missing_glyphs` names it.
+    """
+    fonts = _candidates(text, role, language)
+    letters: list[Path | None] = [
+        _first_covering(ch, fonts) if unicodedata.category(ch).startswith("L") else None for ch in text]
+    following: list[Path | None] = [None] * len(text)  # the font of the next letter after each character
+    for i in range(len(text) - 2, -1, -1):
+        following[i] = letters[i + 1] or following[i + 1]
+    chosen: list[Path] = []
+    for i, ch in enumerate(text):
+        before = chosen[-1] if chosen else None
+        if letters[i] is not None:
+            font = letters[i]
+        elif before is not None and (unicodedata.category(ch)[0] == "M" or not _drawn(ch)):
+            font = before
+        else:
+            after = following[i]
+            font = _first_covering(ch, [before, after, *fonts]) or before or after or fonts[0]
+        chosen.append(font)  # type: ignore[arg-type]
+    runs: list[FontRun] = []
+    for ch, font in zip(text, chosen, strict=True):
+        if runs and runs[-1].font == font:
+            runs[-1] = FontRun(runs[-1].text + ch, font)
+        else:
+            runs.append(FontRun(ch, font))
+    return runs
+
+
+def missing_glyphs(text: str, role: Role = "body", *, language: str | None = None) -> set[str]:
+    """The characters of `text` that the font `font_runs` picks for them cannot draw (tofu on screen):
+    empty when every character is covered."""
+    return {ch for run in font_runs(text, role, language=language) for ch in run.text
+            if _drawn(ch) and ord(ch) not in _codepoints(run.font)}
