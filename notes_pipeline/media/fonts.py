@@ -13,7 +13,7 @@ subtitles and the corpus benchmark's count of missing glyphs alike.
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -73,28 +73,16 @@ def _codepoints(path: Path) -> frozenset[int]:
     return frozenset(TTFont(path).getBestCmap())
 
 
-def covers(path: Path, text: str) -> bool:
-    """Whether the font file has a glyph for every character of `text` (whitespace aside): Noto
-    Sans Devanagari has no middle dot, Noto Naskh Arabic no Latin digits, and Pillow draws a
-    missing glyph as an empty box."""
-    points = _codepoints(path)
-    return all(ord(ch) in points for ch in text if not ch.isspace())
-
-
 def _drawn(ch: str) -> bool:
     """Control and format characters (line breaks, joiners, bidi marks) need no glyph: shapers hide them."""
     return unicodedata.category(ch) not in ("Cc", "Cf")
 
 
-def _candidates(text: str, role: Role, language: str | None) -> list[Path]:
+def _candidates(text: str, role: Role, language: str | None) -> tuple[Path, ...]:
     """Every shipped font in the weight of `role`, the text's own script's font first."""
     primary = _LANGUAGE_SYSTEMS.get(language, "latin") if language else writing_system(text)
     order = [primary] + [system for system in _FAMILIES if system != primary]
-    return [FONTS_DIR / _FAMILIES[system][2 if role in _BOLD_ROLES else 1] for system in order]
-
-
-def _first_covering(ch: str, preferred: list[Path | None]) -> Path | None:
-    return next((font for font in preferred if font is not None and ord(ch) in _codepoints(font)), None)
+    return tuple(FONTS_DIR / _FAMILIES[system][2 if role in _BOLD_ROLES else 1] for system in order)
 
 
 def font_runs(text: str, role: Role = "body", *, language: str | None = None) -> list[FontRun]:
@@ -107,30 +95,41 @@ def font_runs(text: str, role: Role = "body", *, language: str | None = None) ->
     else the first font that has it. A character no font has stays in the run around it:
     `missing_glyphs` names it.
     """
-    fonts = _candidates(text, role, language)
-    letters: list[Path | None] = [
-        _first_covering(ch, fonts) if unicodedata.category(ch).startswith("L") else None for ch in text]
-    following: list[Path | None] = [None] * len(text)  # the font of the next letter after each character
+    return list(_font_runs(text, _candidates(text, role, language)))
+
+
+@lru_cache(maxsize=4096)
+def _font_runs(text: str, fonts: tuple[Path, ...]) -> tuple[FontRun, ...]:
+    # Fonts are handled by their index in `fonts` (-1: none yet): slides measure many lines.
+    points = [_codepoints(font) for font in fonts]
+
+    def first_covering(code: int, preferred: tuple[int, ...]) -> int:
+        return next((i for i in preferred if i >= 0 and code in points[i]), -1)
+
+    every = tuple(range(len(fonts)))
+    letters = [first_covering(ord(ch), every) if unicodedata.category(ch)[0] == "L" else -1 for ch in text]
+    following = [-1] * len(text)  # the font of the next letter after each character
     for i in range(len(text) - 2, -1, -1):
-        following[i] = letters[i + 1] or following[i + 1]
-    chosen: list[Path] = []
+        following[i] = letters[i + 1] if letters[i + 1] >= 0 else following[i + 1]
+    chosen: list[int] = []
     for i, ch in enumerate(text):
-        before = chosen[-1] if chosen else None
-        if letters[i] is not None:
+        before = chosen[-1] if chosen else -1
+        if letters[i] >= 0:
             font = letters[i]
-        elif before is not None and (unicodedata.category(ch)[0] == "M" or not _drawn(ch)):
+        elif before >= 0 and (unicodedata.category(ch)[0] == "M" or not _drawn(ch)):
             font = before
         else:
-            after = following[i]
-            font = _first_covering(ch, [before, after, *fonts]) or before or after or fonts[0]
-        chosen.append(font)  # type: ignore[arg-type]
+            font = first_covering(ord(ch), (before, following[i], *every))
+            if font < 0:  # no font has it: it stays with its neighbours, and missing_glyphs names it
+                font = before if before >= 0 else max(following[i], 0)
+        chosen.append(font)
     runs: list[FontRun] = []
-    for ch, font in zip(text, chosen, strict=True):
-        if runs and runs[-1].font == font:
-            runs[-1] = FontRun(runs[-1].text + ch, font)
-        else:
-            runs.append(FontRun(ch, font))
-    return runs
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or chosen[i] != chosen[start]:
+            runs.append(FontRun(text[start:i], fonts[chosen[start]]))
+            start = i
+    return tuple(runs)
 
 
 def missing_glyphs(text: str, role: Role = "body", *, language: str | None = None) -> set[str]:
