@@ -5,7 +5,8 @@ finds no font, and DejaVu has no Devanagari. The Noto files in fonts/ come unmod
 Debian's fonts-noto-core (SIL OFL 1.1, see fonts/OFL.txt).
 
 No one font has every character a note mixes (Noto Sans Devanagari has no Latin letters,
-Noto Naskh Arabic no Latin letters, brackets, quotes or ellipsis), so text is drawn in runs:
+Noto Naskh Arabic no Latin letters, brackets, quotes or ellipsis, none of the three has arrows
+or most maths signs: Noto Sans Math and Noto Sans Symbols2 draw those), so text is drawn in runs:
 `font_runs` is the one place that decides which font draws which character, for slides,
 subtitles and the corpus benchmark's count of missing glyphs alike.
 """
@@ -29,6 +30,10 @@ _FAMILIES: dict[str, tuple[str, str, str]] = {
     "devanagari": ("Noto Sans Devanagari", "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"),
     "arabic": ("Noto Naskh Arabic", "NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf"),
 }
+
+# Drawn only where the fonts above lack a character (arrows, maths, check marks, stars); one weight each.
+_SYMBOL_FONTS: dict[str, str] = {"NotoSansMath-Regular.ttf": "Noto Sans Math",
+                                 "NotoSansSymbols2-Regular.ttf": "Noto Sans Symbols2"}
 
 _LANGUAGE_SYSTEMS = {"hi": "devanagari", "mr": "devanagari", "ne": "devanagari", "ur": "arabic", "ar": "arabic", "fa": "arabic"}
 
@@ -65,6 +70,8 @@ def family_name(font: Path) -> str:
     for family, regular, heavy in _FAMILIES.values():
         if font.name in (regular, heavy):
             return family
+    if font.name in _SYMBOL_FONTS:
+        return _SYMBOL_FONTS[font.name]
     raise ValueError(f"{font} is not one of the fonts in {FONTS_DIR}")
 
 
@@ -79,10 +86,11 @@ def _drawn(ch: str) -> bool:
 
 
 def _candidates(text: str, role: Role, language: str | None) -> tuple[Path, ...]:
-    """Every shipped font in the weight of `role`, the text's own script's font first."""
+    """Every shipped font in the weight of `role`, the text's own script's font first, the symbol fonts last."""
     primary = _LANGUAGE_SYSTEMS.get(language, "latin") if language else writing_system(text)
     order = [primary] + [system for system in _FAMILIES if system != primary]
-    return tuple(FONTS_DIR / _FAMILIES[system][2 if role in _BOLD_ROLES else 1] for system in order)
+    scripts = [FONTS_DIR / _FAMILIES[system][2 if role in _BOLD_ROLES else 1] for system in order]
+    return (*scripts, *(FONTS_DIR / name for name in _SYMBOL_FONTS))
 
 
 def font_runs(text: str, role: Role = "body", *, language: str | None = None) -> list[FontRun]:

@@ -25,6 +25,7 @@ MIXED = [
     ("hi", "Hindi हिन्दी with English … and 123"),
     ("ur", "اردو میں English words اور 2024 کے “quotes” — (قوسین)…"),
     ("en", "जल चक्र: the water cycle, 3–5 ‘days’"),  # a Devanagari heading in a note detected as English
+    ("en", "Lecture notes: x → 0 ⇒ f(x) ≤ ε ✓ ★"),  # arrows, maths and marks: the symbol fonts' runs
 ]
 
 
@@ -33,14 +34,14 @@ def _cmap(path: Path) -> set[int]:
 
 
 @pytest.mark.parametrize("role", ["body", "heading", "subtitle"])
-@pytest.mark.parametrize(("language", "text"), MIXED, ids=[m[0] for m in MIXED])
+@pytest.mark.parametrize(("language", "text"), MIXED, ids=[f"{m[0]}{i}" for i, m in enumerate(MIXED)])
 def test_every_run_is_drawn_by_a_font_whose_cmap_has_all_its_characters(language, text, role):
     runs = font_runs(text, role, language=language)
     assert "".join(run.text for run in runs) == text
     for run in runs:
         cmap = _cmap(run.font)
         assert all(ord(ch) in cmap for ch in run.text), (run, [ch for ch in run.text if ord(ch) not in cmap])
-    assert len({run.font.name.split("-")[0] for run in runs}) == 2  # the script's font and Noto Sans
+    assert len({run.font.name.split("-")[0] for run in runs}) >= 2
     assert missing_glyphs(text, role, language=language) == set()
 
 
@@ -57,10 +58,14 @@ def test_common_characters_join_the_run_around_them_when_its_font_has_them():
     assert names("2024", "ur") == [("2024", "NotoNaskhArabic-Regular")]
     assert names("2024", "en") == [("2024", "NotoSans-Regular")]
     assert [run.font.stem for run in font_runs("जल", "heading")] == ["NotoSansDevanagari-Bold"]
+    # The symbol fonts come last and have one weight: they draw only what the others lack.
+    assert names("a → b • ✓", "en") == [
+        ("a ", "NotoSans-Regular"), ("→ ", "NotoSansMath-Regular"), ("b • ", "NotoSans-Regular"),
+        ("✓", "NotoSansSymbols2-Regular")]
 
 
 def test_missing_glyphs_names_the_characters_no_shipped_font_has():
-    assert missing_glyphs(f"a{NO_FONT_HAS_IT}b 😀 क", "subtitle") == {NO_FONT_HAS_IT, "😀"}
+    assert missing_glyphs(f"a{NO_FONT_HAS_IT}b 😀 क → ≥ ✓", "subtitle") == {NO_FONT_HAS_IT, "😀"}
     assert missing_glyphs("", "body") == set()
 
 
@@ -93,7 +98,7 @@ def _burn(tmp_path: Path, language: str, text: str) -> tuple[list[np.ndarray], s
 
 
 @pytest.mark.usefixtures("no_system_fonts")
-@pytest.mark.parametrize(("language", "text"), MIXED, ids=[m[0] for m in MIXED])
+@pytest.mark.parametrize(("language", "text"), MIXED, ids=[f"{m[0]}{i}" for i, m in enumerate(MIXED)])
 def test_burned_in_mixed_script_subtitles_draw_no_tofu(tmp_path, language, text):
     decoded, log = _burn(tmp_path, language, text)
     assert "not found" not in log, [line for line in log.splitlines() if "not found" in line]

@@ -105,7 +105,7 @@ def test_the_kicker_is_drawn_in_fonts_that_have_its_characters(title, language):
 MIXED = [
     ("hi", "हिन्दी में English …", ["Hindi हिन्दी with English … and 123", "सूरज (sun) की गर्मी — 100%"]),
     ("ur", "اردو میں English", ["اردو میں English words اور 2024 کے “quotes” — (قوسین)…", "پانی H2O ہے"]),
-    ("en", "जल चक्र: the water cycle", ["Evaporation (वाष्पीकरण) at 100 °C…", "Rain, then ‘runoff’"]),
+    ("en", "जल चक्र: the water cycle", ["Evaporation (वाष्पीकरण) at 100 °C…", "Rain → runoff ⇒ ≤ 40 mm ✓"]),
 ]
 
 
