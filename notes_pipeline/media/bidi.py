@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import re
 from collections.abc import Sequence
 from functools import cache
 
 from notes_pipeline.domain.errors import PipelineError
 
 _PAR_LTR, _PAR_RTL = 0x110, 0x111  # FRIBIDI_PAR_LTR / FRIBIDI_PAR_RTL
+# Right-to-left scripts (Hebrew to NKo, their presentation forms, the historic RTL planes) and the explicit
+# bidi controls: without any of them a left-to-right paragraph is all level 0.
+_MAY_RAISE_LEVELS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u200f\u202a-\u202e\u2066-\u2069"
+                               "\U00010800-\U00010fff\U0001e800-\U0001efff]")
 
 
 @cache
@@ -33,6 +38,8 @@ def embedding_levels(text: str, *, rtl: bool) -> list[int]:
     (odd levels are drawn right to left)."""
     if not text:
         return []
+    if not rtl and not _MAY_RAISE_LEVELS.search(text):
+        return [0] * len(text)
     lib, n = _fribidi(), len(text)
     chars = (ctypes.c_uint32 * n)(*map(ord, text))
     types, brackets, levels = (ctypes.c_uint32 * n)(), (ctypes.c_uint32 * n)(), (ctypes.c_int8 * n)()

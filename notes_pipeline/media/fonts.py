@@ -65,6 +65,7 @@ def font_file_for_language(language: str, *, bold: bool = False) -> Path:
     return FONTS_DIR / (heavy if bold else regular)
 
 
+@cache
 def family_name(font: Path) -> str:
     """The family name libass knows a shipped font file by (what an ASS `\\fn` override names)."""
     for family, regular, heavy in _FAMILIES.values():
@@ -85,11 +86,11 @@ def _drawn(ch: str) -> bool:
     return unicodedata.category(ch) not in ("Cc", "Cf")
 
 
-def _candidates(text: str, role: Role, language: str | None) -> tuple[Path, ...]:
-    """Every shipped font in the weight of `role`, the text's own script's font first, the symbol fonts last."""
-    primary = _LANGUAGE_SYSTEMS.get(language, "latin") if language else writing_system(text)
+@cache
+def _candidates(primary: str, bold: bool) -> tuple[Path, ...]:
+    """Every shipped font in one weight, the `primary` writing system's font first, the symbol fonts last."""
     order = [primary] + [system for system in _FAMILIES if system != primary]
-    scripts = [FONTS_DIR / _FAMILIES[system][2 if role in _BOLD_ROLES else 1] for system in order]
+    scripts = [FONTS_DIR / _FAMILIES[system][2 if bold else 1] for system in order]
     return (*scripts, *(FONTS_DIR / name for name in _SYMBOL_FONTS))
 
 
@@ -103,7 +104,8 @@ def font_runs(text: str, role: Role = "body", *, language: str | None = None) ->
     else the first font that has it. A character no font has stays in the run around it:
     `missing_glyphs` names it.
     """
-    return list(_font_runs(text, _candidates(text, role, language)))
+    primary = _LANGUAGE_SYSTEMS.get(language, "latin") if language else writing_system(text)
+    return list(_font_runs(text, _candidates(primary, role in _BOLD_ROLES)))
 
 
 @lru_cache(maxsize=4096)

@@ -191,28 +191,23 @@ def ass_text(line: str, language: str, lit: range = range(0)) -> str:
     (`fonts.font_runs`, as `\\fn` overrides away from the style's font) and the characters at `lit`
     in the highlight colour. libass still lays the whole line out at once, so bidi is unchanged."""
     default = family_for_language(language)
-    segments: list[tuple[str, str, bool]] = []  # (text, family, highlighted)
-    position = 0
+    cuts = {lit.start, lit.stop} if lit else set()
+    out, family_now, lit_now, position = [], default, False, 0
     for run in font_runs(line, "subtitle", language=language):
-        family = family_name(run.font)
-        for ch in run.text:
-            key = (family, position in lit)
-            if segments and segments[-1][1:] == key:
-                segments[-1] = (segments[-1][0] + ch, *key)
-            else:
-                segments.append((ch, *key))
-            position += 1
-    out, family_now, lit_now = [], default, False
-    for text, family, highlighted in segments:
-        tags = ""
-        if lit_now and not highlighted:
-            tags, family_now = "\\r", default  # \r also resets the font to the style's
-        elif highlighted and not lit_now:
-            tags = "\\1c" + _ass_colour(HIGHLIGHT_RGB) + "&"
-        if family != family_now:
-            tags += "\\fn" + family
-        out.append(f"{{{tags}}}{ass_escape(text)}" if tags else ass_escape(text))
-        family_now, lit_now = family, highlighted
+        family, end = family_name(run.font), position + len(run.text)
+        bounds = [position, *sorted(cut for cut in cuts if position < cut < end), end]
+        for begin, stop in zip(bounds, bounds[1:]):
+            highlighted, tags = begin in lit, ""
+            if lit_now and not highlighted:
+                tags, family_now = "\\r", default  # \r also resets the font to the style's
+            elif highlighted and not lit_now:
+                tags = "\\1c" + _ass_colour(HIGHLIGHT_RGB) + "&"
+            if family != family_now:
+                tags += "\\fn" + family
+            text = ass_escape(line[begin:stop])
+            out.append(f"{{{tags}}}{text}" if tags else text)
+            family_now, lit_now = family, highlighted
+        position = end
     return "".join(out) + ("{\\r}" if lit_now else "")
 
 

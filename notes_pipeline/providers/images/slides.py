@@ -85,13 +85,12 @@ class _Writer:
         pieces: list[tuple[str, Path, int]] = []
         position = 0
         for run in font_runs(line, "heading" if bold else "body", language=self.language):
-            for ch in run.text:
-                level = levels[position]
-                position += 1
-                if pieces and pieces[-1][1:] == (run.font, level):
-                    pieces[-1] = (pieces[-1][0] + ch, run.font, level)
-                else:
-                    pieces.append((ch, run.font, level))
+            start, end = position, position + len(run.text)
+            for i in range(position + 1, end + 1):
+                if i == end or levels[i] != levels[start]:
+                    pieces.append((line[start:i], run.font, levels[start]))
+                    start = i
+            position = end
         return [_Run(pieces[i][0], _font(str(pieces[i][1]), size), "rtl" if pieces[i][2] % 2 else "ltr",
                      self.language if pieces[i][1] in self.own_fonts else None)
                 for i in visual_order([level for _, _, level in pieces])]
