@@ -40,6 +40,10 @@ def embedding_levels(text: str, *, rtl: bool) -> list[int]:
         return []
     if not rtl and not _MAY_RAISE_LEVELS.search(text):
         return [0] * len(text)
+    return _fribidi_levels(text, rtl)
+
+
+def _fribidi_levels(text: str, rtl: bool) -> list[int]:
     lib, n = _fribidi(), len(text)
     chars = (ctypes.c_uint32 * n)(*map(ord, text))
     types, brackets, levels = (ctypes.c_uint32 * n)(), (ctypes.c_uint32 * n)(), (ctypes.c_int8 * n)()

@@ -17,7 +17,7 @@ from notes_pipeline.domain.models import WordTiming
 from notes_pipeline.media.composer import RenderSpec, SceneMedia, compose_video
 from notes_pipeline.media.ffmpeg import run_ffmpeg
 from notes_pipeline.media.fonts import FONTS_DIR, font_runs, missing_glyphs
-from notes_pipeline.media.subtitles import SceneTiming, build_cues, write_ass
+from notes_pipeline.media.subtitles import Heading, SceneTiming, build_cues, write_ass
 from notes_pipeline_tests.media.scenes import frames, still, tone_clip
 from notes_pipeline_tests.media.tofu import NO_FONT_HAS_IT, tofu_boxes
 
@@ -84,11 +84,14 @@ def _fill(frame: np.ndarray) -> np.ndarray:
 
 
 def _burn(tmp_path: Path, language: str, text: str) -> tuple[list[np.ndarray], str]:
-    """The text as karaoke subtitles over grey, one frame per highlighted word, and libass's log."""
+    """The text as karaoke subtitles and as the scene's heading over grey, one frame per highlighted word,
+    and libass's log."""
     words = [WordTiming(text=w, start_s=0.1 * i, end_s=0.1 * i + 0.08) for i, w in enumerate(text.split())]
     cues = build_cues([SceneTiming(0.0, 0.1 * len(words) + 0.2, words)], max_chars=60)
-    ass = write_ass(cues, tmp_path / "mixed.ass", width=1280, height=720, language=language, karaoke=True)
-    grey = ffmpeg.input(f"color=c=gray:s=1280x720:r=10:d={0.1 * len(words) + 0.2:.1f}", f="lavfi")
+    seconds = 0.1 * len(words) + 0.2
+    ass = write_ass(cues, tmp_path / "mixed.ass", width=1280, height=720, language=language, karaoke=True,
+                    headings=[Heading(0.0, seconds, text)])
+    grey = ffmpeg.input(f"color=c=gray:s=1280x720:r=10:d={seconds:.1f}", f="lavfi")
     out = tmp_path / "mixed.mkv"
     log = run_ffmpeg(ffmpeg.output(grey.filter("ass", str(ass), fontsdir=str(FONTS_DIR)), str(out), vcodec="ffv1"),
                      what="a mixed-script subtitle test", log_level="info")
@@ -102,7 +105,7 @@ def _burn(tmp_path: Path, language: str, text: str) -> tuple[list[np.ndarray], s
 def test_burned_in_mixed_script_subtitles_draw_no_tofu(tmp_path, language, text):
     decoded, log = _burn(tmp_path, language, text)
     assert "not found" not in log, [line for line in log.splitlines() if "not found" in line]
-    assert all(_fill(frame).sum() > 500 for frame in decoded[:-2])  # the line is drawn on every frame
+    assert all(_fill(frame[:360]).sum() > 500 and _fill(frame[360:]).sum() > 500 for frame in decoded[3:-3])
     assert [tofu_boxes(_fill(frame)) for frame in decoded] == [0] * len(decoded)
 
 
@@ -110,7 +113,7 @@ def test_burned_in_mixed_script_subtitles_draw_no_tofu(tmp_path, language, text)
 def test_the_tofu_check_sees_a_character_no_font_has(tmp_path):
     decoded, log = _burn(tmp_path, "hi", f"हिन्दी {NO_FONT_HAS_IT} text")
     assert "Glyph 0xE000 not found" in log
-    assert tofu_boxes(_fill(decoded[0])) == 1
+    assert tofu_boxes(_fill(decoded[3])) == 2  # in the heading and in the subtitle
 
 
 @pytest.mark.usefixtures("no_system_fonts")
@@ -125,3 +128,4 @@ def test_a_composed_hindi_video_with_english_words_has_no_tofu(tmp_path):
     checked = [frame for time, frame in frames(composed.video_path) if 0.2 < time < timings[-1].end_s]
     assert checked and all(_fill(frame).sum() > 500 for frame in checked)
     assert [tofu_boxes(_fill(frame)) for frame in checked] == [0] * len(checked)
+
