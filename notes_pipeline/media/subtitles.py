@@ -19,7 +19,7 @@ from pathlib import Path
 
 from notes_pipeline.domain.chunking import ends_sentence
 from notes_pipeline.domain.models import WordTiming
-from notes_pipeline.media.fonts import family_for_language
+from notes_pipeline.media.fonts import family_for_language, family_name, font_runs
 
 CLAUSE_END = re.compile(r"[,;:،—–-]['\")\]]*$")
 HOLD_S = 0.25
@@ -186,17 +186,42 @@ def _ass_colour(rgb: tuple[int, int, int], alpha: int = 0) -> str:
     return f"&H{alpha:02X}{b:02X}{g:02X}{r:02X}"
 
 
-def _karaoke_text(cue: Cue, current: int | None) -> str:
+def ass_text(line: str, language: str, lit: range = range(0)) -> str:
+    """One line of user text for an event: escaped, each run of characters in the font that draws it
+    (`fonts.font_runs`, as `\\fn` overrides away from the style's font) and the characters at `lit`
+    in the highlight colour. libass still lays the whole line out at once, so bidi is unchanged."""
+    default = family_for_language(language)
+    cuts = {lit.start, lit.stop} if lit else set()
+    out, family_now, lit_now, position = [], default, False, 0
+    for run in font_runs(line, "subtitle", language=language):
+        family, end = family_name(run.font), position + len(run.text)
+        bounds = [position, *sorted(cut for cut in cuts if position < cut < end), end]
+        for begin, stop in zip(bounds, bounds[1:]):
+            highlighted, tags = begin in lit, ""
+            if lit_now and not highlighted:
+                tags, family_now = "\\r", default  # \r also resets the font to the style's
+            elif highlighted and not lit_now:
+                tags = "\\1c" + _ass_colour(HIGHLIGHT_RGB) + "&"
+            if family != family_now:
+                tags += "\\fn" + family
+            text = ass_escape(line[begin:stop])
+            out.append(f"{{{tags}}}{text}" if tags else text)
+            family_now, lit_now = family, highlighted
+        position = end
+    return "".join(out) + ("{\\r}" if lit_now else "")
+
+
+def _karaoke_text(cue: Cue, current: int | None, language: str) -> str:
     """The cue's lines with word number `current` (reading order) in the highlight colour."""
-    highlight = "{\\1c" + _ass_colour(HIGHLIGHT_RGB) + "&}"
     lines, index = [], 0
     for line in cue.timed:
-        words = []
+        lit, position = range(0), 0
         for text, _ in line:
-            word = ass_escape(text)
-            words.append(f"{highlight}{word}{{\\r}}" if index == current else word)
+            if index == current:
+                lit = range(position, position + len(text))
+            position += len(text) + 1
             index += 1
-        lines.append(" ".join(words))
+        lines.append(ass_text(" ".join(text for text, _ in line), language, lit))
     return r"\N".join(lines)
 
 
@@ -232,7 +257,7 @@ Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
 """
     events = []
     for heading in headings:
-        text = ass_escape(heading.text)
+        text = ass_text(heading.text, language)
         events.append(f"Dialogue: 1,{_ass_clock(heading.start_s)},{_ass_clock(heading.end_s)},Heading,,0,0,0,,"
                       f"{{\\fad(250,250)}}{text}")
     # Centiseconds can collide after rounding: keep cues ordered and non-overlapping.
@@ -241,17 +266,18 @@ Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
         start = max(cue.start_s, previous_end)
         previous_end = cue.end_s
         if not (karaoke and cue.timed):
-            text = r"\N".join(ass_escape(line) for line in cue.lines)
+            text = r"\N".join(ass_text(line, language) for line in cue.lines)
             events.append(f"Dialogue: 0,{_ass_clock(start)},{_ass_clock(cue.end_s)},Default,,0,0,0,,{text}")
             continue
         # One event per word, boundaries shared to the centisecond so no two events overlap.
         starts = [max(start, when) for line in cue.timed for _, when in line]
         bounds = [_ass_clock(start)] + [_ass_clock(t) for t in starts[1:]] + [_ass_clock(cue.end_s)]
         if bounds[0] != _ass_clock(starts[0]):
-            events.append(f"Dialogue: 0,{bounds[0]},{_ass_clock(starts[0])},Default,,0,0,0,,{_karaoke_text(cue, None)}")
+            events.append(f"Dialogue: 0,{bounds[0]},{_ass_clock(starts[0])},Default,,0,0,0,,"
+                          f"{_karaoke_text(cue, None, language)}")
             bounds[0] = _ass_clock(starts[0])
         for word, (begin, end) in enumerate(zip(bounds, bounds[1:])):
             if begin < end:
-                events.append(f"Dialogue: 0,{begin},{end},Default,,0,0,0,,{_karaoke_text(cue, word)}")
+                events.append(f"Dialogue: 0,{begin},{end},Default,,0,0,0,,{_karaoke_text(cue, word, language)}")
     path.write_text(header + "\n".join(events) + "\n", encoding="utf-8")
     return path

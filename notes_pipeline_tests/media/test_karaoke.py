@@ -67,7 +67,9 @@ def test_the_spoken_word_is_highlighted_within_a_frame_of_its_timing(tmp_path):
 
 @pytest.mark.parametrize(
     ("language", "words", "direction"),
-    [("hi", ["पानी", "भाप", "बनकर", "ऊपर", "उठता", "है"], 1), ("ur", ["پانی", "بھاپ", "بن", "کر", "اوپر", "اٹھتا"], -1)],
+    [("hi", ["पानी", "भाप", "बनकर", "ऊपर", "उठता", "है"], 1), ("ur", ["پانی", "بھاپ", "بن", "کر", "اوپر", "اٹھتا"], -1),
+     # An English word (a Noto Sans run, set by \fn) and a number inside the right-to-left line.
+     ("ur", ["پانی", "steam", "بن", "کر", "100", "اٹھتا"], -1)],
 )
 def test_highlight_follows_reading_order_and_leaves_the_layout_alone(tmp_path, language, words, direction):
     scene = _scene(tmp_path, words)

@@ -6,8 +6,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import contrast_ratio, style_lock
-from notes_pipeline.media.fonts import covers, font_file
+from notes_pipeline.media.fonts import font_file, missing_glyphs
 from notes_pipeline.providers.images.slides import SAFE_MARGIN, SlideRenderer, _kicker
+from notes_pipeline_tests.media.tofu import NO_FONT_HAS_IT, tofu_boxes
 
 
 def _request(scene: Scene, width=1280, height=720, language="en", seed="Solar") -> ImageRequest:
@@ -89,13 +90,52 @@ def test_palettes_are_readable():
     assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21)
 
 
-@pytest.mark.parametrize(("title", "expected"), [
-    ("How solar panels work", "How solar panels work  ·  3 / 10"),
-    ("जल चक्र", "जल चक्र  |  3 / 10"),  # Noto Sans Devanagari has no middle dot
-    ("پانی کا چکر", "پانی کا چکر"),  # Noto Naskh Arabic has no Latin digits or slash
-])
-def test_the_kicker_uses_only_characters_its_font_can_draw(title, expected):
-    """Pillow draws a glyph its font lacks as an empty box: the Hindi demo showed one."""
+@pytest.mark.parametrize(("title", "language"), [
+    ("How solar panels work", "en"), ("जल चक्र", "hi"), ("پانی کا چکر", "ur")])
+def test_the_kicker_is_drawn_in_fonts_that_have_its_characters(title, language):
+    """Pillow draws a glyph its font lacks as an empty box: the Hindi demo showed one. Noto Sans
+    Devanagari has no middle dot and Noto Naskh Arabic no slash: the run's font draws them."""
     kicker = _kicker(title, 3, 10)
-    assert kicker == expected
-    assert covers(font_file(title), kicker)
+    assert kicker == f"{title}  ·  3 / 10"
+    assert missing_glyphs(kicker, "body", language=language) == set()
+    scene = Scene(index=3, heading=title, narration="x", bullets=[title])
+    assert tofu_boxes(_text_mask(_request(scene, language=language).model_copy(update={"title": title}))) == 0
+
+
+MIXED = [
+    ("hi", "हिन्दी में English …", ["Hindi हिन्दी with English … and 123", "सूरज (sun) की गर्मी — 100%"]),
+    ("ur", "اردو میں English", ["اردو میں English words اور 2024 کے “quotes” — (قوسین)…", "پانی H2O ہے"]),
+    ("en", "जल चक्र: the water cycle", ["Evaporation (वाष्पीकरण) at 100 °C…", "Rain → runoff ⇒ ≤ 40 mm ✓"]),
+]
+
+
+@pytest.mark.parametrize(("language", "heading", "bullets"), MIXED, ids=[m[0] for m in MIXED])
+def test_mixed_script_slides_draw_every_character_in_a_font_that_has_it(language, heading, bullets):
+    """Latin words and `…` on Hindi and Urdu slides, Devanagari in an English note's heading: each run
+    is drawn by a font whose cmap has it (the renderer's own `font_runs`), and no box is drawn."""
+    request = _request(Scene(index=2, heading=heading, narration="x", bullets=bullets), language=language)
+    kicker = _kicker(request.title, 2, request.scene_count)
+    for text, role in [(heading, "heading"), (kicker, "body"), *((b, "body") for b in bullets)]:
+        assert missing_glyphs(text, role, language=language) == set(), text
+    mask = _text_mask(request)
+    assert mask.sum() > 3000
+    assert tofu_boxes(mask) == 0
+
+
+def test_the_slide_tofu_check_sees_a_character_no_font_has():
+    scene = Scene(index=2, heading="Rain", narration="x", bullets=[f"Rain {NO_FONT_HAS_IT} falls"])
+    assert tofu_boxes(_text_mask(_request(scene))) == 1
+
+
+def test_english_words_on_an_urdu_slide_keep_right_to_left_order():
+    """Drawn run by run, the English word still sits left of the Urdu word before it, as libass
+    and raqm lay the whole line out."""
+    def mask(bullet: str) -> np.ndarray:
+        return _text_mask(_request(Scene(index=2, heading="پانی", narration="x", bullets=[bullet]), language="ur"))
+
+    urdu, mixed = mask("پانی کا"), mask("پانی کا English 2024")
+    rows = np.flatnonzero((urdu != mixed).any(axis=1))  # the bullet's line: heading and kicker are the same
+    urdu_columns = np.flatnonzero(urdu[rows[0]:rows[-1] + 1].any(axis=0))
+    mixed_columns = np.flatnonzero(mixed[rows[0]:rows[-1] + 1].any(axis=0))
+    added = np.setdiff1d(mixed_columns, np.arange(urdu_columns.min() - 2, urdu_columns.max() + 3))
+    assert added.size > 50 and added.max() < urdu_columns.min()

@@ -1,9 +1,10 @@
 """The offline image source: a designed title-and-bullets slide per scene, drawn with Pillow.
 
-Pillow's raqm layout (HarfBuzz + FriBiDi) shapes Devanagari and joins Arabic script; the
-shipped Noto fonts cover Latin, Hindi and Urdu. Text is wrapped by measured width and
-shrunk until it fits its box, so nothing ever leaves the safe area; the bottom of the
-frame is kept free for burned-in subtitles.
+Pillow's raqm layout (HarfBuzz + FriBiDi) shapes Devanagari and joins Arabic script. A line
+mixing scripts is drawn run by run, each run in the shipped Noto font that has its characters
+(`fonts.font_runs`), the runs placed in the order the bidi algorithm shows them. Text is
+wrapped by measured width and shrunk until it fits its box, so nothing ever leaves the safe
+area; the bottom of the frame is kept free for burned-in subtitles.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import io
 import random
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
 
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.language import is_right_to_left
 from notes_pipeline.domain.models import ImageRequest
-from notes_pipeline.media.fonts import covers, font_file
+from notes_pipeline.media.bidi import embedding_levels, visual_order
+from notes_pipeline.media.fonts import font_file, font_file_for_language, font_runs
 
-SLIDES_VERSION = "1"
+SLIDES_VERSION = "2"
 SAFE_MARGIN = 0.06  # title-safe: no text in the outer 6% of each side
 SUBTITLE_BAND = 0.20  # bottom share of the frame left to subtitles
 ELLIPSIS = "…"
@@ -51,42 +54,64 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 def _kicker(title: str, index: int, count: int) -> str:
-    """The small line above the heading: the title and where this scene is, in separators and digits
-    the title's font can draw (the title alone when it has none of them, as in Noto Naskh Arabic)."""
-    font = font_file(title)
-    for separator in ("·", "|"):
-        if covers(font, f"{separator}{index}/{count}"):
-            return f"{title}  {separator}  {index} / {count}"
-    return title
+    """The small line above the heading: the title and where this scene is."""
+    return f"{title}  ·  {index} / {count}"
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Part of a line drawn with one font in one direction."""
+
+    text: str
+    font: ImageFont.FreeTypeFont
+    direction: str
+    language: str | None  # only for the language's own font: its localised forms (Urdu digits)
+
+    def length(self) -> float:
+        return self.font.getlength(self.text, direction=self.direction, language=self.language)
 
 
 class _Writer:
-    """Measures and wraps text in one language, choosing the font by the text's script."""
+    """Measures, wraps and lays out text in one language, each run of characters in the font that has them."""
 
     def __init__(self, language: str) -> None:
         self.language = language
         self.direction = "rtl" if is_right_to_left(language) else "ltr"
+        self.own_fonts = {font_file_for_language(language, bold=bold) for bold in (False, True)}
 
-    def font(self, text: str, size: int, bold: bool) -> ImageFont.FreeTypeFont:
-        return _font(str(font_file(text, bold=bold)), size)
+    def runs(self, line: str, size: int, bold: bool) -> list[_Run]:
+        """The line's runs left to right on screen: split where the font or the bidi level changes."""
+        levels = embedding_levels(line, rtl=self.direction == "rtl")
+        pieces: list[tuple[str, Path, int]] = []
+        position = 0
+        for run in font_runs(line, "heading" if bold else "body", language=self.language):
+            start, end = position, position + len(run.text)
+            for i in range(position + 1, end + 1):
+                if i == end or levels[i] != levels[start]:
+                    pieces.append((line[start:i], run.font, levels[start]))
+                    start = i
+            position = end
+        return [_Run(pieces[i][0], _font(str(pieces[i][1]), size), "rtl" if pieces[i][2] % 2 else "ltr",
+                     self.language if pieces[i][1] in self.own_fonts else None)
+                for i in visual_order([level for _, _, level in pieces])]
 
-    def length(self, text: str, font: ImageFont.FreeTypeFont) -> float:
-        return font.getlength(text, direction=self.direction, language=self.language)
+    def length(self, line: str, size: int, bold: bool) -> float:
+        return sum(run.length() for run in self.runs(line, size, bold))
 
-    def wrap(self, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    def wrap(self, text: str, size: int, bold: bool, width: int) -> list[str]:
         lines: list[str] = []
         for word in text.split():
-            if lines and self.length(f"{lines[-1]} {word}", font) <= width:
+            if lines and self.length(f"{lines[-1]} {word}", size, bold) <= width:
                 lines[-1] = f"{lines[-1]} {word}"
             else:
                 lines.append(word)
         # A single word wider than the box is cut by characters, keeping an ellipsis.
-        return [self.fit_line(line, font, width) for line in lines]
+        return [self.fit_line(line, size, bold, width) for line in lines]
 
-    def fit_line(self, line: str, font: ImageFont.FreeTypeFont, width: int) -> str:
-        if self.length(line, font) <= width:
+    def fit_line(self, line: str, size: int, bold: bool, width: int) -> str:
+        if self.length(line, size, bold) <= width:
             return line
-        while line and self.length(line + ELLIPSIS, font) > width:
+        while line and self.length(line + ELLIPSIS, size, bold) > width:
             line = line[:-1]
         return line.rstrip() + ELLIPSIS
 
@@ -94,7 +119,9 @@ class _Writer:
 @dataclass
 class _Block:
     lines: list[str]
-    font: ImageFont.FreeTypeFont
+    size: int
+    bold: bool
+    ascent: int  # baseline below the line's top, from the font of the block's main script
     line_height: int
 
     @property
@@ -103,12 +130,12 @@ class _Block:
 
 
 def _block(writer: _Writer, text: str, size: int, bold: bool, width: int, max_lines: int) -> _Block:
-    font = writer.font(text, size, bold)
-    lines = writer.wrap(text, font, width)
+    lines = writer.wrap(text, size, bold, width)
     if len(lines) > max_lines:
         lines = lines[:max_lines]
-        lines[-1] = writer.fit_line(lines[-1] + ELLIPSIS, font, width)
-    return _Block(lines, font, round(size * 1.32))
+        lines[-1] = writer.fit_line(lines[-1] + ELLIPSIS, size, bold, width)
+    ascent, _ = _font(str(font_file(text, bold=bold)), size).getmetrics()
+    return _Block(lines, size, bold, ascent, round(size * 1.32))
 
 
 class SlideRenderer:
@@ -157,14 +184,17 @@ class SlideRenderer:
             dropped = items.pop()
             needed -= dropped.height + gap
 
-        def put(text: str, y: int, font: ImageFont.FreeTypeFont, fill: str, left: int, right: int) -> None:
-            x, anchor = (right, "ra") if rtl else (left, "la")
-            draw.text((x, y), text, font=font, fill=_rgb(fill), anchor=anchor,
-                      direction=writer.direction, language=request.language)
+        def put(text: str, y: int, block: _Block, fill: str, left: int, right: int) -> None:
+            runs = writer.runs(text, block.size, block.bold)
+            x = right - sum(run.length() for run in runs) if rtl else left
+            for run in runs:
+                draw.text((x, y + block.ascent), run.text, font=run.font, fill=_rgb(fill), anchor="ls",
+                          direction=run.direction, language=run.language)
+                x += run.length()
 
         y = box.top
         for line in kicker_block.lines:
-            put(line, y, kicker_block.font, palette.muted, box.left, box.right)
+            put(line, y, kicker_block, palette.muted, box.left, box.right)
             y += kicker_block.line_height
         y += round(unit * 0.04)
         bar_x = box.right - bar_width if rtl else box.left
@@ -172,7 +202,7 @@ class SlideRenderer:
             draw.rectangle([bar_x, y + round(heading.line_height * 0.12), bar_x + bar_width,
                             y + heading.height - round(heading.line_height * 0.2)], fill=_rgb(palette.accent))
         for line in heading.lines:
-            put(line, y, heading.font, palette.text, box.left + (0 if rtl else heading_indent),
+            put(line, y, heading, palette.text, box.left + (0 if rtl else heading_indent),
                 box.right - (heading_indent if rtl else 0))
             y += heading.line_height
         y += round(unit * 0.05)
@@ -182,7 +212,7 @@ class SlideRenderer:
             cx = box.right - dot if rtl else box.left + dot
             draw.ellipse([cx - dot, cy - dot, cx + dot, cy + dot], fill=_rgb(palette.accent))
             for line in item.lines:
-                put(line, y, item.font, palette.text, box.left + (0 if rtl else bullet_indent),
+                put(line, y, item, palette.text, box.left + (0 if rtl else bullet_indent),
                     box.right - (bullet_indent if rtl else 0))
                 y += item.line_height
             y += gap
