@@ -2,9 +2,10 @@
 
 A sweep of the inbox lists keys with their size and version (S3 ETag, or a local file's
 modification time); the index answers "seen?" for a whole page in one query, so unchanged
-objects are never read again. It records the outcome of every object a tick read
-(registered, duplicate of a document, skipped with a reason) and forgets objects that
-disappeared from the inbox, so it stays as large as the inbox itself.
+objects are never read again. It records the outcome of every object a tick looked at
+(registered, duplicate of a document, skipped with a reason and tried again later, refused
+for its name until it changes) and forgets objects that disappeared from the inbox, so it
+stays as large as the inbox itself.
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ from pydantic import BaseModel
 from notes_pipeline.store.bucket import ObjectInfo
 from notes_pipeline.store.db import Database, DatabaseUnavailableError, mask_url
 
-Outcome = Literal["registered", "duplicate", "skipped"]
+Outcome = Literal["registered", "duplicate", "skipped", "refused"]
 MAX_REASON_CHARS = 1000
+
+
+def printable_key(key: str) -> str:
+    """A listed name that is not a usable key, as text the index and the logs can hold: undecodable
+    bytes and control characters escaped ('caf\\xe9.md'); the backslash keeps it apart from every real key."""
+    text = key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(repr(ch)[1:-1] if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
 
 
 class SeenObject(BaseModel):
@@ -35,7 +43,7 @@ class SeenObject(BaseModel):
 
 
 class CheckedObject(BaseModel):
-    """What a tick decided for one object it read; `doc_id` is None only when it was skipped."""
+    """What a tick decided for one object it looked at; `doc_id` is None only when it was skipped or refused."""
 
     key: str
     size: int
