@@ -24,6 +24,8 @@ JSON_PROMPT_SUFFIX = ".json"  # the same request for programs: {"prompt": "...",
 HASH_CHARS = 10
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+# Unicode's control characters (category Cc) other than the line and page breaks and tabs text is made of.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 # Magic numbers of files people rename by mistake, so the error can say what the file really is.
 _MAGIC = {
     b"\x89PNG": "a PNG image",
@@ -98,7 +100,7 @@ def decode_notes(data: bytes, *, max_bytes: int) -> str:
             f"the file is not valid {name}: byte 0x{bad} at offset {err.start} cannot be decoded; "
             "save it with UTF-8 encoding"
         ) from None
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    controls = len(_CONTROLS.findall(text))
     if controls > max(8, len(text) // 100):
         raise BadInputError(f"this is not a text file: {controls} control characters in {len(text)} characters")
     return text
@@ -222,13 +224,19 @@ def options_mapping(text: str) -> dict | None:
     return raw if isinstance(raw, dict) else None
 
 
-def parse_document(doc_id: str, source_name: str, data: bytes, *, max_bytes: int) -> NotesDocument:
+def read_notes(source_name: str, data: bytes, *, max_bytes: int) -> tuple[RenderOptions, dict[str, Any], str]:
+    """(options, facts for NotesDocument, the notes): everything but the language, which costs a pass over
+    all the text; the inbox sensor calls this to say at registration why a run would fail."""
     text = decode_notes(data, max_bytes=max_bytes)
-    suffix = PurePosixPath(source_name).suffix.lower()
-    split = split_json_prompt if suffix == JSON_PROMPT_SUFFIX else split_front_matter
+    split = split_json_prompt if PurePosixPath(source_name).suffix.lower() == JSON_PROMPT_SUFFIX else split_front_matter
     options, facts, body = split(text)
     if not body.strip():
         raise BadInputError("the file has front matter but no notes after it")
+    return options, facts, body
+
+
+def parse_document(doc_id: str, source_name: str, data: bytes, *, max_bytes: int) -> NotesDocument:
+    options, facts, body = read_notes(source_name, data, max_bytes=max_bytes)
     return NotesDocument(
         doc_id=doc_id,
         source_name=source_name,
@@ -236,6 +244,6 @@ def parse_document(doc_id: str, source_name: str, data: bytes, *, max_bytes: int
         text=body,
         language=options.language or detect_language(body),
         options=options,
-        kind="prompt" if suffix in (PROMPT_SUFFIX, JSON_PROMPT_SUFFIX) else "notes",
+        kind="prompt" if PurePosixPath(source_name).suffix.lower() in (PROMPT_SUFFIX, JSON_PROMPT_SUFFIX) else "notes",
         **facts,
     )

@@ -29,7 +29,7 @@ from notes_pipeline.domain.documents import (
     content_hash,
     document_id,
     is_notes_file,
-    parse_document,
+    read_notes,
     text_preview,
 )
 from notes_pipeline.domain.errors import BadInputError
@@ -105,7 +105,7 @@ def register_source(bucket: Bucket, obj: ObjectInfo, *, max_bytes: int, data: by
         bucket.put_bytes(copy_key, data)
         tier = requested_tier(text_preview(data))
         try:
-            front_matter = parse_document(doc_id, name, data, max_bytes=max_bytes).front_matter
+            front_matter = read_notes(name, data, max_bytes=max_bytes)[1].get("front_matter", {})
         except BadInputError as err:
             problem = str(err)
     record = SourceRecord(

@@ -175,7 +175,7 @@ def test_a_file_being_written_waits_for_a_later_sweep(bucket_location, database_
     assert len(result.run_requests) == (1 if settle_s == 0 else 0)
 
 
-LONG_NAME = "a lecture on the water cycle, " * 8 + "v2.md"  # 247 characters: its temp file name is longer
+LONG_NAME = "a lecture on the water cycle, " * 8 + "final v.md"  # 250 bytes: a '.part' beside it would not fit
 
 
 def _drop_badly_named(bucket) -> list[str]:

@@ -255,7 +255,7 @@ def test_an_unsupported_language_fails_before_any_script_is_made(bucket, index):
 
 
 def test_a_name_too_long_for_a_temporary_file_is_registered(bucket, index):
-    name = "n" * 246 + ".md"  # 249 bytes: a local folder holds it, but not '.{name}.xxxxxxxx.part' beside its copy
+    name = "n" * 247 + ".md"  # 250 bytes: a local folder holds it, but not '.{name}.xxxxxxxx.part' beside its copy
     (bucket.root / "inbox").mkdir()
     with open(os.path.join(bucket.local_path("inbox/"), name), "wb") as fh:
         fh.write(b"# Long\n\nA note with a long name.")
