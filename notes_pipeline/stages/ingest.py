@@ -21,7 +21,7 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from notes_pipeline.domain.documents import (
@@ -37,7 +37,7 @@ from notes_pipeline.domain.models import SourceRecord
 from notes_pipeline.domain.tiers import requested_tier
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, ObjectInfo, put_model
-from notes_pipeline.store.inbox_index import CheckedObject, InboxIndex, SeenObject, printable_key
+from notes_pipeline.store.inbox_index import CheckedObject, InboxIndex, SeenObject
 
 HIDDEN_NAME = ("a name starting with '.' is a hidden or temporary file (an editor's lock, a sync tool's copy); "
                "remove the leading '.' to have it rendered")
@@ -61,10 +61,10 @@ class InboxCursor:
         try:
             data = json.loads(raw)
             cursor = cls(str(data["start_after"]), int(data["sweeps"]))
-            if cursor.start_after:
-                keys.validate_key(cursor.start_after)
-                if not cursor.start_after.startswith(keys.INBOX_PREFIX):
-                    raise ValueError("the sweep position is outside the inbox")
+            # Any listed key may be the position, names no key can hold included (a page of them
+            # must not stop the sweep); it is only compared with keys, never read or written.
+            if cursor.start_after and not cursor.start_after.startswith(keys.INBOX_PREFIX):
+                raise ValueError("the sweep position is outside the inbox")
             return cursor
         except (ValueError, KeyError, TypeError):
             return cls()
@@ -75,7 +75,7 @@ class InboxScan:
     registered: list[SourceRecord] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (inbox key, existing doc id)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (inbox key, reason): tried again later
-    refused: list[tuple[str, str]] = field(default_factory=list)  # (printable name, reason): until it changes
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (printable key, reason): until it changes
     settling: list[str] = field(default_factory=list)  # changed within settle_s: left for a later sweep
     listed: int = 0  # objects listed by this call
     unchanged: int = 0  # notes the index already knew, not read again
@@ -151,8 +151,7 @@ def scan_inbox(
     now_ns = time.time_ns() if now_ns is None else now_ns
     settled_before = now_ns - int(settle_s * 1e9)
     known = set(known_doc_ids)
-    listed = [replace(o, key=printable_key(o.key)) if o.refused else o for o in bucket.list(
-        keys.INBOX_PREFIX, start_after=cursor.start_after or None, limit=list_limit, hidden=True)]
+    listed = bucket.list(keys.INBOX_PREFIX, start_after=cursor.start_after or None, limit=list_limit, hidden=True)
     notes = [o for o in listed if is_notes_file(o.key)]
     seen = index.lookup(notes, retry_skipped_s=retry_skipped_s) if index is not None else {}
 
@@ -168,7 +167,7 @@ def scan_inbox(
             elif obj.modified_ns > settled_before:
                 scan.settling.append(obj.key)
             elif refusal is not None:
-                scan.refused.append((obj.key, refusal))
+                scan.refused.append((printable_key(obj.key), refusal))
                 refused.append(CheckedObject(key=obj.key, size=obj.size, version=obj.version, outcome="refused",
                                              reason=refusal))
             elif len(to_read) >= limit:
@@ -176,8 +175,7 @@ def scan_inbox(
                 break
             else:
                 to_read.append(obj)
-        if obj.refused is None:  # a refused name is no key: the next listing cannot start after it
-            position = obj.key
+        position = obj.key
     scan.sweep_done = not scan.capped and len(listed) < list_limit
 
     checked = refused + _identify_all(bucket, to_read, known, scan, max_bytes=max_bytes, workers=workers)
@@ -192,6 +190,13 @@ def scan_inbox(
 
 def _source_name(obj: ObjectInfo) -> str:
     return obj.key[len(keys.INBOX_PREFIX) :]
+
+
+def printable_key(key: str) -> str:
+    """A name no key can hold, as a log line can show it: undecodable bytes and control characters
+    escaped ('inbox/caf\\xe9.md')."""
+    text = key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(repr(ch)[1:-1] if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
 
 
 def _refusal(obj: ObjectInfo) -> str | None:

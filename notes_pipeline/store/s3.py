@@ -161,7 +161,9 @@ class S3Bucket:
         validate_prefix(prefix)
         params: dict[str, Any] = {"Bucket": self.name, "Prefix": self.prefix + prefix}
         if start_after:
-            params["StartAfter"] = self._key(start_after)
+            # A hidden listing's keys include names our validation refuses; each is a position the next page
+            # must be able to start after. A position is never read or written, and Prefix still bounds the list.
+            params["StartAfter"] = self.prefix + start_after if hidden else self._key(start_after)
         found: list[ObjectInfo] = []
         while limit is None or len(found) < limit:
             page_size = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit - len(found))

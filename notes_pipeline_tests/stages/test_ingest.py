@@ -215,7 +215,8 @@ def test_corrupt_or_foreign_cursors_start_a_new_sweep():
     assert InboxCursor.from_json("{not json") == InboxCursor()
     assert InboxCursor.from_json('{"modified_ns": 5, "key": "inbox/a.md"}') == InboxCursor()  # the old format
     assert InboxCursor.from_json('{"start_after": "projects/x/script.json", "sweeps": 1}') == InboxCursor()
-    assert InboxCursor.from_json('{"start_after": "inbox/../x", "sweeps": 1}') == InboxCursor()
+    # a position is only compared with keys: a name the bucket refuses (listed to be named once) may be one
+    assert InboxCursor.from_json('{"start_after": "inbox/a/../x", "sweeps": 1}') == InboxCursor("inbox/a/../x", 1)
     assert InboxCursor.from_json(InboxCursor("inbox/a.md", 3).to_json()) == InboxCursor("inbox/a.md", 3)
 
 
@@ -279,3 +280,21 @@ def test_refused_and_hidden_names_are_skipped_once_and_never_stop_the_others(buc
     ]
     again = _scan(bucket, index, first.cursor, known=[r.doc_id for r in first.registered], retry_skipped_s=0)
     assert again.refused == [] and again.registered == [] and again.unchanged == 4
+
+
+def test_a_refused_name_is_named_once_across_sweeps_of_many_pages(bucket, index):
+    """The index forgets rows in each listed key range that the listing did not return: a refused name must be
+    stored where the listing sorts it, or a later page would forget it and it would be named again."""
+    (bucket.root / "inbox").mkdir()
+    inbox = os.fsencode(bucket.local_path("inbox/"))
+    names = [b"caf.md", b"caf\xe9.md", b"cafe.md", b"cafz.md", b"line\nbreak.md", b"line.md", b"z.md"]
+    for name in names:
+        with open(inbox + b"/" + name, "wb") as fh:
+            fh.write(b"notes " + name)
+    refused, known, cursor = [], [], InboxCursor()
+    while cursor.sweeps < 3:
+        scan = _scan(bucket, index, cursor, known=known, list_limit=2)
+        refused += [key for key, _ in scan.refused]
+        known += [r.doc_id for r in scan.registered]
+        cursor = scan.cursor
+    assert sorted(refused) == ["inbox/caf\\xe9.md", "inbox/line\\nbreak.md"] and len(known) == 5
