@@ -218,3 +218,17 @@ def test_badly_named_files_never_block_the_inbox_and_are_named_once(bucket_locat
     warned = capfd.readouterr().err
     for name in bad:
         assert warned.count(name) == 1, (name, warned)
+
+
+def test_registration_names_kept_front_matter_and_bad_options_at_once(resources, bucket, capfd):
+    instance = dg.DagsterInstance.ephemeral()
+    drop(bucket, "post.md", b"---\nlayout: post\ntitle: Tides\nauthor: Ada\n---\nThe moon pulls the oceans.", 1000)
+    drop(bucket, "klingon.md", b"---\nlanguage: xx\n---\nThe moon pulls the oceans, in Klingon.", 1000)
+    first = _tick(instance, resources)
+    assert len(first.run_requests) == 2  # the bad one too: its run fails at once, visible in the UI
+    said = capfd.readouterr().err
+    assert said.count("inbox/post.md: front matter kept as data, not options: layout, author") == 1
+    assert said.count("inbox/klingon.md (document klingon-") == 1
+    assert "invalid options in the front matter: language: 'xx' is not supported; supported: en (English)" in said
+    _tick(instance, resources, first.cursor)
+    assert "front matter kept" not in capfd.readouterr().err
