@@ -42,8 +42,12 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _suffix(name: str) -> str:
+    return PurePosixPath(name).suffix.lower()
+
+
 def is_notes_file(name: str) -> bool:
-    return PurePosixPath(name).suffix.lower() in NOTES_SUFFIXES
+    return _suffix(name) in NOTES_SUFFIXES
 
 
 def slugify(name: str, *, max_length: int = 40) -> str:
@@ -175,8 +179,8 @@ def _read_front_matter(raw: object, where: str) -> tuple[RenderOptions, dict[str
     return validated, facts
 
 
-def _front_matter_block(text: str) -> tuple[dict | None, str, str]:
-    """(the raw mapping of a leading YAML '---' or TOML '+++' block or None, its language, the text after it)."""
+def _front_matter_block(text: str) -> tuple[object, str]:
+    """(what a leading YAML '---' or TOML '+++' block holds, or None without one; the text after it)."""
     for pattern, syntax in ((_FRONT_MATTER, "YAML"), (_TOML_FRONT_MATTER, "TOML")):
         match = pattern.match(text)
         if match:
@@ -184,13 +188,13 @@ def _front_matter_block(text: str) -> tuple[dict | None, str, str]:
                 raw = yaml.safe_load(match.group(1)) if syntax == "YAML" else tomllib.loads(match.group(1))
             except (yaml.YAMLError, tomllib.TOMLDecodeError) as err:
                 raise BadInputError(f"the front matter is not valid {syntax}: {err}") from None
-            return ({} if raw is None else raw), syntax, text[match.end() :]
-    return None, "", text
+            return ({} if raw is None else raw), text[match.end() :]
+    return None, text
 
 
 def split_front_matter(text: str) -> tuple[RenderOptions, dict[str, Any], str]:
     """Options and facts from a leading YAML ('---') or TOML ('+++', Hugo) block, and the notes after it."""
-    raw, _, body = _front_matter_block(text)
+    raw, body = _front_matter_block(text)
     if raw is None:
         return RenderOptions(), {}, text
     options, facts = _read_front_matter(raw, "front matter")
@@ -228,7 +232,7 @@ def read_notes(source_name: str, data: bytes, *, max_bytes: int) -> tuple[Render
     """(options, facts for NotesDocument, the notes): everything but the language, which costs a pass over
     all the text; the inbox sensor calls this to say at registration why a run would fail."""
     text = decode_notes(data, max_bytes=max_bytes)
-    split = split_json_prompt if PurePosixPath(source_name).suffix.lower() == JSON_PROMPT_SUFFIX else split_front_matter
+    split = split_json_prompt if _suffix(source_name) == JSON_PROMPT_SUFFIX else split_front_matter
     options, facts, body = split(text)
     if not body.strip():
         raise BadInputError("the file has front matter but no notes after it")
@@ -244,6 +248,6 @@ def parse_document(doc_id: str, source_name: str, data: bytes, *, max_bytes: int
         text=body,
         language=options.language or detect_language(body),
         options=options,
-        kind="prompt" if PurePosixPath(source_name).suffix.lower() in (PROMPT_SUFFIX, JSON_PROMPT_SUFFIX) else "notes",
+        kind="prompt" if _suffix(source_name) in (PROMPT_SUFFIX, JSON_PROMPT_SUFFIX) else "notes",
         **facts,
     )

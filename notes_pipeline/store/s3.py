@@ -175,8 +175,8 @@ class S3Bucket:
                 key = item["Key"][len(self.prefix) :]
                 refused = refusal(key)
                 if _is_listable(key, refused, hidden):
-                    found.append(ObjectInfo(key, int(item["Size"]), _modified_ns(item["LastModified"]), item.get("ETag"),
-                                            refused=refused))
+                    found.append(ObjectInfo(key, int(item["Size"]), _modified_ns(item["LastModified"]),
+                                            item.get("ETag"), refused=refused))
             if not page.get("IsTruncated"):
                 break
             params.pop("StartAfter", None)

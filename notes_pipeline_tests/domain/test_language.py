@@ -6,8 +6,8 @@ from notes_pipeline.domain.language import detect_language, prose_letters
 
 HINDI_WITH_ENGLISH_LINKS = """# गिट का उपयोग कैसे करें
 
-गिट एक संस्करण नियंत्रण प्रणाली है। पूरी जानकारी [Pro Git book](https://git-scm.com/book/en/v2/Getting-Started-About-Version-Control)
-और [GitHub documentation](https://docs.github.com/en/get-started/using-git/about-git) में मिलेगी।
+गिट एक संस्करण नियंत्रण प्रणाली है। पूरी जानकारी
+[Pro Git book](https://git-scm.com/book/en/v2/Getting-Started-About-Version-Control) और [GitHub documentation](https://docs.github.com/en/get-started/using-git/about-git) में मिलेगी।
 
 ```bash
 git clone https://github.com/example/repository-with-a-long-name.git
