@@ -8,9 +8,11 @@ the media, so a later stage (or a person) can find everything without re-probing
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from notes_pipeline.domain.language import SUPPORTED_LANGUAGES, language_code, supported_languages
 
 MIN_SCENES = 3
 MAX_SCENES = 15
@@ -45,7 +47,8 @@ class RenderOptions(_Frozen):
     aspect_ratio: AspectRatio = AspectRatio.WIDESCREEN
     resolution: Literal[480, 720, 1080] = 720
     fps: int = Field(30, ge=15, le=60)
-    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$", description="None: detected from the notes.")
+    language: str | None = Field(None, description="A supported language ('hi', or a tag such as 'hi-IN'); "
+                                                   "None: detected from the notes.")
     voice: str | None = Field(None, max_length=60)
     style: str = Field("clean", max_length=80)
     words_per_minute: int = Field(150, ge=80, le=260)
@@ -64,6 +67,17 @@ class RenderOptions(_Frozen):
         pattern=r"^(none|ambient|[A-Za-z0-9][A-Za-z0-9 ._-]{0,100}\.(mp3|wav|m4a|aac|ogg|oga|opus|flac))$",
         description="'none', 'ambient' (a quiet generated bed) or the name of a file in the bucket's music/ folder.",
     )
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _supported_language(cls, value: object) -> object:
+        """Refused here, before any work: an unknown language used to fail only at narration."""
+        if value is None or not isinstance(value, str):
+            return value
+        code = language_code(value)
+        if code not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"{value!r} is not supported; supported: {supported_languages()}")
+        return code
 
     @property
     def frame_size(self) -> FrameSize:
@@ -89,6 +103,12 @@ class NotesDocument(_Frozen):
     kind: Literal["notes", "prompt"] = Field(
         "notes", description="'prompt': a request to write about (a .prompt file), not notes to narrate."
     )
+    title: str | None = Field(None, description="The title its front matter gives (Jekyll, Hugo, Obsidian): "
+                                                "the video's title when set.")
+    description: str | None = Field(None, description="The front matter's description or summary of the notes.")
+    tags: list[str] = Field(default_factory=list, description="The front matter's tags.")
+    front_matter: dict[str, Any] = Field(
+        default_factory=dict, description="Other tools' front matter keys the pipeline does not use, kept as data.")
 
 
 class Scene(_Frozen):
@@ -291,6 +311,10 @@ class SourceRecord(_Frozen):
     registered_at: str
     tier: Tier | None = Field(None, description="The queue tier its front matter asks for, read with the bytes "
                                                "at registration so the sensor never fetches the file twice.")
+    front_matter: dict[str, Any] = Field(
+        default_factory=dict, description="Other tools' front matter keys (author, date, layout...), kept as data.")
+    problem: str | None = Field(None, description="Why this document's run will fail (bytes or options), found "
+                                                  "at registration so it is said before any work is queued.")
 
 
 class SceneWords(_Frozen):

@@ -8,6 +8,10 @@ object was already dealt with is answered by the inbox index (store/inbox_index.
 its key, size and version (S3 ETag or modification time), without reading it. Only new or
 changed objects are read; their content hash gives the document id (slug + hash), so an
 edit is new work and the same bytes under another name are a duplicate.
+
+Names are never a reason to stop: a name no key can hold (undecodable bytes, control
+characters) or a hidden one (a leading dot: editors' locks, sync tools' copies, our own
+temporary files) is refused once, named in a warning, and not looked at again until it changes.
 """
 
 from __future__ import annotations
@@ -20,12 +24,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from notes_pipeline.domain.documents import HASH_CHARS, content_hash, document_id, is_notes_file
+from notes_pipeline.domain.documents import (
+    HASH_CHARS,
+    content_hash,
+    document_id,
+    is_notes_file,
+    read_notes,
+    text_preview,
+)
+from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.models import SourceRecord
 from notes_pipeline.domain.tiers import requested_tier
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, ObjectInfo, put_model
 from notes_pipeline.store.inbox_index import CheckedObject, InboxIndex, SeenObject
+
+HIDDEN_NAME = ("a name starting with '.' is a hidden or temporary file (an editor's lock, a sync tool's copy); "
+               "remove the leading '.' to have it rendered")
 
 
 @dataclass(frozen=True)
@@ -46,10 +61,10 @@ class InboxCursor:
         try:
             data = json.loads(raw)
             cursor = cls(str(data["start_after"]), int(data["sweeps"]))
-            if cursor.start_after:
-                keys.validate_key(cursor.start_after)
-                if not cursor.start_after.startswith(keys.INBOX_PREFIX):
-                    raise ValueError("the sweep position is outside the inbox")
+            # Any listed key may be the position, names no key can hold included (a page of them
+            # must not stop the sweep); it is only compared with keys, never read or written.
+            if cursor.start_after and not cursor.start_after.startswith(keys.INBOX_PREFIX):
+                raise ValueError("the sweep position is outside the inbox")
             return cursor
         except (ValueError, KeyError, TypeError):
             return cls()
@@ -59,7 +74,8 @@ class InboxCursor:
 class InboxScan:
     registered: list[SourceRecord] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (inbox key, existing doc id)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (inbox key, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (inbox key, reason): tried again later
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (printable key, reason): until it changes
     settling: list[str] = field(default_factory=list)  # changed within settle_s: left for a later sweep
     listed: int = 0  # objects listed by this call
     unchanged: int = 0  # notes the index already knew, not read again
@@ -73,10 +89,11 @@ def register_source(bucket: Bucket, obj: ObjectInfo, *, max_bytes: int, data: by
 
     Files over the size limit are never read (a 10 GB drop must not exhaust the sensor):
     they are identified by key, size and version, and their run fails at the script stage
-    with the size in the message.
+    with the size in the message. Readable ones are parsed here too, so the record keeps other
+    tools' front matter and the sensor can say at once why a run will fail (bad options, bytes).
     """
     name = _source_name(obj)
-    tier = None
+    tier, front_matter, problem = None, {}, None
     if obj.size > max_bytes:
         digest = hashlib.sha256(f"oversize:{obj.key}:{obj.size}:{obj.version}".encode()).hexdigest()
         doc_id, copy_key = document_id(name, digest), None
@@ -86,7 +103,11 @@ def register_source(bucket: Bucket, obj: ObjectInfo, *, max_bytes: int, data: by
         doc_id = document_id(name, digest)
         copy_key = keys.source_copy(doc_id, name)
         bucket.put_bytes(copy_key, data)
-        tier = requested_tier(data[:65536].decode("utf-8-sig", errors="replace"))
+        tier = requested_tier(text_preview(data))
+        try:
+            front_matter = read_notes(name, data, max_bytes=max_bytes)[1].get("front_matter", {})
+        except BadInputError as err:
+            problem = str(err)
     record = SourceRecord(
         doc_id=doc_id,
         source_key=obj.key,
@@ -96,6 +117,8 @@ def register_source(bucket: Bucket, obj: ObjectInfo, *, max_bytes: int, data: by
         copy_key=copy_key,
         registered_at=datetime.now(UTC).isoformat(timespec="seconds"),
         tier=tier,
+        front_matter=front_matter,
+        problem=problem,
     )
     put_model(bucket, keys.source_record(doc_id), record)
     return record
@@ -128,19 +151,25 @@ def scan_inbox(
     now_ns = time.time_ns() if now_ns is None else now_ns
     settled_before = now_ns - int(settle_s * 1e9)
     known = set(known_doc_ids)
-    listed = bucket.list(keys.INBOX_PREFIX, start_after=cursor.start_after or None, limit=list_limit)
+    listed = bucket.list(keys.INBOX_PREFIX, start_after=cursor.start_after or None, limit=list_limit, hidden=True)
     notes = [o for o in listed if is_notes_file(o.key)]
     seen = index.lookup(notes, retry_skipped_s=retry_skipped_s) if index is not None else {}
 
     scan = InboxScan(cursor=cursor, listed=len(listed))
     position = cursor.start_after
     to_read: list[ObjectInfo] = []
+    refused: list[CheckedObject] = []
     for obj in listed:
         if is_notes_file(obj.key):
+            refusal = _refusal(obj)
             if _already_dealt_with(seen.get(obj.key), obj, known):
                 scan.unchanged += 1
             elif obj.modified_ns > settled_before:
                 scan.settling.append(obj.key)
+            elif refusal is not None:
+                scan.refused.append((printable_key(obj.key), refusal))
+                refused.append(CheckedObject(key=obj.key, size=obj.size, version=obj.version, outcome="refused",
+                                             reason=refusal))
             elif len(to_read) >= limit:
                 scan.capped = True
                 break
@@ -149,7 +178,7 @@ def scan_inbox(
         position = obj.key
     scan.sweep_done = not scan.capped and len(listed) < list_limit
 
-    checked = _identify_all(bucket, to_read, known, scan, max_bytes=max_bytes, workers=workers)
+    checked = refused + _identify_all(bucket, to_read, known, scan, max_bytes=max_bytes, workers=workers)
     if index is not None:
         index.record(checked)
         index.forget_missing(
@@ -163,9 +192,25 @@ def _source_name(obj: ObjectInfo) -> str:
     return obj.key[len(keys.INBOX_PREFIX) :]
 
 
+def printable_key(key: str) -> str:
+    """A name no key can hold, as a log line can show it: undecodable bytes and control characters
+    escaped ('inbox/caf\\xe9.md')."""
+    text = key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(repr(ch)[1:-1] if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
+
+
+def _refusal(obj: ObjectInfo) -> str | None:
+    """Why an inbox entry is not taken, for its name alone; None when it is read."""
+    if obj.refused is not None:
+        return f"{obj.refused}; rename it"
+    return HIDDEN_NAME if _source_name(obj).rpartition("/")[2].startswith(".") else None
+
+
 def _already_dealt_with(entry: SeenObject | None, obj: ObjectInfo, known: set[str]) -> bool:
     if entry is None or entry.size != obj.size or entry.version != obj.version:
         return False
+    if entry.outcome == "refused":
+        return True  # the name is the problem: nothing changes until the file does
     if entry.outcome == "skipped":
         return not entry.retry_due
     return entry.doc_id in known

@@ -18,11 +18,14 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from notes_pipeline.store.keys import validate_key
+from notes_pipeline.store.keys import MAX_KEY_LENGTH, InvalidKeyError, validate_key
 
 M = TypeVar("M", bound=BaseModel)
 # mkstemp makes private files; objects are ordinary files a person opens and shares.
 OBJECT_MODE = 0o644
+# Bytes of an object's name kept in its temporary file's name: a 250-byte name plus '.' + 8 + '.part' would
+# pass the 255 bytes a folder entry may hold.
+_TEMP_NAME_BYTES = 120
 
 
 class ObjectNotFoundError(KeyError):
@@ -39,6 +42,7 @@ class ObjectInfo:
     size: int
     modified_ns: int
     etag: str | None = None  # S3's entity tag; None for local files
+    refused: str | None = None  # why the name cannot be used as a key (only listed with hidden=True)
 
     @property
     def version(self) -> str:
@@ -52,7 +56,11 @@ class Bucket(Protocol):
     def get_bytes(self, key: str, *, max_bytes: int | None = None) -> bytes: ...
     def download(self, key: str, dest: Path) -> Path: ...
     def stat(self, key: str) -> ObjectInfo | None: ...
-    def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None) -> list[ObjectInfo]: ...
+    def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None,
+             hidden: bool = False) -> list[ObjectInfo]:
+        """Objects under `prefix` in key order; `hidden` adds dot-named files and names no key can hold
+        (with `refused` set), for the inbox, which names what it skips instead of ignoring it."""
+        ...
     def delete(self, key: str) -> None: ...
     def uri(self, key: str) -> str: ...
     def local_path(self, key: str) -> Path | None:
@@ -79,7 +87,7 @@ class LocalBucket:
     def put_bytes(self, key: str, data: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path.name), suffix=".part")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -92,7 +100,7 @@ class LocalBucket:
     def put_file(self, key: str, path: Path) -> None:
         dest = self._path(key)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=_temp_prefix(dest.name), suffix=".part")
         os.close(fd)
         try:
             shutil.copyfile(path, tmp)
@@ -123,14 +131,17 @@ class LocalBucket:
             return None
         return ObjectInfo(key, st.st_size, st.st_mtime_ns)
 
-    def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None) -> list[ObjectInfo]:
+    def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None,
+             hidden: bool = False) -> list[ObjectInfo]:
         """Regular files under `prefix` after `start_after`, in key order, at most `limit` of them.
 
         Folders are walked in key order and the walk stops at `limit`, skipping whole
         folders that sort before `start_after`: a capped listing costs about `limit` entries,
-        not the whole inbox (as S3's StartAfter/MaxKeys do). Dotfiles and dot-folders (our
-        in-flight temp files), FIFOs and symlinks are never listed.
+        not the whole inbox (as S3's StartAfter/MaxKeys do). Dotfiles (our in-flight temp files)
+        and names that are not valid keys (not UTF-8, control characters) are listed only with
+        `hidden`; dot-folders, FIFOs and symlinks never.
         """
+        validate_prefix(prefix)
         found: list[ObjectInfo] = []
         if limit is not None and limit <= 0:
             return found
@@ -138,14 +149,16 @@ class LocalBucket:
         base = self.root / folder if folder else self.root
         if not base.is_dir():
             return found
-        self._walk(base, f"{folder}/" if folder else "", prefix, start_after or "", limit, found)
+        self._walk(base, f"{folder}/" if folder else "", prefix, start_after or "", limit, found, hidden)
         return found
 
-    def _walk(self, folder: Path, at: str, prefix: str, after: str, limit: int | None, found: list[ObjectInfo]) -> bool:
+    def _walk(self, folder: Path, at: str, prefix: str, after: str, limit: int | None, found: list[ObjectInfo],
+              hidden: bool) -> bool:
         """Append matching files below `folder` (whose keys start with `at`); False once `limit` is reached."""
         try:
             with os.scandir(folder) as it:
-                entries = [e for e in it if not e.name.startswith(".")]
+                entries = [e for e in it if not e.name.startswith(".")
+                           or (hidden and not e.is_dir(follow_symlinks=False))]
         except (FileNotFoundError, NotADirectoryError):
             return True  # removed while we listed
         # A folder's keys all start with "name/": sorting folders by that string gives key order.
@@ -155,7 +168,7 @@ class LocalBucket:
                 sub = f"{at}{entry.name}/"
                 if not (sub.startswith(prefix) or prefix.startswith(sub)) or (sub < after and not after.startswith(sub)):
                     continue
-                if not self._walk(Path(entry.path), sub, prefix, after, limit, found):
+                if not self._walk(Path(entry.path), sub, prefix, after, limit, found, hidden):
                     return False
                 continue
             key = at + entry.name
@@ -165,9 +178,10 @@ class LocalBucket:
                 st = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue  # removed while we listed
+            refused = refusal(key)
             # Only regular files: a FIFO would block a reader, a symlink could point anywhere.
-            if stat.S_ISREG(st.st_mode):
-                found.append(ObjectInfo(key, st.st_size, st.st_mtime_ns))
+            if stat.S_ISREG(st.st_mode) and (hidden or refused is None):
+                found.append(ObjectInfo(key, st.st_size, st.st_mtime_ns, refused=refused))
                 if limit is not None and len(found) >= limit:
                     return False
         return True
@@ -183,6 +197,34 @@ class LocalBucket:
 
     def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
         return None
+
+
+def validate_prefix(prefix: str) -> str:
+    """A listing prefix obeys the key rules ('' is the whole bucket): list('../') must not reach outside."""
+    return validate_key(prefix) if prefix else prefix
+
+
+def refusal(key: str) -> str | None:
+    """Why a listed name cannot be used as an object key (without repeating the name), or None when it can."""
+    try:
+        validate_key(key)
+    except InvalidKeyError:
+        bad = next((ch for ch in key if "\udc80" <= ch <= "\udcff"), None)
+        if bad is not None:  # os.scandir hands over undecodable bytes as these surrogates
+            return f"the file name is not valid UTF-8 (byte 0x{ord(bad) - 0xDC00:02x})"
+        control = next((ch for ch in key if ord(ch) < 32 or ord(ch) == 127), None)
+        if control is not None:
+            return f"the file name contains a control character ({control!r})"
+        if "\\" in key:
+            return "the file name contains a backslash"
+        if len(key.encode()) > MAX_KEY_LENGTH:
+            return f"the name is over {MAX_KEY_LENGTH:,} bytes"
+        return "the name has an empty, '.' or '..' folder in its path"
+    return None
+
+
+def _temp_prefix(name: str) -> str:
+    return "." + name.encode()[:_TEMP_NAME_BYTES].decode(errors="ignore") + "."
 
 
 def put_model(bucket: Bucket, key: str, model: BaseModel) -> bytes:

@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 INBOX_PREFIX = "inbox/"
 PROJECTS_PREFIX = "projects/"
 MAX_KEY_LENGTH = 1024
+MAX_COPY_NAME_BYTES = 240  # a local folder entry holds 255 bytes
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _VARIANT = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
@@ -68,6 +69,9 @@ def source_record(doc_id: str) -> str:
 def source_copy(doc_id: str, source_name: str) -> str:
     # Only the last path segment: the copy never recreates inbox sub-folders or '..'.
     name = PurePosixPath(source_name).name or "notes"
+    if len(name.encode()) > MAX_COPY_NAME_BYTES:  # an S3 name of ~1,000 bytes would not fit below the project
+        suffix = PurePosixPath(name).suffix[:16]
+        name = name.encode()[: MAX_COPY_NAME_BYTES - len(suffix.encode())].decode(errors="ignore") + suffix
     return validate_key(project_prefix(doc_id) + "source/" + name)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from boto3.exceptions import RetriesExceededError, S3UploadFailedError
 from botocore.exceptions import BotoCoreError, ClientError
 
-from notes_pipeline.store.bucket import BucketError, ObjectInfo, ObjectNotFoundError
+from notes_pipeline.store.bucket import BucketError, ObjectInfo, ObjectNotFoundError, refusal, validate_prefix
 from notes_pipeline.store.keys import MAX_KEY_LENGTH, InvalidKeyError, validate_key
 
 # list_objects_v2 returns at most 1,000 keys per page whatever MaxKeys asks for.
@@ -51,13 +51,13 @@ def _modified_ns(when: datetime) -> int:
     return int(when.timestamp()) * 1_000_000_000 + when.microsecond * 1000
 
 
-def _is_listable(key: str) -> bool:
-    """Keys a listing may return: valid, not a folder marker, no dot segment (like the local bucket)."""
-    try:
-        validate_key(key)
-    except InvalidKeyError:
+def _is_listable(key: str, refused: str | None, hidden: bool) -> bool:
+    """Keys a listing may return, like the local bucket's: never folder markers or keys inside dot-folders;
+    dot-named files and keys our validation refuses only when `hidden`."""
+    folders, _, name = key.rpartition("/")
+    if not name or any(part.startswith(".") and part not in (".", "..") for part in folders.split("/")):
         return False
-    return not key.endswith("/") and not any(part.startswith(".") for part in key.split("/"))
+    return hidden or (refused is None and not name.startswith("."))
 
 
 class S3Bucket:
@@ -148,19 +148,22 @@ class S3Bucket:
             raise self._error("stat", key, err) from None
         return ObjectInfo(key, int(head["ContentLength"]), _modified_ns(head["LastModified"]), head.get("ETag"))
 
-    def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None) -> list[ObjectInfo]:
+    def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None,
+             hidden: bool = False) -> list[ObjectInfo]:
         """Objects under `prefix` after `start_after`, in key order, at most `limit` of them.
 
         Pages through list_objects_v2 (1,000 keys a page) only as far as `limit` needs, so a
         caller with a cap never pays for the rest of a large prefix. Keys our validation
         refuses, folder markers and dot segments are left out (like the local bucket's
-        dotfiles), so every key returned can be used with the other methods.
+        dotfiles), so every key returned can be used with the other methods; `hidden` adds
+        dot-named files and refused keys (with `refused` set) but never what is inside dot-folders.
         """
-        if prefix:
-            validate_key(prefix.rstrip("/"))
+        validate_prefix(prefix)
         params: dict[str, Any] = {"Bucket": self.name, "Prefix": self.prefix + prefix}
         if start_after:
-            params["StartAfter"] = self._key(start_after)
+            # A hidden listing's keys include names our validation refuses; each is a position the next page
+            # must be able to start after. A position is never read or written, and Prefix still bounds the list.
+            params["StartAfter"] = self.prefix + start_after if hidden else self._key(start_after)
         found: list[ObjectInfo] = []
         while limit is None or len(found) < limit:
             page_size = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit - len(found))
@@ -170,8 +173,10 @@ class S3Bucket:
                 raise self._error("list", prefix, err) from None
             for item in page.get("Contents", []):
                 key = item["Key"][len(self.prefix) :]
-                if _is_listable(key):
-                    found.append(ObjectInfo(key, int(item["Size"]), _modified_ns(item["LastModified"]), item.get("ETag")))
+                refused = refusal(key)
+                if _is_listable(key, refused, hidden):
+                    found.append(ObjectInfo(key, int(item["Size"]), _modified_ns(item["LastModified"]),
+                                            item.get("ETag"), refused=refused))
             if not page.get("IsTruncated"):
                 break
             params.pop("StartAfter", None)

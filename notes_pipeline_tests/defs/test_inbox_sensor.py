@@ -14,6 +14,7 @@ from notes_pipeline.defs.ingest.sensors import inbox_sensor
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.domain.documents import content_hash
+from notes_pipeline.domain.models import SourceRecord
 from notes_pipeline.stages.ingest import InboxCursor
 from notes_pipeline.store import keys
 from notes_pipeline.store.s3 import S3Bucket
@@ -172,3 +173,62 @@ def test_a_file_being_written_waits_for_a_later_sweep(bucket_location, database_
     resources["bucket"].get().put_bytes("inbox/fresh.md", b"# Fresh")
     result = _tick(dg.DagsterInstance.ephemeral(), resources)
     assert len(result.run_requests) == (1 if settle_s == 0 else 0)
+
+
+LONG_NAME = "a lecture on the water cycle, " * 8 + "final v.md"  # 250 bytes: a '.part' beside it would not fit
+
+
+def _drop_badly_named(bucket) -> list[str]:
+    """Names no key can hold (or that are hidden), written the way other tools write them; returns how each is named
+    in the warning."""
+    if isinstance(bucket, S3Bucket):
+        name, prefix = bucket.name, bucket.prefix
+        for odd in ["inbox/bad\x01name.md", "inbox/a/../b.md", "inbox/.#draft.md"]:
+            bucket.client.put_object(Bucket=name, Key=prefix + odd, Body=b"# odd\n\nnotes")
+        return ["bad\\x01name.md", "a/../b.md", ".#draft.md"]
+    inbox = os.fsencode(bucket.local_path("inbox/"))
+    for odd in [b"caf\xe9 notes.md", b"line\nbreak.md", b".#draft.md", b"._resource fork.md"]:
+        with open(inbox + b"/" + odd, "wb") as fh:
+            fh.write(b"# odd\n\nnotes")
+    return ["caf\\xe9 notes.md", "line\\nbreak.md", ".#draft.md", "._resource fork.md"]
+
+
+def test_badly_named_files_never_block_the_inbox_and_are_named_once(bucket_location, database_url, tmp_path, capfd):
+    """Pages of two keys, so bad names end pages and start the next ones, over two whole sweeps."""
+    resources = pipeline_resources(bucket_root=bucket_location, database_url=database_url, inbox_list_limit=2,
+                                   scratch_dir=str(tmp_path / "scratch"), inbox_settle_s=0, inbox_retry_skipped_s=0)
+    bucket = resources["bucket"].get()
+    good = {"a good note.md": b"# Good\n\nThe first good note.", "zz 'quoted' #2.md": b"# Two\n\nThe second one.",
+            LONG_NAME: b"# Long\n\nA note with a long name."}
+    _put_all(bucket, good)
+    bad = _drop_badly_named(bucket)
+    instance = dg.DagsterInstance.ephemeral()
+    capfd.readouterr()
+
+    requested, cursor, ticks = [], None, 0
+    while InboxCursor.from_json(cursor).sweeps < 2:
+        result = _tick(instance, resources, cursor)
+        requested += result.run_requests
+        cursor, ticks = result.cursor, ticks + 1
+        assert ticks <= 12
+    assert sorted(r.tags["notes_pipeline/source"] for r in requested) == sorted(f"inbox/{n}" for n in good)
+    for request in requested:  # each finished its registration: its record and immutable copy
+        record = SourceRecord.model_validate_json(bucket.get_bytes(keys.source_record(request.partition_key)))
+        assert bucket.get_bytes(record.copy_key) == good[record.source_name]
+    warned = capfd.readouterr().err
+    for name in bad:
+        assert warned.count(name) == 1, (name, warned)
+
+
+def test_registration_names_kept_front_matter_and_bad_options_at_once(resources, bucket, capfd):
+    instance = dg.DagsterInstance.ephemeral()
+    drop(bucket, "post.md", b"---\nlayout: post\ntitle: Tides\nauthor: Ada\n---\nThe moon pulls the oceans.", 1000)
+    drop(bucket, "klingon.md", b"---\nlanguage: xx\n---\nThe moon pulls the oceans, in Klingon.", 1000)
+    first = _tick(instance, resources)
+    assert len(first.run_requests) == 2  # the bad one too: its run fails at once, visible in the UI
+    said = capfd.readouterr().err
+    assert said.count("inbox/post.md: front matter kept as data, not options: layout, author") == 1
+    assert said.count("inbox/klingon.md (document klingon-") == 1
+    assert "invalid options in the front matter: language: 'xx' is not supported; supported: en (English)" in said
+    _tick(instance, resources, first.cursor)
+    assert "front matter kept" not in capfd.readouterr().err

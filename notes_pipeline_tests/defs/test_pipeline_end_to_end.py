@@ -126,6 +126,8 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
         ("latin1.txt", "Caf\u00e9 notes".encode("latin-1"), "not valid UTF-8"),
         ("only-code.md", b"```python\nprint('hi')\n```\n\n    indented = 1\n", "nothing to narrate"),
         ("huge.md", b"word " * 4_000_000, "over the limit"),
+        ("klingon.md", b"---\nlanguage: xx\n---\nNotes.", "'xx' is not supported; supported: en (English), hi"),
+        ("typo.md", b"---\nresolutoin: 480\n---\nNotes.", "resolutoin: unknown option; did you mean `resolution`?"),
     ],
 )
 def test_bad_input_fails_its_own_run_naming_document_stage_and_cause(resources, bucket, database_url, name, data,

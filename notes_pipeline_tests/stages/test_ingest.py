@@ -5,8 +5,11 @@ import os
 import pytest
 
 from notes_pipeline.domain.documents import content_hash
+from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.models import SourceRecord
+from notes_pipeline.providers.llm.local import LocalScriptWriter
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
+from notes_pipeline.stages.script import write_script
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import LocalBucket
 from notes_pipeline.store.inbox_index import InboxIndex
@@ -212,5 +215,86 @@ def test_corrupt_or_foreign_cursors_start_a_new_sweep():
     assert InboxCursor.from_json("{not json") == InboxCursor()
     assert InboxCursor.from_json('{"modified_ns": 5, "key": "inbox/a.md"}') == InboxCursor()  # the old format
     assert InboxCursor.from_json('{"start_after": "projects/x/script.json", "sweeps": 1}') == InboxCursor()
-    assert InboxCursor.from_json('{"start_after": "inbox/../x", "sweeps": 1}') == InboxCursor()
+    # a position is only compared with keys: a name the bucket refuses (listed to be named once) may be one
+    assert InboxCursor.from_json('{"start_after": "inbox/a/../x", "sweeps": 1}') == InboxCursor("inbox/a/../x", 1)
     assert InboxCursor.from_json(InboxCursor("inbox/a.md", 3).to_json()) == InboxCursor("inbox/a.md", 3)
+
+
+class RecordingWriter:
+    """The offline writer, remembering what it was asked to write: proves when no script was attempted."""
+
+    name = "local"
+
+    def __init__(self) -> None:
+        self.documents: list = []
+
+    def write(self, document):
+        self.documents.append(document)
+        return LocalScriptWriter().write(document)
+
+
+def test_front_matter_from_other_tools_is_kept_in_the_source_record_and_reaches_the_writer(bucket, index):
+    _drop(bucket, "post.md", "---\ntitle: Tides\nauthor: Ada\nlayout: post\ntier: premium\n---\n"
+                             "# Tides\n\nThe moon pulls the oceans. Twice a day the sea rises.\n".encode("utf-16"))
+    (record,) = _scan(bucket, index).registered
+    assert record.front_matter == {"author": "Ada", "layout": "post"} and record.tier == "premium"
+    assert record.problem is None
+    writer = RecordingWriter()
+    write_script(bucket, record.doc_id, writer, max_bytes=LIMIT)
+    (document,) = writer.documents
+    assert document.title == "Tides" and document.front_matter == {"author": "Ada", "layout": "post"}
+
+
+def test_an_unsupported_language_fails_before_any_script_is_made(bucket, index):
+    _drop(bucket, "notes.md", b"---\nlanguage: xx\n---\n# Tides\n\nThe moon pulls the oceans.\n")
+    (record,) = _scan(bucket, index).registered
+    assert "language: 'xx' is not supported" in record.problem  # said at registration already
+    writer = RecordingWriter()
+    with pytest.raises(BadInputError, match=r"not supported; supported: .*en \(English\)"):
+        write_script(bucket, record.doc_id, writer, max_bytes=LIMIT)
+    assert writer.documents == [] and bucket.stat(keys.script(record.doc_id)) is None
+
+
+def test_a_name_too_long_for_a_temporary_file_is_registered(bucket, index):
+    name = "n" * 247 + ".md"  # 250 bytes: a local folder holds it, but not '.{name}.xxxxxxxx.part' beside its copy
+    (bucket.root / "inbox").mkdir()
+    with open(os.path.join(bucket.local_path("inbox/"), name), "wb") as fh:
+        fh.write(b"# Long\n\nA note with a long name.")
+    (record,) = _scan(bucket, index).registered
+    assert bucket.get_bytes(record.copy_key) == b"# Long\n\nA note with a long name."
+
+
+def test_refused_and_hidden_names_are_skipped_once_and_never_stop_the_others(bucket, index):
+    (bucket.root / "inbox").mkdir()
+    inbox = os.fsencode(bucket.local_path("inbox/"))
+    for name in [b"a.md", b"caf\xe9.md", b".#a.md", b"z.md"]:
+        with open(inbox + b"/" + name, "wb") as fh:
+            fh.write(b"notes " + name)
+        os.utime(inbox + b"/" + name, ns=(100 * 10**9, 100 * 10**9))
+    first = _scan(bucket, index, retry_skipped_s=0)
+    assert [r.source_key for r in first.registered] == ["inbox/a.md", "inbox/z.md"]
+    assert first.skipped == [] and sorted(first.refused) == [
+        ("inbox/.#a.md", "a name starting with '.' is a hidden or temporary file (an editor's lock, a sync tool's "
+                         "copy); remove the leading '.' to have it rendered"),
+        ("inbox/caf\\xe9.md", "the file name is not valid UTF-8 (byte 0xe9); rename it"),
+    ]
+    again = _scan(bucket, index, first.cursor, known=[r.doc_id for r in first.registered], retry_skipped_s=0)
+    assert again.refused == [] and again.registered == [] and again.unchanged == 4
+
+
+def test_a_refused_name_is_named_once_across_sweeps_of_many_pages(bucket, index):
+    """The index forgets rows in each listed key range that the listing did not return: a refused name must be
+    stored where the listing sorts it, or a later page would forget it and it would be named again."""
+    (bucket.root / "inbox").mkdir()
+    inbox = os.fsencode(bucket.local_path("inbox/"))
+    names = [b"caf.md", b"caf\xe9.md", b"cafe.md", b"cafz.md", b"line\nbreak.md", b"line.md", b"z.md"]
+    for name in names:
+        with open(inbox + b"/" + name, "wb") as fh:
+            fh.write(b"notes " + name)
+    refused, known, cursor = [], [], InboxCursor()
+    while cursor.sweeps < 3:
+        scan = _scan(bucket, index, cursor, known=known, list_limit=2)
+        refused += [key for key, _ in scan.refused]
+        known += [r.doc_id for r in scan.registered]
+        cursor = scan.cursor
+    assert sorted(refused) == ["inbox/caf\\xe9.md", "inbox/line\\nbreak.md"] and len(known) == 5

@@ -229,3 +229,29 @@ def test_listing_order_and_windows_are_the_same_on_both(bucket_location: str) ->
             expected = [k for k in truth if k > after][:limit]
             assert [o.key for o in bucket.list("inbox/", start_after=after or None, limit=limit)] == expected
     assert [o.key for o in bucket.list("inbox/a/")] == ["inbox/a/b.md", "inbox/a/c/d.md"]
+
+
+@pytest.mark.parametrize("prefix", ["../", "inbox/../../", "/etc/", "inbox//", "a\\b/", "x\x00/", "..", "./inbox/"])
+def test_a_listing_prefix_obeys_the_key_rules(bucket_location: str, tmp_path: Path, prefix: str) -> None:
+    (tmp_path / "outside.md").write_text("must never be listed")
+    bucket = BucketResource(root=bucket_location).get()
+    with pytest.raises(keys.InvalidKeyError):
+        bucket.list(prefix)
+
+
+def test_a_hidden_listing_returns_dot_files_and_refused_names_saying_why(bucket_location: str) -> None:
+    """Only the inbox asks for it, so that it can name what it skips instead of ignoring it without a word."""
+    bucket = BucketResource(root=bucket_location).get()
+    for key in ["inbox/ok.md", "inbox/.hidden.md", "inbox/.git/config.md"]:
+        bucket.put_bytes(key, b"x")
+    if isinstance(bucket, S3Bucket):
+        bucket.client.put_object(Bucket=bucket.name, Key=bucket.prefix + "inbox/ctrl\x01.md", Body=b"x")
+        refused = "inbox/ctrl\x01.md"
+    else:
+        with open(os.fsencode(bucket.local_path("inbox/")) + b"/caf\xe9.md", "wb") as fh:
+            fh.write(b"x")
+        refused = os.fsdecode(b"inbox/caf\xe9.md")
+    assert [o.key for o in bucket.list("inbox/")] == ["inbox/ok.md"]
+    listed = {o.key: o.refused for o in bucket.list("inbox/", hidden=True)}
+    assert set(listed) == {"inbox/.hidden.md", "inbox/ok.md", refused}  # never inside dot-folders
+    assert listed["inbox/ok.md"] is None and listed["inbox/.hidden.md"] is None and listed[refused]

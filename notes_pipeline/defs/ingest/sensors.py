@@ -51,6 +51,8 @@ def inbox_sensor(
     for key, reason in scan.skipped:
         context.log.warning(f"skipped {key}: {reason}. Fix the file (or its permissions) and save it again; "
                             f"it is also tried again after {settings.inbox_retry_skipped_s:g} s.")
+    for key, reason in scan.refused:
+        context.log.warning(f"skipped {key}: {reason}. It is not looked at again until it changes.")
     for key, doc_id in scan.duplicates:
         context.log.info(f"{key} has the same content as document {doc_id}: nothing new to render")
     if scan.settling:
@@ -61,6 +63,12 @@ def inbox_sensor(
     new = [r for r in scan.registered if r.doc_id not in known]
     for record in new:
         context.log.info(f"registered {record.source_key} as document {record.doc_id}")
+        if record.front_matter:
+            context.log.info(f"{record.source_key}: front matter kept as data, not options: "
+                             f"{', '.join(record.front_matter)}")
+        if record.problem:
+            context.log.warning(f"{record.source_key} (document {record.doc_id}) cannot be rendered: "
+                                f"{record.problem}; its run stops at video_script")
     context.log.debug(f"inbox sweep {scan.cursor.sweeps}: listed {scan.listed}, {scan.unchanged} already seen, "
                       f"next after {scan.cursor.start_after or '(start)'}")
     return dg.SensorResult(
