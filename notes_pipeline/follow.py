@@ -21,7 +21,8 @@ STAGES = (("video_script", "script"), ("scene_narration", "narration"), ("scene_
           ("final_video", "video"))
 _ORDER = {"video_script": 0, "scene_narration": 1, "scene_images": 1, "final_video": 2}
 _TASK_KIND = {"scene_narration": "audio_status", "scene_images": "image_status"}
-END_STATUSES = ("done", "failed", "review")
+# 'incomplete': stages ran, none is running and there is no video; waiting would wait for ever.
+END_STATUSES = ("done", "failed", "review", "incomplete")
 
 
 @dataclass
@@ -39,10 +40,18 @@ class Snapshot:
     running: bool = False  # a stage of the current run is still running
     error: str | None = None
     video_key: str | None = None
+    missing: list[str] = field(default_factory=list)  # stages that never succeeded (their labels)
 
     @property
     def finished(self) -> bool:
         return self.status in END_STATUSES and not self.running
+
+
+def missing_stages(project: dict) -> list[str]:
+    """Labels of the stages the project never finished, in pipeline order (none once a video is delivered)."""
+    if project["status"] == "done":
+        return []
+    return [label for stage, label in STAGES if stage not in project["finished_stages"]]
 
 
 def snapshot(state: StateStore, doc_id: str) -> Snapshot:
@@ -54,8 +63,9 @@ def snapshot(state: StateStore, doc_id: str) -> Snapshot:
     current = next(iter(rows.values()))["current_run_id"] if rows else None
     in_current = {stage: row for stage, row in rows.items() if row["run_id"] == current}
     first = min((_ORDER[s] for s in in_current if s in _ORDER), default=0)
-    snap = Snapshot(project["status"], error=project["last_error"], video_key=project["final_video_key"],
-                    running=any(row["status"] == "running" for row in in_current.values()))
+    snap = Snapshot(project["status"], error=project["failure"], video_key=project["final_video_key"],
+                    running=any(row["status"] == "running" for row in in_current.values()),
+                    missing=missing_stages(project))
     for stage, label in STAGES:
         per_scene = stage in _TASK_KIND
         total = max(len(scenes), 1) if per_scene else 1
@@ -65,7 +75,7 @@ def snapshot(state: StateStore, doc_id: str) -> Snapshot:
             status = in_current[stage]["status"]
             done = total if status == "succeeded" else finished_scenes
             line = StageLine(label, done, total, {"succeeded": "done"}.get(status, status))
-        elif row is not None and _ORDER[stage] < first:
+        elif row is not None and (_ORDER[stage] < first or not snap.running):
             line = StageLine(label, total if row["status"] == "succeeded" else 0, total, "done (earlier run)"
                              if row["status"] == "succeeded" else row["status"])
         elif snap.status == "review" and _ORDER[stage] > 0:
