@@ -216,10 +216,21 @@ def cmd_list(args: argparse.Namespace) -> int:
                if (r := load_model(bucket, o.key, SourceRecord)) is not None]
     if not records:
         print("no documents yet: drop notes into", bucket.local_path(keys.INBOX_PREFIX) or bucket.uri(keys.INBOX_PREFIX))
+    state = _state() if records else None
     for record in sorted(records, key=lambda r: r.registered_at):
         video = finished_video(bucket, record.doc_id)
-        print(f"{record.doc_id}\t{record.source_name}\t{video or '(no video yet)'}")
+        print(f"{record.doc_id}\t{record.source_name}\t{video or _no_video(state, record.doc_id)}")
     return 0
+
+
+def _no_video(state, doc_id: str) -> str:  # state: StateStore
+    """Why a document has no video, in a few words: its derived status (and the stage that failed)."""
+    project = state.project(doc_id)
+    if project is None:
+        return "(no video yet: not started)"
+    if project["status"] == "failed":
+        return f"(failed at {project['failed_stage'] or 'a run'}: notes-pipeline status {doc_id})"
+    return f"(no video yet: {project['status']})"
 
 
 def cmd_download(args: argparse.Namespace) -> int:
