@@ -268,7 +268,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.follow:
         from notes_pipeline.follow import follow
 
-        follow(state, args.doc_id, interval_s=args.interval, timeout_s=args.timeout)
+        follow(state, args.doc_id, interval_s=args.interval, timeout_s=args.timeout,
+               run_in_progress=lambda: _run_in_progress(args.doc_id))
     project = state.project(args.doc_id)
     if project is None:
         raise SystemExit(f"{args.doc_id}: no such project (see `notes-pipeline list`)")
@@ -292,6 +293,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         video = _bucket().local_path(project["final_video_key"])
         print(f"  video: {video or project['final_video_key']}")
     return 1 if status in ("failed", "incomplete") else 0
+
+
+def _run_in_progress(doc_id: str) -> bool:
+    """A run of the document is queued or running in the Dagster instance (it may be between two steps)."""
+    import dagster as dg
+
+    waiting_or_running = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+                          dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    runs = _instance().get_run_records(dg.RunsFilter(tags={"dagster/partition": doc_id}, statuses=waiting_or_running),
+                                       limit=1)
+    return bool(runs)
 
 
 def cmd_retry(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ earlier run's result.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -40,7 +41,6 @@ class Snapshot:
     running: bool = False  # a stage of the current run is still running
     error: str | None = None
     video_key: str | None = None
-    missing: list[str] = field(default_factory=list)  # stages that never succeeded (their labels)
 
     @property
     def finished(self) -> bool:
@@ -64,8 +64,7 @@ def snapshot(state: StateStore, doc_id: str) -> Snapshot:
     in_current = {stage: row for stage, row in rows.items() if row["run_id"] == current}
     first = min((_ORDER[s] for s in in_current if s in _ORDER), default=0)
     snap = Snapshot(project["status"], error=project["failure"], video_key=project["final_video_key"],
-                    running=any(row["status"] == "running" for row in in_current.values()),
-                    missing=missing_stages(project))
+                    running=any(row["status"] == "running" for row in in_current.values()))
     for stage, label in STAGES:
         per_scene = stage in _TASK_KIND
         total = max(len(scenes), 1) if per_scene else 1
@@ -87,8 +86,9 @@ def snapshot(state: StateStore, doc_id: str) -> Snapshot:
 
 
 def follow(state: StateStore, doc_id: str, *, interval_s: float = 0.5, timeout_s: float | None = None,
-           console: Console | None = None) -> Snapshot:
-    """Redraw the bars until the project is done, failed or waiting for review (or `timeout_s` passes)."""
+           console: Console | None = None, run_in_progress: Callable[[], bool] = lambda: False) -> Snapshot:
+    """Redraw the bars until the project is done, failed, waiting for review, or incomplete with no run
+    in progress (`run_in_progress`: between two steps of a run no stage runs, yet the run goes on)."""
     console = console or Console()
     progress = Progress(TextColumn("{task.description:<10}"), BarColumn(bar_width=32), MofNCompleteColumn(),
                         TextColumn("{task.fields[state]}"), console=console, auto_refresh=False)
@@ -100,6 +100,7 @@ def follow(state: StateStore, doc_id: str, *, interval_s: float = 0.5, timeout_s
             for line in snap.lines:
                 progress.update(tasks[line.label], completed=line.done, total=line.total, state=line.state)
             progress.refresh()
-            if snap.finished or (timeout_s is not None and time.monotonic() - started > timeout_s):
+            stopped = snap.finished and (snap.status != "incomplete" or not run_in_progress())
+            if stopped or (timeout_s is not None and time.monotonic() - started > timeout_s):
                 return snap
             time.sleep(interval_s)

@@ -21,16 +21,6 @@ EMPTY = b"  \n\n"
 FIXED = b"---\nresolution: 480\n---\n# Ice\n\n## Floating\nIce is lighter than water, so lakes freeze from the top.\n"
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resources) -> Path:
-    """The CLI on the test's database, a bucket in tmp_path/bucket and its own Dagster instance."""
-    monkeypatch.setenv("NOTES_PIPELINE_HOME", str(tmp_path))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    (tmp_path / "dagster").mkdir()
-    (tmp_path / "bucket" / "inbox").mkdir(parents=True)
-    return tmp_path
-
-
 def _runs() -> list[dg.DagsterRun]:
     """The runs in the CLI's instance, newest first."""
     prepare_instance(Path(os.environ["DAGSTER_HOME"]))
@@ -38,12 +28,13 @@ def _runs() -> list[dg.DagsterRun]:
 
 
 def _drop(home: Path, name: str, data: bytes) -> str:
+    (home / "bucket" / "inbox").mkdir(parents=True, exist_ok=True)
     (home / "bucket" / "inbox" / name).write_bytes(data)
     return document_id(name, content_hash(data))
 
 
-def test_failed_documents_are_skipped_until_asked_or_changed(home: Path, monkeypatch, capsys) -> None:
-    bad, empty = _drop(home, "bad.md", BAD_OPTIONS), _drop(home, "empty.txt", EMPTY)
+def test_failed_documents_are_skipped_until_asked_or_changed(cli_home: Path, monkeypatch, capsys) -> None:
+    bad, empty = _drop(cli_home, "bad.md", BAD_OPTIONS), _drop(cli_home, "empty.txt", EMPTY)
     assert main(["run"]) == 1
     err = capsys.readouterr().err
     assert f"FAILED {bad}" in err and f"FAILED {empty}" in err
@@ -61,7 +52,7 @@ def test_failed_documents_are_skipped_until_asked_or_changed(home: Path, monkeyp
     assert len(_runs()) == 3 and _runs()[0].tags["dagster/partition"] == bad
     assert main(["run"]) == 0 and len(_runs()) == 3
 
-    fixed = _drop(home, "bad.md", FIXED)  # the file changed: a new document, rendered
+    fixed = _drop(cli_home, "bad.md", FIXED)  # the file changed: a new document, rendered
     assert main(["run"]) == 0
     out, err = capsys.readouterr()
     assert len(_runs()) == 4 and _runs()[0].tags["dagster/partition"] == fixed

@@ -48,7 +48,7 @@ class GcReport:
 
     def summary(self) -> str:
         verb = "would delete" if self.dry_run else "deleted"
-        kept = f"; kept {len(self.kept)} candidates a delivered render or approved script refers to" if self.kept else ""
+        kept = f"; kept {len(self.kept)} candidates that delivered or approved work refers to" if self.kept else ""
         return (f"{verb} {self.count} objects ({len(self.orphaned)} of failed or abandoned projects, "
                 f"{len(self.cache)} unused cache entries): {self.bytes / 1_000_000:.1f} MB{kept}")
 

@@ -44,13 +44,6 @@ Sand is rock broken into grains by water and wind over many years.
 INVALID_OPTIONS = b"---\nresolution: 999\n---\nNotes that never get a script.\n"
 
 
-@pytest.fixture
-def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resources) -> Path:
-    """The CLI sees the same bucket (tmp_path/bucket) and database as the resources."""
-    monkeypatch.setenv("NOTES_PIPELINE_HOME", str(tmp_path))
-    return tmp_path
-
-
 def _delivered_keys(result: dg.ExecuteInProcessResult) -> set[str]:
     """Every object the delivered render refers to, found from the run's own outputs."""
     render: VideoRender = result.output_for_node("final_video")

@@ -132,7 +132,9 @@ def test_success_rate_and_gc_candidates(database: Database) -> None:
     assert (rate.succeeded, rate.failed, rate.success_rate) == (3, 1, 0.75)
     candidates = state.gc_candidates(now + timedelta(seconds=1))
     assert [(c.object_key, c.project_id, c.status) for c in candidates] == [
-        ("projects/bad-1/scenes/01/image.png", "bad-1", "failed"), ("projects/ok-1/scenes/01/image.png", "bad-1", "failed")]
+        ("projects/bad-1/scenes/01/image.png", "bad-1", "failed"),
+        ("projects/ok-1/scenes/01/image.png", "bad-1", "failed"),
+    ]
     referrers = {r.object_key: r.referrer for r in state.gc_references()}
     assert referrers["projects/ok-1/scenes/01/image.png"] == "a delivered render of ok-1"
     assert "projects/bad-1/scenes/01/image.png" not in referrers
