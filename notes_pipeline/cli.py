@@ -12,6 +12,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from notes_pipeline.domain.documents import content_hash, document_id, is_notes_file
@@ -111,13 +112,18 @@ def process_inbox() -> list[Outcome]:
     return outcomes + process_reviews(instance)
 
 
+@cache
+def _video_job():  # -> dg.JobDefinition; loading every definition takes seconds: only when a run is due
+    from notes_pipeline.definitions import defs
+
+    return defs.resolve_job_def("notes_video")
+
+
 def render_documents(instance, bucket: Bucket, doc_ids: Sequence[str]) -> list[Outcome]:
     """Run the video job here for each document without a video, except those whose recorded failure
     would repeat (nothing they depend on changed): those get a `skipped` line instead of a run."""
-    from notes_pipeline.definitions import defs
     from notes_pipeline.stages.failures import blocking_failure, skip_line
 
-    job = defs.resolve_job_def("notes_video")
     state = _state()
     outcomes = []
     for doc_id in doc_ids:
@@ -129,7 +135,7 @@ def render_documents(instance, bucket: Bucket, doc_ids: Sequence[str]) -> list[O
             outcomes.append(Outcome(doc_id, skipped=skip_line(failure)))
             continue
         print(f"rendering {doc_id} ...", flush=True)
-        run = job.execute_in_process(
+        run = _video_job().execute_in_process(
             partition_key=doc_id, instance=instance, raise_on_error=False,
             run_config=QUIET_RUN_CONFIG, tags={"notes_pipeline/trigger": "cli"},
         )
