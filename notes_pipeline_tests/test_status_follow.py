@@ -52,13 +52,10 @@ def _read_all(fd: int, into: bytearray, stop: threading.Event) -> None:
 
 
 def test_follow_draws_bars_that_advance_until_the_video_is_done(resources, bucket, database_url, tmp_path,
-                                                               monkeypatch):
+                                                               cli_home):
     reset_calls()
     # One instance for the run and the follower: between two steps no stage runs, but the run does.
-    dagster_home = tmp_path / "dagster"
-    dagster_home.mkdir()
-    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
-    prepare_instance(dagster_home)
+    prepare_instance(cli_home / "dagster")
     instance = dg.DagsterInstance.get()
     doc_id = register(instance, resources, bucket, "rain.md", NOTES)
     # One scene at a time, each taking a while: the bar has time to be seen part-way.

@@ -4,7 +4,6 @@ every object of it, and `status --follow` stops with the truth when nothing runs
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import dagster as dg
 import pytest
