@@ -12,6 +12,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from notes_pipeline.domain.documents import content_hash, document_id, is_notes_file
@@ -32,6 +33,7 @@ class Outcome:
     error: str | None = None
     rendered: bool = False
     waiting: bool = False  # its script waits for a person's approval (review: true)
+    skipped: str | None = None  # it failed before and nothing it depends on changed: this line says so
 
 
 def _bucket() -> Bucket:
@@ -85,7 +87,6 @@ def process_inbox() -> list[Outcome]:
     """
     import dagster as dg
 
-    from notes_pipeline.definitions import defs
     from notes_pipeline.defs.ingest.sensors import inbox_sensor
     from notes_pipeline.defs.partitions import notes_documents
     from notes_pipeline.defs.resources import pipeline_resources
@@ -105,15 +106,36 @@ def process_inbox() -> list[Outcome]:
         if doc_id not in wanted and finished_video(bucket, doc_id) is None and not _awaits_review(doc_id):
             wanted.append(doc_id)
 
-    job = defs.resolve_job_def("notes_video")
+    outcomes = render_documents(instance, bucket, sorted(wanted))
+    from notes_pipeline.cli_review import process_reviews
+
+    return outcomes + process_reviews(instance)
+
+
+@cache
+def _video_job():  # -> dg.JobDefinition; loading every definition takes seconds: only when a run is due
+    from notes_pipeline.definitions import defs
+
+    return defs.resolve_job_def("notes_video")
+
+
+def render_documents(instance, bucket: Bucket, doc_ids: Sequence[str]) -> list[Outcome]:
+    """Run the video job here for each document without a video, except those whose recorded failure
+    would repeat (nothing they depend on changed): those get a `skipped` line instead of a run."""
+    from notes_pipeline.stages.failures import blocking_failure, skip_line
+
+    state = _state()
     outcomes = []
-    for doc_id in sorted(wanted):
+    for doc_id in doc_ids:
         done = finished_video(bucket, doc_id)
         if done is not None:
             outcomes.append(Outcome(doc_id, video=done))
             continue
+        if (failure := blocking_failure(bucket, state, doc_id)) is not None:
+            outcomes.append(Outcome(doc_id, skipped=skip_line(failure)))
+            continue
         print(f"rendering {doc_id} ...", flush=True)
-        run = job.execute_in_process(
+        run = _video_job().execute_in_process(
             partition_key=doc_id, instance=instance, raise_on_error=False,
             run_config=QUIET_RUN_CONFIG, tags={"notes_pipeline/trigger": "cli"},
         )
@@ -123,9 +145,7 @@ def process_inbox() -> list[Outcome]:
             outcomes.append(Outcome(doc_id, video=finished_video(bucket, doc_id), rendered=True))
         else:
             outcomes.append(Outcome(doc_id, error=_failure_text(run)))
-    from notes_pipeline.cli_review import process_reviews
-
-    return outcomes + process_reviews(instance)
+    return outcomes
 
 
 def _awaits_review(doc_id: str) -> bool:
@@ -152,7 +172,9 @@ def _failure_text(run) -> str:  # run: dg.ExecuteInProcessResult
 def _report(outcomes: list[Outcome]) -> int:
     """Failures first, then every video path; the last line is the first document's video."""
     for o in outcomes:
-        if o.waiting:
+        if o.skipped:
+            print(o.skipped, file=sys.stderr)
+        elif o.waiting:
             print(f"waiting for review: {o.doc_id} (read it: notes-pipeline script {o.doc_id}; "
                   f"approve: notes-pipeline approve {o.doc_id})")
         elif o.error or o.video is None:
@@ -164,7 +186,7 @@ def _report(outcomes: list[Outcome]) -> int:
         print(videos[0].video)
     elif not outcomes:
         print("the inbox has no new notes")
-    return 1 if any(o.error or (o.video is None and not o.waiting) for o in outcomes) else 0
+    return 1 if any(o.error or (o.video is None and not o.waiting and not o.skipped) for o in outcomes) else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -200,10 +222,21 @@ def cmd_list(args: argparse.Namespace) -> int:
                if (r := load_model(bucket, o.key, SourceRecord)) is not None]
     if not records:
         print("no documents yet: drop notes into", bucket.local_path(keys.INBOX_PREFIX) or bucket.uri(keys.INBOX_PREFIX))
+    state = _state() if records else None
     for record in sorted(records, key=lambda r: r.registered_at):
         video = finished_video(bucket, record.doc_id)
-        print(f"{record.doc_id}\t{record.source_name}\t{video or '(no video yet)'}")
+        print(f"{record.doc_id}\t{record.source_name}\t{video or _no_video(state, record.doc_id)}")
     return 0
+
+
+def _no_video(state, doc_id: str) -> str:  # state: StateStore
+    """Why a document has no video, in a few words: its derived status (and the stage that failed)."""
+    project = state.project(doc_id)
+    if project is None:
+        return "(no video yet: not started)"
+    if project["status"] == "failed":
+        return f"(failed at {project['failed_stage'] or 'a run'}: notes-pipeline status {doc_id})"
+    return f"(no video yet: {project['status']})"
 
 
 def cmd_download(args: argparse.Namespace) -> int:
@@ -235,26 +268,58 @@ def _state():  # -> StateStore; a clear one-line error when the database is down
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from notes_pipeline.follow import missing_stages
+
     state = _state()
     if args.follow:
         from notes_pipeline.follow import follow
 
-        follow(state, args.doc_id, interval_s=args.interval, timeout_s=args.timeout)
+        follow(state, args.doc_id, interval_s=args.interval, timeout_s=args.timeout,
+               run_in_progress=lambda: _run_in_progress(args.doc_id))
     project = state.project(args.doc_id)
     if project is None:
         raise SystemExit(f"{args.doc_id}: no such project (see `notes-pipeline list`)")
-    print(f"{project['id']}: {project['status']}" + (f" (reused {project['reused_from']})" if project["reused_from"] else ""))
-    if project["last_error"] and project["status"] == "failed":
-        print(f"  error: {project['last_error']}")
+    status = project["status"]
+    shown = {"done": "done (delivered)", "running": f"running ({', '.join(project['running_stages'])})"}
+    print(f"{project['id']}: {shown.get(status, status)}"
+          + (f" (reused {project['reused_from']})" if project["reused_from"] else ""))
+    if status == "failed":
+        where = f" at {project['failed_stage']}" if project["failed_stage"] else ""
+        print(f"  error{where}: {project['failure'] or 'the run failed'}")
+        print(f"  nothing runs it again until its notes or the code change: notes-pipeline retry {args.doc_id}")
+    elif status == "incomplete":
+        print(f"  nothing is running for {args.doc_id}; missing: {', '.join(missing_stages(project))} "
+              f"(make the rest: notes-pipeline retry {args.doc_id})")
     for scene in state.progress(args.doc_id):
         print(f"  scene {scene.sequence_number:2d}  {scene.status:8s} audio {scene.audio_status:8s} "
               f"image {scene.image_status:8s} retries {scene.retry_count}  {scene.heading}")
-    if project["status"] == "review":
+    if status == "review":
         print(f"  waiting for review: notes-pipeline script {args.doc_id}, then notes-pipeline approve {args.doc_id}")
     if project["final_video_key"]:
         video = _bucket().local_path(project["final_video_key"])
         print(f"  video: {video or project['final_video_key']}")
-    return 0 if project["status"] != "failed" else 1
+    return 1 if status in ("failed", "incomplete") else 0
+
+
+def _run_in_progress(doc_id: str) -> bool:
+    """A run of the document is queued or running in the Dagster instance (it may be between two steps)."""
+    import dagster as dg
+
+    waiting_or_running = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+                          dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    runs = _instance().get_run_records(dg.RunsFilter(tags={"dagster/partition": doc_id}, statuses=waiting_or_running),
+                                       limit=1)
+    return bool(runs)
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    """Forget the document's recorded failure and render it here, now (finished scenes come from the caches)."""
+    state = _state()
+    if state.project(args.doc_id) is None:
+        raise SystemExit(f"{args.doc_id}: no such project (see `notes-pipeline list`)")
+    if state.clear_failure(args.doc_id):
+        print(f"{args.doc_id}: its failure is forgotten; trying again", flush=True)
+    return _report(render_documents(_instance(), _bucket(), [args.doc_id]))
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
@@ -264,8 +329,8 @@ def cmd_gc(args: argparse.Namespace) -> int:
 
     report = collect_garbage(_bucket(), _state(), now=datetime.now(UTC),
                              retention=timedelta(days=args.retention_days), dry_run=not args.apply)
-    for key in (*report.orphaned, *report.cache):
-        print(key)
+    for line in report.lines():
+        print(line)
     print(report.summary() + ("" if args.apply else "; run with --apply to delete"))
     return 0
 
@@ -354,6 +419,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     status.add_argument("--interval", type=float, default=0.5, help="seconds between redraws (--follow)")
     status.add_argument("--timeout", type=float, help="stop following after this many seconds")
     status.set_defaults(func=cmd_status)
+    retry = sub.add_parser("retry", help="render a document again that failed (its failure is otherwise skipped)")
+    retry.add_argument("doc_id")
+    retry.set_defaults(func=cmd_retry)
     gc = sub.add_parser("gc", help="list (or --apply: delete) objects nobody will read again")
     gc.add_argument("--apply", action="store_true", help="delete them; without it nothing is deleted")
     gc.add_argument("--retention-days", type=float, default=14, help="keep anything younger (default 14)")

@@ -10,6 +10,7 @@ earlier run's result.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -21,7 +22,8 @@ STAGES = (("video_script", "script"), ("scene_narration", "narration"), ("scene_
           ("final_video", "video"))
 _ORDER = {"video_script": 0, "scene_narration": 1, "scene_images": 1, "final_video": 2}
 _TASK_KIND = {"scene_narration": "audio_status", "scene_images": "image_status"}
-END_STATUSES = ("done", "failed", "review")
+# 'incomplete': stages ran, none is running and there is no video; waiting would wait for ever.
+END_STATUSES = ("done", "failed", "review", "incomplete")
 
 
 @dataclass
@@ -45,6 +47,13 @@ class Snapshot:
         return self.status in END_STATUSES and not self.running
 
 
+def missing_stages(project: dict) -> list[str]:
+    """Labels of the stages the project never finished, in pipeline order (none once a video is delivered)."""
+    if project["status"] == "done":
+        return []
+    return [label for stage, label in STAGES if stage not in project["finished_stages"]]
+
+
 def snapshot(state: StateStore, doc_id: str) -> Snapshot:
     project = state.project(doc_id)
     if project is None:
@@ -54,7 +63,7 @@ def snapshot(state: StateStore, doc_id: str) -> Snapshot:
     current = next(iter(rows.values()))["current_run_id"] if rows else None
     in_current = {stage: row for stage, row in rows.items() if row["run_id"] == current}
     first = min((_ORDER[s] for s in in_current if s in _ORDER), default=0)
-    snap = Snapshot(project["status"], error=project["last_error"], video_key=project["final_video_key"],
+    snap = Snapshot(project["status"], error=project["failure"], video_key=project["final_video_key"],
                     running=any(row["status"] == "running" for row in in_current.values()))
     for stage, label in STAGES:
         per_scene = stage in _TASK_KIND
@@ -65,7 +74,7 @@ def snapshot(state: StateStore, doc_id: str) -> Snapshot:
             status = in_current[stage]["status"]
             done = total if status == "succeeded" else finished_scenes
             line = StageLine(label, done, total, {"succeeded": "done"}.get(status, status))
-        elif row is not None and _ORDER[stage] < first:
+        elif row is not None and (_ORDER[stage] < first or not snap.running):
             line = StageLine(label, total if row["status"] == "succeeded" else 0, total, "done (earlier run)"
                              if row["status"] == "succeeded" else row["status"])
         elif snap.status == "review" and _ORDER[stage] > 0:
@@ -77,8 +86,9 @@ def snapshot(state: StateStore, doc_id: str) -> Snapshot:
 
 
 def follow(state: StateStore, doc_id: str, *, interval_s: float = 0.5, timeout_s: float | None = None,
-           console: Console | None = None) -> Snapshot:
-    """Redraw the bars until the project is done, failed or waiting for review (or `timeout_s` passes)."""
+           console: Console | None = None, run_in_progress: Callable[[], bool] = lambda: False) -> Snapshot:
+    """Redraw the bars until the project is done, failed, waiting for review, or incomplete with no run
+    in progress (`run_in_progress`: between two steps of a run no stage runs, yet the run goes on)."""
     console = console or Console()
     progress = Progress(TextColumn("{task.description:<10}"), BarColumn(bar_width=32), MofNCompleteColumn(),
                         TextColumn("{task.fields[state]}"), console=console, auto_refresh=False)
@@ -90,6 +100,7 @@ def follow(state: StateStore, doc_id: str, *, interval_s: float = 0.5, timeout_s
             for line in snap.lines:
                 progress.update(tasks[line.label], completed=line.done, total=line.total, state=line.state)
             progress.refresh()
-            if snap.finished or (timeout_s is not None and time.monotonic() - started > timeout_s):
+            stopped = snap.finished and (snap.status != "incomplete" or not run_in_progress())
+            if stopped or (timeout_s is not None and time.monotonic() - started > timeout_s):
                 return snap
             time.sleep(interval_s)

@@ -43,6 +43,16 @@ def drop(bucket: Bucket, name: str, data: bytes, mtime_s: int | None = None) -> 
     return key
 
 
+@pytest.fixture
+def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resources: dict[str, Any]) -> Path:
+    """The CLI in this process on the resources' bucket (tmp_path/bucket) and database, with a Dagster
+    instance of its own in tmp_path/dagster."""
+    monkeypatch.setenv("NOTES_PIPELINE_HOME", str(tmp_path))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    (tmp_path / "dagster").mkdir()
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A real Postgres 16 + pgvector (pgserver) for the whole session; yields its admin URL.

@@ -17,6 +17,7 @@ import dagster as dg
 import pytest
 
 from notes_pipeline.defs.resources import PipelineSettings
+from notes_pipeline.instance import prepare_instance
 from notes_pipeline_tests.defs.review_helpers import CountingProviders, materialize, register, reset_calls
 
 pytestmark = pytest.mark.slow
@@ -50,9 +51,12 @@ def _read_all(fd: int, into: bytearray, stop: threading.Event) -> None:
         into.extend(chunk)
 
 
-def test_follow_draws_bars_that_advance_until_the_video_is_done(resources, bucket, database_url, tmp_path):
+def test_follow_draws_bars_that_advance_until_the_video_is_done(resources, bucket, database_url, tmp_path,
+                                                               cli_home):
     reset_calls()
-    instance = dg.DagsterInstance.ephemeral()
+    # One instance for the run and the follower: between two steps no stage runs, but the run does.
+    prepare_instance(cli_home / "dagster")
+    instance = dg.DagsterInstance.get()
     doc_id = register(instance, resources, bucket, "rain.md", NOTES)
     # One scene at a time, each taking a while: the bar has time to be seen part-way.
     slow = {**resources, "providers": CountingProviders(narrator_delay_s=0.5),

@@ -15,6 +15,7 @@ from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, Scri
 from notes_pipeline.providers.audit.base import WorkflowEvents
 from notes_pipeline.providers.embeddings.base import Embedder
 from notes_pipeline.providers.llm.base import ScriptWriter
+from notes_pipeline.stages.failures import record_stage_failure
 from notes_pipeline.stages.reuse import ReusedScript, copy_render, find_reusable_script
 from notes_pipeline.stages.script import load_document, load_source_record, write_script
 from notes_pipeline.stages.video import render_id_for, render_video
@@ -25,7 +26,9 @@ from notes_pipeline.store.state import AssetRecord, SemanticMatch, StateStore
 @contextmanager
 def project_stage(bucket: Bucket, state: StateStore, doc_id: str, stage: str, *, run_id: str | None,
                   events: WorkflowEvents | None = None) -> Iterator[None]:
-    """The project is registered and running while the stage runs; an error marks it failed.
+    """The project is registered and running while the stage runs; an error marks it failed and is
+    recorded with the inputs it depended on (so `run` does not retry it blindly); a success of the
+    stage forgets that stage's earlier failure.
 
     `events` (optional) publishes the stage's start and end to the audit trail and its copies."""
     state.register_project(load_source_record(bucket, doc_id))
@@ -37,9 +40,11 @@ def project_stage(bucket: Bucket, state: StateStore, doc_id: str, stage: str, *,
             yield
     except Exception as err:
         state.set_status(doc_id, "failed", error=err)
+        record_stage_failure(bucket, state, doc_id, stage, err, run_id)
         if events is not None:
             events.stage_finished(stage, err)
         raise
+    state.clear_failure(doc_id, stage)
     if events is not None:
         events.stage_finished(stage)
 

@@ -64,6 +64,35 @@ class SemanticMatch(BaseModel):
     similarity: float
 
 
+class DocumentFailure(BaseModel):
+    """A document's last failed stage and what it depended on: the same inputs fail the same way."""
+
+    project_id: str
+    stage: str
+    reason: str
+    content_hash: str
+    options_hash: str | None
+    code_version: str
+    run_id: str | None = None
+    failed_at: datetime | None = None
+
+
+class GcCandidate(BaseModel):
+    object_key: str
+    project_id: str
+    status: str
+    last_touched_at: datetime
+
+
+class GcReference(BaseModel):
+    """Something a delivered render or an approved script version refers to: a key, a folder or a cache hash."""
+
+    object_key: str
+    folder: str | None
+    cache_hash: str | None
+    referrer: str
+
+
 class SuccessRate(BaseModel):
     succeeded: int
     failed: int
@@ -111,10 +140,26 @@ class StateStore:
             raise PipelineError(f"project {project_id} is not registered in the database", doc_id=project_id)
 
     def project(self, project_id: str) -> dict | None:
-        with self.db.connection() as conn:
-            return conn.execute(
-                "SELECT id, status, final_video_key, reused_from, last_error, options_hash, created_at, updated_at "
-                "FROM projects WHERE id = %s", (project_id,)).fetchone()
+        """The project with its status derived from what exists (see the project_states view)."""
+        return self.db.one("project_state", id=project_id)
+
+    def record_failure(self, failure: DocumentFailure) -> None:
+        params = failure.model_dump(exclude={"failed_at"})
+        params["reason"] = _error_text(params["reason"])
+        self.db.rows("record_document_failure", **params)
+
+    def clear_failure(self, project_id: str, stage: str | None = None) -> bool:
+        """Forget the failure (of `stage` only, when given); True when there was one."""
+        return bool(self.db.rows("clear_document_failure", project_id=project_id, stage=stage))
+
+    def failure(self, project_id: str) -> DocumentFailure | None:
+        row = self.db.one("document_failure", project_id=project_id)
+        return None if row is None else DocumentFailure(**row)
+
+    def stale_failures(self, code_version: str, limit: int) -> list[DocumentFailure]:
+        """Failures recorded by other code than `code_version`, oldest first."""
+        return [DocumentFailure(**r) for r in self.db.rows("stale_document_failures", code_version=code_version,
+                                                           limit=limit)]
 
     # -- scenes ----------------------------------------------------------------------
 
@@ -198,8 +243,11 @@ class StateStore:
         return SemanticMatch(project_id=row["id"], final_video_key=row["final_video_key"],
                              similarity=float(row["similarity"]))
 
-    def orphaned_objects(self, before: datetime) -> list[tuple[str, str]]:
-        return [(r["object_key"], r["project_id"]) for r in self.db.rows("orphaned_assets", before=before)]
+    def gc_candidates(self, before: datetime) -> list[GcCandidate]:
+        return [GcCandidate(**r) for r in self.db.rows("gc_candidates", before=before)]
+
+    def gc_references(self) -> list[GcReference]:
+        return [GcReference(**r) for r in self.db.rows("gc_references")]
 
     def live_content_hashes(self, before: datetime) -> set[str]:
         return {r["content_hash"] for r in self.db.rows("live_content_hashes", before=before)}

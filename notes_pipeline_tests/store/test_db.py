@@ -118,19 +118,27 @@ def test_stage_runs_record_success_and_failure(database: Database) -> None:
     assert found == [("video_script", "succeeded", None, True), ("scene_images", "failed", "the picture provider is down", True)]
 
 
-def test_success_rate_and_orphans(database: Database) -> None:
+def test_success_rate_and_gc_candidates(database: Database) -> None:
     state = StateStore(database)
     now = datetime.now(UTC)
     for doc, status in (("ok-1", "done"), ("ok-2", "done"), ("ok-3", "done"), ("bad-1", "failed")):
         state.register_project(_record(doc))
-        state.set_status(doc, status)
+        video = f"projects/{doc}/renders/r/video.mp4" if status == "done" else None
+        state.set_status(doc, status, final_video_key=video)
         state.record_asset(AssetRecord(project_id=doc, asset_type="image", object_key=f"projects/{doc}/scenes/01/image.png"))
-    # A key shared by a failed and a finished project is not an orphan.
+    # A key shared by a failed and a finished project is a candidate, and the delivered project refers to it.
     state.record_asset(AssetRecord(project_id="bad-1", asset_type="image", object_key="projects/ok-1/scenes/01/image.png"))
     rate = state.success_rate_24h(now)
     assert (rate.succeeded, rate.failed, rate.success_rate) == (3, 1, 0.75)
-    assert state.orphaned_objects(now + timedelta(seconds=1)) == [("projects/bad-1/scenes/01/image.png", "bad-1")]
-    assert state.orphaned_objects(now - timedelta(days=1)) == []  # younger than the retention period
+    candidates = state.gc_candidates(now + timedelta(seconds=1))
+    assert [(c.object_key, c.project_id, c.status) for c in candidates] == [
+        ("projects/bad-1/scenes/01/image.png", "bad-1", "failed"),
+        ("projects/ok-1/scenes/01/image.png", "bad-1", "failed"),
+    ]
+    referrers = {r.object_key: r.referrer for r in state.gc_references()}
+    assert referrers["projects/ok-1/scenes/01/image.png"] == "a delivered render of ok-1"
+    assert "projects/bad-1/scenes/01/image.png" not in referrers
+    assert state.gc_candidates(now - timedelta(days=1)) == []  # younger than the retention period
 
 
 def test_unreachable_database_is_one_clear_line_with_the_password_masked() -> None:

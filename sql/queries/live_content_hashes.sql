@@ -1,6 +1,6 @@
--- Input hashes of artefacts that finished or recent projects use: their cache entries stay.
+-- Input hashes of artefacts that delivered, live or recent projects use: their cache entries stay.
 SELECT DISTINCT a.content_hash
 FROM assets a
-JOIN projects p ON p.id = a.project_id
+JOIN project_states s ON s.id = a.project_id
 WHERE a.content_hash IS NOT NULL
-  AND (p.status = 'done' OR p.updated_at >= %(before)s)
+  AND (s.status IN ('done', 'running', 'review') OR s.last_touched_at >= %(before)s)

@@ -1,10 +1,10 @@
--- The most similar finished project with the same render options and embedding model.
+-- The most similar delivered project with the same render options and embedding model.
 -- The ORDER BY on the distance operator is what lets the HNSW index serve this query.
 SELECT id, final_video_key, similarity
 FROM (
     SELECT id, final_video_key, 1 - (prompt_embedding <=> %(embedding)s) AS similarity
     FROM projects
-    WHERE status = 'done'
+    WHERE final_video_key IS NOT NULL  -- delivered (set with the video, never cleared)
       AND options_hash = %(options_hash)s
       AND embedding_model = %(model)s
       AND id <> %(exclude_id)s

@@ -6,15 +6,35 @@ from notes_pipeline.defs.media.assets import notes_video_job
 from notes_pipeline.defs.ops.priority import document_tier, tier_tags
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import BucketResource, DatabaseResource, PipelineSettings
+from notes_pipeline.domain.errors import PipelineError
+from notes_pipeline.stages.failures import code_version
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
+from notes_pipeline.stages.script import load_source_record
 from notes_pipeline.store import keys
+from notes_pipeline.store.bucket import Bucket
 from notes_pipeline.store.db import DatabaseUnavailableError
 from notes_pipeline.store.inbox_index import InboxIndex
+from notes_pipeline.store.state import DocumentFailure
 
 
 def run_key(doc_id: str, content_hash: str) -> str:
     """Run keys deduplicate for ever, so the content version is part of the key."""
     return f"{doc_id}:{content_hash}"
+
+
+def _retry_request(context: dg.SensorEvaluationContext, store: Bucket, failure: DocumentFailure,
+                   settings: PipelineSettings) -> dg.RunRequest:
+    """One run per failure and code version (the run key says both), at the document's tier."""
+    try:
+        tier = document_tier(load_source_record(store, failure.project_id), settings.default_tier)
+    except PipelineError as err:  # its run fails again and says so; the sensor carries on
+        context.log.warning(f"{failure.project_id}: {err}")
+        tier = settings.default_tier
+    return dg.RunRequest(
+        run_key=f"{run_key(failure.project_id, failure.content_hash)}:retry:{code_version()}",
+        partition_key=failure.project_id,
+        tags={"notes_pipeline/retry_of": failure.run_id or "", **tier_tags(tier)},
+    )
 
 
 @dg.sensor(
@@ -43,6 +63,9 @@ def inbox_sensor(
             limit=settings.inbox_batch, list_limit=settings.inbox_list_limit,
             settle_s=settings.inbox_settle_s, retry_skipped_s=settings.inbox_retry_skipped_s,
         )
+        # A failed document runs again only under new code (a new file is a new document; a person uses `retry`).
+        retries = [f for f in database.state().stale_failures(code_version(), settings.inbox_batch)
+                   if f.project_id in known]
     except OSError as err:
         return dg.SkipReason(f"cannot list the inbox: {err}")
     except DatabaseUnavailableError as err:
@@ -69,6 +92,9 @@ def inbox_sensor(
         if record.problem:
             context.log.warning(f"{record.source_key} (document {record.doc_id}) cannot be rendered: "
                                 f"{record.problem}; its run stops at video_script")
+    for failure in retries:
+        context.log.info(f"trying {failure.project_id} again under new code: it failed at {failure.stage} "
+                         f"under {failure.code_version}")
     context.log.debug(f"inbox sweep {scan.cursor.sweeps}: listed {scan.listed}, {scan.unchanged} already seen, "
                       f"next after {scan.cursor.start_after or '(start)'}")
     return dg.SensorResult(
@@ -80,7 +106,7 @@ def inbox_sensor(
                       **tier_tags(document_tier(r, settings.default_tier))},
             )
             for r in new
-        ],
+        ] + [_retry_request(context, store, failure, settings) for failure in retries],
         dynamic_partitions_requests=[notes_documents.build_add_request([r.doc_id for r in new])] if new else [],
         cursor=scan.cursor.to_json(),
     )

@@ -14,6 +14,8 @@ def delete_garbage(context: dg.OpExecutionContext, bucket: BucketResource, datab
     """Delete artefacts of failed/abandoned projects and unused cache entries past the retention period."""
     report = collect_garbage(bucket.get(), database.state(), now=datetime.now(UTC),
                              retention=timedelta(days=settings.gc_retention_days), dry_run=False)
+    for line in report.lines():
+        context.log.info(f"deleted {line}")
     context.log.info(report.summary())
 
 
