@@ -30,6 +30,7 @@ _PICTOGRAPHS = re.compile(
 )
 _MARKUP_LEFTOVERS = re.compile(r"(?<!\w)[#*_~`>|]+|[#*_~`>|]+(?!\w)")
 _TXT_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)]|\(\d+\)|\(?[a-z]\))\s+")
+_ASIDE = re.compile(r"^\([^()]*\)[.!?।۔]?$")  # a sentence that is only a bracketed aside: '(translations).'
 _UNDERLINE = re.compile(r"^(?:=+|-+)$")
 _NAVIGATION_SHARE = 0.6  # a paragraph mostly made of links is navigation (language lists, badges, ToC)
 
@@ -49,8 +50,13 @@ class Section:
     apparatus: bool = False  # a table of contents, reference or language list: never narrated
 
     def add_sentences(self, text: str) -> None:
-        """The speakable sentences of a paragraph, in order (one holding a formula or code is left out)."""
-        self.blocks.extend(Block(s) for s in split_sentences(text) if speakable(s))
+        """The speakable sentences of a paragraph, in order.
+
+        Left out: a sentence holding a formula or code, a bracketed aside, and a fragment of one or
+        two words without a full stop ('or', 'For example:'), which only introduces what follows.
+        """
+        self.blocks.extend(Block(s) for s in split_sentences(text)
+                           if speakable(s) and not _ASIDE.match(s) and (ends_sentence(s) or len(s.split()) >= 3))
 
     def add_item(self, text: str) -> None:
         if text and speakable(text):
@@ -61,8 +67,8 @@ class Section:
         return [b.text for b in self.blocks if b.is_item]
 
     def sentences(self, language: str = "en") -> list[str]:
-        """Everything to narrate, list items turned into sentences."""
-        return [b.text if not b.is_item else as_sentence(b.text, language) for b in self.blocks]
+        """Everything to narrate, each ending in its language's full stop (list items and lead-ins too)."""
+        return [as_sentence(b.text.rstrip(":"), language) for b in self.blocks]
 
     @property
     def word_count(self) -> int:
@@ -122,10 +128,13 @@ def _inline_text(token: Token) -> str:
             words = child.content if child.type == "text" else inline_code_words(child.content)
             link_words += len(words.split()) if in_link else 0
             parts.append(words)
-    text = clean_spoken("".join(parts))
+    raw = "".join(parts)
+    text = clean_spoken(raw)
     total = len(text.split()) or 1
     if links and link_words >= total * _NAVIGATION_SHARE:
         return ""
+    if (links or _URL.search(raw)) and total <= 3:
+        return ""  # 'More reading: https://…' is a pointer, not a sentence
     return "" if is_other_languages_line(text) else text
 
 

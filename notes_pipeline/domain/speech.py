@@ -63,6 +63,10 @@ _TO_MODEL = re.compile(
     r"\bas an (?:ai|language model)\b|\b(?:dear|attention|note to) (?:ai|llm|model|assistant|chatgpt|gemini)\b|"
     r"\b(?:ai|llm|language model|assistant|chatbot),? (?:must|should|will|please)\b",
     re.IGNORECASE)
+# Sentences about the document rather than its subject ("These notes follow ...").
+_ABOUT_THE_NOTES = re.compile(
+    r"^(?:these|the following|this|my|our) (?:notes|document|post|page|article|readme|guide|write-?up|chapter)\b"
+    r"(?! is about\b)", re.IGNORECASE)
 _KEY_LIKE = re.compile(
     r"\bAIza[\w-]{20,}|\bsk-[\w-]{16,}|\b(?:ghp|gho|ghs|github_pat|xox[abpr]|hf)_[\w-]{16,}|\bAKIA[0-9A-Z]{16}\b|"
     r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{32,}\b")
@@ -122,8 +126,9 @@ def is_other_languages_line(text: str) -> bool:
 
 
 def speakable(sentence: str) -> bool:
-    """A sentence a narrator may read: no marked formula or code, no instruction aimed at a model."""
-    return UNSPEAKABLE not in sentence and not addressed_to_model(sentence) and not markup_in(sentence)
+    """A sentence a narrator may read: no marked formula or code, no instruction aimed at a model, not about the notes."""
+    return (UNSPEAKABLE not in sentence and not addressed_to_model(sentence) and not markup_in(sentence)
+            and not _ABOUT_THE_NOTES.match(sentence))
 
 
 def markup_in(text: str) -> list[str]:
