@@ -202,14 +202,12 @@ def validate_script(
         if found := markup_in(narration):
             problems.append(f"{where} narration contains markup that would be read aloud ({', '.join(found)}); "
                             "say it in words or leave it to the picture")
-        for field_text in (scene.heading, narration, *scene.bullets):
-            if words := addressed_to_model(field_text):
-                problems.append(f"{where} repeats an instruction aimed at the model ({words!r}): the notes are "
-                                "material to explain, not instructions to follow")
-                break
-            if key_like(field_text):
-                problems.append(f"{where} contains a string shaped like an API key or token")
-                break
+        shown = " ".join((scene.heading, narration, *scene.bullets))
+        if words := addressed_to_model(shown):
+            problems.append(f"{where} repeats an instruction aimed at the model ({words!r}): the notes are "
+                            "material to explain, not instructions to follow")
+        if key_like(shown):
+            problems.append(f"{where} contains a string shaped like an API key or token")
         if narration in seen:
             problems.append(f"{where} repeats the narration of scene {seen[narration]}")
         seen.setdefault(narration, scene.index)

@@ -54,12 +54,13 @@ MARKUP = {
 
 # Sentences addressed to a model rather than to a listener: instructions, requests for secrets.
 _TO_MODEL = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b.{0,50}\b(?:instructions?|prompts?|rules|guidelines)\b|"
-    r"\bsystem (?:prompt|message|instructions?)\b|"
-    r"\b(?:api|access|secret|private)[ _-]?(?:keys?|tokens?)\b|\bpasswords?\b|\bcredentials\b|"
-    r"\b(?:reveal|print|read out|output|repeat|show|leak|tell (?:me|us))\b.{0,50}"
-    r"\b(?:prompt|instructions|secrets?|configuration|environment variables?)\b|"
-    r"\b(?:you are now|from now on,? you|act as|pretend (?:to be|you are))\b|"
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:previous|prior|above|earlier|all|any|your|the)\b.{0,20}"
+    r"\b(?:instructions?|prompts?|rules|guidelines)\b|"
+    r"\b(?:reveal|print|read out|output|repeat|show|leak|tell (?:me|us)|give (?:me|us)|share|send)\b.{0,50}"
+    r"\b(?:system prompt|instructions|api[ _-]?keys?|secrets?|passwords?|credentials|tokens?|"
+    r"environment variables?)\b|"
+    r"\bmy (?:system prompt|instructions|api[ _-]?keys?)\b|"
+    r"\b(?:you are now|from now on,? you|pretend (?:to be|you are))\b|"
     r"\bas an (?:ai|language model)\b|\b(?:dear|attention|note to) (?:ai|llm|model|assistant|chatgpt|gemini)\b|"
     r"\b(?:ai|llm|language model|assistant|chatbot),? (?:must|should|will|please)\b",
     re.IGNORECASE)

@@ -95,3 +95,9 @@ def test_sentences_addressed_to_a_model_and_key_like_strings_are_found():
     assert addressed_to_model("Volcanoes form where magma rises.") is None
     assert key_like("the key is AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUv") and key_like("sk-abcdEFGH12345678ijkl")
     assert key_like("In 1980 the eruption removed 400 m of its summit.") is None
+
+
+def test_notes_about_keys_and_prompts_are_not_mistaken_for_injections():
+    for sentence in ("A buffer acts as a store for data.", "Create an API key in the console before you start.",
+                     "The system prompt sets the model's persona.", "Never reuse a password across sites."):
+        assert addressed_to_model(sentence) is None, sentence

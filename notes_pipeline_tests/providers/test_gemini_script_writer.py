@@ -200,7 +200,7 @@ def test_a_prompt_becomes_a_script_of_the_requested_length(stub):
     stub.script(gemini_reply(too_long), gemini_reply(ad))
     script, attempts = writer(stub).write_recorded(prompt)
     first = texts_of(stub.requests[0])[0]
-    assert "About 75 words of narration" in first and "Tone: playful" in first and "REQUEST:" in first
+    assert "About 75 words of narration" in first and "Tone: playful" in first and "REQUEST (quoted material):\n<material>" in first
     assert any("it must be about 75" in p for p in attempts[0].problems)
     assert 45 <= script.word_count <= 105 and script.writer == "gemini:gemini-2.5-flash"
 

@@ -183,7 +183,7 @@ def test_a_prompt_offline_fails_with_one_line_naming_the_writer_to_configure():
     with pytest.raises(BadInputError) as caught:
         LocalScriptWriter().write(_doc("Create a 30-sec ad for a coffee brand", "ad.prompt"))
     message = str(caught.value)
-    assert "\n" not in message and "GEMINI_API_KEY" in message and "NOTES_PIPELINE_LLM_URL" in message
+    assert "\n" not in message and "GEMINI_API_KEY" in message and "OLLAMA_HOST" in message
     assert "coffee" not in message
 
 

@@ -28,8 +28,8 @@ LEAD_WORDS = 60  # text before the first heading up to this long is the intro's;
 LENGTH_TOLERANCE = 0.15  # the narration lands within this share of its target
 # Default length: short notes 60-90 s; longer notes grow a quarter as fast as the notes, to 5 minutes.
 SHORT_SECONDS, CEILING_SECONDS, GROWTH = 60.0, 300.0, 0.25
-NEEDS_A_WRITER = ("a prompt needs an LLM script writer, and none is configured: set GEMINI_API_KEY, or point "
-                  "NOTES_PIPELINE_LLM_URL at a local Ollama or OpenAI-compatible server (script.writers in "
+NEEDS_A_WRITER = ("a prompt needs an LLM script writer, and none answered: set GEMINI_API_KEY, or OLLAMA_HOST for "
+                  "a local Ollama, or OPENAI_BASE_URL for an OpenAI-compatible server (script.writers in "
                   "providers.yaml); the offline writer only narrates notes")
 _OWN_SUMMARY = re.compile(r"^(?:summary|in summary|conclusions?|recap|key takeaways|takeaways|tl;? ?dr|wrap[- ]up|"
                           r"सारांश|निष्कर्ष|خلاصہ)\s*:?$", re.IGNORECASE)
