@@ -28,7 +28,7 @@ _PLACEHOLDERS = re.compile(
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Rules only a model's script needs: it writes its own words, so they are checked more closely.
 MIN_SCENE_WORDS = 4
-LENGTH_TOLERANCE = 0.4  # a promised length may be missed by 40% either way
+LENGTH_TOLERANCE = 0.15  # a promised length may be missed by 15% either way (issue 14: held to ±15%)
 MIN_KEYWORD_COVERAGE = 0.5
 MIN_ANCHOR_SHARE = 0.34
 KEYWORDS = 12
