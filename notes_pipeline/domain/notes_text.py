@@ -24,6 +24,7 @@ from notes_pipeline.domain.speech import (
     speech_source,
 )
 
+_BROKEN_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
 _PICTOGRAPHS = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\u2b00-\u2bff\ufe0f\u200d\u20e3]"
@@ -31,6 +32,10 @@ _PICTOGRAPHS = re.compile(
 _MARKUP_LEFTOVERS = re.compile(r"(?<!\w)[#*_~`>|]+|[#*_~`>|]+(?!\w)")
 _TXT_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)]|\(\d+\)|\(?[a-z]\))\s+")
 _ASIDE = re.compile(r"^\([^()]*\)[.!?।۔]?$")  # a sentence that is only a bracketed aside: '(translations).'
+_HEADER_FIELD = re.compile(r"^([A-Z][A-Za-z-]*):[ \t]+(\S.*)$")
+_CODE_LINE = re.compile(r"^\s*(?:def|class|import|from \S+ import|return|print\(|async def|await|>>>|\$ )|"
+                        r"[={}]\s*$|\w\(\S*\)|\w\.\w+\(|\s=\s")
+_RST_COMMENT = re.compile(r"^\s*\.\.(?:\s|$)")
 _UNDERLINE = re.compile(r"^(?:=+|-+)$")
 _NAVIGATION_SHARE = 0.6  # a paragraph mostly made of links is navigation (language lists, badges, ToC)
 
@@ -127,7 +132,9 @@ def _inline_text(token: Token) -> str:
         elif child.type in ("text", "code_inline"):
             words = child.content if child.type == "text" else inline_code_words(child.content)
             link_words += len(words.split()) if in_link else 0
-            parts.append(words)
+            for broken in _BROKEN_LINK.finditer(words):  # '[text](url with spaces)' is still a link
+                links, link_words = links + 1, link_words + len(broken.group(1).split())
+            parts.append(_BROKEN_LINK.sub(r"\1", words))
     raw = "".join(parts)
     text = clean_spoken(raw)
     total = len(text.split()) or 1
@@ -232,12 +239,25 @@ def _paragraph_heading(lines: list[str], more_follows: bool) -> str | None:
     return heading or None
 
 
-def _text_outline(text: str) -> Outline:
+def _header_fields(paragraph: str) -> dict[str, str]:
+    """'Key: value' lines of a header block, lowercased keys; {} unless most lines are such fields."""
+    lines = [line for line in paragraph.splitlines() if not line.startswith((" ", "\t"))]
+    matches = [m for line in lines if (m := _HEADER_FIELD.match(line))]
+    if len(matches) < 3 or len(matches) < 0.6 * len(lines):
+        return {}
+    return {k.lower(): v.strip() for k, v in reversed([m.groups() for m in matches])}  # the first of each key
+
+
+def _text_outline(text: str, title: str | None = None) -> Outline:
     """Plain text: blank lines separate sections' paragraphs; underlined, ALL-CAPS or short capitalised lines head them."""
-    outline = Outline(title=None, sections=[Section(heading=None)])
+    outline = Outline(title=title, sections=[Section(heading=None)])
     paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", text) if p.strip()]
     for n, paragraph in enumerate(paragraphs):
-        lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+        if _RST_COMMENT.match(paragraph):
+            continue  # an RST directive or comment with its indented options
+        lines = [line.strip() for line in paragraph.splitlines() if line.strip() and not _RST_COMMENT.match(line)]
+        if not lines:
+            continue
         heading = _paragraph_heading(lines, n + 1 < len(paragraphs))
         if heading:
             if outline.title is None and not lines and not any(s.blocks for s in outline.sections):
@@ -246,6 +266,8 @@ def _text_outline(text: str) -> Outline:
                 outline.sections.append(Section(heading=heading, apparatus=bool(APPARATUS_HEADING.match(heading))))
         prose: list[str] = []
         for line in lines:
+            if _CODE_LINE.search(line):
+                continue  # a line of code in plain text (an example, a quickstart): shown, never read
             if _TXT_BULLET.match(line):
                 _add_prose(outline.sections[-1], prose)
                 outline.sections[-1].add_item(clean_spoken(_TXT_BULLET.sub("", line)))
@@ -256,8 +278,19 @@ def _text_outline(text: str) -> Outline:
 
 
 def parse_notes(text: str, *, markdown: bool = True) -> Outline:
-    """Sections with something to say, in order (empty ones and navigation dropped)."""
+    """Sections with something to say, in order (empty ones and navigation dropped).
+
+    Plain text that opens with an RFC 822 header (a PEP, a package's metadata) is titled by
+    its Title or Name field, and read as markdown when its Description-Content-Type says so.
+    """
+    title = None
+    if not markdown:
+        first, _, rest = text.lstrip().replace("\r\n", "\n").partition("\n\n")
+        if fields := _header_fields(first):
+            text, title = rest, clean_spoken(fields.get("title") or fields.get("name") or "") or None
+            markdown = "markdown" in fields.get("description-content-type", "")
     source = speech_source(text)
-    outline = _markdown_outline(source) if markdown else _text_outline(source)
+    outline = _markdown_outline(source) if markdown else _text_outline(source, title)
+    outline.title = title or outline.title
     outline.sections = [s for s in outline.sections if s.blocks and not s.apparatus]
     return outline

@@ -27,6 +27,7 @@ _CITATION = re.compile(r"\s?\[(?:\^[^\]\n]+|\d+(?:\s*[,–-]\s*\d+)*|citation ne
 _WIKILINK = re.compile(r"!?\[\[([^\]|#\n]*)(?:#[^\]|\n]*)?(?:\|([^\]\n]+))?\]\]")
 _CALLOUT = re.compile(r"^([ \t]*>[ \t]*)\[![\w-]+\][+-]?[ \t]*", re.MULTILINE)
 _TAG = re.compile(r"(?<![\w&/#\]\)\\])#[A-Za-z][\w/-]*")
+_RST_LINK = re.compile(r"`([^`<]+?)\s*<[^>`]+>`__?")
 _SIMPLE_FORMULA = re.compile(r"^(?:[A-Za-z]|\d+(?:[.,]\d+)?)$")
 
 # Section headings whose content is navigation or apparatus, never narration.
@@ -34,7 +35,7 @@ APPARATUS_HEADING = re.compile(
     r"^(?:table of contents|contents|toc|index|references?|bibliography|sources|citations|works cited|"
     r"see also|further reading|external links|links|useful links|resources|footnotes|notes and references|"
     r"read (?:this|it) in (?:other|another) languages?|other languages|translations|languages|"
-    r"acknowledge?ments|credits|license|licence)\s*:?$", re.IGNORECASE)
+    r"acknowledge?ments|credits|license|licence|copyright|contributors|authors|maintainers)\s*:?$", re.IGNORECASE)
 _OTHER_LANGUAGES = re.compile(r"read (?:this|it|the docs)? ?in (?:other|another) languages?|other languages:",
                               re.IGNORECASE)
 
@@ -105,6 +106,7 @@ def _speech_source(text: str) -> str:
     text = _CITATION.sub("", text)
     text = _WIKILINK.sub(_wikilink, text)
     text = _CALLOUT.sub(r"\1", text)
+    text = _RST_LINK.sub(r"\1", text)
     return _TAG.sub("", text)
 
 

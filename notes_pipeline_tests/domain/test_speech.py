@@ -101,3 +101,19 @@ def test_notes_about_keys_and_prompts_are_not_mistaken_for_injections():
     for sentence in ("A buffer acts as a store for data.", "Create an API key in the console before you start.",
                      "The system prompt sets the model's persona.", "Never reuse a password across sites."):
         assert addressed_to_model(sentence) is None, sentence
+
+
+def test_a_plain_text_header_block_titles_the_notes_and_markdown_metadata_is_read_as_markdown():
+    # Shapes of a PEP and of a package's PKG-INFO (corpus: pep-0020-zen-of-python.txt, sniffio metadata, CRLF).
+    pep = ("PEP: 20\nTitle: The Zen of Python\nVersion: $Revision$\nAuthor: tim (Tim Peters)\n\n\n"
+           "Abstract\n========\n\nTim Peters channels the guiding principles.\n\n"
+           "Copyright\n=========\n\nThis document has been placed in the public domain.\n\n"
+           "..\n   Local Variables:\n   mode: indented-text\n")
+    outline = parse_notes(pep, markdown=False)
+    assert outline.title == "The Zen of Python" and [s.heading for s in outline.sections] == ["Abstract"]
+    assert "Revision" not in spoken(pep, markdown=False)
+    metadata = ("Metadata-Version: 2.1\r\nName: sniffio\r\nSummary: Sniff out the async library\r\n"
+                "Description-Content-Type: text/markdown\r\n\r\n# Quickstart\r\n\r\nIt detects the library.\r\n"
+                "\r\n```python\r\nprint(current_async_library())\r\n```\r\n")
+    outline = parse_notes(metadata, markdown=False)
+    assert outline.title == "sniffio" and spoken(metadata, markdown=False) == "It detects the library."

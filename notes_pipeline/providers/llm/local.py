@@ -123,6 +123,9 @@ def _heading(unit: _Unit, other_text: list[str], language: str) -> str:
 
 def _units(sections: list[Section], language: str, scene_cap: int, content_budget: int) -> list[_Unit]:
     """One unit per section (adjacent small ones merged, big ones split) so intro + units + recap fits 3-15."""
+    # A "sentence" longer than a scene (a list of names run together) cannot be narrated whole.
+    sections = [Section(s.heading, [b for b in s.blocks if len(b.text.split()) <= scene_cap]) for s in sections]
+    sections = [s for s in sections if s.blocks]
     scores = sentence_scores([(s.heading, s.sentences(language)) for s in sections])
     units = [_Unit(s.heading, s.sentences(language), score, s.items) for s, score in zip(sections, scores, strict=True)]
     limit = MAX_SCENES - FRAME_SCENES
