@@ -36,8 +36,8 @@ APPARATUS_HEADING = re.compile(
     r"see also|further reading|external links|links|useful links|resources|footnotes|notes and references|"
     r"read (?:this|it) in (?:other|another) languages?|other languages|translations|languages|"
     r"acknowledge?ments|credits|license|licence|copyright|contributors|authors|maintainers)\s*:?$", re.IGNORECASE)
-_OTHER_LANGUAGES = re.compile(r"read (?:this|it|the docs)? ?in (?:other|another) languages?|other languages:",
-                              re.IGNORECASE)
+_OTHER_LANGUAGES = re.compile(r"read (?:this|it|the docs)? ?in (?:other|another) languages?|other languages:|"
+                              r"अन्य भाषाओं में पढ़ें|زبانوں میں پڑھیں", re.IGNORECASE)
 
 # The machinery the detector reports, by name (the corpus measures the same list).
 MARKUP = {

@@ -117,3 +117,10 @@ def test_a_plain_text_header_block_titles_the_notes_and_markdown_metadata_is_rea
                 "\r\n```python\r\nprint(current_async_library())\r\n```\r\n")
     outline = parse_notes(metadata, markdown=False)
     assert outline.title == "sniffio" and spoken(metadata, markdown=False) == "It detects the library."
+
+
+def test_read_this_in_other_languages_in_hindi_and_urdu_is_not_narrated():
+    # From the corpus's hindi-code-of-conduct.md and urdu-howto-free-programming-books.md.
+    text = ("## आचार संहिता\nइस लेख को अन्य भाषाओं में पढ़ें：English।\n\nहम सबका स्वागत करते हैं।\n\n"
+            "## رہنما\nاس مضمون کو دوسری زبانوں میں پڑھیں۔\n\nہم سب کو خوش آمدید کہتے ہیں۔\n")
+    assert spoken(text) == "हम सबका स्वागत करते हैं। ہم سب کو خوش آمدید کہتے ہیں۔"

@@ -131,8 +131,10 @@ def test_plain_text_rules_are_scenes_and_example_lines_are_not_headings():
 
 
 def test_central_sentences_definitions_and_numbers_are_kept_not_the_first_ones():
-    filler = ("The lab was cold that morning. Our teacher arrived late by bus. We talked about the weekend match. "
-              "Someone had forgotten their lunch at home. The window would not close properly.")
+    filler = ("The lab was cold that morning and nobody had remembered to switch the heating on. "
+              "Our teacher arrived late by bus because of the roadworks near the old station. "
+              "We talked about the weekend match while we waited for everyone to sit down. "
+              "Someone had forgotten their lunch at home and went to the shop next door.")
     text = (f"# Photosynthesis\n\n## Light reactions\n{filler} Photosynthesis is the process that turns light "
             "into chemical energy. Light reactions in photosynthesis split water and release oxygen. "
             "About 90 percent of photosynthesis on Earth happens in algae and plants.\n\n"

@@ -163,14 +163,15 @@ def _choose(units: list[_Unit], budget: int, scene_cap: int) -> None:
             unit.chosen.add(best)
             seen.add(unit.sentences[best])
     spoken = sum(u.spoken_words for u in units)
-    ceiling = budget * (1 + LENGTH_TOLERANCE / 3)
+    ceiling = budget * (1 + LENGTH_TOLERANCE / 2)
     while spoken < budget:
         best_pick, best_priority = None, -1e9
         for k, unit in enumerate(units):
             fill = unit.spoken_words / shares[k]
             for i, sentence in enumerate(unit.sentences):
                 n = len(sentence.split())
-                if i in unit.chosen or sentence in seen or spoken + n > ceiling or unit.spoken_words + n > scene_cap:
+                too_long = spoken + n > ceiling or spoken + n - budget > budget - spoken  # only if it gets closer
+                if i in unit.chosen or sentence in seen or too_long or unit.spoken_words + n > scene_cap:
                     continue
                 priority = unit.scores[i] - 0.5 * fill
                 if priority > best_priority:
@@ -214,7 +215,8 @@ class LocalScriptWriter:
         lead = first if first.heading is None and len(sections) > 1 and not first.items \
             and first.word_count <= LEAD_WORDS else None
         body = [s for s in sections if s is not lead]
-        lead_budget = min(45, budget // 6) if lead else 0
+        said_in_full = options.target_duration_s is None and outline.word_count * 60 / wpm <= SHORT_SECONDS
+        lead_budget = (lead.word_count if said_in_full else min(45, budget // 6)) if lead else 0
         units = _units(body, language, scene_cap, budget - lead_budget)
         # The intro and recap name the scenes: their words come out of the same target.
         heading_words = [len((u.heading or "a b c").split()) for u in units]
@@ -222,7 +224,7 @@ class LocalScriptWriter:
         if own_summary is None:
             frame_words += 3 + sum(heading_words[:6])
         content_budget = max(1, budget - frame_words - lead_budget)
-        if options.target_duration_s is None and outline.word_count * 60 / wpm <= SHORT_SECONDS:
+        if said_in_full:
             content_budget = outline.word_count  # a short note is said in full, framed by its intro and recap
         _choose(units, content_budget, scene_cap)
         lead_unit = None
