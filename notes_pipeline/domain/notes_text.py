@@ -33,6 +33,8 @@ _MARKUP_LEFTOVERS = re.compile(r"(?<!\w)[#*_~`>|]+|[#*_~`>|]+(?!\w)")
 _TXT_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)]|\(\d+\)|\(?[a-z]\))\s+")
 _ASIDE = re.compile(r"^\([^()]*\)[.!?।۔]?$")  # a sentence that is only a bracketed aside: '(translations).'
 _HEADER_FIELD = re.compile(r"^([A-Z][A-Za-z-]*):[ \t]+(\S.*)$")
+# "the `setup.py` script": code between a determiner and a noun only names the noun.
+_DETERMINER_END = re.compile(r"\b(?:the|a|an|this|that|these|those|your|our|its|their|each|every)\s+$", re.IGNORECASE)
 _CODE_LINE = re.compile(r"^\s*(?:def|class|import|from \S+ import|return|print\(|async def|await|>>>|\$ )|"
                         r"[={}]\s*$|\w\(\S*\)|\w\.\w+\(|\s=\s")
 _RST_COMMENT = re.compile(r"^\s*\.\.(?:\s|$)")
@@ -98,7 +100,7 @@ def clean_spoken(text: str) -> str:
     text = _MARKUP_LEFTOVERS.sub("", text)
     text = re.sub(r"\(\s*\)|\[\s*\]", "", text)
     text = re.sub(r"\s+([.,;:!?।॥۔،؟])", r"\1", " ".join(text.split()))
-    return text.strip(" -–—:;,")
+    return text.strip(" -–—;,").lstrip(":").strip()
 
 
 def _is_closed(text: str) -> bool:
@@ -122,7 +124,8 @@ def _inline_text(token: Token) -> str:
     parts: list[str] = []
     link_words = links = 0
     in_link = False
-    for child in token.children or []:
+    children = token.children or []
+    for n, child in enumerate(children):
         if child.type == "link_open":
             in_link, links = True, links + 1
         elif child.type == "link_close":
@@ -130,7 +133,13 @@ def _inline_text(token: Token) -> str:
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif child.type in ("text", "code_inline"):
-            words = child.content if child.type == "text" else inline_code_words(child.content)
+            if child.type == "text":
+                words = child.content
+            else:
+                before = children[n - 1].content if n else ""
+                after = children[n + 1].content if n + 1 < len(children) else ""
+                modifier = bool(_DETERMINER_END.search(before) and re.match(r"\s+\w", after))
+                words = inline_code_words(child.content, modifies_next=modifier)
             link_words += len(words.split()) if in_link else 0
             for broken in _BROKEN_LINK.finditer(words):  # '[text](url with spaces)' is still a link
                 links, link_words = links + 1, link_words + len(broken.group(1).split())
@@ -176,7 +185,7 @@ def _markdown_outline(text: str) -> Outline:
     while i < len(tokens):
         token = tokens[i]
         if token.type == "heading_open":
-            heading = _inline_text(tokens[i + 1]).replace(UNSPEAKABLE, "").strip()
+            heading = _inline_text(tokens[i + 1]).replace(UNSPEAKABLE, "").strip().rstrip(":")
             if token.tag == "h1" and outline.title is None and not any(s.blocks for s in outline.sections):
                 outline.title = heading or None
             elif heading:
@@ -189,6 +198,9 @@ def _markdown_outline(text: str) -> Outline:
             list_depth -= 1
         elif token.type in ("fence", "code_block"):
             outline.code_blocks += 1
+            blocks = outline.sections[-1].blocks
+            if blocks and blocks[-1].text.endswith(":") and not blocks[-1].is_item:
+                blocks.pop()  # 'use the option as follows:' introduces code that is shown, not said
         elif token.type == "table_open":
             line, i = _table_line(tokens, i)
             if line and line not in tables:  # one line per kind of table, not one per copy of it
@@ -233,7 +245,7 @@ def _paragraph_heading(lines: list[str], more_follows: bool) -> str | None:
     underlined = len(lines) > 1 and bool(_UNDERLINE.match(lines[1]))
     if not _looks_like_heading(lines[0], underlined) or not (underlined or len(lines) > 1 or more_follows):
         return None
-    heading = clean_spoken(lines.pop(0))
+    heading = clean_spoken(lines.pop(0)).rstrip(":")
     if underlined:
         lines.pop(0)
     return heading or None

@@ -119,9 +119,16 @@ def speech_source(text: str) -> str:
     return _outside_fences(text, _speech_source)
 
 
-def inline_code_words(code: str) -> str:
-    """Inline code said as words only when it is words (`git`, `pip install`); otherwise unspeakable."""
-    return code if re.fullmatch(r"[A-Za-z][A-Za-z -]{0,30}", code) else UNSPEAKABLE
+def inline_code_words(code: str, *, modifies_next: bool = False) -> str:
+    """Inline code said as words only when it is words (`git`, `pip install`).
+
+    Other code is left out: silently when it sits between a determiner and a noun ("the
+    `setup.py` script checks ..." still reads), else it marks its sentence unspeakable
+    ("type `make`.").
+    """
+    if re.fullmatch(r"[A-Za-z][A-Za-z -]{0,30}", code):
+        return code
+    return "" if modifies_next else UNSPEAKABLE
 
 
 def is_other_languages_line(text: str) -> bool:

@@ -124,3 +124,12 @@ def test_read_this_in_other_languages_in_hindi_and_urdu_is_not_narrated():
     text = ("## आचार संहिता\nइस लेख को अन्य भाषाओं में पढ़ें：English।\n\nहम सबका स्वागत करते हैं।\n\n"
             "## رہنما\nاس مضمون کو دوسری زبانوں میں پڑھیں۔\n\nہم سب کو خوش آمدید کہتے ہیں۔\n")
     assert spoken(text) == "हम सबका स्वागत करते हैं। ہم سب کو خوش آمدید کہتے ہیں۔"
+
+
+def test_code_that_names_a_noun_is_left_out_and_a_lead_in_to_a_code_block_is_not_said():
+    # From the corpus's readme-pyyaml-debian.md.
+    text = ("## Installation\nTo install, type `python setup.py install`.\n\n"
+            "By default, the `setup.py` script checks whether LibYAML is installed.\n\n"
+            "When bindings are installed, you may use the fast parser as follows:\n\n"
+            "    >>> yaml.load(stream, Loader=yaml.CLoader)\n\nThat is all.\n")
+    assert spoken(text) == "By default, the script checks whether LibYAML is installed. That is all."
