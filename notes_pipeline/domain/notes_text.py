@@ -35,6 +35,9 @@ _ASIDE = re.compile(r"^\([^()]*\)[.!?।۔]?$")  # a sentence that is only a bra
 _HEADER_FIELD = re.compile(r"^([A-Z][A-Za-z-]*):[ \t]+(\S.*)$")
 # "the `setup.py` script": code between a determiner and a noun only names the noun.
 _DETERMINER_END = re.compile(r"\b(?:the|a|an|this|that|these|those|your|our|its|their|each|every)\s+$", re.IGNORECASE)
+# A sentence that only points at the code after it ("use it as follows:", "run:").
+_LEAD_IN = re.compile(r"(?:as follows|the following|below|like this|like so|\brun|\btype|\buse|\bexample|"
+                      r"\bcommand|\bthis|\bwith)\s*:$", re.IGNORECASE)
 _CODE_LINE = re.compile(r"^\s*(?:def|class|import|from \S+ import|return|print\(|async def|await|>>>|\$ )|"
                         r"[={}]\s*$|\w\(\S*\)|\w\.\w+\(|\s=\s")
 _RST_COMMENT = re.compile(r"^\s*\.\.(?:\s|$)")
@@ -199,7 +202,7 @@ def _markdown_outline(text: str) -> Outline:
         elif token.type in ("fence", "code_block"):
             outline.code_blocks += 1
             blocks = outline.sections[-1].blocks
-            if blocks and blocks[-1].text.endswith(":") and not blocks[-1].is_item:
+            if blocks and _LEAD_IN.search(blocks[-1].text) and not blocks[-1].is_item:
                 blocks.pop()  # 'use the option as follows:' introduces code that is shown, not said
         elif token.type == "table_open":
             line, i = _table_line(tokens, i)

@@ -128,6 +128,8 @@ def inline_code_words(code: str, *, modifies_next: bool = False) -> str:
     """
     if re.fullmatch(r"[A-Za-z][A-Za-z -]{0,30}", code):
         return code
+    if quoted := re.fullmatch(r"""(['"])([\w][\w ,.!?'-]{0,60})\1""", code):
+        return f'"{quoted.group(2)}"'  # a string literal of words is said as a quotation
     return "" if modifies_next else UNSPEAKABLE
 
 

@@ -7,7 +7,7 @@ from notes_pipeline.domain.speech import addressed_to_model, key_like, markup_in
 
 
 def spoken(text: str, *, markdown: bool = True) -> str:
-    return " ".join(b.text for s in parse_notes(text, markdown=markdown).sections for b in s.blocks)
+    return " ".join(t for s in parse_notes(text, markdown=markdown).sections for t in s.sentences())
 
 
 def test_a_latex_block_is_never_read_and_the_prose_around_it_is():
@@ -133,3 +133,9 @@ def test_code_that_names_a_noun_is_left_out_and_a_lead_in_to_a_code_block_is_not
             "When bindings are installed, you may use the fast parser as follows:\n\n"
             "    >>> yaml.load(stream, Loader=yaml.CLoader)\n\nThat is all.\n")
     assert spoken(text) == "By default, the script checks whether LibYAML is installed. That is all."
+
+
+def test_a_string_literal_of_words_is_said_as_a_quotation():
+    # From the corpus's nodejs-api-synopsis.md.
+    text = "## Example\nA web server which responds with `'Hello, World!'`:\n\n```js\nhttp.createServer()\n```\n"
+    assert spoken(text) == 'A web server which responds with "Hello, World!"'
