@@ -264,7 +264,7 @@ def _header_fields(paragraph: str) -> dict[str, str]:
 
 
 def _text_outline(text: str, title: str | None = None) -> Outline:
-    """Plain text: blank lines separate sections' paragraphs; underlined, ALL-CAPS or short capitalised lines head them."""
+    """Plain text: blank lines separate paragraphs; underlined, ALL-CAPS or short capitalised lines head sections."""
     outline = Outline(title=title, sections=[Section(heading=None)])
     paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", text) if p.strip()]
     for n, paragraph in enumerate(paragraphs):

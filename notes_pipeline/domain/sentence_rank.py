@@ -103,8 +103,8 @@ def key_phrases(text: str, corpus: Sequence[str], top: int) -> list[str]:
     vectors, vocabulary = tfidf([terms(text), *(terms(c) for c in corpus)])
     weight = {t: vectors[0, i] for i, t in enumerate(vocabulary)}
     candidates: dict[str, float] = {}
-    for run in re.split(r"[^\w\s-]|\s-\s|\b(?:" + "|".join(sorted(_STOP)) + r"|a|an|of|to|in|on|at|by|or|as|is|be|it)\b",
-                        text, flags=re.IGNORECASE):
+    breaks = r"[^\w\s-]|\s-\s|\b(?:" + "|".join(sorted(_STOP)) + r"|a|an|of|to|in|on|at|by|or|as|is|be|it)\b"
+    for run in re.split(breaks, text, flags=re.IGNORECASE):
         words = [w for w in run.split() if w]
         for size in (3, 2, 1):
             for start in range(0, max(0, len(words) - size) + 1):

@@ -138,7 +138,7 @@ def is_other_languages_line(text: str) -> bool:
 
 
 def speakable(sentence: str) -> bool:
-    """A sentence a narrator may read: no marked formula or code, no instruction aimed at a model, not about the notes."""
+    """A sentence a narrator may read: no formula or code, no instruction aimed at a model, not about the notes."""
     return (UNSPEAKABLE not in sentence and not addressed_to_model(sentence) and not markup_in(sentence)
             and not _ABOUT_THE_NOTES.match(sentence))
 

@@ -249,7 +249,8 @@ class Secrets(_Strict):
     sheets_credentials: SecretStr | None = Field(None, description="Service-account JSON, or a path to it.")
     audit_sheet_id: SecretStr | None = None
     ollama_host: SecretStr | None = Field(None, description="Ollama's address, e.g. http://127.0.0.1:11434.")
-    openai_base_url: SecretStr | None = Field(None, description="An OpenAI-compatible server, e.g. http://127.0.0.1:1234/v1.")
+    openai_base_url: SecretStr | None = Field(
+        None, description="An OpenAI-compatible server, e.g. http://127.0.0.1:1234/v1.")
     openai_api_key: SecretStr | None = Field(None, description="Only for servers that ask for a key.")
 
     @classmethod

@@ -34,7 +34,7 @@ def test_template_tags_kramdown_attributes_and_citations_are_silent():
 
 
 def test_tables_of_contents_language_lists_references_and_badges_are_not_narrated():
-    text = ("# Guide\n\n[![build](https://img.shields.io/b.svg)](https://ci) [![pypi](https://img/p.svg)](https://p)\n\n"
+    text = ("# Guide\n\n[![build](https://img.shields.io/b.svg)](https://ci) [![pypi](https://i/p.svg)](https://p)\n\n"
             "*[Read this in other languages](README.md#translations)*\n\n"
             "## Table of contents\n- [Install](#install)\n- [Usage](#usage)\n\n"
             "## Install\nInstall it with pip. See [Usage](#usage).\n\n"

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.models import MAX_SCENES, NotesDocument, Scene, Script
-from notes_pipeline.domain.notes_text import Block, Outline, Section, as_sentence, parse_notes
+from notes_pipeline.domain.notes_text import Outline, Section, as_sentence, parse_notes
 from notes_pipeline.domain.sentence_rank import key_phrases, sentence_scores
 from notes_pipeline.domain.speech import markup_in
 
@@ -135,7 +135,7 @@ def _units(sections: list[Section], language: str, scene_cap: int, content_budge
         units[i : i + 2] = [_Unit(a.heading or b.heading, a.sentences + b.sentences, a.scores + b.scores,
                                   a.items + b.items)]
     total = sum(u.words for u in units) or 1
-    while len(units) < limit:
+    while units and len(units) < limit:
         # A section whose share of the length is more than one scene can hold gets a second scene.
         k = max(range(len(units)), key=lambda j: units[j].words)
         unit = units[k]
@@ -218,6 +218,9 @@ class LocalScriptWriter:
         said_in_full = options.target_duration_s is None and outline.word_count * 60 / wpm <= SHORT_SECONDS
         lead_budget = (lead.word_count if said_in_full else min(45, budget // 6)) if lead else 0
         units = _units(body, language, scene_cap, budget - lead_budget)
+        if not units:
+            raise BadInputError(f"nothing to narrate: every sentence of the notes runs over {scene_cap} words, "
+                                "longer than one scene can hold; break them into sentences")
         # The intro and recap name the scenes: their words come out of the same target.
         heading_words = [len((u.heading or "a b c").split()) for u in units]
         frame_words = len(title.split()) + 4 + sum(heading_words[:5])
