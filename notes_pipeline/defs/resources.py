@@ -118,6 +118,9 @@ class ProvidersResource(dg.ConfigurableResource):
     webhook_secret: str | None = None
     sheets_credentials: str | None = None
     audit_sheet_id: str | None = None
+    ollama_host: str | None = None
+    openai_base_url: str | None = None
+    openai_api_key: str | None = None
     # Where provider slots are counted (providers.yaml `concurrency`): "" is the pipeline's database
     # (NOTES_PIPELINE_DATABASE_URL, else embedded); None turns the limits off.
     database_url: str | None = None

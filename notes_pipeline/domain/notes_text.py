@@ -1,8 +1,9 @@
 """Notes as structure: sections of speakable sentences and list items, minus what is not said aloud.
 
-Code blocks, URLs, images, HTML and markdown syntax are dropped; a table becomes one
-spoken line that says what it compares; emoji are removed (no voice reads them well and
-no shipped font draws them).
+What may be spoken is decided in `speech.py`; here code blocks, URLs, images, HTML,
+navigation (tables of contents, language and reference lists) and markdown syntax are
+dropped, a table becomes one line that says what it sets out, and emoji are removed (no
+voice reads them well and no shipped font draws them).
 """
 
 from __future__ import annotations
@@ -14,13 +15,34 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from notes_pipeline.domain.chunking import ends_sentence, split_sentences
+from notes_pipeline.domain.speech import (
+    APPARATUS_HEADING,
+    UNSPEAKABLE,
+    inline_code_words,
+    is_other_languages_line,
+    speakable,
+    speech_source,
+)
 
+_BROKEN_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
 _PICTOGRAPHS = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\u2b00-\u2bff\ufe0f\u200d\u20e3]"
 )
 _MARKUP_LEFTOVERS = re.compile(r"(?<!\w)[#*_~`>|]+|[#*_~`>|]+(?!\w)")
-_TXT_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
+_TXT_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)]|\(\d+\)|\(?[a-z]\))\s+")
+_ASIDE = re.compile(r"^\([^()]*\)[.!?।۔]?$")  # a sentence that is only a bracketed aside: '(translations).'
+_HEADER_FIELD = re.compile(r"^([A-Z][A-Za-z-]*):[ \t]+(\S.*)$")
+# "the `setup.py` script": code between a determiner and a noun only names the noun.
+_DETERMINER_END = re.compile(r"\b(?:the|a|an|this|that|these|those|your|our|its|their|each|every)\s+$", re.IGNORECASE)
+# A sentence that only points at the code after it ("use it as follows:", "run:").
+_LEAD_IN = re.compile(r"(?:as follows|the following|below|like this|like so|\brun|\btype|\buse|\bexample|"
+                      r"\bcommand|\bthis|\bwith)\s*:$", re.IGNORECASE)
+_CODE_LINE = re.compile(r"^\s*(?:def|class|import|from \S+ import|return|print\(|async def|await|>>>|\$ )|"
+                        r"[={}]\s*$|\w\(\S*\)|\w\.\w+\(|\s=\s")
+_RST_COMMENT = re.compile(r"^\s*\.\.(?:\s|$)")
+_UNDERLINE = re.compile(r"^(?:=+|-+)$")
+_NAVIGATION_SHARE = 0.6  # a paragraph mostly made of links is navigation (language lists, badges, ToC)
 
 
 @dataclass
@@ -35,14 +57,28 @@ class Block:
 class Section:
     heading: str | None
     blocks: list[Block] = field(default_factory=list)
+    apparatus: bool = False  # a table of contents, reference or language list: never narrated
+
+    def add_sentences(self, text: str) -> None:
+        """The speakable sentences of a paragraph, in order.
+
+        Left out: a sentence holding a formula or code, a bracketed aside, and a fragment of one or
+        two words without a full stop ('or', 'For example:'), which only introduces what follows.
+        """
+        self.blocks.extend(Block(s) for s in split_sentences(text)
+                           if speakable(s) and not _ASIDE.match(s) and (ends_sentence(s) or len(s.split()) >= 3))
+
+    def add_item(self, text: str) -> None:
+        if text and speakable(text):
+            self.blocks.append(Block(text, is_item=True))
 
     @property
     def items(self) -> list[str]:
         return [b.text for b in self.blocks if b.is_item]
 
     def sentences(self, language: str = "en") -> list[str]:
-        """Everything to narrate, list items turned into sentences."""
-        return [b.text if not b.is_item else as_sentence(b.text, language) for b in self.blocks]
+        """Everything to narrate, each ending in its language's full stop (list items and lead-ins too)."""
+        return [as_sentence(b.text.rstrip(":"), language) for b in self.blocks]
 
     @property
     def word_count(self) -> int:
@@ -67,7 +103,7 @@ def clean_spoken(text: str) -> str:
     text = _MARKUP_LEFTOVERS.sub("", text)
     text = re.sub(r"\(\s*\)|\[\s*\]", "", text)
     text = re.sub(r"\s+([.,;:!?।॥۔،؟])", r"\1", " ".join(text.split()))
-    return text.strip(" -–—:;,")
+    return text.strip(" -–—;,").lstrip(":").strip()
 
 
 def _is_closed(text: str) -> bool:
@@ -84,19 +120,41 @@ def as_sentence(text: str, language: str = "en") -> str:
 
 
 def _inline_text(token: Token) -> str:
-    """The readable text of an inline token: link text kept, code kept as words, images dropped."""
+    """The readable text of an inline token: link text kept, code said only when it is words, images dropped.
+
+    A line that is mostly links (a table of contents, a language list, a row of badges) is navigation: "".
+    """
     parts: list[str] = []
-    skip_depth = 0
-    for child in token.children or []:
-        if child.type == "image":
-            continue
-        if child.type in ("html_inline",):
-            continue
-        if child.type in ("softbreak", "hardbreak"):
+    link_words = links = 0
+    in_link = False
+    children = token.children or []
+    for n, child in enumerate(children):
+        if child.type == "link_open":
+            in_link, links = True, links + 1
+        elif child.type == "link_close":
+            in_link = False
+        elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-        elif child.type in ("text", "code_inline") and not skip_depth:
-            parts.append(child.content)
-    return clean_spoken("".join(parts))
+        elif child.type in ("text", "code_inline"):
+            if child.type == "text":
+                words = child.content
+            else:
+                before = children[n - 1].content if n else ""
+                after = children[n + 1].content if n + 1 < len(children) else ""
+                modifier = bool(_DETERMINER_END.search(before) and re.match(r"\s+\w", after))
+                words = inline_code_words(child.content, modifies_next=modifier)
+            link_words += len(words.split()) if in_link else 0
+            for broken in _BROKEN_LINK.finditer(words):  # '[text](url with spaces)' is still a link
+                links, link_words = links + 1, link_words + len(broken.group(1).split())
+            parts.append(_BROKEN_LINK.sub(r"\1", words))
+    raw = "".join(parts)
+    text = clean_spoken(raw)
+    total = len(text.split()) or 1
+    if links and link_words >= total * _NAVIGATION_SHARE:
+        return ""
+    if (links or _URL.search(raw)) and total <= 3:
+        return ""  # 'More reading: https://…' is a pointer, not a sentence
+    return "" if is_other_languages_line(text) else text
 
 
 def _table_line(tokens: list[Token], start: int) -> tuple[str, int]:
@@ -114,26 +172,27 @@ def _table_line(tokens: list[Token], start: int) -> tuple[str, int]:
         elif kind == "inline" and in_head:
             headers.append(_inline_text(tokens[i]))
         i += 1
-    headers = [h for h in headers if h]
-    if not headers:
+    headers = list(dict.fromkeys(h for h in headers if h and UNSPEAKABLE not in h))
+    if len(headers) < 2:
         return "", i
-    listed = headers[0] if len(headers) == 1 else ", ".join(headers[:-1]) + " and " + headers[-1]
-    return f"A table compares {listed} across {rows} rows.", i
+    listed = ", ".join(headers[:-1]) + " and " + headers[-1]
+    return f"A table sets out {listed}.", i
 
 
 def _markdown_outline(text: str) -> Outline:
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     outline = Outline(title=None, sections=[Section(heading=None)])
     list_depth = 0
+    tables: set[str] = set()
     i = 0
     while i < len(tokens):
         token = tokens[i]
         if token.type == "heading_open":
-            heading = _inline_text(tokens[i + 1])
+            heading = _inline_text(tokens[i + 1]).replace(UNSPEAKABLE, "").strip().rstrip(":")
             if token.tag == "h1" and outline.title is None and not any(s.blocks for s in outline.sections):
                 outline.title = heading or None
             elif heading:
-                outline.sections.append(Section(heading=heading))
+                outline.sections.append(Section(heading=heading, apparatus=bool(APPARATUS_HEADING.match(heading))))
             i += 3
             continue
         if token.type in ("bullet_list_open", "ordered_list_open"):
@@ -142,50 +201,91 @@ def _markdown_outline(text: str) -> Outline:
             list_depth -= 1
         elif token.type in ("fence", "code_block"):
             outline.code_blocks += 1
+            blocks = outline.sections[-1].blocks
+            if blocks and _LEAD_IN.search(blocks[-1].text) and not blocks[-1].is_item:
+                blocks.pop()  # 'use the option as follows:' introduces code that is shown, not said
         elif token.type == "table_open":
             line, i = _table_line(tokens, i)
-            if line:
+            if line and line not in tables:  # one line per kind of table, not one per copy of it
+                tables.add(line)
                 outline.sections[-1].blocks.append(Block(line))
         elif token.type == "inline":
             content = _inline_text(token)
             if content and list_depth:
-                outline.sections[-1].blocks.append(Block(content, is_item=True))
+                outline.sections[-1].add_item(content)
             elif content:
-                outline.sections[-1].blocks.extend(Block(s) for s in split_sentences(content))
+                outline.sections[-1].add_sentences(content)
         i += 1
     return outline
 
 
-def _looks_like_heading(line: str) -> bool:
+def _looks_like_heading(line: str, underlined: bool) -> bool:
+    """Underlined, ALL CAPS, or short, capitalised and unpunctuated; never an example line or a list item.
+
+    Example lines ('(2) the abbreviations etc. and jr', 'or') start in lower case or with a
+    bracket, so they stay prose.
+    """
     words = line.split()
-    return 0 < len(words) <= 8 and len(line) <= 60 and not _is_closed(line) and not _TXT_BULLET.match(line)
+    if not 0 < len(words) <= 10 or len(line) > 70 or _TXT_BULLET.match(line):
+        return False
+    if underlined:
+        return True
+    if len(line) >= 3 and line.upper() == line and line.lower() != line:  # ALL CAPS
+        return not line.endswith((".", ",", ";"))
+    first = line[0]
+    capitalised = first.isupper() or (first.isalpha() and first.lower() == first.upper())  # scripts without case
+    return len(words) <= 8 and capitalised and not _is_closed(line) and not line.endswith((",", ";"))
 
 
 def _add_prose(section: Section, lines: list[str]) -> None:
     """Append the sentences of the collected prose lines, then forget them."""
-    section.blocks.extend(Block(s) for s in split_sentences(clean_spoken(" ".join(lines))))
+    section.add_sentences(clean_spoken(" ".join(lines)))
     lines.clear()
 
 
-def _text_outline(text: str) -> Outline:
-    """Plain text: blank lines separate paragraphs; a short unpunctuated first line is a heading."""
-    outline = Outline(title=None, sections=[Section(heading=None)])
+def _paragraph_heading(lines: list[str], more_follows: bool) -> str | None:
+    """The heading that opens a paragraph (removing its lines), or None."""
+    underlined = len(lines) > 1 and bool(_UNDERLINE.match(lines[1]))
+    if not _looks_like_heading(lines[0], underlined) or not (underlined or len(lines) > 1 or more_follows):
+        return None
+    heading = clean_spoken(lines.pop(0)).rstrip(":")
+    if underlined:
+        lines.pop(0)
+    return heading or None
+
+
+def _header_fields(paragraph: str) -> dict[str, str]:
+    """'Key: value' lines of a header block, lowercased keys; {} unless most lines are such fields."""
+    lines = [line for line in paragraph.splitlines() if not line.startswith((" ", "\t"))]
+    matches = [m for line in lines if (m := _HEADER_FIELD.match(line))]
+    if len(matches) < 3 or len(matches) < 0.6 * len(lines):
+        return {}
+    return {k.lower(): v.strip() for k, v in reversed([m.groups() for m in matches])}  # the first of each key
+
+
+def _text_outline(text: str, title: str | None = None) -> Outline:
+    """Plain text: blank lines separate paragraphs; underlined, ALL-CAPS or short capitalised lines head sections."""
+    outline = Outline(title=title, sections=[Section(heading=None)])
     paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", text) if p.strip()]
     for n, paragraph in enumerate(paragraphs):
-        lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
-        if _looks_like_heading(lines[0]) and (len(lines) > 1 or n + 1 < len(paragraphs)):
-            heading = clean_spoken(lines.pop(0))
-            if n == 0 and outline.title is None and not lines:
+        if _RST_COMMENT.match(paragraph):
+            continue  # an RST directive or comment with its indented options
+        lines = [line.strip() for line in paragraph.splitlines() if line.strip() and not _RST_COMMENT.match(line)]
+        if not lines:
+            continue
+        heading = _paragraph_heading(lines, n + 1 < len(paragraphs))
+        if heading:
+            if outline.title is None and not lines and not any(s.blocks for s in outline.sections):
                 outline.title = heading
             else:
-                outline.sections.append(Section(heading=heading))
+                outline.sections.append(Section(heading=heading, apparatus=bool(APPARATUS_HEADING.match(heading))))
         prose: list[str] = []
         for line in lines:
+            if _CODE_LINE.search(line):
+                continue  # a line of code in plain text (an example, a quickstart): shown, never read
             if _TXT_BULLET.match(line):
                 _add_prose(outline.sections[-1], prose)
-                item = clean_spoken(_TXT_BULLET.sub("", line))
-                if item:
-                    outline.sections[-1].blocks.append(Block(item, is_item=True))
+                outline.sections[-1].add_item(clean_spoken(_TXT_BULLET.sub("", line)))
             else:
                 prose.append(line)
         _add_prose(outline.sections[-1], prose)
@@ -193,7 +293,19 @@ def _text_outline(text: str) -> Outline:
 
 
 def parse_notes(text: str, *, markdown: bool = True) -> Outline:
-    """Sections with something to say, in order (empty ones dropped)."""
-    outline = _markdown_outline(text) if markdown else _text_outline(text)
-    outline.sections = [s for s in outline.sections if s.blocks]
+    """Sections with something to say, in order (empty ones and navigation dropped).
+
+    Plain text that opens with an RFC 822 header (a PEP, a package's metadata) is titled by
+    its Title or Name field, and read as markdown when its Description-Content-Type says so.
+    """
+    title = None
+    if not markdown:
+        first, _, rest = text.lstrip().replace("\r\n", "\n").partition("\n\n")
+        if fields := _header_fields(first):
+            text, title = rest, clean_spoken(fields.get("title") or fields.get("name") or "") or None
+            markdown = "markdown" in fields.get("description-content-type", "")
+    source = speech_source(text)
+    outline = _markdown_outline(source) if markdown else _text_outline(source, title)
+    outline.title = title or outline.title
+    outline.sections = [s for s in outline.sections if s.blocks and not s.apparatus]
     return outline

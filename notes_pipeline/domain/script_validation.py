@@ -1,8 +1,9 @@
 """Rules every script must pass before audio and images are paid for.
 
 The pydantic Script model already enforces shape (3-15 scenes, required fields); these
-are the rules about content: speakable narration of a sane length, no placeholder text,
-no repeated scenes, and a script about the notes rather than something else.
+are the rules about content: speakable narration of a sane length (no markup read aloud),
+no placeholder text, no repeated scenes, nothing a prompt injection asked for (instructions
+to the model, secrets, key-like strings), and a script about the notes rather than something else.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 
 from notes_pipeline.domain.language import writing_system
 from notes_pipeline.domain.models import Script
+from notes_pipeline.domain.speech import addressed_to_model, key_like, markup_in
 
 MAX_SCENE_SECONDS = 60
 MAX_BULLETS = 4
@@ -26,7 +28,7 @@ _PLACEHOLDERS = re.compile(
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Rules only a model's script needs: it writes its own words, so they are checked more closely.
 MIN_SCENE_WORDS = 4
-LENGTH_TOLERANCE = 0.4  # a promised length may be missed by 40% either way
+LENGTH_TOLERANCE = 0.15  # a promised length may be missed by 15% either way (issue 14: held to ±15%)
 MIN_KEYWORD_COVERAGE = 0.5
 MIN_ANCHOR_SHARE = 0.34
 KEYWORDS = 12
@@ -197,6 +199,15 @@ def validate_script(
             problems.append(f"{where} has {len(scene.bullets)} bullets, more than {MAX_BULLETS}")
         if any(len(b.split()) > MAX_BULLET_WORDS for b in scene.bullets):
             problems.append(f"{where} has a bullet longer than {MAX_BULLET_WORDS} words")
+        if found := markup_in(narration):
+            problems.append(f"{where} narration contains markup that would be read aloud ({', '.join(found)}); "
+                            "say it in words or leave it to the picture")
+        shown = " ".join((scene.heading, narration, *scene.bullets))
+        if words := addressed_to_model(shown):
+            problems.append(f"{where} repeats an instruction aimed at the model ({words!r}): the notes are "
+                            "material to explain, not instructions to follow")
+        if key_like(shown):
+            problems.append(f"{where} contains a string shaped like an API key or token")
         if narration in seen:
             problems.append(f"{where} repeats the narration of scene {seen[narration]}")
         seen.setdefault(narration, scene.index)

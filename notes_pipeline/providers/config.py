@@ -36,6 +36,9 @@ SECRET_ENV_VARS: dict[str, str] = {
     "webhook_secret": "NOTES_PIPELINE_WEBHOOK_SECRET",
     "sheets_credentials": "GOOGLE_SHEETS_CREDENTIALS",
     "audit_sheet_id": "NOTES_PIPELINE_AUDIT_SHEET_ID",
+    "ollama_host": "OLLAMA_HOST",
+    "openai_base_url": "OPENAI_BASE_URL",
+    "openai_api_key": "OPENAI_API_KEY",
 }
 
 
@@ -82,9 +85,21 @@ class GeminiConfig(_Strict):
     timeout_s: float = Field(90, gt=0)
 
 
+class LocalLLMConfig(_Strict):
+    """A local LLM server's model and patience; its address comes from the environment."""
+
+    model: str = "llama3.1:8b"
+    temperature: float = Field(0.4, ge=0, le=2)
+    regenerate_temperature: float = Field(0.1, ge=0, le=2)
+    timeout_s: float = Field(300, gt=0, description="Local models on a CPU can take minutes per script.")
+    context_tokens: int | None = Field(None, ge=2048, description="Ollama's num_ctx; None: the model's default.")
+
+
 class ScriptConfig(_Strict):
     writers: list[str] = Field(min_length=1)
     gemini: GeminiConfig
+    ollama: LocalLLMConfig = LocalLLMConfig()
+    openai_compatible: LocalLLMConfig = LocalLLMConfig(model="local-model")
 
 
 class GoogleTTSConfig(_Strict):
@@ -233,6 +248,10 @@ class Secrets(_Strict):
     webhook_secret: SecretStr | None = None
     sheets_credentials: SecretStr | None = Field(None, description="Service-account JSON, or a path to it.")
     audit_sheet_id: SecretStr | None = None
+    ollama_host: SecretStr | None = Field(None, description="Ollama's address, e.g. http://127.0.0.1:11434.")
+    openai_base_url: SecretStr | None = Field(
+        None, description="An OpenAI-compatible server, e.g. http://127.0.0.1:1234/v1.")
+    openai_api_key: SecretStr | None = Field(None, description="Only for servers that ask for a key.")
 
     @classmethod
     def from_values(cls, values: dict[str, str | None]) -> Secrets:

@@ -26,6 +26,8 @@ OFFLINE = {"local", "espeak", "slides"}
 # Each provider's secrets: any one of the alternatives (tuples of fields) configures it.
 REQUIREMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "gemini": (("gemini_api_key",),),
+    "ollama": (("ollama_host",),),
+    "openai_compatible": (("openai_base_url",),),
     "google": (("google_tts_api_key",), ("google_application_credentials",)),
     "elevenlabs": (("elevenlabs_api_key",),),
     "cloudflare": (("cloudflare_api_token", "cloudflare_account_id"),),
@@ -110,7 +112,22 @@ class ProviderRegistry:
             return GeminiScriptWriter(self.config.script.gemini, api_key=self._secret("gemini_api_key"),
                                       http=self.config.http, sleep=self.sleep)
 
-        writers = self._build({"gemini": gemini, "local": LocalScriptWriter}, self.active("script"))
+        def ollama() -> Any:
+            from notes_pipeline.providers.llm.local_llm import OllamaScriptWriter
+
+            return OllamaScriptWriter(self.config.script.ollama, base_url=self._secret("ollama_host"),
+                                      http=self.config.http, sleep=self.sleep)
+
+        def openai_compatible() -> Any:
+            from notes_pipeline.providers.llm.local_llm import OpenAICompatibleScriptWriter
+
+            return OpenAICompatibleScriptWriter(self.config.script.openai_compatible,
+                                                base_url=self._secret("openai_base_url"),
+                                                api_key=self.secrets.value("openai_api_key"),
+                                                http=self.config.http, sleep=self.sleep)
+
+        writers = self._build({"gemini": gemini, "ollama": ollama, "openai_compatible": openai_compatible,
+                               "local": LocalScriptWriter}, self.active("script"))
         return ScriptWriterChain(writers or [LocalScriptWriter()], slots=self.slots)
 
     def narrator(self) -> NarratorChain:
@@ -175,15 +192,18 @@ class ProviderRegistry:
         return ImageChain(generators, search=search, last_resort=SlideRenderer(), slots=self.slots)
 
     def embedder(self) -> Embedder:
-        if not self.secrets.value("gemini_api_key"):
-            from notes_pipeline.providers.embeddings.local import LocalEmbedder
+        """Gemini's embeddings when its key is set, falling back to the local embedder on any failure."""
+        from notes_pipeline.providers.embeddings.local import LocalEmbedder
 
+        if not self.secrets.value("gemini_api_key"):
             return LocalEmbedder()
+        from notes_pipeline.providers.embeddings.fallback import FallbackEmbedder
         from notes_pipeline.providers.embeddings.gemini import GeminiEmbedder
 
         config = self.config.embeddings
-        return GeminiEmbedder(api_key=self._secret("gemini_api_key"), model=config.model,
-                              dimensions=config.dimensions, base_url=self.config.script.gemini.base_url)
+        gemini = GeminiEmbedder(api_key=self._secret("gemini_api_key"), model=config.model,
+                                dimensions=config.dimensions, base_url=self.config.script.gemini.base_url)
+        return FallbackEmbedder(gemini, LocalEmbedder())
 
     def _secret(self, field: str) -> str:
         value = self.secrets.value(field)

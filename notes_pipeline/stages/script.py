@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import NotesDocument, Script, ScriptAttempt, ScriptManifest, SourceRecord
+from notes_pipeline.domain.request_options import with_requested_options
 from notes_pipeline.providers.llm.base import ScriptWriter
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.store import keys
@@ -33,7 +34,7 @@ def load_document(bucket: Bucket, doc_id: str, *, max_bytes: int) -> NotesDocume
             f"{max_bytes / 1_000_000:.1f} MB (setting max_notes_bytes); split the notes into several documents"
         )
     data = bucket.get_bytes(record.copy_key)
-    return parse_document(doc_id, record.source_name, data, max_bytes=max_bytes)
+    return with_requested_options(parse_document(doc_id, record.source_name, data, max_bytes=max_bytes))
 
 
 def load_script(bucket: Bucket, manifest: ScriptManifest) -> Script:

@@ -15,7 +15,7 @@ def test_markdown_structure_and_what_is_never_read_aloud():
     assert lead == "Lead with a link and done."
     parts = outline.sections[1]
     assert parts.items == ["first item", "second item", "nested"]
-    assert parts.sentences()[-1] == "A table compares Name, Speed and Cost across 2 rows."
+    assert parts.sentences()[-1] == "A table sets out Name, Speed and Cost."
     everything = " ".join(b.text for s in outline.sections for b in s.blocks)
     for absent in ("http", "print", "div", "*", "`", "|", "😀"):
         assert absent not in everything

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from notes_pipeline.domain.errors import PipelineError
+from notes_pipeline.providers.embeddings.fallback import FallbackEmbedder
 from notes_pipeline.providers.embeddings.gemini import GeminiEmbedder
 from notes_pipeline.providers.embeddings.local import LocalEmbedder
 
@@ -97,6 +98,23 @@ def test_the_registry_picks_gemini_embeddings_only_when_its_key_is_set() -> None
     config = load_config(None)
     offline = ProviderRegistry(config, Secrets.from_values({})).embedder()
     online = ProviderRegistry(config, Secrets.from_values({"gemini_api_key": "k"})).embedder()
-    assert isinstance(offline, LocalEmbedder) and isinstance(online, GeminiEmbedder)
+    assert isinstance(offline, LocalEmbedder) and isinstance(online, FallbackEmbedder)
+    assert isinstance(online.primary, GeminiEmbedder) and isinstance(online.fallback, LocalEmbedder)
     assert offline.model_id() != online.model_id()  # vectors of two spaces are never compared
     assert online.dimensions == offline.dimensions == 768
+
+
+@pytest.mark.parametrize("status", [500, 403])
+def test_a_failing_gemini_embeddings_call_falls_back_to_the_local_embedder(gemini_stub: str, status: int,
+                                                                           caplog: pytest.LogCaptureFixture) -> None:
+    _GeminiStub.answers = [(status, {"error": {"code": status, "message": "boom test-key-123", "status": "X"}}),
+                           (200, {"embeddings": [{"values": [3.0, 4.0] + [0.0] * 766}]})]
+    embedder = FallbackEmbedder(GeminiEmbedder(api_key="test-key-123", base_url=gemini_stub), LocalEmbedder())
+    (vector,) = embedder.embed(["coffee cup ad"])
+    assert vector == LocalEmbedder().embed(["coffee cup ad"])[0]
+    assert embedder.model_id() == LocalEmbedder().model_id()  # stored beside local vectors only
+    assert len(embedder.fallbacks) == 1 and str(status) in embedder.fallbacks[0]
+    assert "using the local embedder" in caplog.text
+    assert "test-key-123" not in caplog.text
+    (vector,) = embedder.embed(["coffee cup ad"])  # Gemini answers again: its vectors, its model id
+    assert vector[:2] == [0.6, 0.8] and embedder.model_id() == "gemini:gemini-embedding-001:768"

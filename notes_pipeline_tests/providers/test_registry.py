@@ -26,6 +26,7 @@ from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.providers.llm.gemini import GeminiScriptWriter
 from notes_pipeline.providers.llm.local import LocalScriptWriter
+from notes_pipeline.providers.llm.local_llm import OllamaScriptWriter, OpenAICompatibleScriptWriter
 from notes_pipeline.providers.registry import ProviderRegistry, UnknownProviderError
 from notes_pipeline.providers.tts.elevenlabs import ElevenLabsNarrator
 from notes_pipeline.providers.tts.espeak import EspeakNarrator
@@ -56,7 +57,8 @@ def speech_stub(request: Recorded) -> Reply:
 def test_without_keys_every_chain_is_its_offline_member(no_keys):
     registry = ProviderRegistry(load_config(), Secrets.from_env())
     assert {s.name: s.configured for s in registry.statuses()} == {
-        "gemini": False, "local": True, "google": False, "elevenlabs": False, "espeak": True,
+        "gemini": False, "ollama": False, "openai_compatible": False, "local": True, "google": False,
+        "elevenlabs": False, "espeak": True,
         "cloudflare": False, "together": False, "huggingface": False, "slides": True, "web_search": False}
     writer = registry.script_writer()
     assert [type(w) for w in writer.writers] == [LocalScriptWriter] and writer.name == "local"
@@ -72,7 +74,8 @@ def test_with_keys_the_real_providers_are_built_in_config_order_without_a_call(n
         registry = ProviderRegistry(stub_config(stub.url), Secrets.from_env(FAKE_KEYS))
         writer, narrator, images = registry.script_writer(), registry.narrator(), registry.image_source()
         assert stub.requests == []
-    assert [type(w) for w in writer.writers] == [GeminiScriptWriter, LocalScriptWriter]
+    assert [type(w) for w in writer.writers] == [GeminiScriptWriter, OllamaScriptWriter,
+                                                 OpenAICompatibleScriptWriter, LocalScriptWriter]
     assert [type(n) for n in narrator.narrators] == [GoogleNarrator, ElevenLabsNarrator, EspeakNarrator]
     assert isinstance(images, ImageChain)
     assert [g.name for g in images.generators] == ["cloudflare", "together", "huggingface"]

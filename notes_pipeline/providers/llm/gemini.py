@@ -1,60 +1,41 @@
 """Gemini (google-genai) as a script writer: structured JSON, validated, repaired, regenerated.
 
-One document takes at most three model answers: a first try against the response schema,
-a repair request that sends the model its own answer and the exact problems, and a fresh
-regeneration at a lower temperature with the broken rules stated up front. Each answer is
-parsed and validated explicitly (the SDK's `response.parsed` is silently None on malformed
-or off-schema JSON). If none passes, ScriptWriterError carries every attempt to the next
-writer in the chain (the local writer). Transport failures (429, 5xx, timeouts) are retried
-under the shared HTTP policy (`providers/http.py`: backoff, Retry-After, circuit breaker)
-and, once it gives up, end this writer's turn at once: a repair cannot help a server that
-is down.
+The loop (generate, repair, regenerate, every attempt recorded) is `structured.py`'s; here
+is what is Gemini's own: which model writes (fast, strong or grounded, see routing.py) and
+one generateContent call through the SDK under the shared HTTP policy. The SDK's
+`response.parsed` is not used: it is silently None on malformed or off-schema JSON.
 """
 
 from __future__ import annotations
 
 import importlib
-import logging
 import random
 import time
-from dataclasses import dataclass
 
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from notes_pipeline.domain.language import detect_language
-from notes_pipeline.domain.models import NotesDocument, Script, ScriptAttempt
-from notes_pipeline.domain.notes_text import parse_notes
-from notes_pipeline.domain.script_validation import validate_script
+from notes_pipeline.domain.models import NotesDocument
 from notes_pipeline.providers.config import GeminiConfig, HttpConfig
 from notes_pipeline.providers.http import (
     BREAKER_STATUSES,
     Clock,
     Failure,
     HttpClient,
-    HttpError,
     Sleep,
     parse_retry_after,
-    redact,
 )
-from notes_pipeline.providers.llm.base import ScriptWriterError, WrittenScript
-from notes_pipeline.providers.llm.gemini_schema import AnswerError, GeminiScript, parse_answer, to_script
-from notes_pipeline.providers.llm.local import default_target_seconds
-from notes_pipeline.providers.llm.prompts import (
-    SYSTEM_INSTRUCTION,
-    Plan,
-    plan_for,
-    regenerate_note,
-    repair_text,
-    request_text,
-)
+from notes_pipeline.providers.llm.gemini_schema import GeminiScript
+from notes_pipeline.providers.llm.prompts import SYSTEM_INSTRUCTION, Plan
 from notes_pipeline.providers.llm.routing import Route, route
-
-log = logging.getLogger(__name__)
-
-PROMPT_SECONDS = 60.0  # a prompt without a target duration becomes a one-minute video
-MAX_OUTPUT_TOKENS = 8192
+from notes_pipeline.providers.llm.structured import (
+    MAX_OUTPUT_TOKENS,
+    ModelAnswer,
+    ModelChoice,
+    StructuredScriptWriter,
+    Turn,
+)
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
@@ -71,23 +52,12 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
 _TRANSPORT_ERRORS = _transport_errors()
 
 
-@dataclass
-class _Answer:
-    text: str | None
-    finish_reason: str | None
-    prompt_tokens: int | None
-    output_tokens: int | None
+def _content(turn: Turn) -> types.Content:
+    role, text = turn
+    return types.Content(role=role, parts=[types.Part(text=text)])
 
 
-def _user(text: str) -> types.Content:
-    return types.Content(role="user", parts=[types.Part(text=text)])
-
-
-def _model(text: str) -> types.Content:
-    return types.Content(role="model", parts=[types.Part(text=text)])
-
-
-class GeminiScriptWriter:
+class GeminiScriptWriter(StructuredScriptWriter):
     name = "gemini"
 
     def __init__(
@@ -108,10 +78,11 @@ class GeminiScriptWriter:
         # The SDK sends the request; the shared policy decides on retries, waits and the breaker.
         self._policy = HttpClient("gemini", http, secrets=[api_key], sleep=sleep, clock=clock, rng=rng)
         self._secrets = (api_key,)
+        self.temperature, self.regenerate_temperature = config.temperature, config.regenerate_temperature
 
     # ---- one model call under the policy -------------------------------------------------
-    def _generate(self, model: str, contents: list[types.Content], *, temperature: float,
-                  grounded: bool) -> tuple[_Answer, int]:
+    def generate(self, choice: ModelChoice, turns: list[Turn], *, temperature: float) -> tuple[ModelAnswer, int]:
+        model, grounded, contents = choice.model, choice.grounded, [_content(t) for t in turns]
         settings = dict(system_instruction=SYSTEM_INSTRUCTION, temperature=temperature,
                         max_output_tokens=MAX_OUTPUT_TOKENS)
         if grounded:
@@ -121,7 +92,7 @@ class GeminiScriptWriter:
             config = types.GenerateContentConfig(**settings, response_mime_type="application/json",
                                                  response_schema=GeminiScript)
 
-        def attempt() -> _Answer:
+        def attempt() -> ModelAnswer:
             try:
                 response = self._client.models.generate_content(model=model, contents=contents, config=config)
             except genai_errors.APIError as err:
@@ -130,7 +101,7 @@ class GeminiScriptWriter:
                 raise Failure(f"failed in transport ({type(err).__name__})", retryable=True) from None
             candidate = response.candidates[0] if response.candidates else None
             usage = response.usage_metadata
-            return _Answer(
+            return ModelAnswer(
                 text=response.text if candidate else None,
                 finish_reason=str(candidate.finish_reason.value) if candidate and candidate.finish_reason else None,
                 prompt_tokens=usage.prompt_token_count if usage else None,
@@ -151,68 +122,9 @@ class GeminiScriptWriter:
 
     # ---- the writer --------------------------------------------------------------------
     def plan(self, document: NotesDocument) -> tuple[Plan, Route]:
-        source_language = detect_language(document.text)
-        if document.options.target_duration_s:
-            seconds = document.options.target_duration_s
-        elif document.kind == "prompt":
-            seconds = PROMPT_SECONDS
-        else:
-            outline = parse_notes(document.text, markdown=not document.source_name.lower().endswith(".txt"))
-            seconds = default_target_seconds(outline.word_count, document.options.words_per_minute)
-        plan = plan_for(document, source_language=source_language, target_seconds=seconds)
+        plan = self.target_plan(document)
         return plan, route(document, self.config, translates=plan.translates)
 
-    def write(self, document: NotesDocument) -> Script:
-        return self.write_recorded(document).script
-
-    def write_recorded(self, document: NotesDocument) -> WrittenScript:
-        plan, chosen = self.plan(document)
-        log.info("gemini: %s for %s (%s)", chosen.model, document.doc_id, chosen.reason)
-        request = request_text(document, plan, schema_in_prompt=chosen.grounded)
-        attempts: list[ScriptAttempt] = []
-
-        def run(step: str, contents: list[types.Content], temperature: float) -> tuple[Script | None, _Answer | None, list[str]]:
-            started = time.perf_counter()
-            try:
-                answer, calls = self._generate(chosen.model, contents, temperature=temperature,
-                                               grounded=chosen.grounded)
-            except HttpError as err:
-                attempts.append(ScriptAttempt(writer=self.name, model=chosen.model, step=step, outcome="error",
-                                              latency_s=round(time.perf_counter() - started, 4), calls=err.attempts,
-                                              problems=[redact(str(err), self._secrets)]))
-                raise ScriptWriterError(f"gemini gave up at the {step} step: {redact(str(err), self._secrets)}",
-                                        attempts) from None
-            script, problems = self._check(answer, document, plan, chosen)
-            attempts.append(ScriptAttempt(
-                writer=self.name, model=chosen.model, step=step, outcome="ok" if script else "invalid",
-                latency_s=round(time.perf_counter() - started, 4), calls=calls,
-                prompt_tokens=answer.prompt_tokens, output_tokens=answer.output_tokens, problems=problems))
-            return script, answer, problems
-
-        script, answer, problems = run("generate", [_user(request)], self.config.temperature)
-        if script:
-            return WrittenScript(script, attempts)
-        if answer and answer.text:
-            script, _, repair_problems = run(
-                "repair", [_user(request), _model(answer.text), _user(repair_text(problems))], self.config.temperature)
-            if script:
-                return WrittenScript(script, attempts)
-            problems = repair_problems
-        script, _, problems = run("regenerate", [_user(request + regenerate_note(problems))],
-                                  self.config.regenerate_temperature)
-        if script:
-            return WrittenScript(script, attempts)
-        raise ScriptWriterError(f"gemini wrote no valid script in {len(attempts)} answers; last problems: "
-                                + "; ".join(problems[:5]), attempts)
-
-    def _check(self, answer: _Answer, document: NotesDocument, plan: Plan, chosen: Route) -> tuple[Script | None, list[str]]:
-        try:
-            script = to_script(parse_answer(answer.text, finish_reason=answer.finish_reason),
-                               language=plan.language, writer=f"{self.name}:{chosen.model}")
-        except AnswerError as err:
-            return None, err.problems
-        problems = validate_script(
-            script, document.text, words_per_minute=document.options.words_per_minute, generated=True,
-            source_language=plan.source_language, is_prompt=document.kind == "prompt",
-            target_words=plan.target_words if plan.length_required else None)
-        return (None, problems) if problems else (script, [])
+    def choose(self, document: NotesDocument, plan: Plan) -> ModelChoice:
+        chosen = route(document, self.config, translates=plan.translates)
+        return ModelChoice(chosen.model, chosen.reason, grounded=chosen.grounded)

@@ -1,27 +1,38 @@
-"""The offline script writer: the notes' own structure and sentences, fitted to a time budget.
+"""The offline script writer: the notes' most central sentences per section, within a length that fits.
 
-It writes nothing the notes do not say. Headings become scenes, list items become
-bullets and sentences, paragraphs are trimmed to whole sentences within each scene's
-share of the budget; an intro (title, lead paragraph, what is covered) and a recap frame
-the video. Same notes, same script.
+It writes nothing the notes do not say. Headings become scenes; each scene narrates the
+sentences that matter most to its section and to the whole note (TextRank, position,
+heading terms, definitions and numbers), in the notes' order, until the scene's share of
+the target length is spoken. The intro and recap name the scenes actually kept; a note
+with its own summary gets no generated recap. Same notes, same script. A prompt is a
+request for new words, which only an LLM writer can give: it is refused here.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.models import MAX_SCENES, NotesDocument, Scene, Script
-from notes_pipeline.domain.notes_text import Block, Section, as_sentence, parse_notes
+from notes_pipeline.domain.notes_text import Outline, Section, as_sentence, parse_notes
+from notes_pipeline.domain.sentence_rank import key_phrases, sentence_scores
+from notes_pipeline.domain.speech import markup_in
 
 MAX_SCENE_SECONDS = 45
-BULLET_WORDS = 8
+BULLET_WORDS = 10
 MAX_BULLETS = 4
 FRAME_SCENES = 2  # the intro and the recap
-OVERFILL = 1.15  # a sentence may overrun its scene's share by this factor rather than be cut
+LEAD_WORDS = 60  # text before the first heading up to this long is the intro's; longer, a scene of its own
+LENGTH_TOLERANCE = 0.15  # the narration lands within this share of its target
+# Default length: short notes 60-90 s; longer notes grow a quarter as fast as the notes, to 5 minutes.
+SHORT_SECONDS, CEILING_SECONDS, GROWTH = 60.0, 300.0, 0.25
+NEEDS_A_WRITER = ("a prompt needs an LLM script writer, and none answered: set GEMINI_API_KEY, or OLLAMA_HOST for "
+                  "a local Ollama, or OPENAI_BASE_URL for an OpenAI-compatible server (script.writers in "
+                  "providers.yaml); the offline writer only narrates notes")
+_OWN_SUMMARY = re.compile(r"^(?:summary|in summary|conclusions?|recap|key takeaways|takeaways|tl;? ?dr|wrap[- ]up|"
+                          r"सारांश|निष्कर्ष|خلاصہ)\s*:?$", re.IGNORECASE)
 
 # The few words the writer adds itself, per language; other languages get no added words.
 _PHRASES = {
@@ -33,39 +44,45 @@ _PHRASES = {
 
 @dataclass
 class _Unit:
-    """A content scene in the making: a heading and the sections it may narrate from."""
+    """A content scene in the making: a heading, its sentences with their scores, and the ones chosen."""
 
     heading: str | None
-    sections: list[Section]
-
-    def sentences(self, language: str) -> list[str]:
-        return [s for section in self.sections for s in section.sentences(language)]
-
-    @property
-    def items(self) -> list[str]:
-        return [i for section in self.sections for i in section.items]
+    sentences: list[str]
+    scores: list[float]
+    items: list[str] = field(default_factory=list)
+    chosen: set[int] = field(default_factory=set)
 
     @property
     def words(self) -> int:
-        return sum(s.word_count for s in self.sections)
+        return sum(len(s.split()) for s in self.sentences)
+
+    @property
+    def spoken_words(self) -> int:
+        return sum(len(self.sentences[i].split()) for i in self.chosen)
+
+    def narration(self) -> list[str]:
+        return [self.sentences[i] for i in sorted(self.chosen)]
 
 
 def default_target_seconds(spoken_words: int, words_per_minute: int) -> float:
-    """60-90 s for short notes; longer notes get longer videos, growing more slowly than the notes."""
+    """All of a short note (up to 60 s); longer notes get 60-90 s and more, never over 5 minutes."""
     natural = spoken_words * 60 / words_per_minute
-    if natural <= 90:
-        return max(60.0, natural)
-    return min(600.0, 90 + (natural - 90) * 0.5)
+    if natural <= SHORT_SECONDS:
+        return natural
+    return min(CEILING_SECONDS, SHORT_SECONDS + (natural - SHORT_SECONDS) * GROWTH)
 
 
-def _title_from_name(name: str) -> str:
-    words = re.sub(r"[-_]+", " ", PurePosixPath(name).stem).split()
+def title_from_name(name: str) -> str:
+    """A file name as a title, without its numbering ('06-rust-ownership.md' -> 'Rust Ownership')."""
+    words = [w for w in re.sub(r"[-_.]+", " ", PurePosixPath(name).stem).split() if not w.isdigit()]
     return " ".join(w if w.isupper() else w.capitalize() for w in words) or "Notes"
 
 
-def _shorten(text: str, words: int) -> str:
-    parts = text.split()
-    return " ".join(parts[:words]).rstrip(".,;:!?।۔") + ("…" if len(parts) > words else "")
+def document_title(document: NotesDocument, outline: Outline) -> str:
+    """Front matter `title` (once ingest provides it), the first H1, the first heading, else the file's name."""
+    front_matter = getattr(document, "title", None)  # NotesDocument.title arrives with the ingest work
+    first_heading = next((s.heading for s in outline.sections if s.heading), None)
+    return front_matter or outline.title or first_heading or title_from_name(document.source_name)
 
 
 def _spoken_list(items: list[str], conjunction: str) -> str:
@@ -76,64 +93,95 @@ def _spoken_list(items: list[str], conjunction: str) -> str:
     return "; ".join(items[:-1]) + f" {conjunction} " + items[-1]
 
 
-def _pick_sentences(sentences: list[str], budget: int) -> list[str]:
-    """Whole sentences in order while they fit `budget` words; always at least the first."""
-    chosen, used = [], 0
-    for sentence in sentences:
-        n = len(sentence.split())
-        if chosen and used + n > budget * OVERFILL:
-            break
-        chosen.append(sentence)
-        used += n
-    return chosen
+def _phrase(text: str) -> str | None:
+    """A complete short phrase for a slide (never cut): `text` itself when it is short enough."""
+    words = text.rstrip(".;:!?।۔").split()
+    return " ".join(words) if 0 < len(words) <= BULLET_WORDS and not markup_in(text) else None
 
 
-def _bullets(unit: _Unit, language: str) -> list[str]:
-    """Up to four short points: the notes' own list items, else each sentence's first clause.
-
-    Taken from the whole section, not only the narrated sentences: the slide may show more
-    than the voice has time to say.
-    """
-    source = unit.items or [_first_clause(s) for s in unit.sentences(language)]
-    bullets: list[str] = []
-    for text in source:
-        bullet = _shorten(text, BULLET_WORDS)
-        if bullet and bullet not in bullets:
-            bullets.append(bullet)
-    return bullets[:MAX_BULLETS]
+def _bullets(unit: _Unit, other_text: list[str]) -> list[str]:
+    """The notes' own short list items, else the section's short sentences, else its key phrases."""
+    phrases = [p for p in map(_phrase, unit.items) if p]
+    if not phrases:
+        ranked = sorted(range(len(unit.sentences)), key=lambda i: -unit.scores[i])
+        phrases = [p for i in ranked if (p := _phrase(unit.sentences[i]))]
+    if not phrases:
+        phrases = key_phrases(" ".join(unit.sentences), other_text, MAX_BULLETS)
+    return list(dict.fromkeys(phrases))[:MAX_BULLETS]
 
 
-def _first_clause(sentence: str) -> str:
-    """The sentence up to its first clause break, unless that leaves a fragment of under four words."""
-    for part in re.split(r"[;:—–]\s|,\s", sentence):
-        if len(part.split()) >= 4 or part is sentence:
-            return part
-        break
-    return sentence
+def _heading(unit: _Unit, other_text: list[str], language: str) -> str:
+    """The section's own heading; for text before any heading, a short sentence or its key terms."""
+    if unit.heading:
+        return unit.heading
+    short = [p for s in unit.narration() if (p := _phrase(s)) and len(p.split()) <= 8]
+    if short:
+        return short[0]
+    found = key_phrases(" ".join(unit.sentences), other_text, 2)
+    return _spoken_list(found, _PHRASES.get(language, {}).get("and", "&")) or "Overview"
 
 
-def _plan_units(sections: list[Section], budget: int, scene_cap: int, language: str) -> list[_Unit]:
-    """One scene per section, merged or split so intro + content + recap stays within 3-15 scenes."""
-    units = [_Unit(s.heading, [s]) for s in sections]
+def _units(sections: list[Section], language: str, scene_cap: int, content_budget: int) -> list[_Unit]:
+    """One unit per section (adjacent small ones merged, big ones split) so intro + units + recap fits 3-15."""
+    # A "sentence" longer than a scene (a list of names run together) cannot be narrated whole.
+    sections = [Section(s.heading, [b for b in s.blocks if len(b.text.split()) <= scene_cap]) for s in sections]
+    sections = [s for s in sections if s.blocks]
+    scores = sentence_scores([(s.heading, s.sentences(language)) for s in sections])
+    units = [_Unit(s.heading, s.sentences(language), score, s.items) for s, score in zip(sections, scores, strict=True)]
     limit = MAX_SCENES - FRAME_SCENES
     while len(units) > limit:
-        # Merge the adjacent pair with the fewest words; the first heading names the merged scene.
         i = min(range(len(units) - 1), key=lambda k: units[k].words + units[k + 1].words)
-        units[i : i + 2] = [_Unit(units[i].heading or units[i + 1].heading, units[i].sections + units[i + 1].sections)]
+        a, b = units[i], units[i + 1]
+        units[i : i + 2] = [_Unit(a.heading or b.heading, a.sentences + b.sentences, a.scores + b.scores,
+                                  a.items + b.items)]
     total = sum(u.words for u in units) or 1
-    while len(units) < limit:
-        # A section whose share of the budget is more than one scene can hold gets a second scene.
-        biggest = max(range(len(units)), key=lambda k: units[k].words)
-        unit = units[biggest]
-        sentences = unit.sentences(language)
-        if budget * unit.words / total <= scene_cap or len(sentences) < 2:
+    while units and len(units) < limit:
+        # A section whose share of the length is more than one scene can hold gets a second scene.
+        k = max(range(len(units)), key=lambda j: units[j].words)
+        unit = units[k]
+        if content_budget * unit.words / total <= scene_cap or len(unit.sentences) < 2:
             break
-        half = len(sentences) // 2
-        units[biggest : biggest + 1] = [
-            _Unit(unit.heading, [Section(unit.heading, [Block(s) for s in part])])
-            for part in (sentences[:half], sentences[half:])
-        ]
+        half = len(unit.sentences) // 2
+        units[k : k + 1] = [_Unit(unit.heading, unit.sentences[part], unit.scores[part], unit.items)
+                            for part in (slice(0, half), slice(half, None))]
     return units
+
+
+def _choose(units: list[_Unit], budget: int, scene_cap: int) -> None:
+    """Each unit's best sentence, then the best remaining sentences note-wide until `budget` words are spoken.
+
+    A unit that has already spoken more than its share (by its words in the notes) ranks its
+    next sentence lower, so long sections do not crowd out short ones; a sentence said once
+    is not said again.
+    """
+    total = sum(u.words for u in units) or 1
+    shares = [max(1.0, budget * u.words / total) for u in units]
+    seen: set[str] = set()
+    for unit in units:
+        if unit.sentences:
+            best = max(range(len(unit.sentences)), key=lambda j: unit.scores[j])
+            unit.chosen.add(best)
+            seen.add(unit.sentences[best])
+    spoken = sum(u.spoken_words for u in units)
+    ceiling = budget * (1 + LENGTH_TOLERANCE / 2)
+    while spoken < budget:
+        best_pick, best_priority = None, -1e9
+        for k, unit in enumerate(units):
+            fill = unit.spoken_words / shares[k]
+            for i, sentence in enumerate(unit.sentences):
+                n = len(sentence.split())
+                too_long = spoken + n > ceiling or spoken + n - budget > budget - spoken  # only if it gets closer
+                if i in unit.chosen or sentence in seen or too_long or unit.spoken_words + n > scene_cap:
+                    continue
+                priority = unit.scores[i] - 0.5 * fill
+                if priority > best_priority:
+                    best_pick, best_priority = (k, i), priority
+        if best_pick is None:
+            break
+        k, i = best_pick
+        units[k].chosen.add(i)
+        seen.add(units[k].sentences[i])
+        spoken += len(units[k].sentences[i].split())
 
 
 class LocalScriptWriter:
@@ -143,6 +191,8 @@ class LocalScriptWriter:
         self.max_scene_seconds = max_scene_seconds
 
     def write(self, document: NotesDocument) -> Script:
+        if document.kind == "prompt":
+            raise BadInputError(NEEDS_A_WRITER)
         language = document.language
         outline = parse_notes(document.text, markdown=not document.source_name.lower().endswith(".txt"))
         if not outline.sections:
@@ -154,55 +204,74 @@ class LocalScriptWriter:
         wpm = options.words_per_minute
         budget = round((options.target_duration_s or default_target_seconds(outline.word_count, wpm)) * wpm / 60)
         scene_cap = round(self.max_scene_seconds * wpm / 60)
-        title = outline.title or _title_from_name(document.source_name)
+        title = document_title(document, outline)
         phrases = _PHRASES.get(language)
 
         sections = outline.sections
-        # Text before the first heading introduces the notes: it belongs to the intro scene.
-        lead = sections[0] if sections[0].heading is None and len(sections) > 1 else None
-        body = sections[1:] if lead else sections
-        frame_budget = min(45, budget // 5)
-        lead_sentences = _pick_sentences(lead.sentences(language), frame_budget) if lead else []
-        content_budget = max(1, budget - 2 * frame_budget)
-        units = _plan_units(body, content_budget, scene_cap, language)
-        total_words = sum(u.words for u in units) or 1
+        own_summary = next((s for s in sections if s.heading and _OWN_SUMMARY.match(s.heading)), None)
+        # A short text before the first heading introduces the notes: it belongs to the intro scene.
+        # A longer one (definitions, rules) is content of its own.
+        first = sections[0]
+        lead = first if first.heading is None and len(sections) > 1 and not first.items \
+            and first.word_count <= LEAD_WORDS else None
+        body = [s for s in sections if s is not lead]
+        said_in_full = options.target_duration_s is None and outline.word_count * 60 / wpm <= SHORT_SECONDS
+        lead_budget = (lead.word_count if said_in_full else min(45, budget // 6)) if lead else 0
+        units = _units(body, language, scene_cap, budget - lead_budget)
+        if not units:
+            raise BadInputError(f"nothing to narrate: every sentence of the notes runs over {scene_cap} words, "
+                                "longer than one scene can hold; break them into sentences")
+        # The intro and recap name the scenes: their words come out of the same target.
+        heading_words = [len((u.heading or "a b c").split()) for u in units]
+        frame_words = len(title.split()) + 4 + sum(heading_words[:5])
+        if own_summary is None:
+            frame_words += 3 + sum(heading_words[:6])
+        content_budget = max(1, budget - frame_words - lead_budget)
+        if said_in_full:
+            content_budget = outline.word_count  # a short note is said in full, framed by its intro and recap
+        _choose(units, content_budget, scene_cap)
+        lead_unit = None
+        if lead:
+            lead_unit = _units([lead], language, scene_cap, lead_budget)[0]
+            _choose([lead_unit], max(1, lead_budget), scene_cap)
 
+        every_text = [" ".join(u.sentences) for u in units]
         scenes: list[Scene] = []
         headings: list[str] = []
-        for unit in units:
-            share = min(scene_cap, max(1, math.floor(content_budget * unit.words / total_words)))
-            narration = _pick_sentences(unit.sentences(language), share)
-            heading = unit.heading or _shorten(narration[0], 6)
+        for k, unit in enumerate(units):
+            heading = _heading(unit, every_text[:k] + every_text[k + 1:], language)
             headings.append(heading)
             scenes.append(Scene(
                 index=len(scenes) + 2,
-                heading=_shorten(heading, 10),
-                narration=" ".join(narration),
-                bullets=_bullets(unit, language),
+                heading=heading[:120],
+                narration=" ".join(unit.narration()),
+                bullets=_bullets(unit, every_text[:k] + every_text[k + 1:]),
                 image_prompt=f"{options.style} illustration for an explainer: {heading}",
             ))
 
         topics = list(dict.fromkeys(headings))  # split sections repeat their heading
+        lead_sentences = lead_unit.narration() if lead_unit else []
+        intro_text = [as_sentence(title, language), *lead_sentences]
         if phrases:
-            intro_text = [as_sentence(title, language), *lead_sentences,
-                          phrases["intro"].format(topics=_spoken_list(topics[:5], phrases["and"]))]
-            recap_text = [phrases["recap"].format(topics=_spoken_list(topics[:6], phrases["and"]))]
-        else:
-            intro_text = [as_sentence(title, language), *lead_sentences]
-            recap_text = [as_sentence(t, language) for t in topics[:4]]
-        intro = Scene(index=1, heading=_shorten(title, 10), narration=" ".join(intro_text),
-                      bullets=[_shorten(t, BULLET_WORDS) for t in topics[:MAX_BULLETS]],
+            intro_text.append(phrases["intro"].format(topics=_spoken_list(topics[:5], phrases["and"])))
+        intro = Scene(index=1, heading=title[:120], narration=" ".join(intro_text),
+                      bullets=[b for t in topics[:MAX_BULLETS] if (b := _phrase(t))],
                       image_prompt=f"{options.style} title card for an explainer: {title}")
-        recap_heading = phrases["recap_heading"] if phrases else _shorten(title, 10)
-        recap = Scene(index=len(scenes) + 2, heading=recap_heading, narration=" ".join(recap_text),
-                      bullets=[b for s in scenes for b in s.bullets[:1]][:MAX_BULLETS],
-                      image_prompt=f"{options.style} summary card for an explainer: {title}")
-        summary = lead_sentences or _pick_sentences(units[0].sentences(language), 40)
+        scenes = [intro, *scenes]
+        if own_summary is None or len(scenes) < 3:
+            recap_text = ([phrases["recap"].format(topics=_spoken_list(topics[:6], phrases["and"]))] if phrases
+                          else [as_sentence(t, language) for t in topics[:4]])
+            scenes.append(Scene(index=len(scenes) + 1, heading=phrases["recap_heading"] if phrases else title[:120],
+                                narration=" ".join(recap_text),
+                                bullets=[b for s in scenes[1:] for b in s.bullets[:1]][:MAX_BULLETS],
+                                image_prompt=f"{options.style} summary card for an explainer: {title}"))
+        best = sorted(((u.scores[i], k, i) for k, u in enumerate(units) for i in u.chosen), reverse=True)[:2]
+        summary = lead_sentences[:2] or [units[k].sentences[i] for _, k, i in sorted(best, key=lambda x: x[1:])]
         return Script(
             title=title[:160],
-            summary=" ".join(summary[:2]),
-            objectives=[_shorten(t, BULLET_WORDS) for t in topics[:4]],
+            summary=" ".join(summary),
+            objectives=[b for t in topics[:4] if (b := _phrase(t))],
             language=language,
-            scenes=[intro, *scenes, recap],
+            scenes=scenes,
             writer=self.name,
         )
