@@ -95,6 +95,12 @@ def _narration(script: Script) -> str:
     return " ".join(s.narration for s in script.scenes)
 
 
+def test_the_front_matter_title_names_the_video():
+    post = ("---\nlayout: post\ntitle: \"Why Borrowing Beats Copying\"\nauthor: A. Writer\n---\n"
+            "# ownership notes\n\nOwnership moves values between bindings. Borrowing lends a value without moving it.")
+    assert _write(post, "2024-05-01-borrowing.md").title == "Why Borrowing Beats Copying"
+
+
 def test_a_file_name_with_numbers_is_never_the_title():
     assert _write("Ownership moves values. Borrowing lends them.", "06-rust-ownership-long-chapter.txt").title \
         == "Rust Ownership Long Chapter"

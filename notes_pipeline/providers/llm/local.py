@@ -79,10 +79,9 @@ def title_from_name(name: str) -> str:
 
 
 def document_title(document: NotesDocument, outline: Outline) -> str:
-    """Front matter `title` (once ingest provides it), the first H1, the first heading, else the file's name."""
-    front_matter = getattr(document, "title", None)  # NotesDocument.title arrives with the ingest work
+    """Front matter `title`, the first H1, the first heading, else the file's name without its numbers."""
     first_heading = next((s.heading for s in outline.sections if s.heading), None)
-    return front_matter or outline.title or first_heading or title_from_name(document.source_name)
+    return document.title or outline.title or first_heading or title_from_name(document.source_name)
 
 
 def _spoken_list(items: list[str], conjunction: str) -> str:
