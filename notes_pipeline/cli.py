@@ -7,6 +7,7 @@ DAGSTER_HOME, same job, same sensor code), so a video made here appears in `make
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import warnings
@@ -16,9 +17,10 @@ from pathlib import Path
 
 from notes_pipeline.domain.documents import content_hash, document_id, is_notes_file
 from notes_pipeline.domain.models import SourceRecord, VideoRender
-from notes_pipeline.instance import prepare_instance
+from notes_pipeline.instance import open_instance
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, load_model
+from notes_pipeline.store.db import DATABASE_URL_ENV, DatabaseUnavailableError, resolve_url
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "notes"
 # Failures are summarised by this command itself; Dagster's own console log would repeat them with stack traces.
@@ -41,10 +43,9 @@ def _bucket() -> Bucket:
 
 
 def _instance():  # -> dg.DagsterInstance, imported lazily: `--help` should not load Dagster
-    import dagster as dg
+    from notes_pipeline.definitions import pool_names
 
-    prepare_instance(_dagster_home())
-    return dg.DagsterInstance.get()
+    return open_instance(_dagster_home(), pool_names())
 
 
 def _dagster_home() -> Path:
@@ -271,11 +272,15 @@ def cmd_gc(args: argparse.Namespace) -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    """`dagster dev` on this project's instance (Postgres storage when NOTES_PIPELINE_DATABASE_URL is set)."""
-    prepare_instance(_dagster_home())
+    """`dagster dev` on this project's instance, its storage and the product tables in the same Postgres.
+
+    The embedded server is started here, before Dagster exists in any process: its code servers
+    and daemon inherit the URLs instead of forking pg_ctl beside their gRPC threads."""
+    _instance().dispose()  # its tables and pools exist before the daemon and the UI share them
+    os.environ[DATABASE_URL_ENV] = resolve_url()
     workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
-    dagster = str(Path(sys.executable).with_name("dagster"))
-    os.execv(dagster, [dagster, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
+    dg_cli = str(Path(sys.executable).with_name("dg"))
+    os.execv(dg_cli, [dg_cli, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
@@ -309,7 +314,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from notes_pipeline.domain.errors import PipelineError
     from notes_pipeline.reporting.dashboard import DASHBOARD_KEY, publish_dashboard, write_dashboard
     from notes_pipeline.reporting.dbt import run_dbt
-    from notes_pipeline.store.db import resolve_url
 
     try:
         url = resolve_url()
@@ -374,7 +378,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     add_commands(sub)
     args = parser.parse_args(argv)
-    return args.func(args)
+    # The pool's reconnect attempts would print a warning each; the failure is reported once, below.
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
+    try:
+        return args.func(args)
+    except DatabaseUnavailableError as err:
+        raise SystemExit(f"notes-pipeline {args.command}: {err}") from None
+    except BrokenPipeError:
+        # The reader went away (`status ... | head`): what it wanted was printed. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -90,7 +90,10 @@ def create_database(admin_url: str, name: str, *, template: str | None = None) -
         statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-        conn.execute(statement)
+        try:
+            conn.execute(statement)
+        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            pass  # another process created it since the check above
 
 
 def embedded_url(pgdata: Path, database: str = EMBEDDED_DATABASE) -> str:
@@ -200,6 +203,12 @@ class Database:
         with self.connection() as conn, conn.transaction():
             yield conn
 
+    @contextmanager
+    def advisory_lock(self, name: str) -> Iterator[None]:
+        """Hold the named lock for the block (see `advisory_lock` below) on a connection of this pool."""
+        with self.connection() as conn, advisory_lock(conn, name):
+            yield
+
     def rows(self, name: str, conn: psycopg.Connection | None = None, **params: Any) -> list[dict[str, Any]]:
         if conn is not None:
             cur = conn.execute(query(name), params)
@@ -215,13 +224,27 @@ class Database:
         self.pool.close()
 
 
+@contextmanager
+def advisory_lock(conn: psycopg.Connection, name: str) -> Iterator[None]:
+    """Hold a Postgres advisory lock named `name` while the block runs, waiting for another holder first.
+
+    The lock belongs to the connection's session, which Postgres ends when its process dies, so a
+    holder that crashed never blocks anyone."""
+    conn.execute(query("advisory_lock"), {"name": name})
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            conn.execute(query("advisory_unlock"), {"name": name})
+
+
 def check_reachable(url: str, *, timeout_s: int = 5) -> None:
     """Fail fast with a message a person can act on, instead of a driver traceback."""
     try:
         with psycopg.connect(url, connect_timeout=timeout_s):
             pass
     except psycopg.Error as err:
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        reason = mask_url(str(err).strip().splitlines()[0]) if str(err).strip() else type(err).__name__
         raise DatabaseUnavailableError(
             f"cannot connect to the database at {mask_url(url)}: {reason}. Start that Postgres (with the "
             f"pgvector extension) or fix {DATABASE_URL_ENV}; unset it to use the embedded database."
