@@ -65,7 +65,9 @@ def finished_video(bucket: Bucket, doc_id: str) -> str | None:
 
 
 def submit(paths: Sequence[Path], bucket: Bucket) -> list[str]:
-    """Copy notes into the inbox; a file already there with the same bytes is left untouched."""
+    """Copy notes into the inbox; a file already there with the same bytes is left untouched.
+
+    Returns each file's document id: the inbox sensor names the document by file name and content."""
     submitted = []
     for path in paths:
         if not is_notes_file(path.name):
@@ -74,7 +76,7 @@ def submit(paths: Sequence[Path], bucket: Bucket) -> list[str]:
         data = path.read_bytes()
         if bucket.stat(key) is None or bucket.get_bytes(key) != data:
             bucket.put_bytes(key, data)
-        submitted.append(key)
+        submitted.append(document_id(path.name, content_hash(data)))
     return submitted
 
 
@@ -182,8 +184,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    for key in submit([Path(p) for p in args.files], _bucket()):
-        print(f"queued {key}")
+    paths = [Path(p) for p in args.files]
+    for doc_id, path in zip(submit(paths, _bucket()), paths, strict=True):
+        print(f"{doc_id}  {path}")
     return _report(process_inbox()) if args.run else 0
 
 
@@ -209,9 +212,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_download(args: argparse.Namespace) -> int:
     """Copy the MP4 here; from a bucket that can sign URLs (S3/R2), print a presigned URL instead."""
-    from notes_pipeline.stages.renders import find_render
+    from notes_pipeline.stages.renders import document_exists, find_render, near_documents
 
     bucket = _bucket()
+    if not document_exists(bucket, args.doc_id):
+        near = near_documents(bucket, args.doc_id)
+        raise SystemExit(f"no document {args.doc_id}" + (f"; did you mean: {', '.join(near)}" if near else "")
+                         + " (see `notes-pipeline list`)")
     render = find_render(bucket, args.doc_id, args.render)
     if render is None:
         which = f"render {args.render}" if args.render else "finished video"
@@ -381,7 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The pool's reconnect attempts would print a warning each; the failure is reported once, below.
     logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # inside the try: a reader that left shows up here, not at interpreter exit
+        return code
     except DatabaseUnavailableError as err:
         raise SystemExit(f"notes-pipeline {args.command}: {err}") from None
     except BrokenPipeError:
