@@ -24,7 +24,8 @@ def test_two_concurrent_runs_on_a_fresh_home_render_each_video_once(tmp_path: Pa
     env.pop("NOTES_PIPELINE_DATABASE_URL", None)
     inbox = tmp_path / "home" / "bucket" / "inbox"
     inbox.mkdir(parents=True)
-    (inbox / "clouds.md").write_text("---\nresolution: 480\n---\n# Clouds\n\n## Forming\nWater vapour cools into droplets.\n")
+    (inbox / "clouds.md").write_text("---\nresolution: 480\n---\n# Clouds\n\n## Forming\n"
+                                     "Water vapour cools into droplets.\n")
     (inbox / "wind.txt").write_text("---\nresolution: 480\n---\nWind moves warm air. Cold air sinks.\n")
     # Both start on a home with no instance, no database and no server yet.
     runs = [subprocess.Popen([sys.executable, "-m", "notes_pipeline.cli", "run"], env=env, text=True,

@@ -1,4 +1,6 @@
-"""A draft is the quick look at a render: its file must be smaller than the final one (speed: benchmarks/composer.py)."""
+"""A draft is the quick look at a render: its file must be smaller than the final one.
+
+Its speed is measured in benchmarks/RESULTS.md, not here."""
 
 from __future__ import annotations
 

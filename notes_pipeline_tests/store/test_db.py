@@ -152,12 +152,15 @@ def test_url_helpers() -> None:
 
 @pytest.mark.parametrize(("text", "masked"), [
     ("postgresql://me:hunter2@db.example:5432/notes", "postgresql://me:***@db.example:5432/notes"),
-    ("postgresql://db.example/notes?sslmode=require&password=hunter2", "postgresql://db.example/notes?sslmode=require&password=***"),
-    ("postgresql://me@db.example/notes?password=hunter2&sslmode=require", "postgresql://me@db.example/notes?password=***&sslmode=require"),
+    ("postgresql://db.example/notes?sslmode=require&password=hunter2",
+     "postgresql://db.example/notes?sslmode=require&password=***"),
+    ("postgresql://me@db.example/notes?password=hunter2&sslmode=require",
+     "postgresql://me@db.example/notes?password=***&sslmode=require"),
     ("host=db.example password=hunter2 dbname=notes", "host=db.example password=*** dbname=notes"),
     ("host=db.example password = 'hunter2 with spaces' dbname=notes", "host=db.example password = *** dbname=notes"),
     ("user=me sslpassword=hunter2", "user=me sslpassword=***"),
-    ('connection failed: invalid dsn "host=h password=hunter2": bad', 'connection failed: invalid dsn "host=h password=***": bad'),
+    ('connection failed: invalid dsn "host=h password=hunter2": bad',
+     'connection failed: invalid dsn "host=h password=***": bad'),
     ("could not reach postgresql://me:hunter2@h/db (timeout) or postgres://x:hunter2@h2/db",
      "could not reach postgresql://me:***@h/db (timeout) or postgres://x:***@h2/db"),
 ])
