@@ -279,7 +279,7 @@ def cmd_gc(args: argparse.Namespace) -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    """`dagster dev` on this project's instance, its storage and the product tables in the same Postgres.
+    """`dg dev` (the UI and the daemon) on this project's instance, its storage and the product tables in one Postgres.
 
     The embedded server is started here, before Dagster exists in any process: its code servers
     and daemon inherit the URLs instead of forking pg_ctl beside their gRPC threads."""
