@@ -7,6 +7,7 @@ DAGSTER_HOME, same job, same sensor code), so a video made here appears in `make
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import warnings
@@ -17,9 +18,10 @@ from pathlib import Path
 
 from notes_pipeline.domain.documents import content_hash, document_id, is_notes_file
 from notes_pipeline.domain.models import SourceRecord, VideoRender
-from notes_pipeline.instance import prepare_instance
+from notes_pipeline.instance import open_instance
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, load_model
+from notes_pipeline.store.db import DATABASE_URL_ENV, DatabaseUnavailableError, resolve_url
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "notes"
 # Failures are summarised by this command itself; Dagster's own console log would repeat them with stack traces.
@@ -43,10 +45,9 @@ def _bucket() -> Bucket:
 
 
 def _instance():  # -> dg.DagsterInstance, imported lazily: `--help` should not load Dagster
-    import dagster as dg
+    from notes_pipeline.definitions import pool_names
 
-    prepare_instance(_dagster_home())
-    return dg.DagsterInstance.get()
+    return open_instance(_dagster_home(), pool_names())
 
 
 def _dagster_home() -> Path:
@@ -66,7 +67,9 @@ def finished_video(bucket: Bucket, doc_id: str) -> str | None:
 
 
 def submit(paths: Sequence[Path], bucket: Bucket) -> list[str]:
-    """Copy notes into the inbox; a file already there with the same bytes is left untouched."""
+    """Copy notes into the inbox; a file already there with the same bytes is left untouched.
+
+    Returns each file's document id: the inbox sensor names the document by file name and content."""
     submitted = []
     for path in paths:
         if not is_notes_file(path.name):
@@ -75,7 +78,7 @@ def submit(paths: Sequence[Path], bucket: Bucket) -> list[str]:
         data = path.read_bytes()
         if bucket.stat(key) is None or bucket.get_bytes(key) != data:
             bucket.put_bytes(key, data)
-        submitted.append(key)
+        submitted.append(document_id(path.name, content_hash(data)))
     return submitted
 
 
@@ -203,8 +206,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    for key in submit([Path(p) for p in args.files], _bucket()):
-        print(f"queued {key}")
+    paths = [Path(p) for p in args.files]
+    for doc_id, path in zip(submit(paths, _bucket()), paths, strict=True):
+        print(f"{doc_id}  {path}")
     return _report(process_inbox()) if args.run else 0
 
 
@@ -241,9 +245,13 @@ def _no_video(state, doc_id: str) -> str:  # state: StateStore
 
 def cmd_download(args: argparse.Namespace) -> int:
     """Copy the MP4 here; from a bucket that can sign URLs (S3/R2), print a presigned URL instead."""
-    from notes_pipeline.stages.renders import find_render
+    from notes_pipeline.stages.renders import document_exists, find_render, near_documents
 
     bucket = _bucket()
+    if not document_exists(bucket, args.doc_id):
+        near = near_documents(bucket, args.doc_id)
+        raise SystemExit(f"no document {args.doc_id}" + (f"; did you mean: {', '.join(near)}" if near else "")
+                         + " (see `notes-pipeline list`)")
     render = find_render(bucket, args.doc_id, args.render)
     if render is None:
         which = f"render {args.render}" if args.render else "finished video"
@@ -336,11 +344,15 @@ def cmd_gc(args: argparse.Namespace) -> int:
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    """`dagster dev` on this project's instance (Postgres storage when NOTES_PIPELINE_DATABASE_URL is set)."""
-    prepare_instance(_dagster_home())
+    """`dg dev` (the UI and the daemon) on this project's instance, its storage and the product tables in one Postgres.
+
+    The embedded server is started here, before Dagster exists in any process: its code servers
+    and daemon inherit the URLs instead of forking pg_ctl beside their gRPC threads."""
+    _instance().dispose()  # its tables and pools exist before the daemon and the UI share them
+    os.environ[DATABASE_URL_ENV] = resolve_url()
     workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
-    dagster = str(Path(sys.executable).with_name("dagster"))
-    os.execv(dagster, [dagster, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
+    dg_cli = str(Path(sys.executable).with_name("dg"))
+    os.execv(dg_cli, [dg_cli, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
@@ -374,7 +386,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from notes_pipeline.domain.errors import PipelineError
     from notes_pipeline.reporting.dashboard import DASHBOARD_KEY, publish_dashboard, write_dashboard
     from notes_pipeline.reporting.dbt import run_dbt
-    from notes_pipeline.store.db import resolve_url
 
     try:
         url = resolve_url()
@@ -442,7 +453,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     add_commands(sub)
     args = parser.parse_args(argv)
-    return args.func(args)
+    # The pool's reconnect attempts would print a warning each; the failure is reported once, below.
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()  # inside the try: a reader that left shows up here, not at interpreter exit
+        return code
+    except DatabaseUnavailableError as err:
+        raise SystemExit(f"notes-pipeline {args.command}: {err}") from None
+    except BrokenPipeError:
+        # The reader went away (`status ... | head`): what it wanted was printed. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -20,3 +20,8 @@ defs = dg.Definitions(
     resources=pipeline_resources(),
 )
 defs = dg.Definitions.merge(defs, observability_definitions())
+
+
+def pool_names() -> set[str]:
+    """Every concurrency pool an asset of this project runs in (their rows are created up front, see instance.py)."""
+    return {a.node_def.pool for a in defs.resolve_asset_graph().assets_defs if a.is_executable and a.node_def.pool}

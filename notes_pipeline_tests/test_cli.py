@@ -1,5 +1,8 @@
 """`notes-pipeline demo` end to end on a real instance in DAGSTER_HOME, as `make demo` runs it."""
 
+import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -52,6 +55,20 @@ def test_commands_say_in_one_line_when_the_database_is_down(monkeypatch, capsys)
         main(["status", "some-doc-0123456789"])
     message = str(raised.value.code)
     assert "postgresql://me:***@127.0.0.1:1/notes" in message and "hunter2" not in message
+
+
+@pytest.mark.parametrize("url", ["postgresql://me:hunter2@127.0.0.1:1/notes",
+                                 "postgresql://me@127.0.0.1:1/notes?password=hunter2",
+                                 "host=127.0.0.1 port=1 user=me password=hunter2 dbname=notes"])
+def test_run_against_a_closed_port_is_one_line_naming_the_masked_url(url, tmp_path):
+    env = {**os.environ, "NOTES_PIPELINE_DATABASE_URL": url, "DAGSTER_HOME": str(tmp_path / "dagster"),
+           "NOTES_PIPELINE_HOME": str(tmp_path / "home"), "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-m", "notes_pipeline.cli", "run"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1 and done.stdout == ""
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("notes-pipeline run: cannot connect to the database at ") and "127.0.0.1" in line
+    assert "hunter2" not in line and "***" in line and "NOTES_PIPELINE_DATABASE_URL" in line
 
 
 def test_a_video_on_s3_is_found_and_named_by_its_uri(s3_bucket_url, s3_env, monkeypatch, capsys):

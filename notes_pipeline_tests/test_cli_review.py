@@ -184,3 +184,16 @@ def test_render_variants_sit_beside_each_other_and_download_by_id(tmp_path, data
     assert variant_clips[0].read_bytes() != own_clips[0].read_bytes()  # another voice
     words = json.loads((variant_clips[0].parent / "words.json").read_text())
     assert words["words"]
+
+
+def test_status_follow_right_after_approve_follows_the_render_instead_of_asking_for_approval(doc, database, capsys):
+    from notes_pipeline.store.state import StateStore
+
+    assert main(["status", doc]) == 0
+    assert f"notes-pipeline approve {doc}" in capsys.readouterr().out
+    assert main(["approve", doc]) == 0
+    capsys.readouterr()
+    assert StateStore(database).project(doc)["status"] == "registered"  # queued for its render
+    assert main(["status", doc, "--follow", "--interval", "0.05", "--timeout", "0.3"]) == 0
+    out = capsys.readouterr().out
+    assert "approve" not in out and "waiting for review" not in out

@@ -1,20 +1,42 @@
-"""NOTES_PIPELINE_DATABASE_URL moves the Dagster instance's storage to that Postgres too."""
+"""The Dagster instance is in Postgres: the embedded server's own database, or NOTES_PIPELINE_DATABASE_URL's."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import dagster as dg
 import psycopg
 import pytest
 
-from notes_pipeline.instance import STORAGE_URL_ENV, prepare_instance
+from notes_pipeline.instance import DAGSTER_DATABASE, STORAGE_URL_ENV, open_instance, prepare_instance
+from notes_pipeline.store.db import start_embedded
 
 
-def test_without_a_database_url_the_instance_stays_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_database_url_the_instance_lives_in_the_embedded_postgres(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NOTES_PIPELINE_DATABASE_URL", raising=False)
+    monkeypatch.delenv(STORAGE_URL_ENV, raising=False)
+    root = Path(tempfile.mkdtemp(prefix="np-instance-pg-"))  # the server runs as another OS user
+    monkeypatch.setenv("NOTES_PIPELINE_PGDATA", str(root / "pgdata"))
     text = prepare_instance(tmp_path / "home").read_text()
-    assert "storage" not in text and "max_concurrent_runs" in text
+    assert "postgres_url" in text and "max_concurrent_runs" in text and "sqlite" not in text
+    instance = open_instance(tmp_path / "home", pools=["tts", "render"])
+    try:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert {"tts", "render"} <= instance.event_log_storage.get_concurrency_keys()
+        instance.add_dynamic_partitions("notes_documents", ["doc-a"])
+    finally:
+        instance.dispose()
+    server = start_embedded(root / "pgdata", cleanup_mode="delete")
+    try:
+        with psycopg.connect(server.get_uri(DAGSTER_DATABASE)) as conn:  # a database of its own
+            (keys,) = conn.execute("SELECT count(*) FROM dynamic_partitions WHERE partition = 'doc-a'").fetchone()
+    finally:
+        server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+    assert keys == 1
 
 
 def test_with_a_database_url_runs_and_events_live_in_postgres(

@@ -12,7 +12,7 @@ from notes_pipeline.domain.errors import PipelineError
 
 @contextmanager
 def stage_failure(doc_id: str, stage: str) -> Iterator[None]:
-    """Bad input fails once, with no retries; a provider problem may be retried by the RetryPolicy."""
+    """Bad input is marked as not worth retrying; a provider problem may be retried by a person or a new run."""
     try:
         yield
     except PipelineError as err:

@@ -20,12 +20,14 @@ class EncodePreset:
     x264_params: str = ""  # on top of the preset
 
 
-# draft: quick look at a render (about twice as fast); final: what gets published. The final
-# preset's subpixel refinement is one notch lower than veryfast's (subme 1, superfast's): on
-# panning and zooming slides x264 then spends a third less time, for files about 8% larger
-# at 0.15 dB lower PSNR (benchmarks/RESULTS.md).
+# draft: quick look at a render, smaller and quicker to encode than final; final: what gets published.
+# The final preset's subpixel refinement is one notch lower than veryfast's (subme 1, superfast's):
+# on panning and zooming slides x264 then spends a third less time, for files about 8% larger at
+# 0.15 dB lower PSNR (benchmarks/RESULTS.md). Draft was ultrafast, which turns off CABAC and B-frames:
+# its files came out 4x the final's. superfast at CRF 30 keeps them: a 20 s 720p render of four slides
+# took 13% less FFmpeg CPU than final and its file was 26% smaller (benchmarks/RESULTS.md).
 PRESETS: dict[str, EncodePreset] = {
-    "draft": EncodePreset(x264_preset="ultrafast", crf=27, audio_bitrate="96k"),
+    "draft": EncodePreset(x264_preset="superfast", crf=30, audio_bitrate="96k"),
     "final": EncodePreset(x264_preset="veryfast", crf=22, audio_bitrate="128k", x264_params="subme=1"),
 }
 

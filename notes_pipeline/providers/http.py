@@ -241,10 +241,41 @@ def resolve_host(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# IPv6 forms that carry an IPv4 address the packet ends up at (RFC 6052 NAT64, RFC 4291 IPv4-compatible).
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: translated by the local network
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address reaches through a translation or a tunnel.
+
+    IPv4-mapped, NAT64 and IPv4-compatible addresses are that IPv4 address; 6to4 (2002::/16) and
+    Teredo (2001::/32, server and client) tunnel to theirs. Without this, `2002:c0a8:101::` is a
+    "global" address that lands on 192.168.1.1."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip in NAT64 or ip in IPV4_COMPATIBLE:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    return list(ip.teredo) if ip.teredo is not None else []
+
+
 def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in LOCAL_NAT64:
+            return False
+        embedded = embedded_ipv4(ip)
+        if not all(_is_public(v4) for v4 in embedded):
+            return False
+        if ip.ipv4_mapped is not None or ip in NAT64 or ip in IPV4_COMPATIBLE:
+            return bool(embedded)  # an IPv4 address in IPv6 notation: judged as that address alone
+    return _is_public(ip)
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if ip in METADATA_ADDRESSES:
         return False
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local

@@ -44,11 +44,11 @@ def _figure(title: str) -> tuple[Figure, object]:
     return fig, ax
 
 
-def _no_data(fig: Figure, ax) -> bytes:
+def _no_data(fig: Figure, ax) -> Figure:
     ax.text(0.5, 0.5, "no data yet", ha="center", va="center", transform=ax.transAxes, color="#6c757d")
     ax.set_xticks([])
     ax.set_yticks([])
-    return _png(fig)
+    return fig
 
 
 def _day_labels(days: Sequence[date]) -> list[str]:
@@ -59,7 +59,7 @@ def success_over_time(daily: Sequence[DailySuccess]) -> bytes:
     """Videos made and failed per day (bars) and the day's success rate (line): the main chart."""
     fig, ax = _figure("Videos per day and success rate")
     if not daily:
-        return _no_data(fig, ax)
+        return _png(_no_data(fig, ax))
     x = range(len(daily))
     done = [d.succeeded for d in daily]
     failed = [d.failed for d in daily]
@@ -87,7 +87,7 @@ def latency_by_stage(latency: Sequence[StageLatency]) -> bytes:
     by_stage = {row.stage: row for row in latency}
     stages = [s for s in STAGES if s in by_stage] + sorted(set(by_stage) - set(STAGES))
     if not stages:
-        return _no_data(fig, ax)
+        return _png(_no_data(fig, ax))
     width = 0.26
     for offset, (name, colour) in enumerate(LATENCY_COLOURS.items()):
         values = [getattr(by_stage[s], f"{name}_s") for s in stages]
@@ -107,7 +107,7 @@ def provider_mix(rates: Sequence[ProviderRate]) -> bytes:
     fig, ax = _figure("Provider mix by artefact type")
     types = sorted({r.asset_type for r in rates if r.served})
     if not types:
-        return _no_data(fig, ax)
+        return _png(_no_data(fig, ax))
     colours = provider_colours([r.provider for r in rates if r.served])
     left = defaultdict(float)
     for provider, colour in colours.items():
@@ -124,6 +124,10 @@ def provider_mix(rates: Sequence[ProviderRate]) -> bytes:
 
 def cache_savings(cache_days: Sequence[CacheDay], costs: Sequence[ProjectCost]) -> bytes:
     """Estimated spend and what the exact cache and semantic reuse saved, per day, with the exact hit rate."""
+    return _png(cache_savings_figure(cache_days, costs))
+
+
+def cache_savings_figure(cache_days: Sequence[CacheDay], costs: Sequence[ProjectCost]) -> Figure:
     fig, ax = _figure("Estimated spend and cache savings per day (USD)")
     days = sorted({c.day for c in cache_days} | {c.created_day for c in costs})
     if not days:
@@ -147,6 +151,8 @@ def cache_savings(cache_days: Sequence[CacheDay], costs: Sequence[ProjectCost]) 
     ax.bar([i - width / 2 for i in x], [spent[d] for d in days], width, color=SPENT_COLOUR, label="spent")
     ax.bar([i + width / 2 for i in x], [saved[d] for d in days], width, color=SAVED_COLOUR, label="saved by caches")
     ax.set_ylabel("USD")
+    # Dollars start at zero: with nothing spent matplotlib would centre the empty bars on a -0.05..0.05 axis.
+    ax.set_ylim(0, max(*spent.values(), *saved.values()) * 1.08 or 1)
     rate_ax = ax.twinx()
     rate_ax.plot(list(x), [hits[d] / artefacts[d] if artefacts[d] else None for d in days], color=HIT_RATE_COLOUR,
                  marker="o", linewidth=2, label="exact hit rate")
@@ -156,4 +162,4 @@ def cache_savings(cache_days: Sequence[CacheDay], costs: Sequence[ProjectCost]) 
     ax.set_xticks(list(x), _day_labels(days), rotation=45, ha="right", fontsize=8)
     handles = ax.get_legend_handles_labels()[0] + rate_ax.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="upper left", fontsize=8, ncols=3, frameon=False, bbox_to_anchor=(0, -0.28))
-    return _png(fig)
+    return fig

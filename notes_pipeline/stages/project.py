@@ -81,7 +81,8 @@ def video_stage(bucket: Bucket, state: StateStore, script: ScriptManifest, narra
         render = copy_render(bucket, reused_from, doc_id, render_id_for(script, narration, images),
                              scratch_root=scratch_root)
     if render is None:
-        render = render_video(bucket, script, narration, images, scratch_root=scratch_root)
+        render = render_video(bucket, script, narration, images, scratch_root=scratch_root,
+                              exclusive=lambda render_id: state.db.advisory_lock(f"render:{doc_id}:{render_id}"))
     hit = "semantic" if reused_from and render.reused else "exact" if render.reused else "none"
     files = [("video", render.video_key), ("subtitles", render.srt_key), ("subtitles", render.vtt_key),
              ("thumbnail", render.thumbnail_key)]

@@ -1,13 +1,13 @@
-"""Run one piece of work per scene, concurrently, retrying each scene on its own.
+"""Run one piece of work per scene, concurrently, each scene failing on its own.
 
-Scenes are independent: a scene whose provider hiccups is retried alone with backoff, and
-the others are neither redone nor held back by it.
+Scenes are independent: a scene whose provider fails is reported alone, and the others are
+neither redone nor held back by it. Nothing here calls a scene's work twice: the HTTP policy
+(providers/http.py) is the one retry owner of a provider call, and the provider chains degrade
+a scene (fallback provider, slide) before its work ever fails.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -18,37 +18,22 @@ from notes_pipeline.domain.models import Scene
 T = TypeVar("T")
 
 
-def _attempt(work: Callable[[Scene], T], scene: Scene, attempts: int, backoff_s: float) -> T:
-    for attempt in range(1, attempts + 1):
-        try:
-            return work(scene)
-        except BadInputError:
-            raise
-        except Exception:
-            if attempt == attempts:
-                raise
-            time.sleep(backoff_s * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
-    raise AssertionError("unreachable")
-
-
 def run_per_scene(
     work: Callable[[Scene], T],
     scenes: Sequence[Scene],
     *,
     what: str,
     workers: int,
-    attempts: int = 3,
-    backoff_s: float = 0.2,
     on_done: Callable[[Scene, T], None] | None = None,
     on_failed: Callable[[Scene, BaseException], None] | None = None,
 ) -> list[T]:
-    """Results in scene order; raises one PipelineError naming every scene that still failed."""
+    """Results in scene order; raises one PipelineError naming every scene that failed."""
     results: dict[int, T] = {}
     failures: dict[int, BaseException] = {}
 
     def run(scene: Scene) -> None:
         try:
-            results[scene.index] = _attempt(work, scene, attempts, backoff_s)
+            results[scene.index] = work(scene)
         except Exception as err:  # noqa: BLE001 - collected and reported per scene below
             failures[scene.index] = err
             if on_failed is not None:
@@ -63,5 +48,5 @@ def run_per_scene(
     if failures:
         detail = "; ".join(f"scene {i}: {failures[i]}" for i in sorted(failures))
         error_cls = BadInputError if all(isinstance(e, BadInputError) for e in failures.values()) else PipelineError
-        raise error_cls(f"{len(failures)} of {len(scenes)} scenes failed {what} after {attempts} attempts: {detail}")
+        raise error_cls(f"{len(failures)} of {len(scenes)} scenes failed {what}: {detail}")
     return [results[s.index] for s in scenes]

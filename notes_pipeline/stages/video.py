@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -64,7 +66,10 @@ def render_video(
     images: ImagesManifest,
     *,
     scratch_root: Path | None = None,
+    exclusive: Callable[[str], AbstractContextManager[object]] = lambda render_id: nullcontext(),
 ) -> VideoRender:
+    """Compose the render, or reuse it when it exists. `exclusive(render_id)` is held while rendering so
+    that of two processes asked for the same render one makes it and the other reuses it."""
     doc_id = script.doc_id
     options = script.options
     user_music = music_key(options.music)
@@ -73,10 +78,18 @@ def render_video(
         raise BadInputError(f"the music file '{options.music}' was not found: put it in the bucket at {user_music}")
     render_id = render_id_for(script, narration, images, _music_version(music_info))
     manifest_key = keys.render_file(doc_id, render_id, "render.json")
-    existing = load_model(bucket, manifest_key, VideoRender)
-    if existing is not None and bucket.stat(existing.video_key):
-        return existing.model_copy(update={"reused": True})
+    with exclusive(render_id):
+        existing = load_model(bucket, manifest_key, VideoRender)
+        if existing is not None and bucket.stat(existing.video_key):
+            return existing.model_copy(update={"reused": True})
+        return _compose(bucket, script, narration, images, render_id, manifest_key, scratch_root=scratch_root)
 
+
+def _compose(bucket: Bucket, script: ScriptManifest, narration: NarrationManifest, images: ImagesManifest,
+             render_id: str, manifest_key: str, *, scratch_root: Path | None) -> VideoRender:
+    doc_id = script.doc_id
+    options = script.options
+    user_music = music_key(options.music)
     width, height = options.frame_size
     started = time.perf_counter()
     with scratch_dir(f"{doc_id}-{render_id}", scratch_root) as work:

@@ -20,12 +20,11 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from pgvector.psycopg import register_vector
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from notes_pipeline.domain.errors import PipelineError
 
@@ -42,13 +41,14 @@ class DatabaseUnavailableError(PipelineError):
     """The database cannot be reached; the message names the URL (password masked) and what to do."""
 
 
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by '***', safe to print and log."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+# A URL's userinfo password, a `password=` query parameter or key=value DSN entry (sslpassword too).
+_URL_PASSWORD = re.compile(r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.IGNORECASE)
+_PASSWORD_PARAM = re.compile(r"(?P<keep>password\s*=\s*)(?:'(?:\\.|[^'\\])*'|[^\s&#'\"]+)", re.IGNORECASE)
+
+
+def mask_url(text: str) -> str:
+    """The text with every password in it replaced by '***': URLs, DSNs and error messages quoting them."""
+    return _PASSWORD_PARAM.sub(r"\g<keep>***", _URL_PASSWORD.sub(r"\g<keep>***@", text))
 
 
 def dagster_storage_url(url: str) -> str:
@@ -90,14 +90,17 @@ def create_database(admin_url: str, name: str, *, template: str | None = None) -
         statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-        conn.execute(statement)
+        try:
+            conn.execute(statement)
+        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+            pass  # another process created it since the check above
 
 
-def embedded_url(pgdata: Path) -> str:
-    """The URL of the product database in the embedded Postgres at `pgdata`, started on demand."""
+def embedded_url(pgdata: Path, database: str = EMBEDDED_DATABASE) -> str:
+    """The URL of a database (the product's by default) in the embedded Postgres at `pgdata`, started on demand."""
     server = start_embedded(pgdata)
-    create_database(server.get_uri(), EMBEDDED_DATABASE)
-    return server.get_uri(EMBEDDED_DATABASE)
+    create_database(server.get_uri(), database)
+    return server.get_uri(database)
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -161,25 +164,50 @@ def migrate(url: str) -> list[str]:
 
 
 class Database:
-    """A connection pool on a migrated database, running named queries with parameters."""
+    """A connection pool on a migrated database, running named queries with parameters.
 
-    def __init__(self, url: str, *, max_connections: int = 8) -> None:
+    Each connection is checked before it is handed out, so a database that restarted is used
+    again without a failed query; while it is gone a caller waits at most `timeout_s` and gets
+    one DatabaseUnavailableError naming the masked URL, and the pool stops reconnecting after
+    `reconnect_timeout_s` (it tries again on the next request)."""
+
+    def __init__(self, url: str, *, max_connections: int = 8, timeout_s: float = 30,
+                 reconnect_timeout_s: float = 60) -> None:
         self.url = url
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=max_connections, open=True, timeout=30,
+            url, min_size=1, max_size=max_connections, open=True, timeout=timeout_s,
+            reconnect_timeout=reconnect_timeout_s, check=ConnectionPool.check_connection,
             kwargs={"autocommit": True, "row_factory": dict_row}, configure=register_vector,
         )
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-        with self.pool.connection() as conn:
-            yield conn
+        try:
+            with self.pool.connection() as conn:
+                try:
+                    yield conn
+                except psycopg.OperationalError as err:
+                    if not conn.broken:
+                        raise  # a cancelled query or a lock timeout: the database itself is fine
+                    raise self._unavailable(err) from None
+        except PoolTimeout as err:
+            raise self._unavailable(err) from None
+
+    def _unavailable(self, err: Exception) -> DatabaseUnavailableError:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        return DatabaseUnavailableError(f"the database at {mask_url(self.url)} is unreachable: {mask_url(reason)}")
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
         """One connection in one transaction: statements inside commit or roll back together."""
-        with self.pool.connection() as conn, conn.transaction():
+        with self.connection() as conn, conn.transaction():
             yield conn
+
+    @contextmanager
+    def advisory_lock(self, name: str) -> Iterator[None]:
+        """Hold the named lock for the block (see `advisory_lock` below) on a connection of this pool."""
+        with self.connection() as conn, advisory_lock(conn, name):
+            yield
 
     def rows(self, name: str, conn: psycopg.Connection | None = None, **params: Any) -> list[dict[str, Any]]:
         if conn is not None:
@@ -196,13 +224,27 @@ class Database:
         self.pool.close()
 
 
+@contextmanager
+def advisory_lock(conn: psycopg.Connection, name: str) -> Iterator[None]:
+    """Hold a Postgres advisory lock named `name` while the block runs, waiting for another holder first.
+
+    The lock belongs to the connection's session, which Postgres ends when its process dies, so a
+    holder that crashed never blocks anyone."""
+    conn.execute(query("advisory_lock"), {"name": name})
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            conn.execute(query("advisory_unlock"), {"name": name})
+
+
 def check_reachable(url: str, *, timeout_s: int = 5) -> None:
     """Fail fast with a message a person can act on, instead of a driver traceback."""
     try:
         with psycopg.connect(url, connect_timeout=timeout_s):
             pass
     except psycopg.Error as err:
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        reason = mask_url(str(err).strip().splitlines()[0]) if str(err).strip() else type(err).__name__
         raise DatabaseUnavailableError(
             f"cannot connect to the database at {mask_url(url)}: {reason}. Start that Postgres (with the "
             f"pgvector extension) or fix {DATABASE_URL_ENV}; unset it to use the embedded database."

@@ -100,8 +100,15 @@ class ReviewStore:
         return [ScriptVersion(**row) for row in self.db.rows("review_versions", project_id=project_id)]
 
     def approve(self, project_id: str, version: int, approved_by: str) -> bool:
-        """True when this call approved it; False when it was approved already."""
-        return self.db.one("review_approve", project_id=project_id, version=version, approved_by=approved_by) is not None
+        """True when this call approved it; False when it was approved already.
+
+        The project leaves 'review' at once: `status --follow` then follows its render instead of
+        asking for the approval just given."""
+        with self.db.transaction() as conn:
+            created = self.db.one("review_approve", conn, project_id=project_id, version=version,
+                                  approved_by=approved_by) is not None
+            self.db.rows("project_approved", conn, project_id=project_id)
+        return created
 
     def claim_publications(self, limit: int) -> list[ScriptVersion]:
         return [ScriptVersion(**row) for row in self.db.rows("review_claim_publications", limit=limit)]

@@ -5,8 +5,7 @@ botocore's "standard" retry mode (exponential backoff with jitter on throttling,
 connection errors, bounded by `max_attempts`). This module never retries a call itself:
 a second layer would multiply attempts (ours x boto3's) and hide throttling from boto3's
 own back-off. What fails after boto3's attempts is raised as `BucketError`, and the caller
-decides (a sensor skips the tick and tries again on the next one; an asset's RetryPolicy
-re-runs the asset).
+decides (a sensor skips the tick and tries again on the next one; an asset fails its step).
 
 Every key is validated (`keys.validate_key`) before any request is made, and the bucket's
 own prefix is added here, so no caller can reach outside `s3://bucket/prefix/`.

@@ -199,3 +199,18 @@ def test_dbt_tests_fail_on_rows_no_report_covers(report, seeded_url):
         finally:
             conn.execute("DELETE FROM stage_runs WHERE id = %s", (stray,))
     run_dbt(["test", "--select", "staging_covers_every_row"], seeded_url)
+
+
+def test_the_spend_chart_has_no_negative_dollars_when_nothing_was_spent() -> None:
+    from datetime import date
+
+    from notes_pipeline.reporting.marts import CacheDay
+
+    days = [CacheDay(day=date(2026, 3, d), asset_type="audio", stage="scene_narration", artefacts=4, exact_hits=0,
+                     semantic_hits=0, exact_hit_rate=0.0, semantic_hit_rate=0.0, spent_usd=0.0, saved_usd=0.0)
+            for d in (1, 2)]
+    ax = charts.cache_savings_figure(days, []).axes[0]
+    low, high = ax.get_ylim()
+    assert low == 0 and high > 0
+    assert all(tick >= 0 for tick in ax.get_yticks() if low <= tick <= high)
+    assert charts.cache_savings(days, []).startswith(b"\x89PNG")

@@ -108,8 +108,8 @@ def test_a_successful_partial_run_closes_its_workflow(resources, bucket, databas
 
 
 def test_dagster_yaml_queues_by_priority_caps_free_runs_monitors_and_retries_crashes_only(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NOTES_PIPELINE_DATABASE_URL", raising=False)
+        tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NOTES_PIPELINE_DATABASE_URL", database_url)
     prepare_instance(tmp_path / "home")
     instance = dg.DagsterInstance.from_config(str(tmp_path / "home"))
     queue = instance.get_concurrency_config().run_queue_config

@@ -121,3 +121,21 @@ def test_safe_download_refuses_a_client_without_a_guard(stub):
     ("198.18.0.1", False), ("240.0.0.1", False)])
 def test_public_address_rule(address, public):
     assert is_public_address(address) is public
+
+
+@pytest.mark.parametrize("address, public", [
+    ("2002:c0a8:101::1", False),  # 6to4 of 192.168.1.1
+    ("2002:7f00:1::1", False),  # 6to4 of 127.0.0.1
+    ("2002:a9fe:a9fe::1", False),  # 6to4 of the metadata address 169.254.169.254
+    ("2002:808:808::1", True),  # 6to4 of 8.8.8.8
+    ("2001:0:4136:e378:8000:63bf:3f57:fefe", False),  # Teredo (client 192.168.1.1)
+    ("2001:0:808:808:0:f7f7:f7f7:f7f7", False),  # Teredo with public server and client: still a tunnel
+    ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
+    ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+    ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+    ("64:ff9b:1::a00:1", False),  # local-use NAT64 (RFC 8215): whatever it translates to is local
+    ("::ffff:127.0.0.1", False), ("::ffff:8.8.8.8", True),  # IPv4-mapped
+    ("::127.0.0.1", False), ("::", False), ("::1", False),  # IPv4-compatible (deprecated), unspecified, loopback
+])
+def test_ipv6_forms_that_embed_an_ipv4_address_follow_the_ipv4_rules(address, public):
+    assert is_public_address(address) is public

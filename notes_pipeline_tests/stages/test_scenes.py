@@ -27,20 +27,8 @@ def test_scenes_run_concurrently_and_results_keep_scene_order():
     assert peak == 3
 
 
-def test_a_flaky_scene_is_retried_alone():
-    calls: dict[int, int] = {}
-
-    def work(scene: Scene) -> int:
-        calls[scene.index] = calls.get(scene.index, 0) + 1
-        if scene.index == 4 and calls[4] < 3:
-            raise PipelineError("provider hiccup")
-        return scene.index
-
-    assert run_per_scene(work, SCENES, what="test", workers=2, backoff_s=0.001) == [1, 2, 3, 4, 5, 6]
-    assert calls == {1: 1, 2: 1, 3: 1, 4: 3, 5: 1, 6: 1}
-
-
-def test_failures_name_every_failed_scene_and_bad_input_is_not_retried():
+def test_failures_name_every_failed_scene_and_no_scene_is_called_twice():
+    """The HTTP policy is the one retry owner of a provider call: a failed scene is not re-called here."""
     calls: dict[int, int] = {}
     done: list[int] = []
 
@@ -53,9 +41,8 @@ def test_failures_name_every_failed_scene_and_bad_input_is_not_retried():
         return scene.index
 
     with pytest.raises(PipelineError) as err:
-        run_per_scene(work, SCENES, what="narration", workers=2, attempts=2, backoff_s=0.001,
-                      on_done=lambda s, r: done.append(r))
+        run_per_scene(work, SCENES, what="narration", workers=2, on_done=lambda s, r: done.append(r))
     assert "2 of 6 scenes failed narration" in str(err.value)
     assert "scene 2: no voice for 'xx'" in str(err.value) and "scene 5: timeout" in str(err.value)
-    assert err.value.retryable and calls[2] == 1 and calls[5] == 2
+    assert err.value.retryable and calls == {i: 1 for i in range(1, 7)}
     assert sorted(done) == [1, 3, 4, 6]

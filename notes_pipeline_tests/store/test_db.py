@@ -156,3 +156,28 @@ def test_url_helpers() -> None:
     assert dagster_storage_url("postgresql://u:p@h:5432/db") == "postgresql+psycopg2://u:p@h:5432/db"
     assert dagster_storage_url("postgres://u@h/db") == "postgresql+psycopg2://u@h/db"
     assert dagster_storage_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg2://u@h/db"
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("postgresql://me:hunter2@db.example:5432/notes", "postgresql://me:***@db.example:5432/notes"),
+    ("postgresql://db.example/notes?sslmode=require&password=hunter2",
+     "postgresql://db.example/notes?sslmode=require&password=***"),
+    ("postgresql://me@db.example/notes?password=hunter2&sslmode=require",
+     "postgresql://me@db.example/notes?password=***&sslmode=require"),
+    ("host=db.example password=hunter2 dbname=notes", "host=db.example password=*** dbname=notes"),
+    ("host=db.example password = 'hunter2 with spaces' dbname=notes", "host=db.example password = *** dbname=notes"),
+    ("user=me sslpassword=hunter2", "user=me sslpassword=***"),
+    ('connection failed: invalid dsn "host=h password=hunter2": bad',
+     'connection failed: invalid dsn "host=h password=***": bad'),
+    ("could not reach postgresql://me:hunter2@h/db (timeout) or postgres://x:hunter2@h2/db",
+     "could not reach postgresql://me:***@h/db (timeout) or postgres://x:***@h2/db"),
+])
+def test_every_dsn_form_is_masked_wherever_it_appears(text: str, masked: str) -> None:
+    assert mask_url(text) == masked
+    assert "hunter2" not in mask_url(text)
+
+
+def test_an_unreachable_key_value_dsn_is_named_masked() -> None:
+    with pytest.raises(DatabaseUnavailableError) as raised:
+        check_reachable("host=127.0.0.1 port=1 user=me password=hunter2 dbname=notes", timeout_s=2)
+    assert "hunter2" not in str(raised.value) and "password=***" in str(raised.value)

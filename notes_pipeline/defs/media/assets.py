@@ -1,4 +1,9 @@
-"""The four media assets of one notes document. Thin: each calls its stage in notes_pipeline.stages."""
+"""The four media assets of one notes document. Thin: each calls its stage in notes_pipeline.stages.
+
+No asset has a RetryPolicy: a provider call is retried by the HTTP policy alone (providers/http.py),
+a failing scene degrades through its provider chain, and a crashed run is retried by the instance's
+crash-only `run_retries` (dagster.yaml). A RetryPolicy here would re-run every failed call again.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,8 +26,6 @@ from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import load_model
 from notes_pipeline.store.reviews import ReviewStore
 from notes_pipeline.store.state import StateStore
-
-PROVIDER_RETRY = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 _common = dict(partitions_def=notes_documents, group_name="video", io_manager_key="manifest_io")
 
@@ -76,7 +79,7 @@ def video_script(
     )
 
 
-@dg.asset(kinds={"espeak"}, pool="tts", retry_policy=PROVIDER_RETRY, **_common)
+@dg.asset(kinds={"espeak"}, pool="tts", **_common)
 def scene_narration(
     context: dg.AssetExecutionContext,
     approved_script: ScriptManifest,
@@ -114,7 +117,7 @@ def scene_narration(
     )
 
 
-@dg.asset(kinds={"pillow"}, pool="images", retry_policy=PROVIDER_RETRY, **_common)
+@dg.asset(kinds={"pillow"}, pool="images", **_common)
 def scene_images(
     context: dg.AssetExecutionContext,
     approved_script: ScriptManifest,
