@@ -13,7 +13,7 @@ import re
 MARKUP_PATTERNS: dict[str, re.Pattern[str]] = {
     "latex dollars": re.compile(r"\$\$|\$[^$\s](?:[^$]*[^$\s])?\$(?!\d)"),
     "backslash command": re.compile(r"\\[A-Za-z]+"),
-    "backtick": re.compile(r"`+"),
+    "backtick": re.compile(r"`+[^`\n]*`+|`+"),  # a code span counts once, like "$x$"
     "template braces": re.compile(r"\{\{|\}\}|\{%|%\}"),
     "kramdown attribute": re.compile(r"\{:"),
     "citation": re.compile(r"\[\d+(?:[,–-]\s*\d+)*\]"),

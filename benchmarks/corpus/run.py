@@ -13,8 +13,10 @@ by the full composer and by the plain FFmpeg floor of benchmarks/composer.py.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -250,9 +252,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"# corpus: {len(paths)} documents, offline providers, {os.cpu_count()} cores, "
           f"floor {'off' if args.no_floor else f'on at {FLOOR_RESOLUTION}p'}")
     print(HEADER, flush=True)
-    with tempfile.TemporaryDirectory(prefix="np-corpus-") as tmp:
-        _throwaway_home(Path(tmp))
-        rows = run_corpus(paths, floor=not args.no_floor)
+    root = Path(tempfile.mkdtemp(prefix="np-corpus-"))
+    # Removed at exit, after the embedded Postgres has stopped (atexit runs its own hook first).
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    _throwaway_home(root)
+    rows = run_corpus(paths, floor=not args.no_floor)
     print()
     print(summary(rows))
     sys.stdout.flush()
