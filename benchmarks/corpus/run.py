@@ -232,7 +232,8 @@ def run_corpus(paths: Sequence[Path], *, floor: bool) -> list[Row]:
 
 
 def corpus_paths(only: str | None) -> list[Path]:
-    paths = sorted(p for p in DOCUMENTS_DIR.iterdir() if p.is_file())
+    # Smallest first: a run cut short on a loaded machine has still measured the most documents.
+    paths = sorted((p for p in DOCUMENTS_DIR.iterdir() if p.is_file()), key=lambda p: (p.stat().st_size, p.name))
     if only:
         wanted = {n.strip() for n in only.split(",") if n.strip()}
         unknown = wanted - {p.name for p in paths}
@@ -249,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="skip the full-vs-floor render at 720p (it doubles the time)")
     args = parser.parse_args(argv)
     paths = corpus_paths(args.only)
-    print(f"# corpus: {len(paths)} documents, offline providers, {os.cpu_count()} cores, "
+    print(f"# corpus: {len(paths)} documents (smallest first), offline providers, {os.cpu_count()} cores, "
           f"floor {'off' if args.no_floor else f'on at {FLOOR_RESOLUTION}p'}")
     print(HEADER, flush=True)
     root = Path(tempfile.mkdtemp(prefix="np-corpus-"))
