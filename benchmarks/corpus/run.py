@@ -31,8 +31,11 @@ from benchmarks.corpus.markup import markup_hits
 
 DOCUMENTS_DIR = Path(__file__).with_name("documents")
 FLOOR_RESOLUTION = 720
-# A .prompt without an LLM should fail with a line that says which writer to configure.
-NEEDS_WRITER = re.compile(r"\b(writer|LLM|Gemini|Ollama|OpenAI)\b", re.I)
+# A .prompt without an LLM should fail with a line that says which writer to configure, e.g. "a prompt
+# needs an LLM script writer: set GEMINI_API_KEY or configure Ollama"; a failed validation is not that.
+NEEDS_WRITER = re.compile(r"\b(needs?|requires?|configure|set up)\b[^.]*\b(LLM|language model|Gemini|Ollama|OpenAI)\b",
+                          re.I)
+_FAILED_DOCUMENT = re.compile(r"^Failed document '[^']*' at ")  # the row already names the document
 TEXT_CARD_PROVIDERS = frozenset({"slides"})
 _SRT_TIMING = re.compile(r"^\d+$|^\d\d:\d\d:\d\d[,.]\d+ --> ")
 
@@ -55,7 +58,7 @@ class Row:
     measured: bool = False  # a script (and media) existed to measure
 
 
-def _cell(text: str, limit: int = 90) -> str:
+def _cell(text: str, limit: int = 120) -> str:
     text = " ".join(text.split()).replace("|", "\\|")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -218,7 +221,8 @@ def run_corpus(paths: Sequence[Path], *, floor: bool) -> list[Row]:
             row.wall_s = time.perf_counter() - started
             render = load_model(bucket, keys.manifest(doc_id, "final_video"), VideoRender) if run.success else None
             if render is None:
-                row.why = (_failure_text(run) if not run.success else "no video was made").strip().splitlines()[0]
+                failure = _failure_text(run) if not run.success else "no video was made"
+                row.why = _FAILED_DOCUMENT.sub("", failure.strip().splitlines()[0])
             else:
                 row.status = "degraded" if render.degraded else "finished"
                 row.why = (render.fallback_reason or "").strip().splitlines()[0] if render.degraded else ""
