@@ -11,7 +11,7 @@ export NOTES_PIPELINE_HOME ?= $(CURDIR)/out
 MANIFEST := dbt_reporting/target/manifest.json
 DBT_SOURCES := $(shell find dbt_reporting -path dbt_reporting/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 
-.PHONY: install demo dev test bench clean browser
+.PHONY: install demo dev test bench corpus clean browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -55,6 +55,11 @@ browser:
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+# Every document of benchmarks/corpus/ rendered offline through the real job and measured (not part of `make test`;
+# long: each full render is also timed against the plain FFmpeg floor). E.g. CORPUS_ARGS="--no-floor --only a.md,b.md"
+corpus: install
+	$(BIN)/python -m benchmarks.corpus $(CORPUS_ARGS)
 
 clean:
 	rm -rf $(VENV) .dagster .pgdata .pgserver-run out .pytest_cache dbt_reporting/target dbt_reporting/logs

@@ -35,7 +35,9 @@ from pathlib import Path
 
 import ffmpeg
 
-from notes_pipeline.domain.models import RenderOptions, SceneWords
+from notes_pipeline.domain.models import (
+    ImagesManifest, NarrationManifest, RenderOptions, SceneWords, ScriptManifest,
+)
 from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video, fitted_stills, frame_plan
 from notes_pipeline.media.ffmpeg import run_ffmpeg
 from notes_pipeline.media.loudness import join_narration, narration
@@ -140,6 +142,13 @@ def example_scenes(root: Path, resolution: int) -> list[SceneMedia]:
     script_manifest, _ = write_script(bucket, scan.registered[0].doc_id, LocalScriptWriter(), max_bytes=MAX_BYTES)
     narration = narrate_script(bucket, script_manifest, EspeakNarrator(), workers=2)
     images = make_images(bucket, script_manifest, SlideRenderer(), workers=2)
+    return document_scenes(bucket, script_manifest, narration, images)
+
+
+def document_scenes(bucket: LocalBucket, script_manifest: ScriptManifest, narration: NarrationManifest,
+                    images: ImagesManifest) -> list[SceneMedia]:
+    """Any document's own media (its stills, narration and word timings in a local bucket), ready for
+    `floor_render` and `compose_video`: what lets the corpus measure the full render against the floor."""
     script = load_script(bucket, script_manifest)
     scenes = []
     for clip, image, scene in zip(narration.clips, images.images, script.scenes, strict=True):

@@ -1,0 +1,3 @@
+from benchmarks.corpus.run import main
+
+main()

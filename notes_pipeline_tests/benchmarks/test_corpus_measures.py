@@ -1,0 +1,98 @@
+"""The corpus measures judge other people's work, so they are checked on strings whose answer is known."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.corpus.coverage import coverage, sections, top_terms
+from benchmarks.corpus.glyphs import drawing_font, missing_glyphs
+from benchmarks.corpus.markup import markup_count, markup_hits
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("The loss is $$ \\min_{\\theta} L $$ here.", "latex dollars"),
+    ("We call $p(z)$ the prior.", "latex dollars"),
+    ("dollar dollar \\begin aligned", "backslash command"),
+    ("Run `pip install black` first.", "backtick"),
+    ("It takes {{seconds}} seconds.", "template braces"),
+    ("{% include note.html %} then", "template braces"),
+    ("Paragraph {: import-auto-id}", "kramdown attribute"),
+    ("Growth is logistic.[1]", "citation"),
+    ("as shown before [2, 3]", "citation"),
+    ("See https://example.com/page for more.", "url"),
+    ("Visit www.example.org today.", "url"),
+    ("Click <summary>here</summary> to open.", "html tag"),
+    ("Notebook | Description | Notebook", "table pipe"),
+])
+def test_markup_detector_finds_each_kind(text: str, kind: str) -> None:
+    assert kind in markup_hits(text)
+
+
+@pytest.mark.parametrize("text", [
+    "A coffee costs $5 and a cake $10 at the corner shop.",
+    "Either/or, and/or: 3 < 4 and 5 > 2 are plain comparisons.",
+    "In 1977 he joined Bell Labs; see chapter 3 for details.",
+    "Pipes carry water [in most houses] to the tap.",
+    "She said: \"Hello, world!\" and left.",
+])
+def test_ordinary_prose_is_not_markup(text: str) -> None:
+    assert markup_hits(text) == {}
+
+
+def test_markup_count_adds_every_occurrence() -> None:
+    assert markup_count("See [1] and [2] at https://a.example and https://b.example `x`") == 2 + 2 + 1
+
+
+NOTE = """---
+title: Two topics
+---
+# Photosynthesis
+Plants capture sunlight with chlorophyll. Chlorophyll absorbs light; the plant makes glucose.
+
+# Volcanoes
+Magma rises through the crust. Magma erupts as lava; lava cools into basalt rock.
+"""
+
+
+def test_sections_follow_headings_and_drop_front_matter() -> None:
+    found = sections(NOTE)
+    assert len(found) == 2
+    assert "title" not in found[0] and "Photosynthesis" in found[0] and "Volcanoes" in found[1]
+
+
+def test_top_terms_are_the_words_particular_to_each_section() -> None:
+    first, second = top_terms(NOTE, k=2)
+    assert first == ["chlorophyll", "photosynthesis"]
+    assert second == ["magma", "lava"]
+
+
+def test_coverage_is_the_mean_share_of_top_terms_heard() -> None:
+    assert coverage(NOTE, "Chlorophyll and photosynthesis. Magma and lava.", k=2) == 1.0
+    assert coverage(NOTE, "Chlorophyll drives it all.", k=2) == pytest.approx(0.25)  # 1/2 and 0/2
+    assert coverage(NOTE, "Nothing relevant was said.", k=2) == 0.0
+
+
+def test_coverage_ignores_code_urls_and_latex_in_the_notes() -> None:
+    note = "# Setup\nInstall the package.\n```\nsudo apt-get frobnicate\n```\nSee https://frobnicate.example $x^2$\n"
+    assert "frobnicate" not in top_terms(note)[0]
+    assert coverage(note, "Setup: install the package.") == 1.0  # the heading is content too
+
+
+def test_coverage_reads_devanagari_words_whole() -> None:
+    note = "# पानी\nपानी जीवन है। पानी बचाओ।\n"
+    assert top_terms(note, k=1) == [["पानी"]]  # vowel signs are marks: the word is not cut at them
+    assert coverage(note, "हमें पानी बचाना है", k=1) == 1.0
+
+
+def test_coverage_of_a_note_without_words_is_undefined() -> None:
+    assert coverage("```\ncode only\n```\n", "anything") is None
+
+
+def test_missing_glyphs_counts_what_the_drawing_font_lacks() -> None:
+    # Slides pick the font by the text's own script; subtitles by the video's language.
+    assert missing_glyphs([("Plain Latin text, 1-2-3.", "slide", False)], "en") == []
+    assert missing_glyphs([("पानी", "subtitle", False)], "en") == list("पानी")
+    assert missing_glyphs([("पानी", "subtitle", False)], "hi") == []
+    assert missing_glyphs([("पानी बचाओ · जल", "slide", True)], "hi") == ["·"]  # Noto Sans Devanagari has no middle dot
+    assert missing_glyphs([("पानी water", "slide", False)], "hi") == list("पानी")  # mostly Latin: drawn in Noto Sans
+    assert drawing_font("पानी", surface="slide", language="en").name == "NotoSansDevanagari-Regular.ttf"
