@@ -1,7 +1,8 @@
 """Missing glyphs: characters on slides and in subtitles that the font drawing them lacks.
 
-`drawing_font` is the one place that says which font draws a text today; when the font choice
-changes (per run of characters, say), re-point it and every count follows.
+The renderers pick a font per run of characters (`notes_pipeline.media.fonts.font_runs`); this
+asks the same function which font draws each run and reads that font's cmap itself (fontTools),
+so the count checks the choice rather than repeating it.
 """
 
 from __future__ import annotations
@@ -13,17 +14,9 @@ from typing import Literal
 
 from fontTools.ttLib import TTFont
 
-from notes_pipeline.media.fonts import font_file, font_file_for_language
+from notes_pipeline.media.fonts import font_runs
 
 Surface = Literal["slide", "subtitle"]
-
-
-def drawing_font(text: str, *, surface: Surface, language: str, bold: bool = False) -> Path:
-    """The font file that draws `text` today: slides choose by the text's own script
-    (providers/images/slides.py), subtitles by the video's language (media/subtitles.py)."""
-    if surface == "slide":
-        return font_file(text, bold=bold)
-    return font_file_for_language(language, bold=bold)
 
 
 @cache
@@ -33,9 +26,12 @@ def _cmap(path: Path) -> frozenset[int]:
 
 def missing_glyphs(texts: Iterable[tuple[str, Surface, bool]], language: str) -> list[str]:
     """Every character (whitespace aside) of the (text, surface, bold) runs that its font lacks,
-    once per occurrence, so the count says how often a box is drawn."""
+    once per occurrence, so the count says how often a box is drawn. Slides and subtitles draw
+    with the video's language as the primary script, as the renderers do."""
     missing = []
     for text, surface, bold in texts:
-        cmap = _cmap(drawing_font(text, surface=surface, language=language, bold=bold))
-        missing += [ch for ch in text if not ch.isspace() and ord(ch) not in cmap]
+        role = "subtitle" if surface == "subtitle" else ("heading" if bold else "body")
+        for run in font_runs(text, role, language=language):
+            cmap = _cmap(run.font)
+            missing += [ch for ch in run.text if not ch.isspace() and ord(ch) not in cmap]
     return missing
