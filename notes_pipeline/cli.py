@@ -91,6 +91,7 @@ def process_inbox() -> list[Outcome]:
     from notes_pipeline.defs.resources import pipeline_resources
 
     instance = _instance()
+    _close_dead_runs(instance)
     bucket = _bucket()
     with dg.build_sensor_context(instance=instance, resources=pipeline_resources(inbox_settle_s=0)) as context:
         result = inbox_sensor(context)
@@ -126,6 +127,13 @@ def process_inbox() -> list[Outcome]:
     from notes_pipeline.cli_review import process_reviews
 
     return outcomes + process_reviews(instance)
+
+
+def _close_dead_runs(instance) -> None:  # instance: dg.DagsterInstance
+    """Runs whose worker was killed mid-stage are marked failed before anything looks at them."""
+    from notes_pipeline.defs.ops.dead_runs import fail_dead_runs
+
+    fail_dead_runs(instance, _state())
 
 
 def _awaits_review(doc_id: str) -> bool:
@@ -236,6 +244,7 @@ def _state():  # -> StateStore; a clear one-line error when the database is down
 
 def cmd_status(args: argparse.Namespace) -> int:
     state = _state()
+    _close_dead_runs(_instance())
     if args.follow:
         from notes_pipeline.follow import follow
 

@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 from pydantic import BaseModel, Field
 
 from notes_pipeline.domain.errors import PipelineError
+from notes_pipeline.domain.events import WorkflowRef
 from notes_pipeline.domain.models import RenderOptions, Script, SourceRecord
 from notes_pipeline.store.db import Database
 from notes_pipeline.store.holder import holder_for
@@ -206,8 +207,10 @@ class StateStore:
         """Close as failed every running stage whose process has died; each is returned once."""
         return [AbandonedStage(**row) for row in self.db.rows("close_abandoned_stages", error=reason)]
 
-    def running_workflows_of(self, run_ids: Sequence[str]) -> list[dict]:
-        return self.db.rows("running_workflows_of_runs", run_ids=list(run_ids))
+    def running_workflows_of(self, run_ids: Sequence[str]) -> list[WorkflowRef]:
+        """The workflows still open whose latest run is one of `run_ids`."""
+        return [WorkflowRef(workflow_id=row["id"], project_id=row["project_id"], run_id=row["run_id"], tier=row["tier"])
+                for row in self.db.rows("running_workflows_of_runs", run_ids=list(run_ids))]
 
     # -- caches, garbage collection, reports -------------------------------------------
 
