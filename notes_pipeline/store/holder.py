@@ -53,6 +53,10 @@ class SessionHolder:
         """End the session: every claim it holds is free for others at once."""
         with self._lock:
             if self._conn is not None:
+                try:  # at once, rather than whenever the server notices the closed socket
+                    self._conn.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_SPACE, self._token))
+                except psycopg.Error:
+                    pass
                 self._conn.close()
             self._conn, self._token = None, None
 

@@ -22,7 +22,7 @@ from notes_pipeline.providers.tts.google import GoogleNarrator
 from notes_pipeline.stages.narration import narrate_script
 from notes_pipeline.stages.project import script_stage
 from notes_pipeline.stages.script import load_source_record
-from notes_pipeline.stages.tracking import SceneTracker
+from notes_pipeline.stages.tracking import SceneTracker, cached_or_claimed
 from notes_pipeline.store.bucket import Bucket, LocalBucket
 from notes_pipeline.store.db import Database
 from notes_pipeline.store.state import AssetRecord, SceneBusyError, StateStore
@@ -84,7 +84,7 @@ def test_a_killed_holder_loses_its_scene_to_the_next_run_at_once(state: StateSto
         child.wait(timeout=10)
     killed_at = time.monotonic()
     next_run = _tracker(state, "next-run", wait_s=10)
-    assert next_run.claim(2) is True
+    assert cached_or_claimed(next_run, 2, lambda: None) is None  # claimed (Postgres may take a moment)
     assert time.monotonic() - killed_at < 5  # seconds, not the minutes of a stale heartbeat
     progress = {p.sequence_number: p for p in state.progress("doc")}
     assert progress[2].audio_status == "running" and progress[2].retry_count == 0
