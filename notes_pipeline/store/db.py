@@ -29,6 +29,7 @@ from psycopg_pool import ConnectionPool
 
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.store.embedded import EmbeddedServer, use_embedded
+from notes_pipeline.store.holder import holder_for
 
 DATABASE_URL_ENV = "NOTES_PIPELINE_DATABASE_URL"
 PGDATA_ENV = "NOTES_PIPELINE_PGDATA"
@@ -193,7 +194,9 @@ class Database:
         return found[0] if found else None
 
     def close(self) -> None:
+        """Close the pool, and this process's claim session on this database with it."""
         self.pool.close()
+        holder_for(self.url).close()
 
 
 def check_reachable(url: str, *, timeout_s: int = 5) -> None:
