@@ -95,6 +95,7 @@ def process_inbox() -> list[Outcome]:
     from notes_pipeline.defs.resources import pipeline_resources
 
     instance = _instance()
+    _close_dead_runs(instance)
     bucket = _bucket()
     with dg.build_sensor_context(instance=instance, resources=pipeline_resources(inbox_settle_s=0)) as context:
         result = inbox_sensor(context)
@@ -149,6 +150,13 @@ def render_documents(instance, bucket: Bucket, doc_ids: Sequence[str]) -> list[O
         else:
             outcomes.append(Outcome(doc_id, error=_failure_text(run)))
     return outcomes
+
+
+def _close_dead_runs(instance) -> None:  # instance: dg.DagsterInstance
+    """Runs whose worker was killed mid-stage are marked failed before anything looks at them."""
+    from notes_pipeline.defs.ops.dead_runs import fail_dead_runs
+
+    fail_dead_runs(instance, _state())
 
 
 def _awaits_review(doc_id: str) -> bool:
@@ -279,6 +287,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from notes_pipeline.follow import missing_stages
 
     state = _state()
+    _close_dead_runs(_instance())
     if args.follow:
         from notes_pipeline.follow import follow
 

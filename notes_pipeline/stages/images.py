@@ -15,7 +15,7 @@ from notes_pipeline.providers.images.base import ImageResult, ImageSource
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scenes import run_per_scene
 from notes_pipeline.stages.script import load_script
-from notes_pipeline.stages.tracking import SceneTracker
+from notes_pipeline.stages.tracking import SceneTracker, cached_or_claimed, provider_attempt
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket
 from notes_pipeline.store.cache import ObjectCache
@@ -57,16 +57,21 @@ def make_images(
         old = earlier.get(scene.index)
         if old and old.input_hash == wanted and old.image_key == key and bucket.stat(old.image_key):
             return old.model_copy(update={"reused": True})
-        hit = cache.get(CACHE_KIND, wanted, SceneImage, ("image.png",))
-        if hit is not None:
+
+        def from_cache() -> SceneImage | None:
+            hit = cache.get(CACHE_KIND, wanted, SceneImage, ("image.png",))
+            if hit is None:
+                return None
             meta, files = hit
             bucket.put_bytes(key, files["image.png"])
             return meta.model_copy(update={"scene_index": scene.index, "image_key": key, "reused": True})
-        if tracker is not None:
-            tracker.claim(scene.index)
+
+        if (reused := cached_or_claimed(tracker, scene.index, from_cache)) is not None:
+            return reused
         started = time.perf_counter()
         reporting = getattr(source, "render_with_report", None)  # a chain says who served and who failed
-        result = reporting(request) if reporting else ImageResult(png=source.render(request), provider=source.name)
+        with provider_attempt(tracker, scene.index):
+            result = reporting(request) if reporting else ImageResult(png=source.render(request), provider=source.name)
         png = result.png
         latency = time.perf_counter() - started
         with Image.open(io.BytesIO(png)) as image:
@@ -98,7 +103,7 @@ def image_record(doc_id: str, image: SceneImage) -> AssetRecord:
         project_id=doc_id, asset_type="image", object_key=image.image_key, sequence_number=image.scene_index,
         content_hash=image.input_hash, provider=image.provider,
         provider_latency_ms=None if image.reused else round(image.latency_s * 1000),
-        attempts=image.attempts, fallbacks=image.fallbacks,
+        attempts=0 if image.reused else image.attempts, fallbacks=image.fallbacks,
         cache_hit="exact" if image.reused else "none",
         usage={} if image.reused else {"images": 1},
     )

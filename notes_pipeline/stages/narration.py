@@ -10,7 +10,7 @@ from notes_pipeline.providers.tts.base import Narrator
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scenes import run_per_scene
 from notes_pipeline.stages.script import load_script
-from notes_pipeline.stages.tracking import SceneTracker
+from notes_pipeline.stages.tracking import SceneTracker, cached_or_claimed, provider_attempt
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, put_model
 from notes_pipeline.store.cache import ObjectCache
@@ -51,17 +51,22 @@ def narrate_script(
         if (old and old.input_hash == wanted and old.audio_key == audio_key
                 and bucket.stat(old.audio_key) and bucket.stat(old.words_key)):
             return old.model_copy(update={"reused": True})
-        hit = cache.get(CACHE_KIND, wanted, NarrationClip, ("audio.wav", "words.json"))
-        if hit is not None:
+
+        def from_cache() -> NarrationClip | None:
+            hit = cache.get(CACHE_KIND, wanted, NarrationClip, ("audio.wav", "words.json"))
+            if hit is None:
+                return None
             meta, files = hit
             bucket.put_bytes(audio_key, files["audio.wav"])
             bucket.put_bytes(words_key, files["words.json"])
             return meta.model_copy(update={"scene_index": scene.index, "audio_key": audio_key,
                                            "words_key": words_key, "reused": True})
-        if tracker is not None:
-            tracker.claim(scene.index)
+
+        if (reused := cached_or_claimed(tracker, scene.index, from_cache)) is not None:
+            return reused
         started = time.perf_counter()
-        speech = narrator.synthesize(scene.narration, language=language, voice=voice)
+        with provider_attempt(tracker, scene.index):
+            speech = narrator.synthesize(scene.narration, language=language, voice=voice)
         latency = time.perf_counter() - started
         bucket.put_bytes(audio_key, speech.wav)
         words = put_model(bucket, words_key, SceneWords(scene_index=scene.index, duration_s=speech.duration_s,
@@ -92,6 +97,7 @@ def clip_record(doc_id: str, clip: NarrationClip, characters: int) -> AssetRecor
         project_id=doc_id, asset_type="audio", object_key=clip.audio_key, sequence_number=clip.scene_index,
         content_hash=clip.input_hash, duration_ms=round(clip.duration_s * 1000), provider=clip.provider,
         provider_latency_ms=None if clip.reused else round(clip.latency_s * 1000),
-        attempts=clip.attempts, fallbacks=clip.fallbacks, cache_hit="exact" if clip.reused else "none",
+        attempts=0 if clip.reused else clip.attempts, fallbacks=clip.fallbacks,
+        cache_hit="exact" if clip.reused else "none",
         usage={} if clip.reused else {"characters": characters},
     )

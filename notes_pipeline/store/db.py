@@ -27,6 +27,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from notes_pipeline.domain.errors import PipelineError
+from notes_pipeline.store.embedded import EmbeddedServer, use_embedded
+from notes_pipeline.store.holder import holder_for
 
 DATABASE_URL_ENV = "NOTES_PIPELINE_DATABASE_URL"
 PGDATA_ENV = "NOTES_PIPELINE_PGDATA"
@@ -67,17 +69,16 @@ def default_pgdata() -> Path:
 _embedded_lock = threading.Lock()
 
 
-def start_embedded(pgdata: Path, *, cleanup_mode: str = "stop"):  # -> pgserver.PostgresServer
-    """Start (or join) the embedded Postgres in `pgdata`; it stops when the last process using it exits."""
+def start_embedded(pgdata: Path, *, cleanup_mode: str = "stop") -> EmbeddedServer:
+    """Start (or join) the embedded Postgres in `pgdata`; it stops when the last process using it exits
+    or dies (see store/embedded.py)."""
     with _embedded_lock:
         pgdata.mkdir(parents=True, exist_ok=True)
         # pgserver keeps its inter-process lock under XDG_RUNTIME_DIR, computed at import time.
         runtime = pgdata.parent / ".pgserver-run"
         runtime.mkdir(mode=0o700, exist_ok=True)
         os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
-        import pgserver
-
-        return pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+        return use_embedded(pgdata, cleanup_mode=cleanup_mode)
 
 
 def create_database(admin_url: str, name: str, *, template: str | None = None) -> None:
@@ -221,7 +222,9 @@ class Database:
         return found[0] if found else None
 
     def close(self) -> None:
+        """Close the pool, and this process's claim session on this database with it."""
         self.pool.close()
+        holder_for(self.url).close()
 
 
 @contextmanager

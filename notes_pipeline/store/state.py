@@ -16,8 +16,10 @@ from psycopg.types.json import Jsonb
 from pydantic import BaseModel, Field
 
 from notes_pipeline.domain.errors import PipelineError
+from notes_pipeline.domain.events import WorkflowRef
 from notes_pipeline.domain.models import RenderOptions, Script, SourceRecord
 from notes_pipeline.store.db import Database
+from notes_pipeline.store.holder import holder_for
 
 ProjectStatus = Literal["registered", "running", "review", "done", "failed"]
 TaskKind = Literal["audio", "image"]
@@ -26,7 +28,7 @@ MAX_ERROR_CHARS = 2000
 
 
 class SceneBusyError(PipelineError):
-    """Another live worker holds this scene's task; retrying later finds its result in the cache."""
+    """Another live run kept this scene's task for longer than this run would wait for it."""
 
 
 class AssetRecord(BaseModel):
@@ -46,6 +48,23 @@ class AssetRecord(BaseModel):
     cache_hit: Literal["none", "exact", "semantic"] = "none"
     usage: dict[str, float] = Field(default_factory=dict)
     run_id: str | None = None
+
+
+class TaskHolder(BaseModel):
+    """Who is making a scene task and whether that process is still alive."""
+
+    status: str
+    worker: str | None
+    holder_alive: bool
+
+
+class AbandonedStage(BaseModel):
+    """A stage row closed as failed because the process running it died."""
+
+    id: int
+    project_id: str
+    stage: str
+    run_id: str | None
 
 
 class SceneProgress(BaseModel):
@@ -113,6 +132,8 @@ class StateStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Claims and running stages are bound to this process's session: they die with it.
+        self.holder = holder_for(db.url)
 
     # -- projects ------------------------------------------------------------------
 
@@ -172,35 +193,35 @@ class StateStore:
                              search_query=scene.search_query)
             self.db.rows("delete_scenes_after", conn, project_id=project_id, scene_count=len(script.scenes))
 
-    def prepare_tasks(self, project_id: str, kind: TaskKind, scene_indexes: Sequence[int], *,
-                      stale_after_s: float) -> None:
+    def prepare_tasks(self, project_id: str, kind: TaskKind, scene_indexes: Sequence[int]) -> None:
         with self.db.transaction() as conn:
             for index in scene_indexes:
-                self.db.rows("prepare_scene_task", conn, project_id=project_id, sequence_number=index, kind=kind,
-                             stale_after_s=stale_after_s)
+                self.db.rows("prepare_scene_task", conn, project_id=project_id, sequence_number=index, kind=kind)
 
     def claim(self, project_id: str, scene_index: int, kind: TaskKind, worker: str) -> bool:
-        """True for exactly one of any number of workers racing for the same pending task."""
+        """True for exactly one of any number of workers racing for a task no live process is making."""
         with self.db.transaction() as conn:
             won = self.db.one("claim_scene_task", conn, project_id=project_id, sequence_number=scene_index,
-                              kind=kind, worker=worker)
+                              kind=kind, worker=worker, holder=self.holder.token())
             if won:
                 self.db.rows("refresh_scene_status", conn, project_id=project_id, sequence_number=scene_index)
         return won is not None
 
+    def task_holder(self, project_id: str, scene_index: int, kind: TaskKind) -> TaskHolder | None:
+        row = self.db.one("scene_task_holder", project_id=project_id, sequence_number=scene_index, kind=kind)
+        return None if row is None else TaskHolder(**row)
+
     def finish(self, project_id: str, scene_index: int, kind: TaskKind, worker: str, *, succeeded: bool,
-               input_hash: str | None = None, error: BaseException | str | None = None) -> bool:
-        """Close a task this worker holds; False when it does not hold it (another worker took over)."""
+               attempts: int, input_hash: str | None = None, error: BaseException | str | None = None) -> bool:
+        """Close a task this worker holds, with the provider attempts it took; False when it does not hold
+        it (another run took it over after this process lost its session)."""
         with self.db.transaction() as conn:
             done = self.db.one("finish_scene_task", conn, project_id=project_id, sequence_number=scene_index,
-                               kind=kind, worker=worker, status="done" if succeeded else "failed",
+                               kind=kind, worker=worker, holder=self.holder.token(),
+                               status="done" if succeeded else "failed", attempts=attempts,
                                input_hash=input_hash, error=_error_text(error))
             self.db.rows("refresh_scene_status", conn, project_id=project_id, sequence_number=scene_index)
         return done is not None
-
-    def heartbeat(self, project_id: str, kind: TaskKind, worker: str) -> int:
-        """Keep this worker's running tasks fresh (so no one takes them over); returns how many it holds."""
-        return len(self.db.rows("heartbeat_scene_tasks", project_id=project_id, kind=kind, worker=worker))
 
     def progress(self, project_id: str) -> list[SceneProgress]:
         return [SceneProgress(**row) for row in self.db.rows("project_progress", project_id=project_id)]
@@ -217,7 +238,8 @@ class StateStore:
     @contextmanager
     def stage(self, project_id: str, stage: str, run_id: str | None) -> Iterator[None]:
         """One stage_runs row: started now, ended when the block ends, with the error if it raised."""
-        row = self.db.one("stage_started", project_id=project_id, stage=stage, run_id=run_id)
+        row = self.db.one("stage_started", project_id=project_id, stage=stage, run_id=run_id,
+                          holder=self.holder.token())
         assert row is not None
         try:
             yield
@@ -225,6 +247,15 @@ class StateStore:
             self.db.rows("stage_finished", id=row["id"], status="failed", error=_error_text(err))
             raise
         self.db.rows("stage_finished", id=row["id"], status="succeeded", error=None)
+
+    def close_abandoned_stages(self, reason: str) -> list[AbandonedStage]:
+        """Close as failed every running stage whose process has died; each is returned once."""
+        return [AbandonedStage(**row) for row in self.db.rows("close_abandoned_stages", error=reason)]
+
+    def running_workflows_of(self, run_ids: Sequence[str]) -> list[WorkflowRef]:
+        """The workflows still open whose latest run is one of `run_ids`."""
+        return [WorkflowRef(workflow_id=row["id"], project_id=row["project_id"], run_id=row["run_id"], tier=row["tier"])
+                for row in self.db.rows("running_workflows_of_runs", run_ids=list(run_ids))]
 
     # -- caches, garbage collection, reports -------------------------------------------
 

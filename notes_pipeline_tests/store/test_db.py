@@ -18,7 +18,8 @@ from notes_pipeline.store.db import (
     migrate,
     migrations,
 )
-from notes_pipeline.store.state import AssetRecord, StateStore
+from notes_pipeline.store.holder import SessionHolder
+from notes_pipeline.store.state import AssetRecord, StateStore, TaskHolder
 
 
 def _record(doc_id: str) -> SourceRecord:
@@ -53,7 +54,7 @@ def test_two_workers_racing_for_one_scene_exactly_one_wins(database: Database) -
     state = StateStore(database)
     state.register_project(_record("race"))
     state.sync_scenes("race", _script("one two three.", "four five six.", "seven eight nine."))
-    state.prepare_tasks("race", "audio", [1, 2, 3], stale_after_s=60)
+    state.prepare_tasks("race", "audio", [1, 2, 3])
     start, wins = threading.Barrier(8), []
 
     def worker(n: int) -> None:
@@ -70,26 +71,29 @@ def test_two_workers_racing_for_one_scene_exactly_one_wins(database: Database) -
     # The winner may claim again (its own retry); nobody else can, and only the winner finishes it.
     assert state.claim("race", 2, "audio", f"worker-{wins[0]}")
     assert not state.claim("race", 2, "audio", "someone-else")
-    assert not state.finish("race", 2, "audio", "someone-else", succeeded=True)
-    assert state.finish("race", 2, "audio", f"worker-{wins[0]}", succeeded=True, input_hash="h")
+    assert not state.finish("race", 2, "audio", "someone-else", succeeded=True, attempts=1)
+    assert state.finish("race", 2, "audio", f"worker-{wins[0]}", succeeded=True, attempts=1, input_hash="h")
     progress = {p.sequence_number: p for p in state.progress("race")}
     assert progress[2].audio_status == "done" and progress[2].image_status == "pending"
     assert progress[2].status == "pending"  # the image is still to come
-    assert progress[2].retry_count == 1  # claimed twice by its worker
+    assert progress[2].retry_count == 0  # claimed twice, but one provider attempt made
 
 
-def test_a_live_claim_survives_prepare_but_a_stale_one_is_released(database: Database) -> None:
+def test_a_live_claim_survives_prepare_and_is_free_once_its_session_ends(database: Database) -> None:
     state = StateStore(database)
     state.register_project(_record("stale"))
     state.sync_scenes("stale", _script("a b c.", "d e f.", "g h i."))
-    state.prepare_tasks("stale", "image", [1], stale_after_s=60)
-    assert state.claim("stale", 1, "image", "run-a")
-    state.prepare_tasks("stale", "image", [1], stale_after_s=60)
+    other_process = StateStore(database)
+    other_process.holder = SessionHolder(database.url)  # as if another process held the claim
+    state.prepare_tasks("stale", "image", [1])
+    assert other_process.claim("stale", 1, "image", "run-a")
+    state.prepare_tasks("stale", "image", [1])
     assert not state.claim("stale", 1, "image", "run-b")
-    with psycopg.connect(database.url, autocommit=True) as conn:
-        conn.execute("UPDATE scene_tasks SET heartbeat_at = now() - interval '2 minutes'")
-    state.prepare_tasks("stale", "image", [1], stale_after_s=60)
+    assert state.task_holder("stale", 1, "image") == TaskHolder(status="running", worker="run-a", holder_alive=True)
+    other_process.holder.close()  # what Postgres does when that process dies
+    assert state.task_holder("stale", 1, "image") == TaskHolder(status="running", worker="run-a", holder_alive=False)
     assert state.claim("stale", 1, "image", "run-b")
+    assert not other_process.finish("stale", 1, "image", "run-a", succeeded=True, attempts=1)
 
 
 def test_changed_scene_goes_back_to_pending_and_removed_scenes_go(database: Database) -> None:
@@ -98,9 +102,9 @@ def test_changed_scene_goes_back_to_pending_and_removed_scenes_go(database: Data
     state.sync_scenes("edit", _script("a b c.", "d e f.", "g h i.", "j k l."))
     for index in (1, 2, 3, 4):
         for kind in ("audio", "image"):
-            state.prepare_tasks("edit", kind, [index], stale_after_s=60)
+            state.prepare_tasks("edit", kind, [index])
             state.claim("edit", index, kind, "w")
-            state.finish("edit", index, kind, "w", succeeded=True)
+            state.finish("edit", index, kind, "w", succeeded=True, attempts=1)
     assert {p.status for p in state.progress("edit")} == {"done"}
     state.sync_scenes("edit", _script("a b c.", "CHANGED.", "g h i."))
     assert [(p.sequence_number, p.status) for p in state.progress("edit")] == [(1, "done"), (2, "pending"), (3, "done")]

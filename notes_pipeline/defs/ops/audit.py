@@ -3,8 +3,8 @@
 A workflow is the first run of a document's pipeline and every run that retries it:
 Dagster gives a retried or re-executed run its root run's id (and the `dagster/root_run_id`
 tag), so that id (or the run's own, for a first run) names the workflow in Postgres, the webhook and the sheet. It
-is also the scene-task worker: a retry of a crashed run takes over its own scenes at once,
-where any other run waits until the crashed run's heartbeats are stale.
+is also the scene-task worker; a crashed run's scenes are free for any run at once (claims
+die with the claiming process's database session).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from notes_pipeline.defs.ops.audit import audit_sinks, workflow_of
+from notes_pipeline.defs.ops.dead_runs import dead_run_sensor
 from notes_pipeline.defs.resources import DatabaseResource, ProvidersResource
 from notes_pipeline.providers.audit.base import WorkflowEvents
 from notes_pipeline.store.state import StateStore
@@ -57,4 +58,4 @@ def record_run_success(context: dg.RunStatusSensorContext, database: DatabaseRes
     return None
 
 
-ops_sensors = [record_run_failure, record_run_success]
+ops_sensors = [record_run_failure, record_run_success, dead_run_sensor]
