@@ -18,7 +18,7 @@ CREATE TABLE document_failures (
 
 CREATE INDEX document_failures_code_version ON document_failures (code_version);
 CREATE INDEX assets_videos ON assets (project_id, created_at DESC) WHERE asset_type = 'video';
-CREATE INDEX stage_runs_running ON stage_runs (project_id) WHERE status = 'running';
+CREATE INDEX stage_runs_running_by_project ON stage_runs (project_id) WHERE status = 'running';
 
 -- status: 'done'       a render was delivered (whatever ran since),
 --         'running'    a stage is running now,
