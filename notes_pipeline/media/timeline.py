@@ -93,8 +93,8 @@ class Piece:
 
 
 def pieces(spans: Sequence[SceneSpan], longest: int) -> list[Piece]:
-    """Every cross-fade and every scene's body, in order; a body longer than about `longest` frames is
-    cut into even parts of about `longest`, so a long scene can render on every core, not on one."""
+    """Every cross-fade and every scene's body, in order; a body of twice `longest` frames or more is cut
+    into even parts of `longest` to twice that, so a long scene can render on every core, not on one."""
     out: list[Piece] = []
     for i, span in enumerate(spans):
         if span.fade_in:
@@ -103,7 +103,7 @@ def pieces(spans: Sequence[SceneSpan], longest: int) -> list[Piece]:
                                                  Shown(i, 0, span.fade_in))))
         fade_out = spans[i + 1].fade_in if i + 1 < len(spans) else 0
         body = span.end_frame - span.first_frame - fade_out
-        parts = max(1, round(body / longest))
+        parts = max(1, body // longest)
         for k in range(parts):
             a, b = body * k // parts, body * (k + 1) // parts
             if b > a:
@@ -112,13 +112,10 @@ def pieces(spans: Sequence[SceneSpan], longest: int) -> list[Piece]:
 
 
 def group_pieces(all_pieces: Sequence[Piece], frames: int) -> list[list[Piece]]:
-    """Consecutive pieces grouped into runs of about `frames` frames: a run ends once it is that long,
-    or before a piece that would make it half as long again (two parts of a long scene, each a little
-    under `frames`, stay two runs)."""
+    """Consecutive pieces grouped into runs of at least `frames` frames (the last may be shorter)."""
     groups: list[list[Piece]] = [[]]
     for piece in all_pieces:
-        length = groups[-1][-1].end - groups[-1][0].start if groups[-1] else 0
-        if groups[-1] and (length >= frames or length + piece.frames > 1.5 * frames):
+        if groups[-1] and groups[-1][-1].end - groups[-1][0].start >= frames:
             groups.append([])
         groups[-1].append(piece)
     return [group for group in groups if group]

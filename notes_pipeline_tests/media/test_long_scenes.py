@@ -121,7 +121,7 @@ def test_a_three_minute_scene_is_rendered_in_full(tmp_path, commands):
     assert _longest_argument(commands) < 4000
     # In parts of about CHUNK_S, so every core works on it (as one chunk it ran on one).
     chunks = [c for c in commands if Path(c[-1]).name.startswith("chunk")]
-    assert len(chunks) == round(scene.duration_s / composer.CHUNK_S)
+    assert len(chunks) == round(scene.duration_s * FPS) // round(composer.CHUNK_S * FPS)
 
 
 def test_sixty_scenes_are_rendered_in_full(tmp_path, commands):
