@@ -17,8 +17,9 @@ subtitles, music or loudness work, so it does less than the full render. MoviePy
 about a tenth of realtime here, so it gets two short scenes (about 11 s of video) and the
 full render is measured on the same two.
 
-    python -m benchmarks.composer [--quick] [--quality draft|final] [--no-moviepy]
-    (--quick: 720p and 10 scenes only)
+    python -m benchmarks.composer [--quick] [--quality draft|final] [--no-moviepy] [--long-scenes]
+    (--quick: 720p and 10 scenes only; --long-scenes: also the 10 scenes joined into 3 long ones at 720p,
+    about 100 words each, a row marked "degraded" if the full render fell back to the plain one)
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ffmpeg
+import numpy as np
 
 from notes_pipeline.domain.models import (
     ImagesManifest, NarrationManifest, RenderOptions, SceneWords, ScriptManifest,
@@ -158,6 +160,21 @@ def document_scenes(bucket: LocalBucket, script_manifest: ScriptManifest, narrat
     return scenes
 
 
+def merged_scenes(scenes: Sequence[SceneMedia], parts: int, work: Path) -> list[SceneMedia]:
+    """Consecutive scenes joined into `parts` long ones (narration back to back, words shifted, the first
+    still): a note whose scenes run to the writer's 45 s cap, which once made the burn-in fall back."""
+    merged = []
+    for n, group in enumerate(np.array_split(np.arange(len(scenes)), parts)):
+        members = [scenes[i] for i in group]
+        offsets = np.concatenate([[0.0], np.cumsum([s.duration_s for s in members])[:-1]])
+        words = [w.model_copy(update={"start_s": w.start_s + off, "end_s": w.end_s + off})
+                 for off, scene in zip(offsets, members, strict=True) for w in scene.words]
+        audio = join_narration([s.audio_path for s in members], work / f"long{n}.wav")
+        merged.append(SceneMedia(members[0].image_path, audio, sum(s.duration_s for s in members), words,
+                                 heading=members[0].heading))
+    return merged
+
+
 def floor_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path) -> Path:
     """One plain FFmpeg pass: each still decoded once and repeated for its frames, the clips joined."""
     plan = frame_plan([s.duration_s for s in scenes], spec.fps)
@@ -231,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="720p and 10 scenes only")
     parser.add_argument("--quality", choices=sorted(PRESETS), default="final")
     parser.add_argument("--no-moviepy", action="store_true")
+    parser.add_argument("--long-scenes", action="store_true", help="also the example in 3 long scenes at 720p")
     args = parser.parse_known_args(argv)[0]
     resolutions, lengths = ((720,), (10,)) if args.quick else ((480, 720, 1080), (10, 40))
     preset = PRESETS[args.quality]
@@ -246,18 +264,21 @@ def main(argv: Sequence[str] | None = None) -> None:
             options = RenderOptions(resolution=resolution, quality=args.quality)
             base = example_scenes(root / f"bucket{resolution}", resolution)
             spec = full_spec(options)
-            for count in lengths:
-                scenes = (base * (count // len(base) + 1))[:count]
-                work = root / f"r{resolution}-{count}"
+            cases = [(str(count), (base * (count // len(base) + 1))[:count]) for count in lengths]
+            if args.long_scenes and resolution == 720:
+                (root / "long").mkdir()
+                cases.append(("3 long", merged_scenes(base, 3, root / "long")))
+            for name, scenes in cases:
+                work = root / f"r{resolution}-{name.replace(' ', '-')}"
                 work.mkdir()
-                floors, fulls = [], []
-                for _ in range(REPEATS if count <= 10 else 1):  # the long rows show growth, once is enough
+                floors, fulls, degraded = [], [], []
+                for _ in range(REPEATS if len(scenes) <= 10 else 1):  # the long rows show growth, once is enough
                     floors.append(measure(lambda: floor_render(scenes, spec, work / "floor.mp4")))
-                    fulls.append(measure(lambda: compose_video(scenes, spec, work / "full")))
+                    fulls.append(measure(lambda: degraded.append(compose_video(scenes, spec, work / "full").degraded)))
                 video_s = probe(work / "floor.mp4").duration_s
-                label = f"{options.frame_size.width}x{options.frame_size.height}, {count}"
+                label = f"{options.frame_size.width}x{options.frame_size.height}, {name}{' (degraded)' * any(degraded)}"
                 print(_row(label, video_s, _best(floors), _best(fulls)), flush=True)
-                if resolution == 720 and count == 10 and not args.no_moviepy:
+                if resolution == 720 and name == "10" and not args.no_moviepy:
                     moviepy_case = (spec, base[1:3], root / "moviepy")
         if moviepy_case is not None:
             spec, scenes, work = moviepy_case

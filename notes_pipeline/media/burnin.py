@@ -5,17 +5,19 @@ frame, 4 s of CPU for a 105 s video (benchmarks/RESULTS.md). Between two changes
 highlighted, a cue starting or ending) the subtitles are the same picture, so here libass
 draws onto a transparent canvas only on the frames where something changes (found with
 FFmpeg's own millisecond clock, `frame_ms`; each draw costs libass about 3 ms at 720p), and
-`overlay` (SIMD) holds each picture until the next. Blending costs by the pixel, so when the
+`overlay` (SIMD) holds each picture until the next. Those frames come from a file the concat
+demuxer reads (`write_canvas_listing`), so no argument grows with the words: a scene of any
+length burns in with the same command. Blending costs by the pixel, so when the
 script's layout keeps its text in a band at the bottom (`Script.text_top`), only that band
 is laid on.
 
 That is exact only for still, opaque text: drawing onto a transparent canvas, libass's alpha
 mode multiplies a translucent colour's opacity in twice (and darkens the anti-aliased outer
 edge of an opaque outline toward the canvas's black by at most a quarter of its colour, which
-with a near-black outline is invisible: test_burnin compares against the `ass` filter). A script with a translucent colour,
-a fade or any other animation is therefore drawn by the `ass` filter on every frame, as
-before; write_ass keeps the subtitles opaque and still, so only headings (a translucent box
-that fades) take that path.
+with a near-black outline is invisible: test_burnin compares against the `ass` filter). A script
+with a translucent colour, a fade or any other animation is therefore drawn by the `ass` filter
+on every frame, as before; write_ass keeps the subtitles opaque and still, so only headings (a
+translucent box that fades) take that path.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ffmpeg
+from PIL import Image
 
 from notes_pipeline.media.ffmpeg import MediaError
 from notes_pipeline.media.fonts import FONTS_DIR
@@ -132,15 +135,20 @@ def change_frames(events: Iterable[Event], begin: int, frames: int, fps: int) ->
     return sorted(n for n in keep if n < frames)
 
 
-def _select(frames: Sequence[int]) -> str:
-    """A select expression keeping exactly `frames`, as ranges (runs of consecutive frames are common)."""
-    runs: list[tuple[int, int]] = []
-    for n in frames:
-        if runs and runs[-1][1] == n - 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
-    return "+".join(f"eq(n,{a})" if a == b else f"between(n,{a},{b})" for a, b in runs)
+def write_canvas_listing(frames_drawn: Sequence[int], frames: int, fps: int, dest: Path) -> Path:
+    """A concat-demuxer script giving one tiny transparent picture at each of `frames_drawn` (of `frames`).
+
+    The frames to draw were once picked by a `select` expression of one term per change, which FFmpeg
+    refuses past 100 terms (a scene of about 100 words); in a file their number costs no argument.
+    Each entry's start is the frame's exact microsecond, rounded, so read at 1/fps it is that frame.
+    """
+    picture = dest.with_suffix(".png")
+    Image.new("LA", (2, 2), (0, 0)).save(picture)
+    micros = [round(n * 1_000_000 / fps) for n in frames_drawn] + [round(frames * 1_000_000 / fps)]
+    entries = [f"file '{picture.name}'\noption framerate {fps}\nduration {(b - a) / 1_000_000:.6f}\n"
+               for a, b in zip(micros, micros[1:], strict=False)]
+    dest.write_text("ffconcat version 1.0\n" + "".join(entries), encoding="utf-8")
+    return dest
 
 
 def burn_subtitles(video: ffmpeg.nodes.FilterableStream, ass: Path, *, begin: int, frames: int,
@@ -155,11 +163,12 @@ def burn_subtitles(video: ffmpeg.nodes.FilterableStream, ass: Path, *, begin: in
     keep = change_frames(script.events, begin, frames, fps)
     # Only the band that can hold text is laid on; its top on an even row, as 4:2:0 chroma rows pair up.
     top = min(math.floor((script.text_top or 0.0) * height), height - 2) & ~1
+    listing = write_canvas_listing(keep, frames, fps, ass.with_name(f"{ass.stem}.{begin:08d}.ffconcat"))
     canvas = (
-        # The alpha format is chosen inside the source's own graph: converted later, alpha would be opaque.
-        ffmpeg.input(f"color=c=black@0:s={width}x{height}:r={fps}:d={(frames + 1) / fps:.6f},format=yuva420p",
-                     f="lavfi")
-        .filter("select", _select(keep))
+        ffmpeg.input(str(listing), f="concat", safe=0)
+        .filter("settb", f"1/{fps}")
+        .filter("format", "yuva420p")
+        .filter("pad", width, height, 0, 0, color="black@0")
         .filter("setpts", f"PTS+{begin}/({fps}*TB)")
         .filter("ass", str(ass), fontsdir=str(FONTS_DIR), alpha=1)
         .filter("setpts", f"PTS-{begin}/({fps}*TB)")

@@ -7,11 +7,13 @@ overlaid, media/burnin.py), scene headings may be overlaid, a music bed may be d
 (media/loudness.py).
 
 How it is rendered, and why (figures in benchmarks/RESULTS.md):
-- The video is cut into chunks of consecutive scenes (about CHUNK_S seconds each). Each
-  chunk is one FFmpeg filter graph: each still decoded once, moved, cross-faded, subtitled,
-  encoded. Chunks render in parallel (one per core) and are joined by the concat demuxer
-  without re-encoding; a chunk that begins with a cross-fade renders the previous scene's
-  last frames itself, which is possible because every frame is a pure function of time.
+- The video is cut into chunks of about CHUNK_S seconds: consecutive scenes, and a scene
+  longer than that in parts of its own (media/timeline.py, `pieces`), so a video of one long
+  scene still keeps every core busy. Each chunk is one FFmpeg filter graph: each still decoded
+  once, moved, cross-faded, subtitled, encoded. Chunks render in parallel (one per core) and are
+  joined by the concat demuxer without re-encoding; a chunk that begins inside a scene or with a
+  cross-fade renders those frames itself, which is possible because every frame is a pure
+  function of time.
   Memory is bounded by the chunk, not the video, and no frame ever passes through Python.
 - The soundtrack is mixed, measured, levelled and encoded to AAC by audio-only passes
   while the chunks render; the last pass only copies both streams into the MP4, so
@@ -54,7 +56,7 @@ from notes_pipeline.media.subtitles import (
     write_srt,
     write_vtt,
 )
-from notes_pipeline.media.timeline import SceneSpan, frame_plan, plan_scenes
+from notes_pipeline.media.timeline import Piece, SceneSpan, Shown, frame_plan, group_pieces, pieces, plan_scenes
 
 __all__ = ["ComposedVideo", "RenderSpec", "SceneMedia", "compose_video", "fit_to_frame", "fitted_stills", "frame_plan"]
 
@@ -196,12 +198,12 @@ def _full_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence[
     if spec.heading_overlay and headings:
         scripts.append(write_ass([], work / "headings.ass", width=spec.width, height=spec.height,
                                  language=spec.language, headings=headings))
-    chunks = _chunks(spans, spec.fps)
+    chunks = group_pieces(pieces(spans, round(CHUNK_S * spec.fps)), round(CHUNK_S * spec.fps))
     workers = spec.workers or os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="render") as pool:
         soundtrack = pool.submit(_soundtrack, scenes, spec, work)
         # Longest first, so no core idles at the end waiting on one long chunk.
-        by_length = sorted(range(len(chunks)), key=lambda n: -_chunk_frames(spans, chunks[n]))
+        by_length = sorted(range(len(chunks)), key=lambda n: chunks[n][0].start - chunks[n][-1].end)
         parts = {n: pool.submit(_render_chunk, scenes, spans, chunks[n], spec, scripts, work / f"chunk{n:03d}.mp4")
                  for n in by_length}
         paths = [parts[n].result() for n in range(len(chunks))]
@@ -232,68 +234,40 @@ def _soundtrack(scenes: Sequence[SceneMedia], spec: RenderSpec, work: Path) -> P
     return encoded
 
 
-def _chunk_frames(spans: Sequence[SceneSpan], chunk: range) -> int:
-    return spans[chunk[-1]].end_frame - spans[chunk[0]].visible_from
+def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chunk: Sequence[Piece],
+                  spec: RenderSpec, scripts: Sequence[Path], dest: Path) -> Path:
+    """The frames of `chunk` (consecutive pieces of the video) as one H.264 file.
 
-
-def _chunks(spans: Sequence[SceneSpan], fps: int) -> list[range]:
-    """Consecutive scenes grouped into chunks of about CHUNK_S seconds (at least one scene each)."""
-    chunks, start = [], 0
-    for i in range(1, len(spans) + 1):
-        long_enough = (spans[i - 1].end_frame - spans[start].visible_from) >= CHUNK_S * fps
-        if i == len(spans) or long_enough:
-            chunks.append(range(start, i))
-            start = i
-    return chunks
-
-
-def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chunk: range, spec: RenderSpec,
-                  scripts: Sequence[Path], dest: Path) -> Path:
-    """Frames [visible_from of the chunk's first scene, visible_from of the next chunk) as one H.264 file.
-
-    The chunk is a concatenation of parts: each cross-fade (both scenes drawn for just the
-    fade's frames) and each scene's body. `xfade` costs time on every frame it sees, even
-    outside its transition, so it only ever sees the fade's own frames (`cross_fade`).
+    The chunk is a concatenation of its pieces: each cross-fade (both scenes drawn for just the
+    fade's frames) and each scene's body or part of it. `xfade` costs time on every frame it sees,
+    even outside its transition, so it only ever sees the fade's own frames (`cross_fade`).
     """
     w, h, fps = spec.width, spec.height, spec.fps
-    # (scene, first frame of its own span, frame count) of each piece, fades as pairs.
-    pieces: list[tuple[tuple[int, int, int], ...]] = []
-    for i in chunk:
-        span = spans[i]
-        if span.fade_in:
-            pieces.append(((i - 1, spans[i - 1].shown_frames - span.fade_in, span.fade_in), (i, 0, span.fade_in)))
-        fade_out = spans[i + 1].fade_in if i + 1 < len(spans) else 0
-        if (body := span.shown_frames - span.fade_in - fade_out) > 0:
-            pieces.append(((i, span.fade_in, body),))
     # Each picture is decoded and fitted once, and each scene's keyframe source made once, then split
     # among the pieces that show the scene (in this order).
-    uses = Counter(scene for piece in pieces for scene, _, _ in piece)
+    uses = Counter(shown.scene for piece in chunk for shown in piece.shown)
     moves = {i: move_for_scene(i, spans[i].shown_frames / fps, w, h) for i in uses}
     fitted = dict(zip(uses, fitted_stills([scenes[i].image_path for i in uses], w, h), strict=True))
     supply = {i: _shared(keyframe_source(fitted[i], moves[i], width=w, height=h) if spec.effects else fitted[i], n)
               for i, n in uses.items()}
 
-    def shown(scene: int, first: int, count: int) -> ffmpeg.nodes.FilterableStream:
-        picture = supply[scene].pop(0)
+    def drawn(shown: Shown) -> ffmpeg.nodes.FilterableStream:
+        picture = supply[shown.scene].pop(0)
         if not spec.effects:
-            return still_frames(picture, count, fps=fps)
-        return moving_still(picture, moves[scene], first, count, spans[scene].shown_frames, width=w, height=h, fps=fps)
+            return still_frames(picture, shown.frames, fps=fps)
+        return moving_still(picture, moves[shown.scene], shown.first, shown.frames, spans[shown.scene].shown_frames,
+                            width=w, height=h, fps=fps)
 
-    parts = []
-    for piece in pieces:
-        if len(piece) == 1:
-            parts.append(shown(*piece[0]))
-        else:
-            parts.append(cross_fade(shown(*piece[0]), shown(*piece[1]), piece[0][2] / fps))
+    parts = [drawn(piece.shown[0]) if len(piece.shown) == 1
+             else cross_fade(drawn(piece.shown[0]), drawn(piece.shown[1]), piece.frames / fps) for piece in chunk]
     video = parts[0] if len(parts) == 1 else ffmpeg.concat(*parts, n=len(parts), v=1, a=0)
-    begin = spans[chunk[0]].visible_from
-    end = spans[chunk[-1] + 1].visible_from if chunk[-1] + 1 < len(spans) else spans[-1].end_frame
+    begin, end = chunk[0].start, chunk[-1].end
     for script in scripts:
         video = burn_subtitles(video, script, begin=begin, frames=end - begin, width=w, height=h, fps=fps)
     threads = max(1, math.ceil((os.cpu_count() or 1) / max(1, spec.workers or os.cpu_count() or 1)))
     run_ffmpeg(ffmpeg.output(video.filter("trim", end_frame=end - begin), str(dest),
                              **video_args(spec.quality, fps), threads=threads),
-               what=f"scenes {chunk[0] + 1}-{chunk[-1] + 1} of the video")
+               what=f"frames {begin}-{end - 1} (scenes {min(uses) + 1}-{max(uses) + 1}) of the video")
     return dest
 
 

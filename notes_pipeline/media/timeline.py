@@ -64,3 +64,58 @@ def plan_scenes(durations: Sequence[float], speech_ends_s: Sequence[float], fps:
         spans.append(SceneSpan(first, first + count, fade, offset, duration))
         offset += duration
     return spans
+
+
+@dataclass(frozen=True)
+class Shown:
+    """`frames` frames of scene `scene`, from frame `first` of its own span (0: its visible_from)."""
+
+    scene: int
+    first: int
+    frames: int
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of the video's frames drawn one way: a scene (or a part of it) alone, or a cross-fade,
+    which shows two scenes for the same frames."""
+
+    start: int  # its first frame in the video
+    shown: tuple[Shown, ...]  # one scene, or the two of a cross-fade (the outgoing one first)
+
+    @property
+    def frames(self) -> int:
+        return self.shown[0].frames
+
+    @property
+    def end(self) -> int:
+        return self.start + self.frames
+
+
+def pieces(spans: Sequence[SceneSpan], longest: int) -> list[Piece]:
+    """Every cross-fade and every scene's body, in order; a body of twice `longest` frames or more is cut
+    into even parts of `longest` to twice that, so a long scene can render on every core, not on one."""
+    out: list[Piece] = []
+    for i, span in enumerate(spans):
+        if span.fade_in:
+            before = spans[i - 1]
+            out.append(Piece(span.visible_from, (Shown(i - 1, before.shown_frames - span.fade_in, span.fade_in),
+                                                 Shown(i, 0, span.fade_in))))
+        fade_out = spans[i + 1].fade_in if i + 1 < len(spans) else 0
+        body = span.end_frame - span.first_frame - fade_out
+        parts = max(1, body // longest)
+        for k in range(parts):
+            a, b = body * k // parts, body * (k + 1) // parts
+            if b > a:
+                out.append(Piece(span.first_frame + a, (Shown(i, span.fade_in + a, b - a),)))
+    return out
+
+
+def group_pieces(all_pieces: Sequence[Piece], frames: int) -> list[list[Piece]]:
+    """Consecutive pieces grouped into runs of at least `frames` frames (the last may be shorter)."""
+    groups: list[list[Piece]] = [[]]
+    for piece in all_pieces:
+        if groups[-1] and groups[-1][-1].end - groups[-1][0].start >= frames:
+            groups.append([])
+        groups[-1].append(piece)
+    return [group for group in groups if group]
