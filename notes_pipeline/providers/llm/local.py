@@ -65,7 +65,11 @@ class _Unit:
 
 
 def default_target_seconds(spoken_words: int, words_per_minute: int) -> float:
-    """All of a short note (up to 60 s); longer notes get 60-90 s and more, never over 5 minutes."""
+    """All of a short note (up to 60 s); longer notes get 60-90 s and more, never over 5 minutes.
+
+    The offline writer counts its intro and recap in `spoken_words`: a short note's target is then
+    exactly what is said, never padded, and a longer one's frame comes out of the same target.
+    """
     natural = spoken_words * 60 / words_per_minute
     if natural <= SHORT_SECONDS:
         return natural
@@ -201,7 +205,9 @@ class LocalScriptWriter:
 
         options = document.options
         wpm = options.words_per_minute
-        budget = round((options.target_duration_s or default_target_seconds(outline.word_count, wpm)) * wpm / 60)
+        requested = options.target_duration_s
+        # A first guess of the length, before the frame is known; it decides only which sections get two scenes.
+        budget = round((requested or default_target_seconds(outline.word_count, wpm)) * wpm / 60)
         scene_cap = round(self.max_scene_seconds * wpm / 60)
         title = document_title(document, outline)
         phrases = _PHRASES.get(language)
@@ -214,9 +220,7 @@ class LocalScriptWriter:
         lead = first if first.heading is None and len(sections) > 1 and not first.items \
             and first.word_count <= LEAD_WORDS else None
         body = [s for s in sections if s is not lead]
-        said_in_full = options.target_duration_s is None and outline.word_count * 60 / wpm <= SHORT_SECONDS
-        lead_budget = (lead.word_count if said_in_full else min(45, budget // 6)) if lead else 0
-        units = _units(body, language, scene_cap, budget - lead_budget)
+        units = _units(body, language, scene_cap, budget - (min(45, budget // 6) if lead else 0))
         if not units:
             raise BadInputError(f"nothing to narrate: every sentence of the notes runs over {scene_cap} words, "
                                 "longer than one scene can hold; break them into sentences")
@@ -225,9 +229,12 @@ class LocalScriptWriter:
         frame_words = len(title.split()) + 4 + sum(heading_words[:5])
         if own_summary is None:
             frame_words += 3 + sum(heading_words[:6])
-        content_budget = max(1, budget - frame_words - lead_budget)
-        if said_in_full:
-            content_budget = outline.word_count  # a short note is said in full, framed by its intro and recap
+        whole_s = (outline.word_count + frame_words) * 60 / wpm
+        said_in_full = requested is None and whole_s <= SHORT_SECONDS  # framed by its intro and recap
+        target_s = requested or default_target_seconds(outline.word_count + frame_words, wpm)
+        budget = round(target_s * wpm / 60)
+        lead_budget = (lead.word_count if said_in_full else min(45, budget // 6)) if lead else 0
+        content_budget = outline.word_count if said_in_full else max(1, budget - frame_words - lead_budget)
         _choose(units, content_budget, scene_cap)
         lead_unit = None
         if lead:
@@ -264,6 +271,10 @@ class LocalScriptWriter:
                                 narration=" ".join(recap_text),
                                 bullets=[b for s in scenes[1:] for b in s.bullets[:1]][:MAX_BULLETS],
                                 image_prompt=f"{options.style} summary card for an explainer: {title}"))
+        if said_in_full:  # its target is what is said: all of the notes and the intro and recap actually written
+            frame = [scenes[0], *scenes[len(units) + 1:]]
+            spoken_frame = sum(len(s.narration.split()) for s in frame) - sum(len(t.split()) for t in lead_sentences)
+            target_s = (outline.word_count + spoken_frame) * 60 / wpm
         best = sorted(((u.scores[i], k, i) for k, u in enumerate(units) for i in u.chosen), reverse=True)[:2]
         summary = lead_sentences[:2] or [units[k].sentences[i] for _, k, i in sorted(best, key=lambda x: x[1:])]
         return Script(
@@ -273,4 +284,5 @@ class LocalScriptWriter:
             language=language,
             scenes=scenes,
             writer=self.name,
+            target_duration_s=round(target_s, 1),
         )
