@@ -28,8 +28,11 @@ REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = REPO / "benchmarks" / "corpus" / "documents"
 
 
-def write_scripts(paths: list[Path]) -> dict[str, dict]:
-    """Each document's script by the local writer of the `notes_pipeline` on sys.path, or why it failed."""
+def write_scripts(paths: list[Path], targets: dict[str, float] | None = None) -> dict[str, dict]:
+    """Each document's script by the local writer of the `notes_pipeline` on sys.path, or why it failed.
+
+    `targets` (seconds by document name) replace the documents' own, to compare writers at one length.
+    """
     from notes_pipeline.domain.documents import parse_document
     from notes_pipeline.providers.llm.local import LocalScriptWriter
 
@@ -44,6 +47,9 @@ def write_scripts(paths: list[Path]) -> dict[str, dict]:
         try:
             document = with_requested_options(parse_document("doc", path.name, path.read_bytes(),
                                                               max_bytes=10_000_000))
+            if path.name in (targets or {}):
+                options = document.options.model_copy(update={"target_duration_s": targets[path.name]})
+                document = document.model_copy(update={"options": options})
             script = LocalScriptWriter().write(document)
         except Exception as err:  # noqa: BLE001 - the table shows every failure with its cause
             results[path.name] = {"error": f"{type(err).__name__}: {err}"}
@@ -101,27 +107,30 @@ def within(m: dict) -> bool:
     return "error" not in m and bool(m["target_s"]) and abs(m["spoken_s"] / m["target_s"] - 1) <= LENGTH_TOLERANCE
 
 
-def table(paths: list[Path], old: dict[str, dict], new: dict[str, dict]) -> str:
-    rows = ["| document | coverage old | coverage new | duration old (vs target) | duration new (vs target) "
-            "| markup old/new | new writer's error |",
-            "|---|---|---|---|---|---|---|"]
+def table(paths: list[Path], old: dict[str, dict], new: dict[str, dict], same: dict[str, dict]) -> str:
+    """`same`: the new writer held to the old one's spoken length, where coverage is compared."""
+    rows = ["| document | coverage old | coverage new | coverage new at old's length | duration old "
+            "| duration new (vs target) | markup old/new | new writer's error |",
+            "|---|---|---|---|---|---|---|---|"]
     totals = {"lower": 0, "compared": 0, "within_old": 0, "within_new": 0, "markup_new": 0, "written": 0}
     for path in paths:
         notes = path.read_text(encoding="utf-8", errors="replace")
         o, n = measure(path.name, notes, old[path.name]), measure(path.name, notes, new[path.name])
-        if o.get("coverage") is not None and n.get("coverage") is not None:
+        s = measure(path.name, notes, same[path.name]) if path.name in same else n
+        if o.get("coverage") is not None and s.get("coverage") is not None:
             totals["compared"] += 1
-            totals["lower"] += n["coverage"] < o["coverage"] - 1e-9
+            totals["lower"] += s["coverage"] < o["coverage"] - 1e-9
         totals["within_old"] += within(o)
         totals["within_new"] += within(n)
         totals["markup_new"] += n.get("markup", 0)
         totals["written"] += "error" not in n
         error = n.get("error", "")
-        rows.append(f"| {path.name} | {_pct(o.get('coverage'))} | {_pct(n.get('coverage'))} | {_duration(o)} "
+        rows.append(f"| {path.name} | {_pct(o.get('coverage'))} | {_pct(n.get('coverage'))} "
+                    f"| {_pct(s.get('coverage'))} | {_duration(o)} "
                     f"| {_duration(n)} | {o.get('markup', '—')}/{n.get('markup', '—')} "
                     f"| {error[:100].replace('|', '/')} |")
-    summary = (f"{len(paths)} documents: new writer wrote {totals['written']}; coverage lower than the old writer on "
-               f"{totals['lower']} of {totals['compared']} compared; within ±15% of target: old "
+    summary = (f"{len(paths)} documents: new writer wrote {totals['written']}; coverage at the old writer's length "
+               f"lower than the old writer's on {totals['lower']} of {totals['compared']} compared; within ±15% of target: old "
                f"{totals['within_old']}, new {totals['within_new']}; markup spoken (new): {totals['markup_new']}")
     return "\n".join(rows) + "\n\n" + summary
 
@@ -135,7 +144,12 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(write_scripts(args.write)))
         return
     paths = sorted(p for p in DOCUMENTS.iterdir() if p.is_file())
-    print(table(paths, old_scripts(paths, args.old), write_scripts(paths)))
+    old = old_scripts(paths, args.old)
+    old_lengths = {name: measure(name, "", result)["spoken_s"] for name, result in old.items()
+                   if "error" not in result and not name.endswith(".prompt")}
+    same = write_scripts([p for p in paths if p.name in old_lengths],
+                         {name: min(900.0, max(15.0, s)) for name, s in old_lengths.items()})
+    print(table(paths, old, write_scripts(paths), same))
 
 
 if __name__ == "__main__":
