@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -26,6 +27,7 @@ OLD_WRITER = "9da1d46"  # the extractive "sentence cutter" issue 14 replaced
 LENGTH_TOLERANCE = 0.15
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = REPO / "benchmarks" / "corpus" / "documents"
+_FRONT_MATTER = re.compile(rb"\A---\r?\n.*?\r?\n---\r?\n", re.S)
 
 
 def write_scripts(paths: list[Path], targets: dict[str, float] | None = None) -> dict[str, dict]:
@@ -38,15 +40,19 @@ def write_scripts(paths: list[Path], targets: dict[str, float] | None = None) ->
 
     try:
         from notes_pipeline.domain.request_options import with_requested_options
+        old_tree = False
     except ImportError:  # the old tree: prompts' own words set no options
         def with_requested_options(document):
             return document
+        old_tree = True
 
     results: dict[str, dict] = {}
     for path in paths:
         try:
-            document = with_requested_options(parse_document("doc", path.name, path.read_bytes(),
-                                                              max_bytes=10_000_000))
+            data = path.read_bytes()
+            if old_tree:  # its front matter took only render options: it must not refuse a post's `title`
+                data = _FRONT_MATTER.sub(b"", data)
+            document = with_requested_options(parse_document("doc", path.name, data, max_bytes=10_000_000))
             if path.name in (targets or {}):
                 options = document.options.model_copy(update={"target_duration_s": targets[path.name]})
                 document = document.model_copy(update={"options": options})
