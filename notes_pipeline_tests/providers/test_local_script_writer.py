@@ -240,3 +240,11 @@ def test_a_short_note_is_said_in_full_and_its_target_is_that_length_not_padded()
 def test_a_200_word_note_is_not_padded_to_90_seconds():
     script = _write(_sections_of(200))
     assert 60 <= script.target_duration_s < 80
+
+
+def test_a_sentence_repeated_in_several_sections_is_said_once_and_each_sections_own_facts_are():
+    common = "The garden grows plants in the garden beds every season."
+    sections = [f"## Bed {k}\n{common} {common.replace('every', 'each')} Bed {k} alone holds {name} and {herb}."
+                for k, (name, herb) in enumerate([("tomatoes", "basil"), ("carrots", "dill"), ("beans", "mint")])]
+    narration = _narration(_write("---\ntarget_duration_s: 30\n---\n# Garden\n\n" + "\n\n".join(sections)))
+    assert all(word in narration for word in ("tomatoes", "carrots", "beans")), narration

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.models import MAX_SCENES, NotesDocument, Scene, Script
 from notes_pipeline.domain.notes_text import Outline, Section, as_sentence, parse_notes
-from notes_pipeline.domain.sentence_rank import key_phrases, sentence_scores
+from notes_pipeline.domain.sentence_rank import key_phrases, sentence_scores, terms, tfidf
 from notes_pipeline.domain.speech import markup_in
 
 MAX_SCENE_SECONDS = 45
@@ -26,6 +26,7 @@ MAX_BULLETS = 4
 FRAME_SCENES = 2  # the intro and the recap
 LEAD_WORDS = 60  # text before the first heading up to this long is the intro's; longer, a scene of its own
 LENGTH_TOLERANCE = 0.15  # the narration lands within this share of its target
+TOP_TERMS, TERM_WEIGHT = 5, 0.3  # a sentence that says more of its section's own top terms, not yet said, ranks higher
 # Default length: short notes 60-90 s; longer notes grow a quarter as fast as the notes, to 5 minutes.
 SHORT_SECONDS, CEILING_SECONDS, GROWTH = 60.0, 300.0, 0.25
 NEEDS_A_WRITER = ("a prompt needs an LLM script writer, and none answered: set GEMINI_API_KEY, or OLLAMA_HOST for "
@@ -150,21 +151,37 @@ def _units(sections: list[Section], language: str, scene_cap: int, content_budge
     return units
 
 
+def _top_terms(units: list[_Unit]) -> list[set[str]]:
+    """Each unit's words most particular to it (TF-IDF with the units as documents): what it is about."""
+    vectors, vocabulary = tfidf([terms(" ".join(u.sentences)) for u in units])
+    return [{vocabulary[i] for i in row.argsort()[::-1][:TOP_TERMS] if row[i] > 0} for row in vectors]
+
+
 def _choose(units: list[_Unit], budget: int, scene_cap: int) -> None:
     """Each unit's best sentence, then the best remaining sentences note-wide until `budget` words are spoken.
 
     A unit that has already spoken more than its share (by its words in the notes) ranks its
-    next sentence lower, so long sections do not crowd out short ones; a sentence said once
-    is not said again.
+    next sentence lower, so long sections do not crowd out short ones; a sentence that says its
+    section's own top terms not yet heard ranks higher, so what a section is about gets said;
+    a sentence said once is not said again.
     """
     total = sum(u.words for u in units) or 1
     shares = [max(1.0, budget * u.words / total) for u in units]
+    tops = _top_terms(units)
+    unheard = [set(top) for top in tops]
+    sentence_terms = [[set(terms(s)) for s in u.sentences] for u in units]
+
+    def gain(k: int, i: int) -> float:
+        return TERM_WEIGHT * len(sentence_terms[k][i] & unheard[k]) / (len(tops[k]) or 1)
+
     seen: set[str] = set()
-    for unit in units:
-        if unit.sentences:
-            best = max(range(len(unit.sentences)), key=lambda j: unit.scores[j])
+    for k, unit in enumerate(units):
+        fresh = [j for j, sentence in enumerate(unit.sentences) if sentence not in seen]
+        if fresh:
+            best = max(fresh, key=lambda j: unit.scores[j] + gain(k, j))
             unit.chosen.add(best)
             seen.add(unit.sentences[best])
+            unheard[k] -= sentence_terms[k][best]
     spoken = sum(u.spoken_words for u in units)
     ceiling = budget * (1 + LENGTH_TOLERANCE / 2)
     while spoken < budget:
@@ -176,7 +193,7 @@ def _choose(units: list[_Unit], budget: int, scene_cap: int) -> None:
                 too_long = spoken + n > ceiling or spoken + n - budget > budget - spoken  # only if it gets closer
                 if i in unit.chosen or sentence in seen or too_long or unit.spoken_words + n > scene_cap:
                     continue
-                priority = unit.scores[i] - 0.5 * fill
+                priority = unit.scores[i] + gain(k, i) - 0.5 * fill
                 if priority > best_priority:
                     best_pick, best_priority = (k, i), priority
         if best_pick is None:
@@ -184,6 +201,7 @@ def _choose(units: list[_Unit], budget: int, scene_cap: int) -> None:
         k, i = best_pick
         units[k].chosen.add(i)
         seen.add(units[k].sentences[i])
+        unheard[k] -= sentence_terms[k][i]
         spoken += len(units[k].sentences[i].split())
 
 
