@@ -136,7 +136,8 @@ def table(paths: list[Path], old: dict[str, dict], new: dict[str, dict], same: d
                     f"| {_duration(n)} | {o.get('markup', '—')}/{n.get('markup', '—')} "
                     f"| {error[:100].replace('|', '/')} |")
     summary = (f"{len(paths)} documents: new writer wrote {totals['written']}; coverage at the old writer's length "
-               f"lower than the old writer's on {totals['lower']} of {totals['compared']} compared; within ±15% of target: old "
+               f"lower than the old writer's on {totals['lower']} of {totals['compared']} compared; "
+               f"within ±15% of target: old "
                f"{totals['within_old']}, new {totals['within_new']}; markup spoken (new): {totals['markup_new']}")
     return "\n".join(rows) + "\n\n" + summary
 
