@@ -151,7 +151,7 @@ def measure_document(row: Row, bucket, doc_id: str, notes: str, *, floor: bool) 
         return
     script = load_script(bucket, script_manifest)
     row.measured, row.scenes = True, len(script.scenes)
-    row.target_s = script_manifest.options.target_duration_s
+    row.target_s = script.target_duration_s or script_manifest.options.target_duration_s  # what the writer aimed at
     narration_text = "\n".join(s.narration for s in script.scenes)
     row.markup = markup_hits(narration_text)
     row.coverage = coverage(notes, narration_text) if not row.name.endswith(".prompt") else None

@@ -133,6 +133,9 @@ class Script(_Frozen):
     language: str = Field(pattern=r"^[a-z]{2,3}$")
     scenes: list[Scene] = Field(min_length=MIN_SCENES, max_length=MAX_SCENES)
     writer: str = Field(description="Which script writer produced it, e.g. 'local' or 'gemini:<model>'.")
+    # Left out of the JSON when unset, so scripts written before it keep their hashes.
+    target_duration_s: float | None = Field(None, gt=0, exclude_if=lambda v: v is None,
+                                            description="The narration length the writer aimed at, in seconds.")
 
     @field_validator("scenes")
     @classmethod

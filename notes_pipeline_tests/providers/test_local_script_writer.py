@@ -206,3 +206,45 @@ def test_notes_of_only_overlong_run_on_sentences_are_refused_with_the_cause():
     names = ", ".join(f"Contributor Number{i}" for i in range(80))
     with pytest.raises(BadInputError, match="nothing to narrate: every sentence of the notes runs over 112 words"):
         LocalScriptWriter().write(_doc(f"# Thanks\n\n## People\n{names}.\n"))
+
+
+def _sections_of(words: int) -> str:
+    """Notes of about `words` words in four headed sections of distinct eight-word sentences."""
+    sentences = [f"River number {i} carries silt past town {i} daily." for i in range(max(1, words // 8))]
+    quarter = -(-len(sentences) // 4)
+    return "# Rivers\n\n" + "\n\n".join(f"## Stretch {k}\n" + " ".join(sentences[k * quarter:(k + 1) * quarter])
+                                        for k in range(4) if sentences[k * quarter:(k + 1) * quarter])
+
+
+def test_the_script_records_the_target_it_aimed_at():
+    assert _write("---\ntarget_duration_s: 90\n---\n" + _sections_of(600)).target_duration_s == 90
+    assert _write(_sections_of(600)).target_duration_s is not None
+
+
+@pytest.mark.parametrize("words", [16, 64, 140, 200, 400, 1200, 5000])
+def test_the_default_target_is_met_within_15_percent_for_any_length_of_note(words):
+    script = _write(_sections_of(words))
+    seconds = script.word_count * 60 / 150
+    assert abs(seconds / script.target_duration_s - 1) <= 0.15, (words, seconds, script.target_duration_s)
+
+
+def test_a_short_note_is_said_in_full_and_its_target_is_that_length_not_padded():
+    text = _sections_of(64)
+    script = _write(text)
+    narration = _narration(script)
+    assert all(f"River number {i} " in narration for i in range(8))
+    assert script.target_duration_s == pytest.approx(script.word_count * 60 / 150, rel=0.15)
+    assert script.target_duration_s < 60  # a 64-word note is not padded to a minute
+
+
+def test_a_200_word_note_is_not_padded_to_90_seconds():
+    script = _write(_sections_of(200))
+    assert 60 <= script.target_duration_s < 80
+
+
+def test_a_sentence_repeated_in_several_sections_is_said_once_and_each_sections_own_facts_are():
+    common = "The garden grows plants in the garden beds every season."
+    sections = [f"## Bed {k}\n{common} {common.replace('every', 'each')} Bed {k} alone holds {name} and {herb}."
+                for k, (name, herb) in enumerate([("tomatoes", "basil"), ("carrots", "dill"), ("beans", "mint")])]
+    narration = _narration(_write("---\ntarget_duration_s: 30\n---\n# Garden\n\n" + "\n\n".join(sections)))
+    assert all(word in narration for word in ("tomatoes", "carrots", "beans")), narration

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.models import MAX_SCENES, NotesDocument, Scene, Script
 from notes_pipeline.domain.notes_text import Outline, Section, as_sentence, parse_notes
-from notes_pipeline.domain.sentence_rank import key_phrases, sentence_scores
+from notes_pipeline.domain.sentence_rank import key_phrases, sentence_scores, terms, tfidf
 from notes_pipeline.domain.speech import markup_in
 
 MAX_SCENE_SECONDS = 45
@@ -26,6 +26,7 @@ MAX_BULLETS = 4
 FRAME_SCENES = 2  # the intro and the recap
 LEAD_WORDS = 60  # text before the first heading up to this long is the intro's; longer, a scene of its own
 LENGTH_TOLERANCE = 0.15  # the narration lands within this share of its target
+TOP_TERMS, TERM_WEIGHT = 5, 0.3  # a sentence that says more of its section's own top terms, not yet said, ranks higher
 # Default length: short notes 60-90 s; longer notes grow a quarter as fast as the notes, to 5 minutes.
 SHORT_SECONDS, CEILING_SECONDS, GROWTH = 60.0, 300.0, 0.25
 NEEDS_A_WRITER = ("a prompt needs an LLM script writer, and none answered: set GEMINI_API_KEY, or OLLAMA_HOST for "
@@ -65,7 +66,11 @@ class _Unit:
 
 
 def default_target_seconds(spoken_words: int, words_per_minute: int) -> float:
-    """All of a short note (up to 60 s); longer notes get 60-90 s and more, never over 5 minutes."""
+    """All of a short note (up to 60 s); longer notes get 60-90 s and more, never over 5 minutes.
+
+    The offline writer counts its intro and recap in `spoken_words`: a short note's target is then
+    exactly what is said, never padded, and a longer one's frame comes out of the same target.
+    """
     natural = spoken_words * 60 / words_per_minute
     if natural <= SHORT_SECONDS:
         return natural
@@ -146,21 +151,37 @@ def _units(sections: list[Section], language: str, scene_cap: int, content_budge
     return units
 
 
+def _top_terms(units: list[_Unit]) -> list[set[str]]:
+    """Each unit's words most particular to it (TF-IDF with the units as documents): what it is about."""
+    vectors, vocabulary = tfidf([terms(" ".join(u.sentences)) for u in units])
+    return [{vocabulary[i] for i in row.argsort()[::-1][:TOP_TERMS] if row[i] > 0} for row in vectors]
+
+
 def _choose(units: list[_Unit], budget: int, scene_cap: int) -> None:
     """Each unit's best sentence, then the best remaining sentences note-wide until `budget` words are spoken.
 
     A unit that has already spoken more than its share (by its words in the notes) ranks its
-    next sentence lower, so long sections do not crowd out short ones; a sentence said once
-    is not said again.
+    next sentence lower, so long sections do not crowd out short ones; a sentence that says its
+    section's own top terms not yet heard ranks higher, so what a section is about gets said;
+    a sentence said once is not said again.
     """
     total = sum(u.words for u in units) or 1
     shares = [max(1.0, budget * u.words / total) for u in units]
+    tops = _top_terms(units)
+    unheard = [set(top) for top in tops]
+    sentence_terms = [[set(terms(s)) for s in u.sentences] for u in units]
+
+    def gain(k: int, i: int) -> float:
+        return TERM_WEIGHT * len(sentence_terms[k][i] & unheard[k]) / (len(tops[k]) or 1)
+
     seen: set[str] = set()
-    for unit in units:
-        if unit.sentences:
-            best = max(range(len(unit.sentences)), key=lambda j: unit.scores[j])
+    for k, unit in enumerate(units):
+        fresh = [j for j, sentence in enumerate(unit.sentences) if sentence not in seen]
+        if fresh:
+            best = max(fresh, key=lambda j: unit.scores[j] + gain(k, j))
             unit.chosen.add(best)
             seen.add(unit.sentences[best])
+            unheard[k] -= sentence_terms[k][best]
     spoken = sum(u.spoken_words for u in units)
     ceiling = budget * (1 + LENGTH_TOLERANCE / 2)
     while spoken < budget:
@@ -172,7 +193,7 @@ def _choose(units: list[_Unit], budget: int, scene_cap: int) -> None:
                 too_long = spoken + n > ceiling or spoken + n - budget > budget - spoken  # only if it gets closer
                 if i in unit.chosen or sentence in seen or too_long or unit.spoken_words + n > scene_cap:
                     continue
-                priority = unit.scores[i] - 0.5 * fill
+                priority = unit.scores[i] + gain(k, i) - 0.5 * fill
                 if priority > best_priority:
                     best_pick, best_priority = (k, i), priority
         if best_pick is None:
@@ -180,6 +201,7 @@ def _choose(units: list[_Unit], budget: int, scene_cap: int) -> None:
         k, i = best_pick
         units[k].chosen.add(i)
         seen.add(units[k].sentences[i])
+        unheard[k] -= sentence_terms[k][i]
         spoken += len(units[k].sentences[i].split())
 
 
@@ -201,7 +223,9 @@ class LocalScriptWriter:
 
         options = document.options
         wpm = options.words_per_minute
-        budget = round((options.target_duration_s or default_target_seconds(outline.word_count, wpm)) * wpm / 60)
+        requested = options.target_duration_s
+        # A first guess of the length, before the frame is known; it decides only which sections get two scenes.
+        budget = round((requested or default_target_seconds(outline.word_count, wpm)) * wpm / 60)
         scene_cap = round(self.max_scene_seconds * wpm / 60)
         title = document_title(document, outline)
         phrases = _PHRASES.get(language)
@@ -214,9 +238,7 @@ class LocalScriptWriter:
         lead = first if first.heading is None and len(sections) > 1 and not first.items \
             and first.word_count <= LEAD_WORDS else None
         body = [s for s in sections if s is not lead]
-        said_in_full = options.target_duration_s is None and outline.word_count * 60 / wpm <= SHORT_SECONDS
-        lead_budget = (lead.word_count if said_in_full else min(45, budget // 6)) if lead else 0
-        units = _units(body, language, scene_cap, budget - lead_budget)
+        units = _units(body, language, scene_cap, budget - (min(45, budget // 6) if lead else 0))
         if not units:
             raise BadInputError(f"nothing to narrate: every sentence of the notes runs over {scene_cap} words, "
                                 "longer than one scene can hold; break them into sentences")
@@ -225,9 +247,12 @@ class LocalScriptWriter:
         frame_words = len(title.split()) + 4 + sum(heading_words[:5])
         if own_summary is None:
             frame_words += 3 + sum(heading_words[:6])
-        content_budget = max(1, budget - frame_words - lead_budget)
-        if said_in_full:
-            content_budget = outline.word_count  # a short note is said in full, framed by its intro and recap
+        whole_s = (outline.word_count + frame_words) * 60 / wpm
+        said_in_full = requested is None and whole_s <= SHORT_SECONDS  # framed by its intro and recap
+        target_s = requested or default_target_seconds(outline.word_count + frame_words, wpm)
+        budget = round(target_s * wpm / 60)
+        lead_budget = (lead.word_count if said_in_full else min(45, budget // 6)) if lead else 0
+        content_budget = outline.word_count if said_in_full else max(1, budget - frame_words - lead_budget)
         _choose(units, content_budget, scene_cap)
         lead_unit = None
         if lead:
@@ -264,6 +289,10 @@ class LocalScriptWriter:
                                 narration=" ".join(recap_text),
                                 bullets=[b for s in scenes[1:] for b in s.bullets[:1]][:MAX_BULLETS],
                                 image_prompt=f"{options.style} summary card for an explainer: {title}"))
+        if said_in_full:  # its target is what is said: all of the notes and the intro and recap actually written
+            frame = [scenes[0], *scenes[len(units) + 1:]]
+            spoken_frame = sum(len(s.narration.split()) for s in frame) - sum(len(t.split()) for t in lead_sentences)
+            target_s = (outline.word_count + spoken_frame) * 60 / wpm
         best = sorted(((u.scores[i], k, i) for k, u in enumerate(units) for i in u.chosen), reverse=True)[:2]
         summary = lead_sentences[:2] or [units[k].sentences[i] for _, k, i in sorted(best, key=lambda x: x[1:])]
         return Script(
@@ -273,4 +302,5 @@ class LocalScriptWriter:
             language=language,
             scenes=scenes,
             writer=self.name,
+            target_duration_s=round(target_s, 1),
         )
