@@ -141,7 +141,7 @@ def render_documents(instance, bucket: Bucket, doc_ids: Sequence[str]) -> list[O
         print(f"rendering {doc_id} ...", flush=True)
         run = _video_job().execute_in_process(
             partition_key=doc_id, instance=instance, raise_on_error=False,
-            run_config=QUIET_RUN_CONFIG, tags={"notes_pipeline/trigger": "cli"},
+            run_config=QUIET_RUN_CONFIG, tags=in_process_tags(),
         )
         if run.success and _awaits_review(doc_id):
             outcomes.append(Outcome(doc_id, waiting=True))
@@ -150,6 +150,14 @@ def render_documents(instance, bucket: Bucket, doc_ids: Sequence[str]) -> list[O
         else:
             outcomes.append(Outcome(doc_id, error=_failure_text(run)))
     return outcomes
+
+
+def in_process_tags(tags: dict[str, str] | None = None) -> dict[str, str]:
+    """Tags of a run this process executes itself: its holder token lets any other process see
+    that the run died with it (defs/ops/dead_runs.py), even between two stages."""
+    from notes_pipeline.defs.ops.dead_runs import HOLDER_TAG
+
+    return {**(tags or {}), "notes_pipeline/trigger": "cli", HOLDER_TAG: str(_state().holder.token())}
 
 
 def _close_dead_runs(instance) -> None:  # instance: dg.DagsterInstance

@@ -13,7 +13,9 @@ import os
 import textwrap
 from pathlib import Path
 
-from notes_pipeline.cli import QUIET_RUN_CONFIG, Outcome, _bucket, _failure_text, _instance, _report, _state, finished_video
+from notes_pipeline.cli import (
+    QUIET_RUN_CONFIG, Outcome, _bucket, _failure_text, _instance, _report, _state, finished_video, in_process_tags,
+)
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import AspectRatio, Script, ScriptManifest
 from notes_pipeline.domain.script_edits import SceneEdit
@@ -65,7 +67,7 @@ def execute_request(instance, request, *, extra_config: dict | None = None) -> O
           flush=True)
     run = defs.resolve_job_def("notes_video").execute_in_process(
         partition_key=doc_id, instance=instance, raise_on_error=False, asset_selection=request.asset_selection,
-        run_config={**QUIET_RUN_CONFIG, **(extra_config or {})}, tags={**request.tags, "notes_pipeline/trigger": "cli"},
+        run_config={**QUIET_RUN_CONFIG, **(extra_config or {})}, tags=in_process_tags(request.tags),
     )
     if not run.success:
         return Outcome(doc_id, error=_failure_text(run))

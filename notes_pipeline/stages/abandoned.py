@@ -17,7 +17,11 @@ ABANDONED_REASON = "the process running this stage ended before it finished (kil
 def close_abandoned_runs(state: StateStore) -> list[AbandonedStage]:
     """Close every stage whose process died, and the open workflows of their runs; returns the stages."""
     stages = state.close_abandoned_stages(ABANDONED_REASON)
-    run_ids = sorted({s.run_id for s in stages if s.run_id})
+    close_workflows(state, sorted({s.run_id for s in stages if s.run_id}))
+    return stages
+
+
+def close_workflows(state: StateStore, run_ids: list[str]) -> None:
+    """Close as failed the open workflows of runs whose process died."""
     for ref in state.running_workflows_of(run_ids):
         WorkflowEvents(ref, [PostgresAuditSink(state.db)]).publish("run_failed", error=ABANDONED_REASON)
-    return stages

@@ -252,6 +252,11 @@ class StateStore:
         """Close as failed every running stage whose process has died; each is returned once."""
         return [AbandonedStage(**row) for row in self.db.rows("close_abandoned_stages", error=reason)]
 
+    def holder_alive(self, token: int) -> bool:
+        """Whether the process that holds `token` is still connected (a dead one's session has ended)."""
+        row = self.db.one("holder_alive", token=token)
+        return bool(row and row["alive"])
+
     def running_workflows_of(self, run_ids: Sequence[str]) -> list[WorkflowRef]:
         """The workflows still open whose latest run is one of `run_ids`."""
         return [WorkflowRef(workflow_id=row["id"], project_id=row["project_id"], run_id=row["run_id"], tier=row["tier"])

@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 
 import dagster as dg
 
-from notes_pipeline.defs.ops.dead_runs import dead_run_sensor
+from notes_pipeline.defs.ops.dead_runs import HOLDER_TAG, dead_run_sensor, fail_dead_runs
 from notes_pipeline.defs.resources import DatabaseResource
 from notes_pipeline.domain.events import WorkflowRef
 from notes_pipeline.domain.models import SourceRecord
@@ -67,3 +67,28 @@ def test_the_sensor_fails_runs_whose_worker_died_and_leaves_live_ones_alone(data
         assert conn.execute("SELECT run_id, status FROM stage_runs ORDER BY run_id").fetchall() == [
             {"run_id": "dead-run", "status": "failed"}, {"run_id": "live-run", "status": "succeeded"}]
     del dead_stage
+
+
+def test_a_run_killed_between_two_stages_is_failed_through_its_holder_tag(database: Database) -> None:
+    """No stage is running when the process dies between two stages: the run's holder tag tells."""
+    state = StateStore(database)
+    state.register_project(SourceRecord(doc_id="dead-doc", source_key="inbox/dead-doc.md", source_name="n.md",
+                                        content_hash="a" * 64, size_bytes=1, copy_key=None,
+                                        registered_at="2026-12-01T00:00:00+00:00"))
+    dead_worker, live_worker = SessionHolder(database.url), SessionHolder(database.url)
+    instance = dg.DagsterInstance.ephemeral()
+    for run_id, holder in (("dead-run", dead_worker), ("live-run", live_worker)):
+        instance.add_run(dg.DagsterRun(job_name="notes_video", run_id=run_id, status=dg.DagsterRunStatus.STARTED,
+                                       tags={HOLDER_TAG: str(holder.token())}))
+    events = WorkflowEvents(WorkflowRef(workflow_id="dead-run", project_id="dead-doc", run_id="dead-run"),
+                            [PostgresAuditSink(state.db)])
+    events.stage_started("video_script")
+    events.stage_finished("video_script")
+    dead_worker.close()  # killed after its first stage ended, before the next began
+
+    assert fail_dead_runs(instance, state) == ["dead-run"]
+    assert instance.get_run_by_id("dead-run").status == dg.DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id("live-run").status == dg.DagsterRunStatus.STARTED
+    assert AuditLog(database).workflow("dead-run").status == "failed"
+    assert fail_dead_runs(instance, state) == []  # once
+    live_worker.close()
