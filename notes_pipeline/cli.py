@@ -21,7 +21,7 @@ from notes_pipeline.domain.models import SourceRecord, VideoRender
 from notes_pipeline.instance import open_instance
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, load_model
-from notes_pipeline.store.db import DATABASE_URL_ENV, DatabaseUnavailableError, resolve_url
+from notes_pipeline.store.db import DATABASE_URL_ENV, DatabaseUnavailableError, mask_url, resolve_url
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "notes"
 # Failures are summarised by this command itself; Dagster's own console log would repeat them with stack traces.
@@ -421,6 +421,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_error_in(err: BaseException) -> BaseException | None:
+    """The connection error, if `err` is or wraps one from any of the drivers in play (ours: psycopg 3;
+    Dagster's storage: SQLAlchemy over psycopg2); Dagster may wrap it, so the causes are searched."""
+    seen: BaseException | None = err
+    while seen is not None:
+        names = {f"{c.__module__.split('.')[0]}.{c.__name__}" for c in type(seen).__mro__}
+        if names & {"psycopg.OperationalError", "psycopg2.OperationalError", "sqlalchemy.OperationalError",
+                    "psycopg_pool.PoolTimeout", "psycopg.InterfaceError", "psycopg2.InterfaceError"}:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", module="dagster")
     parser = argparse.ArgumentParser(prog="notes-pipeline", description=__doc__.splitlines()[0])
@@ -478,6 +491,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except DatabaseUnavailableError as err:
         raise SystemExit(f"notes-pipeline {args.command}: {err}") from None
+    except Exception as err:
+        if (lost := _database_error_in(err)) is None:
+            raise
+        reason = mask_url(str(lost).strip().splitlines()[0] if str(lost).strip() else type(lost).__name__)
+        raise SystemExit(f"notes-pipeline {args.command}: lost the database mid-command ({reason}). Start it "
+                         f"again (or fix {DATABASE_URL_ENV}) and run the command again: finished scenes are "
+                         f"reused") from None
     except BrokenPipeError:
         # The reader went away (`status ... | head`): what it wanted was printed. Point stdout at
         # /dev/null so the interpreter's final flush does not raise again.

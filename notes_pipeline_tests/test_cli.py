@@ -95,3 +95,25 @@ def test_a_video_on_s3_is_found_and_named_by_its_uri(s3_bucket_url, s3_env, monk
     monkeypatch.setenv("NOTES_PIPELINE_BUCKET", s3_bucket_url)
     assert main(["list"]) == 0
     assert "no documents yet: drop notes into s3://" in capsys.readouterr().out
+
+
+def test_a_database_lost_inside_dagster_is_one_masked_line(monkeypatch, capsys):
+    """Dagster's storage speaks SQLAlchemy over psycopg2 and wraps what it raises: still one line, masked."""
+    import sqlalchemy.exc
+
+    from notes_pipeline import cli
+
+    def lost(args):
+        driver = sqlalchemy.exc.OperationalError(
+            "INSERT INTO event_logs", {}, Exception("connection to postgresql://np:hunter2@127.0.0.1:5/d lost"))
+        raise RuntimeError("Error occurred while writing the event log") from driver
+
+    monkeypatch.setattr(cli, "cmd_list", lost)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["list"])
+    (line,) = str(exit_.value).splitlines()
+    assert line.startswith("notes-pipeline list: lost the database mid-command (") and "run the command again" in line
+    assert "postgresql://np:***@127.0.0.1:5/d lost" in line and "hunter2" not in line
+    monkeypatch.setattr(cli, "cmd_list", lambda args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # anything else is not dressed up as a database problem
+        cli.main(["list"])
