@@ -164,6 +164,12 @@ def _relevance_problem(
     return f"the narration is not about the notes: only {score:.0%} of its words occur in them"
 
 
+def _placeholder(text: str, notes_text: str) -> str | None:
+    """Placeholder text the notes do not have themselves: a note about task lists may well say "TODO"."""
+    notes = notes_text.lower()
+    return next((m.group() for m in _PLACEHOLDERS.finditer(text) if m.group().lower() not in notes), None)
+
+
 def validate_script(
     script: Script,
     notes_text: str,
@@ -212,11 +218,11 @@ def validate_script(
             problems.append(f"{where} repeats the narration of scene {seen[narration]}")
         seen.setdefault(narration, scene.index)
         for field_text in (scene.heading, narration, *scene.bullets, scene.image_prompt or ""):
-            if match := _PLACEHOLDERS.search(field_text):
-                problems.append(f"{where} contains placeholder text {match.group()!r}")
+            if found := _placeholder(field_text, notes_text):
+                problems.append(f"{where} contains placeholder text {found!r}")
                 break
-    if match := _PLACEHOLDERS.search(" ".join([script.title, script.summary, *script.objectives])):
-        problems.append(f"the title, summary or objectives contain placeholder text {match.group()!r}")
+    if found := _placeholder(" ".join([script.title, script.summary, *script.objectives]), notes_text):
+        problems.append(f"the title, summary or objectives contain placeholder text {found!r}")
     if generated:
         problems += _generated_problems(script, target_words)
     if problem := _relevance_problem(script, notes_text, generated=generated, source_language=source_language,
