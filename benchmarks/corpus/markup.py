@@ -20,6 +20,7 @@ MARKUP_PATTERNS: dict[str, re.Pattern[str]] = {
     "url": re.compile(r"\bhttps?://\S+|\bwww\.[\w-]+\.\w\S*"),
     "html tag": re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>"),
     "table pipe": re.compile(r"\S\s*\|\s*\S"),
+    "callout marker": re.compile(r"\[![\w-]+\][+-]?"),
 }
 
 

@@ -25,7 +25,7 @@ _FOOTNOTE_DEFINITION = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?: {2,}|\t).*)*", re
 _CITATION = re.compile(r"\s?\[(?:\^[^\]\n]+|\d+(?:\s*[,–-]\s*\d+)*|citation needed|clarification needed|"
                        r"according to whom\?|who\?|when\?|by whom\?|dubious[^\]]*)\]", re.IGNORECASE)
 _WIKILINK = re.compile(r"!?\[\[([^\]|#\n]*)(?:#[^\]|\n]*)?(?:\|([^\]\n]+))?\]\]")
-_CALLOUT = re.compile(r"^([ \t]*>[ \t]*)\[![\w-]+\][+-]?[ \t]*", re.MULTILINE)
+_CALLOUT = re.compile(r"^((?:[ \t]*>)+[ \t]*)\[![\w-]+\][+-]?[ \t]*", re.MULTILINE)  # nested quotes too
 _TAG = re.compile(r"(?<![\w&/#\]\)\\])#[A-Za-z][\w/-]*")
 _RST_LINK = re.compile(r"`([^`<]+?)\s*<[^>`]+>`__?")
 _SIMPLE_FORMULA = re.compile(r"^(?:[A-Za-z]|\d+(?:[.,]\d+)?)$")
@@ -50,6 +50,7 @@ MARKUP = {
     "URL": re.compile(r"(?:https?|ftp)://|www\.\w", re.IGNORECASE),
     "HTML tag": re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>"),
     "table pipe": re.compile(r"\|"),
+    "callout marker": re.compile(r"\[![\w-]+\]"),
     "unspeakable mark": re.compile(UNSPEAKABLE),
 }
 

@@ -23,6 +23,7 @@ from benchmarks.corpus.markup import markup_count, markup_hits
     ("Visit www.example.org today.", "url"),
     ("Click <summary>here</summary> to open.", "html tag"),
     ("Notebook | Description | Notebook", "table pipe"),
+    ("Can callouts be nested? [!todo]- Yes!, they can.", "callout marker"),
 ])
 def test_markup_detector_finds_each_kind(text: str, kind: str) -> None:
     assert kind in markup_hits(text)

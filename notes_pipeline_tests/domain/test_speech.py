@@ -55,6 +55,15 @@ def test_wikilinks_callouts_tags_and_inline_code():
     assert "call" not in words and "#" not in words and "!note" not in words
 
 
+def test_nested_callouts_lose_their_markers():
+    """From Quartz's docs (benchmarks/corpus/documents/obsidian-quartz-callouts.md, MIT)."""
+    text = ("> [!question]+ Can callouts be _nested_?\n>\n> > [!todo]- Yes!, they can. And collapsed!\n> >\n"
+            "> > > [!example] You can even use multiple layers of nesting.\n")
+    words = spoken(text)
+    assert "Yes!, they can." in words and "multiple layers of nesting" in words
+    assert "[!" not in words and markup_in("Look: [!todo]- Yes") == ["callout marker"]
+
+
 def test_plain_text_rules_and_underlined_headings_without_example_lines_as_headings():
     text = ("Writing Rules\n=============\n\nThese rules keep the text readable.\n\n"
             "1. Use short words.\n2. Spell out numbers under ten.\n3. Avoid jargon.\n\n"
