@@ -11,16 +11,21 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from notes_pipeline.store.db import Database, DatabaseUnavailableError, start_embedded
+from notes_pipeline.store.db import Database, DatabaseUnavailableError
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def own_server() -> Iterator:
-    """A Postgres of this test's own: stopping the session's server would break every other test."""
+def own_server(monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    """A Postgres of this test's own: stopping the session's server would break every other test.
+    pgserver's own handle, not the product's supervised one: the test stops and starts it by hand."""
     root = Path(tempfile.mkdtemp(prefix="np-reconnect-pg-"))
-    server = start_embedded(root / "pgdata", cleanup_mode="delete")
+    (root / "run").mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(root / "run"))  # where pgserver keeps its lock, as start_embedded does
+    import pgserver
+
+    server = pgserver.get_server(root / "pgdata", cleanup_mode="delete")
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")  # the pool registers the vector type
     yield server
