@@ -491,6 +491,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except DatabaseUnavailableError as err:
         raise SystemExit(f"notes-pipeline {args.command}: {err}") from None
+    except BrokenPipeError:
+        # The reader went away (`status ... | head`): what it wanted was printed. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as err:
         if (lost := _database_error_in(err)) is None:
             raise
@@ -498,11 +503,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"notes-pipeline {args.command}: lost the database mid-command ({reason}). Start it "
                          f"again (or fix {DATABASE_URL_ENV}) and run the command again: finished scenes are "
                          f"reused") from None
-    except BrokenPipeError:
-        # The reader went away (`status ... | head`): what it wanted was printed. Point stdout at
-        # /dev/null so the interpreter's final flush does not raise again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 if __name__ == "__main__":

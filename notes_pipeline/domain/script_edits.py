@@ -130,7 +130,7 @@ def check_edited(script: Script, *, words_per_minute: int) -> None:
     """The rules every script meets (length per scene, no placeholders, no repeats), except relevance:
     the person editing is the judge of what the video is about, so the script is compared with itself."""
     own_text = " ".join(s.narration for s in script.scenes)
-    problems = validate_script(script, own_text, words_per_minute=words_per_minute)
+    problems = validate_script(script, own_text, words_per_minute=words_per_minute, compared_with_itself=True)
     if problems:
         raise ScriptEditError("the edited script breaks the rules: " + "; ".join(problems))
 

@@ -179,6 +179,7 @@ def validate_script(
     source_language: str | None = None,
     is_prompt: bool = False,
     target_words: int | None = None,
+    compared_with_itself: bool = False,
 ) -> list[str]:
     """Human-readable problems; an empty list means the script may go on to narration.
 
@@ -187,8 +188,11 @@ def validate_script(
     scene's narration at least a few words, give every scene a visual, be written in its
     language's script, and hit `target_words` when given. When `source_language` differs
     from the script's, the script is a translation and is checked by the numbers it keeps.
+    `compared_with_itself`: `notes_text` is the script's own text (a person's edit), so it
+    cannot vouch for a placeholder word the way real notes can.
     """
     problems: list[str] = []
+    vouching = "" if compared_with_itself else notes_text
     max_words = MAX_SCENE_SECONDS * words_per_minute // 60
     seen: dict[str, int] = {}
     for scene in script.scenes:
@@ -218,10 +222,10 @@ def validate_script(
             problems.append(f"{where} repeats the narration of scene {seen[narration]}")
         seen.setdefault(narration, scene.index)
         for field_text in (scene.heading, narration, *scene.bullets, scene.image_prompt or ""):
-            if found := _placeholder(field_text, notes_text):
+            if found := _placeholder(field_text, vouching):
                 problems.append(f"{where} contains placeholder text {found!r}")
                 break
-    if found := _placeholder(" ".join([script.title, script.summary, *script.objectives]), notes_text):
+    if found := _placeholder(" ".join([script.title, script.summary, *script.objectives]), vouching):
         problems.append(f"the title, summary or objectives contain placeholder text {found!r}")
     if generated:
         problems += _generated_problems(script, target_words)
