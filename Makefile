@@ -62,4 +62,4 @@ corpus: install
 	$(BIN)/python -m benchmarks.corpus $(CORPUS_ARGS)
 
 clean:
-	rm -rf $(VENV) .dagster .pgdata .pgserver-run out .pytest_cache dbt_reporting/target dbt_reporting/logs
+	rm -rf $(VENV) .dagster .pgdata .pgdata.supervisor.log .pgserver-run out .pytest_cache dbt_reporting/target dbt_reporting/logs
