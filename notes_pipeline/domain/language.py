@@ -13,6 +13,10 @@ SUPPORTED_LANGUAGES: dict[str, str] = {
     "en": "English", "hi": "Hindi", "ur": "Urdu", "ar": "Arabic", "mr": "Marathi", "ne": "Nepali", "fa": "Persian",
     "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese", "it": "Italian", "nl": "Dutch",
 }
+# The writing system of each supported language not written in Latin letters (fonts pick by it).
+LANGUAGE_SCRIPTS: dict[str, Script] = {
+    "hi": "devanagari", "mr": "devanagari", "ne": "devanagari", "ur": "arabic", "ar": "arabic", "fa": "arabic",
+}
 _LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
 
 # Letters that Urdu uses and Arabic does not: enough to tell the two apart.

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import re
 
+from notes_pipeline.domain.language import SUPPORTED_LANGUAGES
 from notes_pipeline.domain.models import AspectRatio, NotesDocument, RenderOptions
 
-LANGUAGE_NAMES = {
-    "en": "English", "hi": "Hindi", "ur": "Urdu", "ar": "Arabic", "bn": "Bengali", "mr": "Marathi",
-    "ta": "Tamil", "te": "Telugu", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese",
-    "it": "Italian", "nl": "Dutch", "fa": "Persian", "ne": "Nepali",
-}
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10,
                  "half a": 0.5, "thirty": 30, "sixty": 60, "ninety": 90, "fifteen": 15, "twenty": 20, "forty-five": 45}
 _DURATION = re.compile(
@@ -27,12 +23,12 @@ _ASPECTS = [
     (re.compile(r"\b1\s*:\s*1\b|\bsquare\b", re.IGNORECASE), AspectRatio.SQUARE),
     (re.compile(r"\b16\s*:\s*9\b|\bwidescreen\b|\blandscape\b", re.IGNORECASE), AspectRatio.WIDESCREEN),
 ]
-_LANGUAGE = re.compile(r"\bin (" + "|".join(LANGUAGE_NAMES.values()) + r")\b", re.IGNORECASE)
+_LANGUAGE = re.compile(r"\bin (" + "|".join(SUPPORTED_LANGUAGES.values()) + r")\b", re.IGNORECASE)
 MIN_SECONDS, MAX_SECONDS = 15, 900  # RenderOptions.target_duration_s bounds
 
 
 def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
+    return SUPPORTED_LANGUAGES.get(code, code)
 
 
 def requested_options(text: str) -> dict[str, object]:
@@ -52,7 +48,7 @@ def requested_options(text: str) -> dict[str, object]:
             break
     if match := _LANGUAGE.search(text):
         name = match.group(1).lower()
-        found["language"] = next(code for code, n in LANGUAGE_NAMES.items() if n.lower() == name)
+        found["language"] = next(code for code, n in SUPPORTED_LANGUAGES.items() if n.lower() == name)
     return found
 
 

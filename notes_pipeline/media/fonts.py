@@ -20,7 +20,7 @@ from typing import Literal, NamedTuple
 
 from fontTools.ttLib import TTFont
 
-from notes_pipeline.domain.language import writing_system
+from notes_pipeline.domain.language import LANGUAGE_SCRIPTS, writing_system
 
 FONTS_DIR = Path(__file__).with_name("fonts")
 
@@ -35,7 +35,6 @@ _FAMILIES: dict[str, tuple[str, str, str]] = {
 _SYMBOL_FONTS: dict[str, str] = {"NotoSansMath-Regular.ttf": "Noto Sans Math",
                                  "NotoSansSymbols2-Regular.ttf": "Noto Sans Symbols2"}
 
-_LANGUAGE_SYSTEMS = {"hi": "devanagari", "mr": "devanagari", "ne": "devanagari", "ur": "arabic", "ar": "arabic", "fa": "arabic"}
 
 Role = Literal["body", "heading", "subtitle"]
 # Slide headings and subtitles are set bold (the ASS styles ask for weight 700).
@@ -57,11 +56,11 @@ def font_file(text: str, *, bold: bool = False) -> Path:
 
 def family_for_language(language: str) -> str:
     """The font family name subtitles in `language` should ask libass for."""
-    return _FAMILIES[_LANGUAGE_SYSTEMS.get(language, "latin")][0]
+    return _FAMILIES[LANGUAGE_SCRIPTS.get(language, "latin")][0]
 
 
 def font_file_for_language(language: str, *, bold: bool = False) -> Path:
-    _, regular, heavy = _FAMILIES[_LANGUAGE_SYSTEMS.get(language, "latin")]
+    _, regular, heavy = _FAMILIES[LANGUAGE_SCRIPTS.get(language, "latin")]
     return FONTS_DIR / (heavy if bold else regular)
 
 
@@ -104,7 +103,7 @@ def font_runs(text: str, role: Role = "body", *, language: str | None = None) ->
     else the first font that has it. A character no font has stays in the run around it:
     `missing_glyphs` names it.
     """
-    primary = _LANGUAGE_SYSTEMS.get(language, "latin") if language else writing_system(text)
+    primary = LANGUAGE_SCRIPTS.get(language, "latin") if language else writing_system(text)
     return list(_font_runs(text, _candidates(primary, role in _BOLD_ROLES)))
 
 
