@@ -8,7 +8,7 @@ the media, so a later stage (or a person) can find everything without re-probing
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -111,6 +111,46 @@ class NotesDocument(_Frozen):
         default_factory=dict, description="Other tools' front matter keys the pipeline does not use, kept as data.")
 
 
+# What a scene shows. 'card' is the text card, the last fallback; every other kind is a picture.
+VisualKind = Literal["card", "figure", "code", "table", "formula", "stock", "generated", "search", "diagram", "icon",
+                     "user"]
+
+
+class FigureVisual(_Frozen):
+    """An image the notes embed (`![alt](path)`): shown while the narration talks about it."""
+
+    kind: Literal["figure"] = "figure"
+    source: str = Field(min_length=1, description="As the notes wrote it: a path relative to the note's folder, "
+                                                 "or an http(s) URL.")
+    alt: str = ""
+
+
+class CodeVisual(_Frozen):
+    """A code block of the notes, shown as a highlighted code card, never read aloud."""
+
+    kind: Literal["code"] = "code"
+    code: str = Field(min_length=1)
+    language: str | None = Field(None, description="The fence's info string ('python'), if any.")
+
+
+class TableVisual(_Frozen):
+    """A table of the notes, drawn as a table."""
+
+    kind: Literal["table"] = "table"
+    header: list[str]
+    rows: list[list[str]]
+
+
+class FormulaVisual(_Frozen):
+    """A display formula of the notes (LaTeX source), drawn as mathematics."""
+
+    kind: Literal["formula"] = "formula"
+    latex: str = Field(min_length=1)
+
+
+SceneVisual = Annotated[FigureVisual | CodeVisual | TableVisual | FormulaVisual, Field(discriminator="kind")]
+
+
 class Scene(_Frozen):
     index: int = Field(ge=1, description="1-based position in the video.")
     heading: str = Field(min_length=1, max_length=120)
@@ -124,6 +164,10 @@ class Scene(_Frozen):
         None, exclude_if=lambda key: key is None,
         description="A picture a person supplied (its bucket key): used as it is, no image provider is called.",
     )
+    # Left out of the JSON when unset, so scripts written before it keep their hashes.
+    visual: SceneVisual | None = Field(
+        None, exclude_if=lambda v: v is None,
+        description="The notes' own material this scene shows (a figure, code, table or formula).")
 
 
 class Script(_Frozen):
@@ -199,6 +243,10 @@ class ImageRequest(_Frozen):
     scene_count: int
     language: str
     style: StyleLock
+    # The scene's figure as fetched (from the bucket beside the note, or the web): its bytes are not part of the
+    # request's hash, its sha256 is.
+    figure: bytes | None = Field(None, exclude=True, repr=False)
+    figure_sha256: str | None = Field(None, exclude_if=lambda v: v is None)
 
 
 # ---- manifests: the values of the assets ---------------------------------------------
@@ -258,6 +306,18 @@ class NarrationManifest(_Frozen):
         return sum(c.duration_s for c in self.clips)
 
 
+class ImageCandidate(_Frozen):
+    """Another picture found for a scene, kept (with review) so a person can pick it without a new call."""
+
+    image_key: str
+    provider: str
+    visual_kind: VisualKind
+    clip_key: str | None = None
+    source_url: str | None = None
+    attribution: str | None = None
+    licence: str | None = None
+
+
 class SceneImage(_Frozen):
     scene_index: int
     image_key: str
@@ -271,6 +331,12 @@ class SceneImage(_Frozen):
     fallbacks: list[str] = Field(default_factory=list, description="Image sources that failed first, in order.")
     source_url: str | None = Field(None, description="Web images: the page the picture was found on.")
     attribution: str | None = Field(None, description="Web images: title and site, for the credits.")
+    visual_kind: VisualKind = Field("card", description="What the picture is; 'card' is the text card.")
+    licence: str | None = Field(None, description="Stock and web pictures: the licence they are used under.")
+    clip_key: str | None = Field(None, description="A muted MP4 shown behind the scene instead of the still; "
+                                                   "`image_key` is then its poster frame.")
+    candidates: list[ImageCandidate] = Field(default_factory=list,
+                                             description="With review: other pictures found, for `edit --pick`.")
 
 
 class ImagesManifest(_Frozen):
@@ -329,6 +395,19 @@ class SceneWords(_Frozen):
     timings_estimated: bool
 
 
+class SceneProvenance(_Frozen):
+    """Where one scene's picture or clip came from and under what licence."""
+
+    scene_index: int
+    provider: str
+    visual_kind: VisualKind
+    ai_generated: bool
+    clip: bool = False
+    source_url: str | None = None
+    attribution: str | None = None
+    licence: str | None = None
+
+
 class Provenance(_Frozen):
     """provenance.json beside every video: what made it, from what, and that it is machine-made."""
 
@@ -346,3 +425,4 @@ class Provenance(_Frozen):
     music: str = "none"
     render_degraded: bool = False
     fallback_reason: str | None = None
+    scenes: list[SceneProvenance] = Field(default_factory=list, description="Each scene's picture, in order.")

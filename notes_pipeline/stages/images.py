@@ -82,7 +82,7 @@ def make_images(
         image = SceneImage(scene_index=scene.index, image_key=key, width=width, height=height,
                            input_hash=wanted, provider=result.provider, latency_s=round(latency, 4),
                            attempts=result.attempts, fallbacks=result.fallbacks, source_url=result.source_url,
-                           attribution=result.attribution)
+                           attribution=result.attribution, visual_kind=result.visual_kind, licence=result.licence)
         cache.put(CACHE_KIND, wanted, image, {"image.png": png})
         return image
 

@@ -14,6 +14,8 @@ from notes_pipeline.domain.models import (
     ImagesManifest,
     NarrationManifest,
     Provenance,
+    SceneImage,
+    SceneProvenance,
     SceneWords,
     ScriptManifest,
     VideoRender,
@@ -163,4 +165,12 @@ def _provenance(bucket: Bucket, script: ScriptManifest, narration: NarrationMani
         narration_providers=voices,
         image_providers=pictures,
         software={name: version(name) for name in ("notes_pipeline", "dagster", "imageio-ffmpeg", "pillow")},
+        scenes=[scene_provenance(image) for image in images.images],
     )
+
+
+def scene_provenance(image: SceneImage) -> SceneProvenance:
+    """One scene's line of provenance: only generated pictures and clips count as AI-made."""
+    return SceneProvenance(scene_index=image.scene_index, provider=image.provider, visual_kind=image.visual_kind,
+                           ai_generated=image.visual_kind == "generated", clip=image.clip_key is not None,
+                           source_url=image.source_url, attribution=image.attribution, licence=image.licence)

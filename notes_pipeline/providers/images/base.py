@@ -4,7 +4,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from notes_pipeline.domain.models import ImageRequest
+from notes_pipeline.domain.models import ImageRequest, VisualKind
 
 
 class ImageSource(Protocol):
@@ -33,6 +33,12 @@ class ImageResult(BaseModel):
     source_url: str | None = Field(None, description="For web images: the page the picture comes from.")
     attribution: str | None = Field(None, description="For web images: title and site, for the credits.")
     source: dict[str, str | int] = Field(default_factory=dict, description="Search metadata kept with the image.")
+    visual_kind: VisualKind = Field("card", description="What the picture is; 'card' is the text card.")
+    licence: str | None = Field(None, description="Stock and web pictures: the licence they are used under.")
+    clip: bytes | None = Field(None, repr=False, description="A muted MP4 for the scene's background; `png` is "
+                                                              "then its poster frame.")
+    alternatives: list["ImageResult"] = Field(default_factory=list, description="Other good results, best first: "
+                                                                                "kept as candidates with review.")
 
 
 class ReportingImageSource(ImageSource, Protocol):

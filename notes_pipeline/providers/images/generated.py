@@ -40,7 +40,7 @@ class GeneratedImageSource(ABC):
         started = time.perf_counter()
         data, attempts = self._generate(request)
         png, _ = finish_image(data, request, source=self.name, gate=self.gate)
-        return ImageResult(png=png, provider=self.name, attempts=attempts,
+        return ImageResult(png=png, provider=self.name, attempts=attempts, visual_kind="generated",
                            latency_s=round(time.perf_counter() - started, 4))
 
     @abstractmethod

@@ -36,4 +36,4 @@ class UserImages:
         started = time.perf_counter()
         image = decode_image(self.read(key), source=USER)
         png = to_frame_png(image, request.style.width, request.style.height)
-        return ImageResult(png=png, provider=USER, attempts=0, latency_s=time.perf_counter() - started)
+        return ImageResult(png=png, provider=USER, attempts=0, visual_kind="user", latency_s=time.perf_counter() - started)

@@ -177,7 +177,7 @@ class WebImageSearch:
                 rejected.append(f"{hit.display_link}: {err.cause}")
                 continue
             meta = {**hit.metadata(), "width": size[0], "height": size[1]}
-            return ImageResult(png=png, provider=self.name, attempts=attempts,
+            return ImageResult(png=png, provider=self.name, attempts=attempts, visual_kind="search",
                                latency_s=round(time.perf_counter() - started, 4),
                                source_url=hit.context_link or hit.link,
                                attribution=f"{hit.title} ({hit.display_link})" if hit.title else hit.display_link,
