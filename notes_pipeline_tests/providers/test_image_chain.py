@@ -136,3 +136,33 @@ def test_the_images_stage_records_provider_attempts_and_fallbacks(stubs, tmp_pat
     stored = manifest.model_dump_json() + json.dumps([r.json() for s in stubs for r in s.requests])
     for secret in SECRETS:
         assert secret not in stored and secret not in caplog.text
+
+
+class _Named:
+    """A real ImageSource of its own: answers with a plain picture, or has nothing for the scene."""
+
+    def __init__(self, name: str, has_picture: bool) -> None:
+        self.name, self.has_picture, self.calls = name, has_picture, 0
+
+    def identity(self) -> str:
+        return self.name
+
+    def render(self, request: ImageRequest) -> bytes:
+        from notes_pipeline.providers.images.base import NoPicture
+
+        self.calls += 1
+        if not self.has_picture:
+            raise NoPicture(f"{self.name} has nothing for scene {request.scene.index}")
+        return png_bytes(request.style.width, request.style.height)
+
+
+def test_leading_then_stock_and_generators_then_trailing_and_a_source_with_nothing_is_passed_over_quietly():
+    notes, stock, gen, diagram = (_Named("notes", False), _Named("stock", False), _Named("gen", False),
+                                  _Named("diagram", True))
+    chain = ImageChain([gen], stock=[stock], leading=[notes], trailing=[diagram], last_resort=SlideRenderer())
+    assert [s.name for s in chain.sources_for(request_for())] == ["notes", "stock", "gen", "diagram", "slides"]
+    assert [s.name for s in chain.sources_for(request_for(search_query="Ada Lovelace"))] == [
+        "notes", "stock", "diagram", "slides"]  # never a generator for a real subject
+    result = chain.render_with_report(request_for())
+    assert (result.provider, result.fallbacks, result.failures) == ("diagram", [], [])
+    assert (notes.calls, stock.calls, gen.calls, diagram.calls) == (1, 1, 1, 1)

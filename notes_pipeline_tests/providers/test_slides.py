@@ -7,7 +7,8 @@ from PIL import Image, ImageDraw, ImageFont
 from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import contrast_ratio, style_lock
 from notes_pipeline.media.fonts import font_file, missing_glyphs
-from notes_pipeline.providers.images.slides import SAFE_MARGIN, SlideRenderer, _kicker
+from notes_pipeline.providers.images.slides import SlideRenderer, _kicker
+from notes_pipeline.providers.images.text import SAFE_MARGIN
 from notes_pipeline_tests.media.tofu import NO_FONT_HAS_IT, tofu_boxes
 
 

@@ -7,6 +7,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from notes_pipeline.domain.models import ImageRequest, VisualKind
 
 
+class NoPicture(Exception):
+    """A source has nothing for this scene (no figure in the notes, no diagram that fits): not a failure.
+
+    The chain moves on to the next source without counting a fallback or logging a warning.
+    """
+
+
 class ImageSource(Protocol):
     name: str
 

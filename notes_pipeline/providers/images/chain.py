@@ -1,9 +1,11 @@
 """The image fallback chain: ordered sources, the first good picture wins, a slide always at the end.
 
-For a scene without a search query the chain tries the AI generators in order (e.g.
-Cloudflare → Together → Hugging Face); for a scene with one (real people, places, events)
-it tries only web image search, never an AI generator. Either way the local slide renderer
-comes last, so every scene gets a picture. A source is passed over when it raises: an
+Sources in `leading` (the scene's own material from the notes) are tried first. Then, for a
+scene without a search query, stock libraries and the AI generators in order (e.g. Pexels →
+Cloudflare → Together); for a scene with one (real people, places, events) web image search
+and stock, never an AI generator. Then the offline visuals in `trailing` (diagrams, icons),
+and the local slide renderer last, so every scene gets a picture. A source that has nothing
+for the scene raises `NoPicture` and is passed over quietly. A source is passed over when it raises: an
 HTTP failure after the policy's retries, an open circuit (no call is made), a malformed
 answer, a policy refusal, or a picture the quality gate refused (the gate runs inside each
 source, on the picture at its own size).
@@ -16,7 +18,7 @@ import time
 from collections.abc import Sequence
 
 from notes_pipeline.domain.models import ImageRequest
-from notes_pipeline.providers.images.base import ImageResult, ImageSource
+from notes_pipeline.providers.images.base import ImageResult, ImageSource, NoPicture
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.providers.limits import SlotLimiter, slot
 
@@ -38,24 +40,33 @@ class ImageChain:
     name = "chain"
 
     def __init__(self, generators: Sequence[ImageSource] = (), *, search: ImageSource | None = None,
-                 last_resort: ImageSource | None = None, slots: SlotLimiter | None = None) -> None:
+                 stock: Sequence[ImageSource] = (), leading: Sequence[ImageSource] = (),
+                 trailing: Sequence[ImageSource] = (), last_resort: ImageSource | None = None,
+                 slots: SlotLimiter | None = None) -> None:
         self.generators = list(generators)
         self.search = search
+        self.stock = list(stock)
+        self.leading = list(leading)
+        self.trailing = list(trailing)
         self.last_resort = last_resort or SlideRenderer()
         self.slots = slots  # each call holds one of its provider's slots (providers.yaml `concurrency`)
 
     def identity(self) -> str:
-        parts = [s.identity() for s in self.generators]
+        def names(sources: list[ImageSource]) -> str:
+            return " > ".join(s.identity() for s in sources) or "none"
+
         searched = self.search.identity() if self.search else "none"
-        return f"chain[{' > '.join(parts)} | search {searched} | last {self.last_resort.identity()}]"
+        return (f"chain[{names(self.leading)} | {names(self.stock)} | {names(self.generators)} | search {searched}"
+                f" | {names(self.trailing)} | last {self.last_resort.identity()}]")
 
     def sources_for(self, request: ImageRequest) -> list[ImageSource]:
-        """The order for this scene: search-only for real subjects, generators otherwise; slides last."""
+        """The order for this scene: the notes' own material, then search and stock for real subjects or
+        stock and generators otherwise, then offline visuals; slides last."""
         if request.scene.search_query:
-            first = [self.search] if self.search else []
+            middle = [*([self.search] if self.search else []), *self.stock]
         else:
-            first = list(self.generators)
-        return [*first, self.last_resort]
+            middle = [*self.stock, *self.generators]
+        return [*self.leading, *middle, *self.trailing, self.last_resort]
 
     def render(self, request: ImageRequest) -> bytes:
         return self.render_with_report(request).png
@@ -70,6 +81,8 @@ class ImageChain:
             try:
                 with slot(self.slots, source.name):
                     result = _render(source, request)
+            except NoPicture:
+                continue
             except Exception as err:
                 if position == len(sources) - 1:
                     raise
