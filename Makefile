@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster
 export NOTES_PIPELINE_HOME ?= $(CURDIR)/out
 
-MANIFEST := dbt_reporting/target/manifest.json
-DBT_SOURCES := $(shell find dbt_reporting -path dbt_reporting/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
+DBT_PROJECT := notes_pipeline/dbt_reporting
+MANIFEST := $(DBT_PROJECT)/target/manifest.json
+DBT_SOURCES := $(shell find $(DBT_PROJECT) -path $(DBT_PROJECT)/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 
 .PHONY: install demo dev test bench corpus clean browser
 
@@ -33,7 +34,7 @@ install: $(STAMP) $(MANIFEST)
 
 # The dbt manifest Dagster loads the report assets from: `dbt parse` works offline, no database.
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
-	DBT_SEND_ANONYMOUS_USAGE_STATS=false $(BIN)/dbt parse --quiet --project-dir dbt_reporting --profiles-dir dbt_reporting
+	DBT_SEND_ANONYMOUS_USAGE_STATS=false $(BIN)/dbt parse --quiet --project-dir $(DBT_PROJECT) --profiles-dir $(DBT_PROJECT)
 
 demo: install
 	$(BIN)/notes-pipeline demo
@@ -62,4 +63,4 @@ corpus: install
 	$(BIN)/python -m benchmarks.corpus $(CORPUS_ARGS)
 
 clean:
-	rm -rf $(VENV) .dagster .pgdata .pgdata.supervisor.log .pgserver-run out .pytest_cache dbt_reporting/target dbt_reporting/logs
+	rm -rf $(VENV) .dagster .pgdata .pgdata.supervisor.log .pgserver-run out .pytest_cache $(DBT_PROJECT)/target $(DBT_PROJECT)/logs

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from notes_pipeline.domain.models import Script, ScriptManifest
+from notes_pipeline.package_files import examples_dir
 from notes_pipeline.providers.config import HttpConfig, load_config
 from notes_pipeline.providers.http import UrlGuard, reset_circuit_breakers
 from notes_pipeline.providers.images.chain import ImageChain
@@ -50,7 +51,7 @@ from notes_pipeline_tests.providers.stubs import Recorded, Reply, StubServer, pn
 from notes_pipeline_tests.providers.stubs import images as wire
 from notes_pipeline_tests.providers.stubs.elevenlabs import elevenlabs_handler
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "notes"
+EXAMPLES = examples_dir()
 MAX_BYTES = 5_000_000
 DOCUMENTS = 20
 FAULT_RATE = 0.3

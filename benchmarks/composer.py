@@ -40,6 +40,7 @@ import numpy as np
 from notes_pipeline.domain.models import (
     ImagesManifest, NarrationManifest, RenderOptions, SceneWords, ScriptManifest,
 )
+from notes_pipeline.package_files import examples_dir
 from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video, fitted_stills, frame_plan
 from notes_pipeline.media.ffmpeg import run_ffmpeg
 from notes_pipeline.media.loudness import join_narration, narration
@@ -55,7 +56,7 @@ from notes_pipeline.stages.script import load_script, write_script
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import LocalBucket
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "notes" / "how-solar-panels-work.md"
+EXAMPLE = examples_dir() / "how-solar-panels-work.md"
 MAX_BYTES = 5_000_000
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 

@@ -21,6 +21,7 @@ from benchmarks import inbox_sweep
 from notes_pipeline.defs.media.assets import media_assets
 from notes_pipeline.defs.media.checks import media_checks
 from notes_pipeline.defs.partitions import notes_documents
+from notes_pipeline.package_files import examples_dir
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.providers.llm.local import LocalScriptWriter
@@ -33,7 +34,7 @@ from notes_pipeline.stages.video import render_video
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import LocalBucket
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "notes" / "how-solar-panels-work.md"
+EXAMPLE = examples_dir() / "how-solar-panels-work.md"
 MAX_BYTES = 5_000_000
 
 

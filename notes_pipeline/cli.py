@@ -19,11 +19,12 @@ from pathlib import Path
 from notes_pipeline.domain.documents import content_hash, document_id, is_notes_file
 from notes_pipeline.domain.models import SourceRecord, VideoRender
 from notes_pipeline.instance import open_instance
+from notes_pipeline.package_files import examples_dir, workspace_file
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, load_model
 from notes_pipeline.store.db import DATABASE_URL_ENV, DatabaseUnavailableError, mask_url, resolve_url
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples" / "notes"
+EXAMPLES_DIR = examples_dir()
 # Failures are summarised by this command itself; Dagster's own console log would repeat them with stack traces.
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
@@ -367,7 +368,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     and daemon inherit the URLs instead of forking pg_ctl beside their gRPC threads."""
     _instance().dispose()  # its tables and pools exist before the daemon and the UI share them
     os.environ[DATABASE_URL_ENV] = resolve_url()
-    workspace = Path(__file__).resolve().parent.parent / "workspace.yaml"
+    workspace = workspace_file()
     dg_cli = str(Path(sys.executable).with_name("dg"))
     os.execv(dg_cli, [dg_cli, "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
 

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 import yaml
 
+from notes_pipeline.package_files import instance_template
 from notes_pipeline.store.db import (
     DATABASE_URL_ENV,
     advisory_lock,
@@ -28,7 +29,7 @@ from notes_pipeline.store.db import (
 )
 
 STORAGE_URL_ENV = "NOTES_PIPELINE_DAGSTER_STORAGE_URL"
-PROJECT_YAML = Path(__file__).resolve().parent.parent / "dagster.yaml"
+PROJECT_YAML = instance_template()
 DAGSTER_DATABASE = "dagster"
 
 

@@ -14,11 +14,12 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from notes_pipeline.defs.resources import pipeline_resources
+from notes_pipeline.package_files import examples_dir
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket
 from notes_pipeline.store.db import Database
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "notes"
+EXAMPLES = examples_dir()
 
 
 @pytest.fixture

@@ -21,9 +21,10 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from notes_pipeline.domain.errors import PipelineError
+from notes_pipeline.package_files import dbt_project_dir
 from notes_pipeline.store.db import check_reachable, mask_url, migrate
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_reporting"
+DBT_PROJECT_DIR = dbt_project_dir()
 REPORTING_SCHEMA = "reporting"
 ENV_PREFIX = "NOTES_PIPELINE_DBT_"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"

@@ -27,12 +27,13 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from notes_pipeline.domain.errors import PipelineError
+from notes_pipeline.package_files import sql_dir
 from notes_pipeline.store.embedded import EmbeddedServer, use_embedded
 from notes_pipeline.store.holder import holder_for
 
 DATABASE_URL_ENV = "NOTES_PIPELINE_DATABASE_URL"
 PGDATA_ENV = "NOTES_PIPELINE_PGDATA"
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+SQL_DIR = sql_dir()
 EMBEDDED_DATABASE = "notes_pipeline"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # Any fixed number: every process that migrates takes this lock, so migrations never race.
