@@ -20,7 +20,7 @@ from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.language import is_right_to_left
 from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.media.bidi import embedding_levels, visual_order
-from notes_pipeline.media.fonts import font_file, font_file_for_language, font_runs
+from notes_pipeline.media.fonts import MONO_FONT, covers, font_file, font_file_for_language, font_runs
 
 SAFE_MARGIN = 0.06  # title-safe: no text in the outer 6% of each side
 SUBTITLE_BAND = 0.20  # bottom share of the frame left to subtitles
@@ -140,6 +140,26 @@ class Writer:
             draw.text((x, y + block.ascent), run.text, font=run.font, fill=rgb(fill), anchor="ls",
                       direction=run.direction, language=run.language)
             x += run.length()
+
+
+def mono(size: int) -> ImageFont.FreeTypeFont:
+    """The fixed-width font of code cards at `size` pixels."""
+    return font(str(MONO_FONT), size)
+
+
+def draw_code_text(draw: ImageDraw.ImageDraw, writer: Writer, text: str, x: float, baseline: int, size: int,
+                   fill: tuple[int, int, int]) -> float:
+    """Code drawn at (x, baseline) in the fixed-width font; characters it lacks (a comment in Hindi) in the
+    shipped font that has them. Returns the x after it."""
+    face = mono(size)
+    if covers(MONO_FONT, text):
+        draw.text((x, baseline), text, font=face, fill=fill, anchor="ls")
+        return x + face.getlength(text)
+    for run in writer.runs(text, size, False):
+        draw.text((x, baseline), run.text, font=run.font, fill=fill, anchor="ls", direction=run.direction,
+                  language=run.language)
+        x += run.length()
+    return x
 
 
 @dataclass
