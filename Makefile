@@ -11,7 +11,7 @@ export NOTES_PIPELINE_HOME ?= $(CURDIR)/out
 MANIFEST := dbt_reporting/target/manifest.json
 DBT_SOURCES := $(shell find dbt_reporting -path dbt_reporting/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 
-.PHONY: install demo dev test bench corpus clean browser
+.PHONY: install demo dev test bench corpus clean browser ocr
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -42,7 +42,7 @@ dev: install
 	@echo "Dagster UI on http://127.0.0.1:3000 ; drop .md/.txt notes into $(NOTES_PIPELINE_HOME)/bucket/inbox/"
 	$(BIN)/notes-pipeline dev --host 127.0.0.1 --port 3000
 
-test: install browser
+test: install browser ocr
 	$(BIN)/python -m pytest
 
 # Debian's Chromium screenshots the reports dashboard in the tests; where it cannot be installed they skip.
@@ -52,6 +52,14 @@ browser:
 	  { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "could not install chromium: the dashboard screenshot tests will be skipped"; }
+
+# Debian's Tesseract reads the code cards back in the tests; where it cannot be installed those checks skip.
+ocr:
+	@command -v tesseract >/dev/null 2>&1 || { \
+	  echo "installing tesseract-ocr (the code card test reads the card's text back with it)"; \
+	  { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq tesseract-ocr >/dev/null; } || \
+	  echo "could not install tesseract-ocr: the code card OCR test will be skipped"; }
 
 bench: install
 	$(BIN)/python -m benchmarks.run

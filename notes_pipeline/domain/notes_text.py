@@ -58,7 +58,7 @@ _FORMULA_MARK = re.compile("\ue000(\\d+)\ue001")
 # An inline formula in a table row stands as this mark, so the drawn table shows it as mathematics.
 _CELL_MATH_MARK = re.compile("\ue002(\\d+)\ue003")
 # Pictures that are not the notes' material: badges, and vector images no offline renderer decodes.
-_NOT_A_FIGURE = re.compile(r"^data:|\.svg(?:[?#]|$)|badge|shields\.io", re.IGNORECASE)
+_NOT_A_FIGURE = re.compile(r"^data:|[.?&=]svg\b|badge|shields\.io|travis-ci|codecov|/status/", re.IGNORECASE)
 MAX_TABLE_ROWS = 40
 _NAVIGATION_SHARE = 0.6  # a paragraph mostly made of links is navigation (language lists, badges, ToC)
 
@@ -238,7 +238,7 @@ def _inline_visuals(token: Token, formulas: list[str]) -> list[Visual]:
         if child.type == "image":
             source = str(child.attrs.get("src") or "").strip()
             if source and not _NOT_A_FIGURE.search(source):
-                found.append(FigureVisual(source=source, alt=clean_spoken(child.content)))
+                found.append(FigureVisual(source=source, alt=clean_spoken(child.content.replace(UNSPEAKABLE, ""))))
         elif child.type == "text":
             found += [FormulaVisual(latex=formulas[int(m.group(1))]) for m in _FORMULA_MARK.finditer(child.content)
                       if formulas[int(m.group(1))].strip()]
