@@ -115,12 +115,13 @@ def figure_card(request: ImageRequest, visual: FigureVisual) -> Image.Image:
             for line in block.lines:
                 writer.draw_line(draw, line, y, block, style.palette.muted, layout.caption.left, layout.caption.right)
                 y += block.line_height
-    box = layout.picture
+    pad = max(2, round(min(style.width, style.height) * 0.008))  # a frame around the picture, inside the box
+    box = Box(layout.picture.left + pad, layout.picture.top + pad, layout.picture.right - pad,
+              layout.picture.bottom - pad)
     scale = min(box.width / picture.width, box.height / picture.height, 3.0)  # contain; small pictures stay sharp
     size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
     fitted = picture.resize(size, Image.Resampling.LANCZOS)
     x, y = box.left + (box.width - size[0]) // 2, box.top + (box.height - size[1]) // 2
-    pad = max(2, round(min(style.width, style.height) * 0.008))
     draw.rectangle([x - pad, y - pad, x + size[0] + pad - 1, y + size[1] + pad - 1], fill=rgb(style.palette.surface))
     image.paste(fitted, (x, y), fitted)
     return image
@@ -188,7 +189,7 @@ def code_card(request: ImageRequest, visual: CodeVisual) -> Image.Image:
     default = rgb("#" + (colours.style_for_token(Token.Text)["color"] or ("f8f8f2" if dark else "202020")))
     ascent = mono(size).getmetrics()[0]
     bottom = min(area.bottom, inner.top + len(lines) * line_height + pad)  # the panel as tall as its code
-    draw.rounded_rectangle([area.left, area.top, area.right, bottom], radius=round(unit * 0.02),
+    draw.rounded_rectangle([area.left, area.top, area.right - 1, bottom - 1], radius=round(unit * 0.02),
                            fill=rgb(colours.background_color))
     y = inner.top
     for line in lines:
@@ -242,7 +243,7 @@ def table_card(request: ImageRequest, visual: TableVisual) -> Image.Image:
         top = box.top + r * row_height
         fill = palette.accent if r == 0 else (palette.surface if r % 2 else palette.background)
         colour = _on(fill) if r == 0 else rgb(palette.text)
-        draw.rectangle([box.left, top, box.right, top + row_height - 1], fill=rgb(fill))
+        draw.rectangle([box.left, top, box.right - 1, top + row_height - 1], fill=rgb(fill))
         block = writer.block("x", size, r == 0, box.width, 1)
         for c, cell in enumerate(cells):
             left, right = sorted((edges[c], edges[c + 1]))
@@ -252,7 +253,7 @@ def table_card(request: ImageRequest, visual: TableVisual) -> Image.Image:
                 writer.draw_line(draw, text, runs_y, block, "#%02x%02x%02x" % colour, round(left + pad),
                                  round(right - pad))
     bottom = box.top + (len(rows) + 1) * row_height
-    draw.line([box.left, bottom, box.right, bottom], fill=rgb(palette.accent), width=max(1, unit // 360))
+    draw.line([box.left, bottom, box.right - 1, bottom], fill=rgb(palette.accent), width=max(1, unit // 360))
     return image
 
 
