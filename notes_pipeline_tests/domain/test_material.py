@@ -8,7 +8,15 @@ import pytest
 
 from notes_pipeline.domain.material import attach_material
 from notes_pipeline.domain.math_text import plain_math, readable, to_mathtext
-from notes_pipeline.domain.models import CodeVisual, FigureVisual, FormulaVisual, NotesDocument, Scene, Script, TableVisual
+from notes_pipeline.domain.models import (
+    CodeVisual,
+    FigureVisual,
+    FormulaVisual,
+    NotesDocument,
+    Scene,
+    Script,
+    TableVisual,
+)
 from notes_pipeline.domain.notes_text import parse_notes
 from notes_pipeline.providers.llm.local import LocalScriptWriter
 
@@ -63,21 +71,23 @@ def document(text: str = NOTES, name: str = "pipelines.md") -> NotesDocument:
 
 def test_each_section_keeps_its_material_in_order_and_never_says_it():
     sections = {s.heading: s for s in parse_notes(NOTES).sections}
-    assert sections["The stages"].visuals == [FigureVisual(source="img/stages.png", alt="The stages from notes to video")]
+    stages = FigureVisual(source="img/stages.png", alt="The stages from notes to video")
+    assert sections["The stages"].visuals == [stages]
     assert sections["Calling it"].visuals == [CodeVisual(code='def hello(name):\n    return f"hi {name}"',
                                                          language="python")]
     assert sections["Settings"].visuals == [TableVisual(header=["Setting", "Default x²"],
                                                         rows=[["fps", "30"], ["resolution", "720"]])]
     # The silent section's picture joins the section before it, after that section's own formula.
-    assert sections["The energy"].visuals == [FormulaVisual(latex="E = mc^2"), FigureVisual(source="arch.png",
-                                                                                            alt="An architecture sketch")]
+    sketch = FigureVisual(source="arch.png", alt="An architecture sketch")
+    assert sections["The energy"].visuals == [FormulaVisual(latex="E = mc^2"), sketch]
     said = " ".join(b.text for s in sections.values() for b in s.blocks)
     assert "mc" not in said and "hello" not in said and "stages.png" not in said and "\ue000" not in said
 
 
 def test_badges_and_vector_images_are_not_figures():
-    text = "Some words about the project and what it does for people.\n\n![ci](https://ci.example.test/x.svg?branch=main) " \
-           "![badge](https://img.shields.io/pypi/v/x) ![logo](logo.svg)\n"
+    text = ("Some words about the project and what it does for people.\n\n"
+            "![ci](https://ci.example.test/x.svg?branch=main) ![badge](https://img.shields.io/pypi/v/x) "
+            "![logo](logo.svg)\n")
     assert [v for s in parse_notes(text).sections for v in s.visuals] == []
 
 

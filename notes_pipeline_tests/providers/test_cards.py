@@ -120,7 +120,8 @@ def test_a_formula_mathtext_cannot_draw_is_shown_as_readable_text_without_backsl
 
 @tesseract
 def test_slides_show_no_raw_latex():
-    scene = Scene(index=1, heading=r"The density $p(z)$ of \(z\)", narration="Words.", bullets=[r"Maximise $\log p(x)$"])
+    scene = Scene(index=1, heading=r"The density $p(z)$ of \(z\)", narration="Words.",
+                  bullets=[r"Maximise $\log p(x)$"])
     request = request_for(None).model_copy(update={"scene": scene})
     text = ocr(SlideRenderer().render(request))
     assert "density p(z)" in text and "$" not in text and "\\" not in text

@@ -136,6 +136,7 @@ def scene_images(
             workers=settings.scene_workers,
             on_scene=lambda scene, image: context.log.info(
                 f"scene {scene.index}/{total} image by {image.provider}" + (" (reused)" if image.reused else "")
+                + (f"; the notes' figure was not shown: {image.figure_problem}" if image.figure_problem else "")
             ),
             tracker=scene_tracker(context, state, "image", providers),
         )
