@@ -11,6 +11,7 @@ backslashes.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 _ENVIRONMENT = re.compile(r"\\(?:begin|end)\{[a-zA-Z*]+\}(?:\{[^}]*\})?")
@@ -46,6 +47,9 @@ _BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": 
 _SUPERSCRIPT = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ")
 _SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 _GROUP = r"\{((?:[^{}]|\{[^{}]*\})*)\}"
+# matplotlib's mathtext parser (pyparsing underneath) is not safe to share between threads; scenes are drawn
+# in parallel, so every use of it holds this lock.
+MATHTEXT_LOCK = threading.Lock()
 
 
 def formula_lines(latex: str) -> list[str]:
@@ -69,7 +73,8 @@ def parses(mathtext: str) -> bool:
     from matplotlib.mathtext import MathTextParser
 
     try:
-        MathTextParser("path").parse(mathtext, dpi=72)
+        with MATHTEXT_LOCK:
+            MathTextParser("path").parse(mathtext, dpi=72)
     except (ValueError, RuntimeError, KeyError, IndexError):
         return False
     return True

@@ -158,3 +158,34 @@ def test_a_scene_without_material_or_without_its_fetched_figure_is_passed_over()
         NotesMaterial().render(request_for(None))
     with pytest.raises(NoPicture):
         NotesMaterial().render(request_for(VISUALS["figure"]).model_copy(update={"figure": None}))
+
+
+def tall_picture() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (50, 4000), PICTURE_COLOUR).save(out, "PNG")
+    return out.getvalue()
+
+
+OVERSIZED = {
+    "300 lines of code, a Hindi comment, an unknown language": CodeVisual(
+        code="\n".join(f"x_{i} = compute(a_{i}, 'a string literal that goes on and on and on and on')  # {i} तीस"
+                       for i in range(300)), language="no-such-language"),
+    "12 columns by 40 rows": TableVisual(header=[f"Column {c}" for c in range(12)],
+                                         rows=[[f"cell {r}-{c} with words" for c in range(12)] for r in range(40)]),
+    "a 20-line aligned formula": FormulaVisual(
+        latex=r"\begin{aligned}" + r" \\ ".join(f"a_{{{i}}} &= b_{{{i}}}" for i in range(20)) + r"\end{aligned}"),
+    "a 50x4000 picture with a long caption": FigureVisual(source="tall.png", alt="words " * 200),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ur"])
+@pytest.mark.parametrize("aspect, resolution", [("16:9", 720), ("9:16", 480), ("1:1", 480)])
+@pytest.mark.parametrize("what", list(OVERSIZED))
+def test_oversized_material_is_shrunk_or_cut_never_drawn_outside_the_safe_area(what, aspect, resolution, language):
+    request = request_for(OVERSIZED[what], aspect, resolution, language=language, heading=("A long heading " * 8)[:120],
+                          figure=tall_picture())
+    card, backdrop = pixels(NotesMaterial().render(request)), np.asarray(background(request)).astype(int)
+    box = safe_box(request.style.width, request.style.height)
+    outside = np.ones(card.shape[:2], bool)
+    outside[box.top:box.bottom, box.left:box.right] = False
+    assert np.array_equal(card[outside], backdrop[outside])

@@ -10,7 +10,6 @@ Words go through `text.py`, so headings, captions and table cells are shaped in 
 from __future__ import annotations
 
 import io
-import threading
 import time
 
 from PIL import Image, ImageDraw, ImageOps
@@ -20,7 +19,7 @@ from pygments.styles import get_style_by_name
 from pygments.token import Token
 from pygments.util import ClassNotFound
 
-from notes_pipeline.domain.math_text import plain_math, readable, to_mathtext
+from notes_pipeline.domain.math_text import MATHTEXT_LOCK, plain_math, readable, to_mathtext
 from notes_pipeline.domain.models import CodeVisual, FigureVisual, FormulaVisual, ImageRequest, TableVisual
 from notes_pipeline.providers.http import open_image
 from notes_pipeline.providers.images.base import ImageResult, NoPicture
@@ -38,7 +37,6 @@ from notes_pipeline.providers.images.text import (
 CARDS_VERSION = "1"
 MAX_CODE_COLUMNS = 100
 TAB = "    "
-_MATHTEXT = threading.Lock()  # matplotlib's mathtext parser is not safe to share between threads
 
 
 def _luminance(hex_colour: str) -> float:
@@ -214,9 +212,15 @@ def table_card(request: ImageRequest, visual: TableVisual) -> Image.Image:
     _heading(draw, writer, request, layout.heading)
     box = layout.content
     count = max(len(visual.header), *(len(r) for r in visual.rows)) if visual.rows else len(visual.header)
+    min_size = max(9, round(unit * 0.022))
+    shown_columns = max(2, box.width // (min_size * 6))  # a narrow frame shows the first columns, then '…'
+    if count > shown_columns:
+        cut = shown_columns - 1
+        visual = TableVisual(header=[*(visual.header + [""] * count)[:cut], ELLIPSIS],
+                             rows=[[*(row + [""] * count)[:cut], ELLIPSIS] for row in visual.rows])
+        count = shown_columns
     header = (visual.header + [""] * count)[:count]
     rows = [(row + [""] * count)[:count] for row in visual.rows]
-    min_size = max(9, round(unit * 0.022))
     size = round(unit * 0.06)
     while True:
         pad = max(3, round(size * 0.45))
@@ -268,7 +272,7 @@ def _mathtext_image(line: str, size: float, colour: str) -> Image.Image:
     from matplotlib.mathtext import MathTextParser
 
     prop = FontProperties(size=size, math_fontfamily="cm")
-    with _MATHTEXT:
+    with MATHTEXT_LOCK:
         width, height, depth, *_ = MathTextParser("path").parse(line, dpi=72, prop=prop)
         figure = Figure(figsize=(max(width, 1) / 72, max(height, 1) / 72))
         FigureCanvasAgg(figure)
@@ -287,17 +291,25 @@ def formula_card(request: ImageRequest, visual: FormulaVisual) -> Image.Image:
     layout = material_layout(style.width, style.height)
     _heading(draw, writer, request, layout.heading)
     box = layout.content
-    gap = round(unit * 0.03)
     lines = to_mathtext(visual.latex)
     if lines is not None:
-        probe = [_mathtext_image(line, 100, style.palette.text) for line in lines]
-        total_h = sum(p.height for p in probe) + gap * (len(probe) - 1)
-        scale = min(box.width / max(p.width for p in probe), box.height / total_h, unit * 0.0016)
-        drawn = [_mathtext_image(line, 100 * scale, style.palette.text) for line in lines]
-        y = box.top + (box.height - sum(d.height for d in drawn) - gap * (len(drawn) - 1)) // 2
+        gap = min(round(unit * 0.03), box.height // (4 * len(lines)))
+        room = box.height - gap * (len(lines) - 1)
+        size = 100.0
+        drawn = [_mathtext_image(line, size, style.palette.text) for line in lines]
+        for _ in range(5):  # mathtext does not scale exactly linearly: measure again at the size chosen
+            fit = min(box.width / max(d.width for d in drawn), room / sum(d.height for d in drawn))
+            if 0.97 <= fit <= 1 or (fit > 1 and size >= unit * 0.16):
+                break
+            size = min(size * fit * 0.99, unit * 0.16)
+            drawn = [_mathtext_image(line, size, style.palette.text) for line in lines]
+        y = box.top + max(0, box.height - sum(d.height for d in drawn) - gap * (len(drawn) - 1)) // 2
         for picture in drawn:
-            picture = picture.crop((0, 0, min(picture.width, box.width), min(picture.height, box.height)))
-            image.paste(picture, (box.left + (box.width - picture.width) // 2, max(box.top, y)), picture)
+            # Rounding at the final size can add a pixel or two: what would cross the box is cut off.
+            if box.bottom - y <= 0:
+                break
+            picture = picture.crop((0, 0, min(picture.width, box.width), min(picture.height, box.bottom - y)))
+            image.paste(picture, (box.left + (box.width - picture.width) // 2, y), picture)
             y += picture.height + gap
         return image
     text = readable(visual.latex)  # beyond mathtext: the formula as readable Unicode text

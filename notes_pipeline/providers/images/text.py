@@ -149,16 +149,23 @@ def mono(size: int) -> ImageFont.FreeTypeFont:
 
 def draw_code_text(draw: ImageDraw.ImageDraw, writer: Writer, text: str, x: float, baseline: int, size: int,
                    fill: tuple[int, int, int]) -> float:
-    """Code drawn at (x, baseline) in the fixed-width font; characters it lacks (a comment in Hindi) in the
-    shipped font that has them. Returns the x after it."""
+    """Code drawn at (x, baseline) in the fixed-width font; stretches of characters it lacks (a comment in
+    Hindi) in the shipped fonts that have them. Returns the x after it."""
     face = mono(size)
-    if covers(MONO_FONT, text):
-        draw.text((x, baseline), text, font=face, fill=fill, anchor="ls")
-        return x + face.getlength(text)
-    for run in writer.runs(text, size, False):
-        draw.text((x, baseline), run.text, font=run.font, fill=fill, anchor="ls", direction=run.direction,
-                  language=run.language)
-        x += run.length()
+    start = 0
+    for end in range(1, len(text) + 1):
+        if end < len(text) and covers(MONO_FONT, text[end]) == covers(MONO_FONT, text[start]):
+            continue
+        piece = text[start:end]
+        if covers(MONO_FONT, piece):
+            draw.text((x, baseline), piece, font=face, fill=fill, anchor="ls")
+            x += face.getlength(piece)
+        else:
+            for run in writer.runs(piece, size, False):
+                draw.text((x, baseline), run.text, font=run.font, fill=fill, anchor="ls", direction=run.direction,
+                          language=run.language)
+                x += run.length()
+        start = end
     return x
 
 
