@@ -37,6 +37,7 @@ from notes_pipeline.providers.images.text import (
 CARDS_VERSION = "1"
 MAX_CODE_COLUMNS = 100
 TAB = "    "
+INK = 2  # a glyph's ink can overhang its advance by a pixel or two: text lines keep this far from a box's edge
 
 
 def _luminance(hex_colour: str) -> float:
@@ -63,8 +64,8 @@ def _heading(draw: ImageDraw.ImageDraw, writer: Writer, request: ImageRequest, b
     heading = plain_math(request.scene.heading)
     size, caption_size = round(unit * 0.07), round(unit * 0.042)
     while True:
-        title = writer.block(heading, size, True, box.width, 3)
-        note = writer.block(caption, caption_size, False, box.width, 6) if caption else None
+        title = writer.block(heading, size, True, box.width - 2 * INK, 3)
+        note = writer.block(caption, caption_size, False, box.width - 2 * INK, 6) if caption else None
         needed = title.height + (note.height + round(unit * 0.03) if note else 0)
         if needed <= box.height or size <= unit * 0.035:
             break
@@ -76,12 +77,12 @@ def _heading(draw: ImageDraw.ImageDraw, writer: Writer, request: ImageRequest, b
     for line in title.lines:
         if y + title.line_height > box.bottom:
             break
-        writer.draw_line(draw, line, y, title, palette.text, box.left, box.right)
+        writer.draw_line(draw, line, y, title, palette.text, box.left + INK, box.right - INK)
         y += title.line_height
     if note and note.lines:
         y += round(unit * 0.03)
         for line in note.lines:
-            writer.draw_line(draw, line, y, note, palette.muted, box.left, box.right)
+            writer.draw_line(draw, line, y, note, palette.muted, box.left + INK, box.right - INK)
             y += note.line_height
     return y
 
@@ -107,11 +108,12 @@ def figure_card(request: ImageRequest, visual: FigureVisual) -> Image.Image:
         if caption:
             unit = min(style.width, style.height)
             size = round(unit * 0.04)
-            block = writer.block(caption, size, False, layout.caption.width, max(1, layout.caption.height // round(
-                size * 1.32)))
+            block = writer.block(caption, size, False, layout.caption.width - 2 * INK,
+                                 max(1, layout.caption.height // round(size * 1.32)))
             y = layout.caption.top + (layout.caption.height - block.height) // 2
             for line in block.lines:
-                writer.draw_line(draw, line, y, block, style.palette.muted, layout.caption.left, layout.caption.right)
+                writer.draw_line(draw, line, y, block, style.palette.muted, layout.caption.left + INK,
+                                 layout.caption.right - INK)
                 y += block.line_height
     pad = max(2, round(min(style.width, style.height) * 0.008))  # a frame around the picture, inside the box
     box = Box(layout.picture.left + pad, layout.picture.top + pad, layout.picture.right - pad,
