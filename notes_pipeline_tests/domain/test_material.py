@@ -19,6 +19,7 @@ from notes_pipeline.domain.models import (
 )
 from notes_pipeline.domain.notes_text import parse_notes
 from notes_pipeline.providers.llm.local import LocalScriptWriter
+from notes_pipeline.stages.script import script_markdown
 
 NOTES = """# Video pipelines
 
@@ -99,6 +100,8 @@ def test_the_local_writer_scenes_get_the_material_of_their_sections():
     assert all("hello" not in s.narration and "mc^2" not in s.narration for s in script.scenes)
     # Scenes without material are left as they were: their JSON has no 'visual' key.
     assert "visual" not in script.scenes[0].model_dump()
+    preview = script_markdown(script)  # what the Dagster UI shows of the script
+    assert "*Shows the notes' code (python)*" in preview and "*Shows the notes' figure img/stages.png*" in preview
 
 
 def test_an_llm_script_with_other_headings_gets_material_by_what_its_narration_says():
