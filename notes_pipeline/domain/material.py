@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from notes_pipeline.domain.models import NotesDocument, Scene, Script
+from notes_pipeline.domain.models import NotesDocument, Scene, SceneVisual, Script
 from notes_pipeline.domain.notes_text import Section, parse_notes
 
 # A section and a scene with fewer shared words than this share of the section's are not the same text.
@@ -58,3 +58,15 @@ def attach_material(script: Script, document: NotesDocument) -> Script:
         return script
     scenes = [s.model_copy(update={"visual": chosen[s.index]}) if s.index in chosen else s for s in script.scenes]
     return script.model_copy(update={"scenes": scenes})
+
+
+def visual_label(visual: SceneVisual) -> str:
+    """'code (python)', 'figure img/a.png', 'table (3 columns, 4 rows)', 'formula': what a scene shows."""
+    if visual.kind == "figure":
+        return f"figure {visual.source}"
+    if visual.kind == "code":
+        return f"code ({visual.language})" if visual.language else "code"
+    if visual.kind == "table":
+        return f"table ({len(visual.header)} columns, {len(visual.rows)} rows)"
+    return "formula"
+

@@ -8,15 +8,8 @@ from pydantic import ValidationError
 
 from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import BadInputError, PipelineError
-from notes_pipeline.domain.material import attach_material
-from notes_pipeline.domain.models import (
-    NotesDocument,
-    SceneVisual,
-    Script,
-    ScriptAttempt,
-    ScriptManifest,
-    SourceRecord,
-)
+from notes_pipeline.domain.material import attach_material, visual_label
+from notes_pipeline.domain.models import NotesDocument, Script, ScriptAttempt, ScriptManifest, SourceRecord
 from notes_pipeline.domain.request_options import with_requested_options
 from notes_pipeline.providers.llm.base import ScriptWriter
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
@@ -92,17 +85,6 @@ def script_markdown(script: Script) -> str:
             lines.append(f"*Shows the notes' {visual_label(scene.visual)}*")
         lines.append("")
     return "\n".join(lines)
-
-
-def visual_label(visual: SceneVisual) -> str:
-    """'code (python)', 'figure img/a.png', 'table (3 columns, 4 rows)', 'formula': what a scene shows."""
-    if visual.kind == "figure":
-        return f"figure {visual.source}"
-    if visual.kind == "code":
-        return f"code ({visual.language})" if visual.language else "code"
-    if visual.kind == "table":
-        return f"table ({len(visual.header)} columns, {len(visual.rows)} rows)"
-    return "formula"
 
 
 def attempts_markdown(attempts: list[ScriptAttempt]) -> str:
