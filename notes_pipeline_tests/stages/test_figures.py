@@ -98,3 +98,20 @@ def test_a_figure_that_cannot_be_had_falls_back_with_its_reason_recorded(tmp_pat
     again = make_images(bucket, manifest, ImageChain(leading=[NotesMaterial()]), previous=images, workers=1)
     fixed = again.images[scene.index - 1]
     assert (fixed.provider, fixed.visual_kind, fixed.reused, fixed.figure_problem) == ("notes", "figure", False, None)
+
+
+def test_a_web_figure_is_drawn_and_its_address_kept_for_provenance(tmp_path):
+    with StubServer(lambda r: Reply.png(320, 200)) as stub:
+        bucket = LocalBucket(tmp_path)
+        url = f"{stub.url}/fig.png"
+        notes = (f"---\nresolution: 480\n---\n# Figures\n\nA first section that introduces the subject at some "
+                 f"length.\n\n## The stages\n\nThe pipeline runs several stages one after another for each "
+                 f"document.\n\n![The stages]({url})\n\n## The end\n\nThat is the whole pipeline from start to end.\n")
+        bucket.put_bytes(NOTE, notes.encode())
+        scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=1_000_000, settle_s=0)
+        manifest, script = write_script(bucket, scan.registered[0].doc_id, LocalScriptWriter(), max_bytes=1_000_000)
+        fetcher = FigureFetcher(bucket, NOTE, _client(UrlGuard(allow=frozenset({("127.0.0.1", stub.port)}))))
+        images = make_images(bucket, manifest, ImageChain(leading=[NotesMaterial()]), workers=1, figures=fetcher)
+    scene = next(s for s in script.scenes if s.visual is not None)
+    image = images.images[scene.index - 1]
+    assert (image.provider, image.visual_kind, image.source_url, image.figure_problem) == ("notes", "figure", url, None)

@@ -150,6 +150,7 @@ def scene_images(
             "reused_images": sum(i.reused for i in manifest.images),
             "providers": ", ".join(sorted({i.provider for i in manifest.images})),
             "fallback_images": sum(bool(i.fallbacks) for i in manifest.images),
+            "pictures_beyond_text_cards": sum(i.visual_kind != "card" for i in manifest.images),
             "provider_calls": sum(i.attempts for i in manifest.images if not i.reused),
             "images": dg.MetadataValue.md("| scene | provider | calls | fell back from | seconds | reused | source |\n"
                                           "|---|---|---|---|---|---|---|\n" + image_rows),

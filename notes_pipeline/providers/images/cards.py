@@ -358,5 +358,7 @@ class NotesMaterial:
             image = formula_card(request, visual)
         else:
             raise NoPicture
+        web = isinstance(visual, FigureVisual) and visual.source.lower().startswith(("http://", "https://"))
         return ImageResult(png=_png(image), provider=self.name, attempts=0, visual_kind=visual.kind,
+                           source_url=visual.source if web else None,  # provenance: where a web figure came from
                            latency_s=round(time.perf_counter() - started, 4))
