@@ -95,12 +95,16 @@ def cmd_script(args: argparse.Namespace) -> int:
     watched = reviews.watched(args.doc_id)
     if watched.problem:
         print(f"warning: {watched.problem}")
+    from notes_pipeline.domain.material import visual_label
+
     for scene in script.scenes:
         print()
         print(f"Scene {scene.index} · {scene.heading}")
         print(textwrap.fill(scene.narration, WRAP, initial_indent="  ", subsequent_indent="  "))
         if scene.user_image:
             picture = f"your picture {scene.user_image}"
+        elif scene.visual is not None:
+            picture = f"the notes' {visual_label(scene.visual)}"
         elif scene.search_query:
             picture = f"web search: {scene.search_query}"
         else:

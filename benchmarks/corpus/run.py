@@ -36,7 +36,6 @@ FLOOR_RESOLUTION = 720
 NEEDS_WRITER = re.compile(r"\b(needs?|requires?|configure|set up)\b[^.]*\b(LLM|language model|Gemini|Ollama|OpenAI)\b",
                           re.I)
 _FAILED_DOCUMENT = re.compile(r"^Failed document '[^']*' at ")  # the row already names the document
-TEXT_CARD_PROVIDERS = frozenset({"slides"})
 _SRT_TIMING = re.compile(r"^\d+$|^\d\d:\d\d:\d\d[,.]\d+ --> ")
 
 
@@ -111,6 +110,7 @@ def _throwaway_home(root: Path) -> None:
     os.environ["NOTES_PIPELINE_HOME"] = str(root / "home")
     os.environ["DAGSTER_HOME"] = str(root / "dagster")
     os.environ["NOTES_PIPELINE_PGDATA"] = str(root / "pgdata")
+    os.environ["NOTES_PIPELINE_REMOTE_FIGURES"] = "off"  # offline: the documents' web figures are not fetched
 
 
 def _register(instance, paths: Sequence[Path]) -> None:
@@ -161,7 +161,7 @@ def measure_document(row: Row, bucket, doc_id: str, notes: str, *, floor: bool) 
         runs += [(scene.heading, "slide", True)] + [(b, "slide", False) for b in bullets]
     images = load_model(bucket, keys.manifest(doc_id, "scene_images"), ImagesManifest)
     if images is not None:
-        row.visual_share = sum(i.provider not in TEXT_CARD_PROVIDERS for i in images.images) / len(images.images)
+        row.visual_share = visual_share(images)
     render = load_model(bucket, keys.manifest(doc_id, "final_video"), VideoRender)
     if render is not None:
         row.video_s = render.duration_s
@@ -171,6 +171,11 @@ def measure_document(row: Row, bucket, doc_id: str, notes: str, *, floor: bool) 
     narration = load_model(bucket, keys.manifest(doc_id, "scene_narration"), NarrationManifest)
     if floor and render is not None and narration is not None and images is not None:
         row.floor_ratio = floor_ratio(bucket, script_manifest, narration, images, script.language)
+
+
+def visual_share(images) -> float:
+    """The share of a video's scenes whose picture is more than the text card (what the images manifest says)."""
+    return sum(i.visual_kind != "card" for i in images.images) / len(images.images) if images.images else 0.0
 
 
 def floor_ratio(bucket, script_manifest, narration, images, language: str) -> float:

@@ -337,6 +337,8 @@ class SceneImage(_Frozen):
                                                    "`image_key` is then its poster frame.")
     candidates: list[ImageCandidate] = Field(default_factory=list,
                                              description="With review: other pictures found, for `edit --pick`.")
+    figure_problem: str | None = Field(None, exclude_if=lambda v: v is None,
+                                       description="Why the notes' figure for this scene could not be shown.")
 
 
 class ImagesManifest(_Frozen):

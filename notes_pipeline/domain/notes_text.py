@@ -4,6 +4,10 @@ What may be spoken is decided in `speech.py`; here code blocks, URLs, images, HT
 navigation (tables of contents, language and reference lists) and markdown syntax are
 dropped, a table becomes one line that says what it sets out, and emoji are removed (no
 voice reads them well and no shipped font draws them).
+
+What is dropped from speech is not lost: in markdown each section keeps its figures, code
+blocks, tables and display formulas as data (`Section.visuals`, in notes order), which
+`material.py` puts on the scenes that talk about them. Narration never reads them.
 """
 
 from __future__ import annotations
@@ -15,14 +19,21 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from notes_pipeline.domain.chunking import ends_sentence, split_sentences
+from notes_pipeline.domain.math_text import readable
+from notes_pipeline.domain.models import CodeVisual, FigureVisual, FormulaVisual, TableVisual
 from notes_pipeline.domain.speech import (
     APPARATUS_HEADING,
+    DISPLAY_MATH,
+    INLINE_MATH,
     UNSPEAKABLE,
     inline_code_words,
     is_other_languages_line,
+    outside_fences,
     speakable,
     speech_source,
 )
+
+Visual = FigureVisual | CodeVisual | TableVisual | FormulaVisual
 
 _BROKEN_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
@@ -42,6 +53,13 @@ _CODE_LINE = re.compile(r"^\s*(?:def|class|import|from \S+ import|return|print\(
                         r"[={}]\s*$|\w\(\S*\)|\w\.\w+\(|\s=\s")
 _RST_COMMENT = re.compile(r"^\s*\.\.(?:\s|$)")
 _UNDERLINE = re.compile(r"^(?:=+|-+)$")
+# A display formula stands in the text as this mark (its own paragraph) until the parser files it as a visual.
+_FORMULA_MARK = re.compile("\ue000(\\d+)\ue001")
+# An inline formula in a table row stands as this mark, so the drawn table shows it as mathematics.
+_CELL_MATH_MARK = re.compile("\ue002(\\d+)\ue003")
+# Pictures that are not the notes' material: badges, and vector images no offline renderer decodes.
+_NOT_A_FIGURE = re.compile(r"^data:|[.?&=]svg\b|badge|shields\.io|travis-ci|codecov|/status/", re.IGNORECASE)
+MAX_TABLE_ROWS = 40
 _NAVIGATION_SHARE = 0.6  # a paragraph mostly made of links is navigation (language lists, badges, ToC)
 
 
@@ -58,6 +76,7 @@ class Section:
     heading: str | None
     blocks: list[Block] = field(default_factory=list)
     apparatus: bool = False  # a table of contents, reference or language list: never narrated
+    visuals: list[Visual] = field(default_factory=list)  # figures, code, tables, formulas: shown, never read
 
     def add_sentences(self, text: str) -> None:
         """The speakable sentences of a paragraph, in order.
@@ -147,7 +166,7 @@ def _inline_text(token: Token) -> str:
             for broken in _BROKEN_LINK.finditer(words):  # '[text](url with spaces)' is still a link
                 links, link_words = links + 1, link_words + len(broken.group(1).split())
             parts.append(_BROKEN_LINK.sub(r"\1", words))
-    raw = "".join(parts)
+    raw = _CELL_MATH_MARK.sub("", _FORMULA_MARK.sub("", "".join(parts)))
     text = clean_spoken(raw)
     total = len(text.split()) or 1
     if links and link_words >= total * _NAVIGATION_SHARE:
@@ -179,7 +198,79 @@ def _table_line(tokens: list[Token], start: int) -> tuple[str, int]:
     return f"A table sets out {listed}.", i
 
 
-def _markdown_outline(text: str) -> Outline:
+def _cell_text(token: Token, cell_math: list[str]) -> str:
+    """What a table cell shows: its text and code as written, formulas as readable maths, no markup."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)
+    text = _CELL_MATH_MARK.sub(lambda m: readable(cell_math[int(m.group(1))]).replace("\n", " "), "".join(parts))
+    return " ".join(_PICTOGRAPHS.sub("", text).replace(UNSPEAKABLE, "…").split())
+
+
+def _table_visual(tokens: list[Token], start: int, cell_math: list[str]) -> TableVisual | None:
+    """The table from `table_open` at `start` as data: its header and (at most MAX_TABLE_ROWS) rows."""
+    header: list[str] = []
+    rows: list[list[str]] = []
+    in_head = False
+    i = start
+    while tokens[i].type != "table_close":
+        kind = tokens[i].type
+        if kind in ("thead_open", "thead_close"):
+            in_head = kind == "thead_open"
+        elif kind == "tr_open" and not in_head:
+            rows.append([])
+        elif kind == "inline":
+            (header if in_head else rows[-1]).append(_cell_text(tokens[i], cell_math))
+        i += 1
+    rows = [row for row in rows if any(row)][:MAX_TABLE_ROWS]
+    return TableVisual(header=header, rows=rows) if header and (rows or any(header)) else None
+
+
+def _inline_visuals(token: Token, formulas: list[str]) -> list[Visual]:
+    """The figures and display formulas in an inline token, in order (badges and vector images left out)."""
+    found: list[Visual] = []
+    for child in token.children or []:
+        if child.type == "image":
+            source = str(child.attrs.get("src") or "").strip()
+            if source and not _NOT_A_FIGURE.search(source):
+                found.append(FigureVisual(source=source, alt=clean_spoken(child.content.replace(UNSPEAKABLE, ""))))
+        elif child.type == "text":
+            found += [FormulaVisual(latex=formulas[int(m.group(1))]) for m in _FORMULA_MARK.finditer(child.content)
+                      if formulas[int(m.group(1))].strip()]
+    return found
+
+
+def _mark_formulas(text: str) -> tuple[str, list[str], list[str]]:
+    """Display formulas out of the text, each a mark in a paragraph of its own; inline formulas of table rows
+    too, as marks in their cells. Code blocks are left as they are."""
+    formulas: list[str] = []
+    cell_math: list[str] = []
+
+    def display(match: re.Match) -> str:
+        whole = match.group()
+        body = whole if whole.startswith("\\begin") else whole[2:-2]
+        formulas.append(body.strip())
+        return f"\n\n\ue000{len(formulas) - 1}\ue001\n\n"
+
+    def in_cell(match: re.Match) -> str:
+        cell_math.append(match.group(1) or match.group(2))
+        return f"\ue002{len(cell_math) - 1}\ue003"
+
+    def mark(part: str) -> str:
+        part = DISPLAY_MATH.sub(display, part)
+        lines = part.split("\n")
+        return "\n".join(INLINE_MATH.sub(in_cell, line) if line.lstrip().startswith("|") else line for line in lines)
+
+    return outside_fences(text, mark), formulas, cell_math
+
+
+def _markdown_outline(text: str, formulas: list[str] | None = None, cell_math: list[str] | None = None) -> Outline:
+    formulas, cell_math = formulas or [], cell_math or []
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     outline = Outline(title=None, sections=[Section(heading=None)])
     list_depth = 0
@@ -201,15 +292,21 @@ def _markdown_outline(text: str) -> Outline:
             list_depth -= 1
         elif token.type in ("fence", "code_block"):
             outline.code_blocks += 1
+            if token.content.strip():
+                language = token.info.split()[0] if token.type == "fence" and token.info.strip() else None
+                outline.sections[-1].visuals.append(CodeVisual(code=token.content.rstrip(), language=language))
             blocks = outline.sections[-1].blocks
             if blocks and _LEAD_IN.search(blocks[-1].text) and not blocks[-1].is_item:
                 blocks.pop()  # 'use the option as follows:' introduces code that is shown, not said
         elif token.type == "table_open":
+            if table := _table_visual(tokens, i, cell_math):
+                outline.sections[-1].visuals.append(table)
             line, i = _table_line(tokens, i)
             if line and line not in tables:  # one line per kind of table, not one per copy of it
                 tables.add(line)
                 outline.sections[-1].blocks.append(Block(line))
         elif token.type == "inline":
+            outline.sections[-1].visuals += _inline_visuals(token, formulas)
             content = _inline_text(token)
             if content and list_depth:
                 outline.sections[-1].add_item(content)
@@ -304,8 +401,28 @@ def parse_notes(text: str, *, markdown: bool = True) -> Outline:
         if fields := _header_fields(first):
             text, title = rest, clean_spoken(fields.get("title") or fields.get("name") or "") or None
             markdown = "markdown" in fields.get("description-content-type", "")
-    source = speech_source(text)
-    outline = _markdown_outline(source) if markdown else _text_outline(source, title)
+    if markdown:
+        marked, formulas, cell_math = _mark_formulas(text)
+        outline = _markdown_outline(speech_source(marked), formulas, cell_math)
+    else:
+        outline = _text_outline(speech_source(text), title)
     outline.title = title or outline.title
-    outline.sections = [s for s in outline.sections if s.blocks and not s.apparatus]
+    outline.sections = _keep_material([s for s in outline.sections if not s.apparatus])
     return outline
+
+
+def _keep_material(sections: list[Section]) -> list[Section]:
+    """The sections with something to say; a silent section's visuals (a heading over only a figure) join
+    the section before it, or the first one after it."""
+    kept: list[Section] = []
+    waiting: list[Visual] = []
+    for section in sections:
+        if section.blocks:
+            section.visuals[:0] = waiting
+            waiting = []
+            kept.append(section)
+        elif kept:
+            kept[-1].visuals += section.visuals
+        else:
+            waiting += section.visuals
+    return kept

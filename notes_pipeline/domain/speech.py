@@ -85,6 +85,15 @@ def _outside_fences(text: str, transform) -> str:
     return "".join(parts)
 
 
+# Public names for the parser, which keeps display formulas (as visuals) before speech drops them.
+DISPLAY_MATH = _DISPLAY_MATH
+INLINE_MATH = _INLINE_MATH
+
+
+def outside_fences(text: str, transform) -> str:
+    return _outside_fences(text, transform)
+
+
 def _inline_formula(match: re.Match) -> str:
     """A one-letter variable or a number is said as it is; anything more is a formula the slide shows."""
     body = (match.group(1) or match.group(2) or "").strip()

@@ -36,6 +36,9 @@ _SYMBOL_FONTS: dict[str, str] = {"NotoSansMath-Regular.ttf": "Noto Sans Math",
                                  "NotoSansSymbols2-Regular.ttf": "Noto Sans Symbols2"}
 
 
+# Code cards: one fixed-width face (fonts-noto-mono), so columns of code line up.
+MONO_FONT = FONTS_DIR / "NotoSansMono-Regular.ttf"
+
 Role = Literal["body", "heading", "subtitle"]
 # Slide headings and subtitles are set bold (the ASS styles ask for weight 700).
 _BOLD_ROLES = {"heading", "subtitle"}
@@ -146,3 +149,8 @@ def missing_glyphs(text: str, role: Role = "body", *, language: str | None = Non
     empty when every character is covered."""
     return {ch for run in font_runs(text, role, language=language) for ch in run.text
             if _drawn(ch) and ord(ch) not in _codepoints(run.font)}
+
+
+def covers(font: Path, text: str) -> bool:
+    """True when `font` has a glyph for every drawn character of `text`."""
+    return all(ord(ch) in _codepoints(font) for ch in text if _drawn(ch))

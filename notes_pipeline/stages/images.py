@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import logging
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 from PIL import Image
 
 from notes_pipeline.domain.errors import PipelineError
-from notes_pipeline.domain.models import ImageRequest, ImagesManifest, Scene, SceneImage, ScriptManifest
+from notes_pipeline.domain.models import (
+    FigureVisual,
+    ImageRequest,
+    ImagesManifest,
+    Scene,
+    SceneImage,
+    ScriptManifest,
+)
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.providers.images.base import ImageResult, ImageSource
+from notes_pipeline.stages.figures import FigureError, FigureFetcher, figure_fetcher
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scenes import run_per_scene
 from notes_pipeline.stages.script import load_script
@@ -22,6 +33,7 @@ from notes_pipeline.store.cache import ObjectCache
 from notes_pipeline.store.state import AssetRecord
 
 CACHE_KIND = "images"
+log = logging.getLogger(__name__)
 
 
 def make_images(
@@ -33,6 +45,7 @@ def make_images(
     workers: int = 4,
     on_scene: Callable[[Scene, SceneImage], None] | None = None,
     tracker: SceneTracker | None = None,
+    figures: FigureFetcher | None = None,
 ) -> ImagesManifest:
     """Draw every scene whose request (scene, title, style, size) or image source changed.
 
@@ -46,12 +59,29 @@ def make_images(
     doc_id = script_manifest.doc_id
     earlier = {i.scene_index: i for i in previous.images} if previous else {}
     cache = ObjectCache(bucket)
+
+    @lru_cache(maxsize=1)
+    def fetcher() -> FigureFetcher:  # only documents with figures read source.json or open a client
+        return figures or figure_fetcher(bucket, doc_id)
+
+    def with_figure(request: ImageRequest) -> tuple[ImageRequest, str | None]:
+        """The request carrying the scene's figure (bytes and sha256), or why there is none."""
+        visual = request.scene.visual
+        if not isinstance(visual, FigureVisual):
+            return request, None
+        try:
+            data = fetcher().fetch(visual)
+        except FigureError as err:
+            log.warning("scene %d: %s; the scene falls back to its next picture", request.scene.index, err)
+            return request, str(err)
+        return request.model_copy(update={"figure": data, "figure_sha256": hashlib.sha256(data).hexdigest()}), None
+
     if tracker is not None:
         tracker.prepare([s.index for s in script.scenes])
 
     def draw(scene: Scene) -> SceneImage:
-        request = ImageRequest(scene=scene, title=script.title, scene_count=len(script.scenes),
-                               language=script.language, style=style)
+        request, figure_problem = with_figure(ImageRequest(
+            scene=scene, title=script.title, scene_count=len(script.scenes), language=script.language, style=style))
         wanted = input_hash(request=request, source=source.identity())
         key = keys.scene_image(doc_id, scene.index, script_manifest.variant)
         old = earlier.get(scene.index)
@@ -82,7 +112,8 @@ def make_images(
         image = SceneImage(scene_index=scene.index, image_key=key, width=width, height=height,
                            input_hash=wanted, provider=result.provider, latency_s=round(latency, 4),
                            attempts=result.attempts, fallbacks=result.fallbacks, source_url=result.source_url,
-                           attribution=result.attribution, visual_kind=result.visual_kind, licence=result.licence)
+                           attribution=result.attribution, visual_kind=result.visual_kind, licence=result.licence,
+                           figure_problem=figure_problem)
         cache.put(CACHE_KIND, wanted, image, {"image.png": png})
         return image
 

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import BadInputError, PipelineError
+from notes_pipeline.domain.material import attach_material, visual_label
 from notes_pipeline.domain.models import NotesDocument, Script, ScriptAttempt, ScriptManifest, SourceRecord
 from notes_pipeline.domain.request_options import with_requested_options
 from notes_pipeline.providers.llm.base import ScriptWriter
@@ -48,10 +49,13 @@ def load_script(bucket: Bucket, manifest: ScriptManifest) -> Script:
 
 
 def write_script(bucket: Bucket, doc_id: str, writer: ScriptWriter, *, max_bytes: int) -> tuple[ScriptManifest, Script]:
-    """The writer (a chain, or one writer taken as a chain of one) writes; its attempts go into the manifest."""
+    """The writer (a chain, or one writer taken as a chain of one) writes; its attempts go into the manifest.
+
+    The notes' own material is put on the scenes here, so every writer's script shows it."""
     document = load_document(bucket, doc_id, max_bytes=max_bytes)
     chain = writer if isinstance(writer, ScriptWriterChain) else ScriptWriterChain([writer])
     script, attempts = chain.write_recorded(document)
+    script = attach_material(script, document)  # the notes' figures, code, tables and formulas, whoever wrote
     key = keys.script(doc_id)
     data = put_model(bucket, key, script)
     manifest = ScriptManifest(
@@ -77,6 +81,8 @@ def script_markdown(script: Script) -> str:
     for scene in script.scenes:
         lines += [f"### {scene.index}. {scene.heading}", "", scene.narration, ""]
         lines += [f"- {b}" for b in scene.bullets]
+        if scene.visual is not None:
+            lines.append(f"*Shows the notes' {visual_label(scene.visual)}*")
         lines.append("")
     return "\n".join(lines)
 

@@ -66,7 +66,9 @@ def test_without_keys_every_chain_is_its_offline_member(no_keys):
     assert [type(n) for n in narrator.narrators] == [EspeakNarrator]
     # The same identity as the bare eSpeak narrator: clips made before providers existed stay reusable.
     assert narrator.identity(language="en") == EspeakNarrator().identity(language="en")
-    assert type(registry.image_source()) is SlideRenderer
+    offline = registry.image_source()
+    assert isinstance(offline, ImageChain) and not offline.generators and offline.search is None
+    assert [s.name for s in offline.leading] == ["notes"] and type(offline.last_resort) is SlideRenderer
 
 
 def test_with_keys_the_real_providers_are_built_in_config_order_without_a_call(no_keys):
@@ -80,6 +82,7 @@ def test_with_keys_the_real_providers_are_built_in_config_order_without_a_call(n
     assert isinstance(images, ImageChain)
     assert [g.name for g in images.generators] == ["cloudflare", "together", "huggingface"]
     assert images.search is not None and images.last_resort.name == "slides"
+    assert [s.name for s in images.leading] == ["notes"]
     assert all(s.configured for s in registry.statuses())
     assert registry.active("narration") == ["google", "elevenlabs", "espeak"]
 
@@ -90,7 +93,8 @@ def test_a_provider_needs_all_of_its_secrets(no_keys):
     status = {s.name: s for s in registry.statuses()}
     assert not status["cloudflare"].configured and "CLOUDFLARE_ACCOUNT_ID" in status["cloudflare"].detail
     assert not status["web_search"].configured and not status["huggingface"].configured  # empty = unset
-    assert type(registry.image_source()) is SlideRenderer
+    images = registry.image_source()
+    assert not images.generators and images.search is None and type(images.last_resort) is SlideRenderer
 
 
 def test_config_errors_name_the_file_and_field(tmp_path, monkeypatch):

@@ -136,6 +136,7 @@ def scene_images(
             workers=settings.scene_workers,
             on_scene=lambda scene, image: context.log.info(
                 f"scene {scene.index}/{total} image by {image.provider}" + (" (reused)" if image.reused else "")
+                + (f"; the notes' figure was not shown: {image.figure_problem}" if image.figure_problem else "")
             ),
             tracker=scene_tracker(context, state, "image", providers),
         )
@@ -149,6 +150,7 @@ def scene_images(
             "reused_images": sum(i.reused for i in manifest.images),
             "providers": ", ".join(sorted({i.provider for i in manifest.images})),
             "fallback_images": sum(bool(i.fallbacks) for i in manifest.images),
+            "pictures_beyond_text_cards": sum(i.visual_kind != "card" for i in manifest.images),
             "provider_calls": sum(i.attempts for i in manifest.images if not i.reused),
             "images": dg.MetadataValue.md("| scene | provider | calls | fell back from | seconds | reused | source |\n"
                                           "|---|---|---|---|---|---|---|\n" + image_rows),

@@ -11,10 +11,11 @@ import io
 
 from PIL import ImageDraw
 
+from notes_pipeline.domain.math_text import plain_math
 from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.providers.images.text import Writer, background, rgb, safe_box
 
-SLIDES_VERSION = "2"
+SLIDES_VERSION = "3"  # 3: inline LaTeX ($p(z)$) drawn as readable maths
 
 
 def _kicker(title: str, index: int, count: int) -> str:
@@ -43,10 +44,10 @@ class SlideRenderer:
         rtl = writer.rtl
 
         kicker_size = max(12, round(unit * 0.03))
-        kicker = _kicker(request.title, scene.index, request.scene_count)
+        kicker = _kicker(plain_math(request.title), scene.index, request.scene_count)
         kicker_block = writer.block(kicker, kicker_size, False, box.width, 1)
 
-        bullets = scene.bullets or [scene.narration.split(". ")[0]]
+        bullets = [plain_math(b) for b in scene.bullets or [scene.narration.split(". ")[0]]]
         bullet_indent = round(unit * 0.05)
         heading_size, bullet_size = round(unit * 0.085), round(unit * 0.05)
         min_heading, min_bullet = round(unit * 0.045), round(unit * 0.03)
@@ -54,7 +55,7 @@ class SlideRenderer:
         bar_width = max(3, round(unit * 0.008))
         heading_indent = bar_width + round(unit * 0.02)
         while True:
-            heading = writer.block(scene.heading, heading_size, True, box.width - heading_indent, 3)
+            heading = writer.block(plain_math(scene.heading), heading_size, True, box.width - heading_indent, 3)
             items = [writer.block(b, bullet_size, False, box.width - bullet_indent, 3) for b in bullets]
             gap = round(bullet_size * 0.6)
             needed = heading.height + round(unit * 0.05) + sum(i.height + gap for i in items)

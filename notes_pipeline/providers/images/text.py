@@ -20,7 +20,7 @@ from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.language import is_right_to_left
 from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.media.bidi import embedding_levels, visual_order
-from notes_pipeline.media.fonts import font_file, font_file_for_language, font_runs
+from notes_pipeline.media.fonts import MONO_FONT, covers, font_file, font_file_for_language, font_runs
 
 SAFE_MARGIN = 0.06  # title-safe: no text in the outer 6% of each side
 SUBTITLE_BAND = 0.20  # bottom share of the frame left to subtitles
@@ -140,6 +140,33 @@ class Writer:
             draw.text((x, y + block.ascent), run.text, font=run.font, fill=rgb(fill), anchor="ls",
                       direction=run.direction, language=run.language)
             x += run.length()
+
+
+def mono(size: int) -> ImageFont.FreeTypeFont:
+    """The fixed-width font of code cards at `size` pixels."""
+    return font(str(MONO_FONT), size)
+
+
+def draw_code_text(draw: ImageDraw.ImageDraw, writer: Writer, text: str, x: float, baseline: int, size: int,
+                   fill: tuple[int, int, int]) -> float:
+    """Code drawn at (x, baseline) in the fixed-width font; stretches of characters it lacks (a comment in
+    Hindi) in the shipped fonts that have them. Returns the x after it."""
+    face = mono(size)
+    start = 0
+    for end in range(1, len(text) + 1):
+        if end < len(text) and covers(MONO_FONT, text[end]) == covers(MONO_FONT, text[start]):
+            continue
+        piece = text[start:end]
+        if covers(MONO_FONT, piece):
+            draw.text((x, baseline), piece, font=face, fill=fill, anchor="ls")
+            x += face.getlength(piece)
+        else:
+            for run in writer.runs(piece, size, False):
+                draw.text((x, baseline), run.text, font=run.font, fill=fill, anchor="ls", direction=run.direction,
+                          language=run.language)
+                x += run.length()
+        start = end
+    return x
 
 
 @dataclass
