@@ -187,9 +187,11 @@ class ProviderRegistry:
             search = WebImageSearch(self._secret("google_cse_api_key"), self._secret("google_cse_id"),
                                     base_url=images.search.base_url, http=http, sleep=self.sleep,
                                     **(images.search.model_extra or {}))
-        if not generators and search is None:
-            return SlideRenderer()  # offline: exactly the renderer the pipeline has always used
-        return ImageChain(generators, search=search, last_resort=SlideRenderer(), slots=self.slots)
+        from notes_pipeline.providers.images.offline import OfflineVisuals
+
+        # Offline too: the offline visuals (diagrams, icons) before the text card, which stays the last resort.
+        return ImageChain(generators, search=search, trailing=[OfflineVisuals()], last_resort=SlideRenderer(),
+                          slots=self.slots)
 
     def embedder(self) -> Embedder:
         """Gemini's embeddings when its key is set, falling back to the local embedder on any failure."""

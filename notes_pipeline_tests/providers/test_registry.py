@@ -23,6 +23,7 @@ from notes_pipeline.providers.config import (
     load_config,
 )
 from notes_pipeline.providers.images.chain import ImageChain
+from notes_pipeline.providers.images.offline import OfflineVisuals
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.providers.llm.gemini import GeminiScriptWriter
 from notes_pipeline.providers.llm.local import LocalScriptWriter
@@ -66,7 +67,9 @@ def test_without_keys_every_chain_is_its_offline_member(no_keys):
     assert [type(n) for n in narrator.narrators] == [EspeakNarrator]
     # The same identity as the bare eSpeak narrator: clips made before providers existed stay reusable.
     assert narrator.identity(language="en") == EspeakNarrator().identity(language="en")
-    assert type(registry.image_source()) is SlideRenderer
+    images = registry.image_source()
+    assert isinstance(images, ImageChain) and images.generators == [] and images.search is None
+    assert [type(s) for s in images.trailing] == [OfflineVisuals] and type(images.last_resort) is SlideRenderer
 
 
 def test_with_keys_the_real_providers_are_built_in_config_order_without_a_call(no_keys):
@@ -90,7 +93,8 @@ def test_a_provider_needs_all_of_its_secrets(no_keys):
     status = {s.name: s for s in registry.statuses()}
     assert not status["cloudflare"].configured and "CLOUDFLARE_ACCOUNT_ID" in status["cloudflare"].detail
     assert not status["web_search"].configured and not status["huggingface"].configured  # empty = unset
-    assert type(registry.image_source()) is SlideRenderer
+    images = registry.image_source()
+    assert isinstance(images, ImageChain) and images.generators == [] and images.search is None
 
 
 def test_config_errors_name_the_file_and_field(tmp_path, monkeypatch):
