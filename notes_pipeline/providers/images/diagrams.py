@@ -142,14 +142,14 @@ def _steps(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
 def _cycle(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
     unit, palette = canvas.unit, canvas.palette
     if canvas.wide:
-        side = min(area.height, round(area.width * 0.42))
+        side = min(area.height, round(area.width * 0.42)) - 2  # Pillow's shapes include their last row and column
         ring_box = (Box(area.right - side, area.top, area.right, area.top + side) if canvas.rtl
                     else Box(area.left, area.top, area.left + side, area.top + side))
         gap = round(unit * 0.05)
         legend = (Box(area.left, area.top, area.right - side - gap, area.bottom) if canvas.rtl
                   else Box(area.left + side + gap, area.top, area.right, area.bottom))
     else:
-        side = min(area.width, round(area.height * 0.5))
+        side = min(area.width, round(area.height * 0.5)) - 2  # Pillow's shapes include their last row and column
         left = area.left + (area.width - side) // 2
         ring_box = Box(left, area.top, left + side, area.top + side)
         legend = Box(area.left, ring_box.bottom + round(unit * 0.04), area.right, area.bottom)
@@ -174,7 +174,7 @@ def _cycle(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
 
 def _column(canvas: Canvas, column: Column, panel: Box) -> None:
     unit, palette = canvas.unit, canvas.palette
-    canvas.draw.rounded_rectangle([panel.left, panel.top, panel.right, panel.bottom], radius=round(unit * 0.025),
+    canvas.draw.rounded_rectangle([panel.left, panel.top, panel.right - 1, panel.bottom - 1], radius=round(unit * 0.025),
                                   fill=rgb(palette.surface))
     pad = round(unit * 0.03)
     inner = Box(panel.left + pad, panel.top + pad, panel.right - pad, panel.bottom - pad)
@@ -212,13 +212,13 @@ def _key_figure(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
     unit, writer, palette = canvas.unit, canvas.writer, canvas.palette
     gap = round(unit * 0.05)
     if canvas.wide:
-        side = min(area.height, round(area.width * 0.45))
+        side = min(area.height, round(area.width * 0.45)) - 2  # Pillow's shapes include their last row and column
         figure_box = (Box(area.right - side, area.top, area.right, area.top + side) if canvas.rtl
                       else Box(area.left, area.top, area.left + side, area.top + side))
         caption = (Box(area.left, area.top, area.right - side - gap, area.bottom) if canvas.rtl
                    else Box(area.left + side + gap, area.top, area.right, area.bottom))
     else:
-        side = min(area.width, round(area.height * 0.55))
+        side = min(area.width, round(area.height * 0.55)) - 2  # Pillow's shapes include their last row and column
         left = area.left + (area.width - side) // 2
         figure_box = Box(left, area.top, left + side, area.top + side)
         caption = Box(area.left, figure_box.bottom + gap, area.right, area.bottom)
@@ -249,14 +249,14 @@ def _icon_layout(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
     unit, palette = canvas.unit, canvas.palette
     gap = round(unit * 0.05)
     if canvas.wide:
-        side = min(area.height, round(area.width * 0.36))
+        side = min(area.height, round(area.width * 0.36)) - 2  # Pillow's shapes include their last row and column
         top = area.top + (area.height - side) // 2
         disc = (Box(area.right - side, top, area.right, top + side) if canvas.rtl
                 else Box(area.left, top, area.left + side, top + side))
         text = (Box(area.left, area.top, area.right - side - gap, area.bottom) if canvas.rtl
                 else Box(area.left + side + gap, area.top, area.right, area.bottom))
     else:
-        side = min(round(area.width * 0.55), round(area.height * 0.42))
+        side = min(round(area.width * 0.55), round(area.height * 0.42)) - 2  # Pillow's shapes include their last row and column
         left = area.left + (area.width - side) // 2
         disc = Box(left, area.top, left + side, area.top + side)
         text = Box(area.left, disc.bottom + gap, area.right, area.bottom)
