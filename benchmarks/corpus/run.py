@@ -28,6 +28,7 @@ from pathlib import Path
 from benchmarks.corpus.coverage import coverage
 from benchmarks.corpus.glyphs import Surface, missing_glyphs
 from benchmarks.corpus.markup import markup_hits
+from benchmarks.corpus.visuals import visual_share
 
 DOCUMENTS_DIR = Path(__file__).with_name("documents")
 FLOOR_RESOLUTION = 720
@@ -36,7 +37,6 @@ FLOOR_RESOLUTION = 720
 NEEDS_WRITER = re.compile(r"\b(needs?|requires?|configure|set up)\b[^.]*\b(LLM|language model|Gemini|Ollama|OpenAI)\b",
                           re.I)
 _FAILED_DOCUMENT = re.compile(r"^Failed document '[^']*' at ")  # the row already names the document
-TEXT_CARD_PROVIDERS = frozenset({"slides"})
 _SRT_TIMING = re.compile(r"^\d+$|^\d\d:\d\d:\d\d[,.]\d+ --> ")
 
 
@@ -161,7 +161,7 @@ def measure_document(row: Row, bucket, doc_id: str, notes: str, *, floor: bool) 
         runs += [(scene.heading, "slide", True)] + [(b, "slide", False) for b in bullets]
     images = load_model(bucket, keys.manifest(doc_id, "scene_images"), ImagesManifest)
     if images is not None:
-        row.visual_share = sum(i.provider not in TEXT_CARD_PROVIDERS for i in images.images) / len(images.images)
+        row.visual_share = visual_share(images)
     render = load_model(bucket, keys.manifest(doc_id, "final_video"), VideoRender)
     if render is not None:
         row.video_s = render.duration_s
