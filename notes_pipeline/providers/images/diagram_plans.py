@@ -22,7 +22,7 @@ DiagramKind = Literal["comparison", "cycle", "steps", "key_figure", "icon"]
 MAX_ITEMS = 5
 MAX_ITEM_CHARS = 90
 
-_VERSUS = re.compile(r"\s+(?:vs\.?|versus|v\.|बनाम|بمقابلہ)\s+", re.I)
+_VERSUS = re.compile(r"\s+(?:vs\.?|versus|बनाम|بمقابلہ)\s+", re.I)
 _BETWEEN = re.compile(r"\bdifferences?\s+between\s+(.+?)\s+and\s+(.+?)(?:[.,;:?!]|$)", re.I)
 _PROS_CONS = re.compile(r"\b(pros\s+and\s+cons|advantages\s+and\s+disadvantages|benefits\s+and\s+drawbacks|"
                         r"strengths\s+and\s+weaknesses)\b", re.I)
@@ -103,8 +103,8 @@ def _comparison(scene: Scene, items: list[str]) -> DiagramPlan | None:
         sides = [s.strip(" :") for s in heading_sides]
     elif found := _BETWEEN.search(scene.heading) or _BETWEEN.search(scene.narration[:300]):
         sides = [found.group(1).strip(), found.group(2).strip()]
-    elif found := _VERSUS.search(" ".join(scene.bullets)):
-        return None if len(items) < 2 else _split_pairs(scene, items)
+    elif sum(bool(_VERSUS.search(item)) for item in items) >= 2:
+        return _split_pairs(scene, items)
     pros_cons = sides is None and bool(_PROS_CONS.search(f"{scene.heading} {' '.join(scene.bullets)}"))
     if sides is None and not pros_cons:
         return None

@@ -195,13 +195,20 @@ def _column(canvas: Canvas, column: Column, panel: Box) -> None:
 
 
 def _comparison(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
-    gap = round(canvas.unit * 0.04)
+    unit, gap = canvas.unit, round(canvas.unit * 0.04)
     first, second = plan.columns[:2]
+    # Panels as tall as their content is likely to need (title, then items of about two lines each), centred.
+    most = max(len(first.items), len(second.items), 1)
+    panel = round(unit * (0.06 + 0.11 + most * 0.13))
     if canvas.image.height > canvas.image.width:
+        spare = max(0, area.height - 2 * panel - gap)
+        area = Box(area.left, area.top + spare // 2, area.right, area.bottom - spare // 2)
         middle = (area.top + area.bottom) // 2
         _column(canvas, first, Box(area.left, area.top, area.right, middle - gap // 2))
         _column(canvas, second, Box(area.left, middle + gap // 2, area.right, area.bottom))
         return
+    spare = max(0, area.height - panel)
+    area = Box(area.left, area.top + spare // 2, area.right, area.bottom - spare // 2)
     middle = (area.left + area.right) // 2
     left, right = (second, first) if canvas.rtl else (first, second)
     _column(canvas, left, Box(area.left, area.top, middle - gap // 2, area.bottom))
@@ -230,8 +237,10 @@ def _key_figure(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
     if plan.fraction is not None:
         canvas.draw.arc(bounds, -90, -90 + 360 * plan.fraction, fill=rgb(palette.accent), width=ring)
     inside = round((radius - ring) * 1.5)
-    figure = writer.fit_block(plan.figure or "", round(side * 0.3), round(side * 0.08), True, inside, 1,
-                              round(side * 0.45))
+    size = round(side * 0.3)
+    while size > side * 0.08 and writer.length(plan.figure or "", size, True) > inside:  # the figure whole, never cut
+        size = round(size * 0.92)
+    figure = writer.block(plan.figure or "", size, True, inside, 1)
     writer.draw_centred(canvas.draw, figure, round(cy - figure.line_height / 2), palette.accent, round(cx))
     if plan.caption and caption.height > unit * 0.05:
         block = writer.fit_block(plan.caption, round(unit * 0.05), round(unit * 0.03), False, caption.width, 4,
