@@ -38,7 +38,7 @@ _STEP_WORDS = {"step", "steps", "process", "procedure", "workflow", "pipeline", 
                "how-to", "recipe", "instructions", "चरण", "प्रक्रिया", "مرحلہ", "مراحل", "طریقہ"}
 _ORDER_WORDS = {"first", "firstly", "second", "secondly", "then", "next", "after", "afterwards", "finally", "lastly",
                 "पहले", "फिर", "अंत", "پہلے", "پھر", "آخر"}
-_NUMBERED = re.compile(r"^\s*(?:\(?\d+[.)]|step\s+\d+|[a-e][.)])\s*", re.I)
+_NUMBERED = re.compile(r"^\s*(?:\(?\d+[.)]|step\s+\d+:?|\(?[a-e]\))\s+", re.I)  # not "e.g."
 _PERCENT = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)\s?(%|٪|percent\b|per\s+cent\b|प्रतिशत|فیصد)", re.I)
 # A number worth a picture: at least two digits, or with a decimal point or thousands separator; not part of a
 # word (v2, HTTP/2, x86) and not a leading list number.
