@@ -28,6 +28,7 @@ from pathlib import Path
 from benchmarks.corpus.coverage import coverage
 from benchmarks.corpus.glyphs import Surface, missing_glyphs
 from benchmarks.corpus.markup import markup_hits
+from benchmarks.corpus.visuals import visual_share
 
 DOCUMENTS_DIR = Path(__file__).with_name("documents")
 FLOOR_RESOLUTION = 720

@@ -152,6 +152,7 @@ def _ass_clock(seconds: float) -> str:
 
 HIGHLIGHT_RGB = (255, 206, 46)
 SUBTITLE_RGB = (255, 255, 255)
+SUBTITLE_BOX_RGB = (16, 16, 16)  # opaque, behind every subtitle line
 
 
 @dataclass(frozen=True)
@@ -227,17 +228,23 @@ def _karaoke_text(cue: Cue, current: int | None, language: str) -> str:
 
 def write_ass(cues: Sequence[Cue], path: Path, *, width: int, height: int, language: str,
               karaoke: bool = False, headings: Sequence[Heading] = ()) -> Path:
-    """An ASS script sized to the frame: cues bottom-centre, white with a dark outline and a shadow,
-    the spoken word highlighted when `karaoke`, and scene headings at the top on a translucent box."""
+    """An ASS script sized to the frame: cues bottom-centre, white on an opaque dark box, the spoken word
+    highlighted when `karaoke`, and scene headings at the top on a translucent box.
+
+    The box (BorderStyle 3, one per line, `padding` wider than the text) keeps the text's contrast the
+    same on a white slide, a dark one or a busy photo (measured in test_subtitle_contrast), where an
+    outline heavy enough for white slides filled the gaps between words; it is opaque, so subtitles
+    are still drawn once per change (media/burnin.py). Sizes are shares of the frame's short side,
+    larger on vertical frames, whose short side is all the width a phone shows."""
     short = min(width, height)
     vertical = height > width
-    font_size = round(short * (0.052 if vertical else 0.058))
+    font_size = round(short * (0.062 if vertical else 0.058))
     heading_size = round(short * (0.056 if vertical else 0.05))
-    outline, shadow = max(2, round(short * 0.004)), max(1, round(short * 0.002))
+    padding = max(3, round(font_size * 0.22))
     safe = SafeArea.for_frame(width, height)
     family = family_for_language(language)
     # Subtitle colours are opaque, so they can be drawn once per change (media/burnin.py).
-    white, dark, black = _ass_colour(SUBTITLE_RGB), _ass_colour((16, 16, 16)), _ass_colour((0, 0, 0))
+    white, dark = _ass_colour(SUBTITLE_RGB), _ass_colour(SUBTITLE_BOX_RGB)
     box = _ass_colour((12, 12, 12), alpha=0x50)
     header = f"""[Script Info]
 ScriptType: v4.00+
@@ -249,7 +256,7 @@ YCbCr Matrix: TV.709
 
 [V4+ Styles]
 Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
-Style: Default,{family},{font_size},{white},{white},{dark},{black},-1,0,0,0,100,100,0,0,1,{outline},{shadow},2,{safe.left},{safe.right},{safe.bottom},-1
+Style: Default,{family},{font_size},{white},{white},{dark},{dark},-1,0,0,0,100,100,0,0,3,{padding},0,2,{safe.left},{safe.right},{safe.bottom},-1
 Style: Heading,{family},{heading_size},{white},{white},{box},&H00000000,-1,0,0,0,100,100,0,0,3,{round(heading_size * 0.3)},0,8,{safe.left},{safe.right},{safe.top},-1
 
 [Events]

@@ -188,10 +188,12 @@ class ProviderRegistry:
                                     base_url=images.search.base_url, http=http, sleep=self.sleep,
                                     **(images.search.model_extra or {}))
         from notes_pipeline.providers.images.cards import NotesMaterial
+        from notes_pipeline.providers.images.offline import OfflineVisuals
 
-        # The notes' own figures, code, tables and formulas first, offline; the text slide stays the last resort.
-        return ImageChain(generators, search=search, leading=[NotesMaterial()], last_resort=SlideRenderer(),
-                          slots=self.slots)
+        # The notes' own figures, code, tables and formulas first; offline visuals (diagrams, icons) before the
+        # text slide, which stays the last resort.
+        return ImageChain(generators, search=search, leading=[NotesMaterial()], trailing=[OfflineVisuals()],
+                          last_resort=SlideRenderer(), slots=self.slots)
 
     def embedder(self) -> Embedder:
         """Gemini's embeddings when its key is set, falling back to the local embedder on any failure."""

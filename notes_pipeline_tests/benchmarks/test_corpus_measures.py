@@ -96,3 +96,19 @@ def test_missing_glyphs_counts_what_the_drawing_font_lacks() -> None:
     assert missing_glyphs([("پانی water · 3…", "slide", True)], "ur") == []
     # No shipped font has CJK or a private-use character: each occurrence is counted.
     assert missing_glyphs([("水 and 水", "subtitle", False), ("\ue000", "slide", False)], "en") == ["水", "水", "\ue000"]
+
+
+def test_visual_share_counts_every_scene_that_is_more_than_a_text_card():
+    from benchmarks.corpus.visuals import visual_share
+    from notes_pipeline.domain.models import ImagesManifest, SceneImage
+    from notes_pipeline.domain.style import style_lock
+
+    def image(index: int, kind: str, provider: str) -> SceneImage:
+        return SceneImage(scene_index=index, image_key=f"k{index}", width=64, height=36, input_hash="h",
+                          provider=provider, latency_s=0.0, visual_kind=kind)
+
+    style = style_lock("t", "clean", 64, 36)
+    images = [image(1, "diagram", "visuals"), image(2, "icon", "visuals"), image(3, "card", "slides"),
+              image(4, "code", "notes")]
+    assert visual_share(ImagesManifest(doc_id="d", style=style, images=images)) == 0.75
+    assert visual_share(ImagesManifest(doc_id="d", style=style, images=[])) is None

@@ -23,6 +23,7 @@ from notes_pipeline.providers.config import (
     load_config,
 )
 from notes_pipeline.providers.images.chain import ImageChain
+from notes_pipeline.providers.images.offline import OfflineVisuals
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.providers.llm.gemini import GeminiScriptWriter
 from notes_pipeline.providers.llm.local import LocalScriptWriter
@@ -69,6 +70,7 @@ def test_without_keys_every_chain_is_its_offline_member(no_keys):
     offline = registry.image_source()
     assert isinstance(offline, ImageChain) and not offline.generators and offline.search is None
     assert [s.name for s in offline.leading] == ["notes"] and type(offline.last_resort) is SlideRenderer
+    assert [type(s) for s in offline.trailing] == [OfflineVisuals]
 
 
 def test_with_keys_the_real_providers_are_built_in_config_order_without_a_call(no_keys):
@@ -94,7 +96,8 @@ def test_a_provider_needs_all_of_its_secrets(no_keys):
     assert not status["cloudflare"].configured and "CLOUDFLARE_ACCOUNT_ID" in status["cloudflare"].detail
     assert not status["web_search"].configured and not status["huggingface"].configured  # empty = unset
     images = registry.image_source()
-    assert not images.generators and images.search is None and type(images.last_resort) is SlideRenderer
+    assert isinstance(images, ImageChain) and images.generators == [] and images.search is None
+    assert type(images.last_resort) is SlideRenderer
 
 
 def test_config_errors_name_the_file_and_field(tmp_path, monkeypatch):

@@ -111,7 +111,8 @@ def test_a_materialisation_with_keys_uses_the_providers_and_writes_no_key_anywhe
     by_scene = {c.scene_index: c for c in narration.clips}
     assert by_scene[2].provider == "elevenlabs" and by_scene[2].fallbacks == ["google"] and by_scene[2].attempts == 4
     assert all(c.provider == "google" and c.fallbacks == [] for i, c in by_scene.items() if i != 2)
-    assert [i.provider for i in images.images] == ["cloudflare"] * 3 + ["slides"]  # the search hit was on 127.0.0.1
+    # The search hit was on 127.0.0.1 (refused): that scene gets an offline diagram or icon instead.
+    assert [i.provider for i in images.images] == ["cloudflare"] * 3 + ["visuals"]
     assert render.duration_s == pytest.approx(narration.total_duration_s, abs=0.2)
 
     # Positive control: each key reached its provider (so not finding it below means something).

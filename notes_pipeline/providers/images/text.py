@@ -131,6 +131,25 @@ class Writer:
         ascent, _ = font(str(font_file(text, bold=bold)), size).getmetrics()
         return Block(lines, size, bold, ascent, round(size * 1.32))
 
+    def fit_block(self, text: str, size: int, min_size: int, bold: bool, width: int, max_lines: int,
+                  height: int) -> Block:
+        """The largest block from `size` down to `min_size` whose lines fit `height` (at min_size, as
+        many lines as fit, the last one ending in an ellipsis)."""
+        while True:
+            block = self.block(text, size, bold, width, max_lines)
+            if block.height <= height or size <= min_size:
+                break
+            size = max(min_size, round(size * 0.9))
+        fitting = max(1, height // block.line_height)
+        return block if len(block.lines) <= fitting else self.block(text, size, bold, width, fitting)
+
+    def draw_centred(self, draw: ImageDraw.ImageDraw, block: Block, top: int, fill: str, centre_x: int) -> None:
+        """Every line of the block centred on centre_x, from `top` down."""
+        for line in block.lines:
+            half = self.length(line, block.size, block.bold) / 2
+            self.draw_line(draw, line, top, block, fill, round(centre_x - half), round(centre_x + half))
+            top += block.line_height
+
     def draw_line(self, draw: ImageDraw.ImageDraw, text: str, y: int, block: Block, fill: str,
                   left: int, right: int) -> None:
         """One line at y between left and right: flush left, or flush right in a right-to-left language."""
