@@ -55,10 +55,10 @@ class PexelsLibrary(StockLibrary):
                                          provider=self.name, attempts=response.attempts, retryable=False)
         frame = (request.style.width, request.style.height)
         read = self._photo if media == "photos" else self._video
-        hits = [hit for item in items if isinstance(item, dict) and (hit := read(item, frame)) is not None]
+        hits = [read(item, frame) for item in items if isinstance(item, dict)]
         return SearchPage(hits, more=bool(answer.get("next_page")), attempts=response.attempts)
 
-    def _photo(self, item: dict[str, Any], frame: tuple[int, int]) -> StockHit | None:
+    def _photo(self, item: dict[str, Any], frame: tuple[int, int]) -> StockHit:
         src = item.get("src") if isinstance(item.get("src"), dict) else {}
         width, height = int(item.get("width") or 0), int(item.get("height") or 0)
         large = _fitted(width, height, LARGE2X_BOX)
@@ -71,7 +71,7 @@ class PexelsLibrary(StockLibrary):
                         page_url=str(item.get("url") or ""), author=str(item.get("photographer") or ""),
                         tags=str(item.get("alt") or ""))
 
-    def _video(self, item: dict[str, Any], frame: tuple[int, int]) -> StockHit | None:
+    def _video(self, item: dict[str, Any], frame: tuple[int, int]) -> StockHit:
         files = [(int(f.get("width") or 0), int(f.get("height") or 0), str(f.get("link") or ""))
                  for f in item.get("video_files") or [] if isinstance(f, dict)
                  and str(f.get("file_type", "video/mp4")).lower() == "video/mp4"]
