@@ -97,8 +97,9 @@ def make_images(
         if result.clip:
             clip_key = keys.scene_clip(doc_id, scene.index, script_manifest.variant)
             bucket.put_bytes(clip_key, result.clip)
-        if request.candidates > 1:
-            candidates = store_candidates(bucket, doc_id, [result, *result.alternatives][:request.candidates])
+        found = [result, *result.alternatives][:request.candidates]
+        if len(found) > 1:  # a single picture (a slide, an AI image) offers nothing to choose from
+            candidates = store_candidates(bucket, doc_id, found)
         else:
             candidates = carried_over(scene.user_image, old)
         image = SceneImage(scene_index=scene.index, image_key=key, width=width, height=height,
