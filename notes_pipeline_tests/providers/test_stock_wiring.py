@@ -58,7 +58,7 @@ def test_the_registry_library_searches_its_endpoint_but_never_fetches_files_from
     # The configured endpoints are trusted config: photos searched, then videos (no photo was usable).
     assert [r.route for r in stub.requests] == ["/v1/search", "/v1/videos/search"]
     assert stub.requests[0].query["query"] == ["pine forest"]
-    assert result.provider == "slides" and result.fallbacks == ["pexels"]
+    assert result.provider == "slides" and result.fallbacks == ["pexels"] and result.attempts == 3  # 2 searches, 1 slide
     assert "refused to fetch 127.0.0.1" in result.failures[0] and PEXELS_KEY not in result.failures[0]
 
 

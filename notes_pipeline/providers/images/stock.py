@@ -50,6 +50,10 @@ VERSION = "1"  # part of every library's identity: a new choosing rule means new
 class NoUsableStockResultError(PipelineError):
     """The library found results, but none passed the filters, the downloads and the quality gate."""
 
+    def __init__(self, cause: str, *, attempts: int) -> None:
+        super().__init__(cause)
+        self.attempts = attempts  # searches and downloads made: what the chain counts for this fallback
+
 
 @dataclass(frozen=True)
 class StockHit:
@@ -199,7 +203,7 @@ class StockLibrary:
                 raise NoPicture(f"{self.name}: nothing found for {query!r}")
             detail = "; ".join(rejected[:5])
             raise NoUsableStockResultError(f"{self.name}: no usable result among {hits_seen} for scene "
-                                           f"{request.scene.index} ({query!r}: {detail})")
+                                           f"{request.scene.index} ({query!r}: {detail})", attempts=attempts)
         first, *others = found
         return first.model_copy(update={"attempts": attempts, "alternatives": others,
                                         "latency_s": round(time.perf_counter() - started, 4)})
