@@ -17,9 +17,10 @@ from notes_pipeline.cli import (
     QUIET_RUN_CONFIG, Outcome, _bucket, _failure_text, _instance, _report, _state, finished_video, in_process_tags,
 )
 from notes_pipeline.domain.errors import PipelineError
-from notes_pipeline.domain.models import AspectRatio, Script, ScriptManifest
+from notes_pipeline.domain.models import AspectRatio, ImagesManifest, Script, ScriptManifest
 from notes_pipeline.domain.script_edits import SceneEdit
 from notes_pipeline.domain.variants import RenderVariant
+from notes_pipeline.stages.candidates import describe, shown
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import load_model
 from notes_pipeline.store.reviews import ReviewStore, ScriptVersion
@@ -97,11 +98,15 @@ def cmd_script(args: argparse.Namespace) -> int:
         print(f"warning: {watched.problem}")
     from notes_pipeline.domain.material import visual_label
 
+    drawn = load_model(bucket, keys.manifest(args.doc_id, "scene_images"), ImagesManifest)
+    found = {i.scene_index: i for i in drawn.images} if drawn else {}
     for scene in script.scenes:
         print()
         print(f"Scene {scene.index} · {scene.heading}")
         print(textwrap.fill(scene.narration, WRAP, initial_indent="  ", subsequent_indent="  "))
-        if scene.user_image:
+        if scene.user_image and keys.candidate_record(scene.user_image):
+            picture = f"picked {scene.user_image}"
+        elif scene.user_image:
             picture = f"your picture {scene.user_image}"
         elif scene.visual is not None:
             picture = f"the notes' {visual_label(scene.visual)}"
@@ -112,6 +117,12 @@ def cmd_script(args: argparse.Namespace) -> int:
         print(f"  [{picture}]")
         if scene.bullets:
             print("  bullets: " + " · ".join(scene.bullets))
+        if (image := found.get(scene.index)) is not None and image.candidates:
+            now = shown(image)
+            print(f"  pictures found (notes-pipeline edit {args.doc_id} --scene {scene.index} --pick N):")
+            for number, candidate in enumerate(image.candidates, start=1):
+                path = bucket.local_path(candidate.image_key) or candidate.image_key
+                print(f"    {number}{'*' if number == now else ' '} {describe(candidate)}  {path}")
     print()
     if chosen.review_required and not chosen.approved and chosen.version == versions[-1].version:
         print(f"edit: notes-pipeline edit {args.doc_id} --scene N --narration '...'   "
@@ -121,6 +132,7 @@ def cmd_script(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
+    from notes_pipeline.stages.candidates import pick_candidate
     from notes_pipeline.stages.review import edit_script, store_user_image
 
     bucket, reviews = _bucket(), _reviews()
@@ -131,6 +143,10 @@ def cmd_edit(args: argparse.Namespace) -> int:
             if not path.is_file():
                 raise SystemExit(f"{path}: no such file")
             user_image = store_user_image(bucket, args.doc_id, path.read_bytes(), source=path.name)
+        if args.pick is not None:
+            if args.scene is None or args.image:
+                raise SystemExit("edit: --pick N takes --scene (and no --image)")
+            user_image = pick_candidate(bucket, args.doc_id, args.scene, args.pick).image_key
         edit = SceneEdit(scene=args.scene, insert_after=args.insert_after, narration=args.narration,
                          heading=args.heading, image_prompt=args.image_prompt, user_image=user_image, drop=args.drop)
         version, changes = edit_script(bucket, reviews, args.doc_id, edit)
@@ -248,6 +264,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     edit.add_argument("--heading", help="the heading on screen")
     edit.add_argument("--image-prompt", help="describe the picture to generate")
     edit.add_argument("--image", metavar="FILE", help="use this picture for the scene (fitted to the frame)")
+    edit.add_argument("--pick", type=int, metavar="N",
+                      help="use picture N of those found for the scene (listed by `script`; no new provider call)")
     edit.add_argument("--drop", action="store_true", help="remove the scene")
     edit.add_argument("--run", action="store_true", help="render it now, in this process (no review asked for)")
     edit.set_defaults(func=cmd_edit)

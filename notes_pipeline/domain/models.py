@@ -160,6 +160,9 @@ class Scene(_Frozen):
     search_query: str | None = Field(
         None, description="Set for real people, places and events: such scenes use image search, not AI images."
     )
+    visual_query: str | None = Field(
+        None, exclude_if=lambda v: v is None, max_length=120,
+        description="A short English stock photo/video search query for this scene (from the script writer).")
     user_image: str | None = Field(
         None, exclude_if=lambda key: key is None,
         description="A picture a person supplied (its bucket key): used as it is, no image provider is called.",
@@ -247,6 +250,8 @@ class ImageRequest(_Frozen):
     # request's hash, its sha256 is.
     figure: bytes | None = Field(None, exclude=True, repr=False)
     figure_sha256: str | None = Field(None, exclude_if=lambda v: v is None)
+    # With review, how many good pictures a source should return (the chosen one and alternatives) for `edit --pick`.
+    candidates: int = Field(1, ge=1, le=8, exclude_if=lambda n: n == 1)
 
 
 # ---- manifests: the values of the assets ---------------------------------------------

@@ -47,7 +47,7 @@ class SceneEdit(BaseModel):
         if self.insert_after is not None and not (self.narration and self.narration.strip()):
             raise ValueError("a new scene needs its --narration")
         if not self.drop and self.insert_after is None and all(f is None for f in fields):
-            raise ValueError("nothing to change: give --narration, --heading, --image-prompt, --image or --drop")
+            raise ValueError("nothing to change: give --narration, --heading, --image-prompt, --image, --pick or --drop")
         return self
 
 

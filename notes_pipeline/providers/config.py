@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -39,6 +39,8 @@ SECRET_ENV_VARS: dict[str, str] = {
     "ollama_host": "OLLAMA_HOST",
     "openai_base_url": "OPENAI_BASE_URL",
     "openai_api_key": "OPENAI_API_KEY",
+    "pexels_api_key": "PEXELS_API_KEY",
+    "pixabay_api_key": "PIXABAY_API_KEY",
 }
 
 
@@ -141,12 +143,35 @@ class ImageSearchConfig(_Open):
     base_url: str
 
 
+class StockLibraryConfig(_Strict):
+    base_url: str
+
+
+class StockConfig(_Strict):
+    """Stock photo and video libraries (Pexels, Pixabay): used when enabled and their key is set."""
+
+    enabled: bool = True
+    order: list[Literal["pexels", "pixabay"]] = Field(default_factory=lambda: ["pexels", "pixabay"])
+    media: list[Literal["photos", "videos"]] = Field(
+        default_factory=lambda: ["photos", "videos"], min_length=1,
+        description="What to search, in order: the next kind only when the first found too little.")
+    min_scale: float = Field(0.75, gt=0, le=1, description="A result must cover the frame when enlarged at most "
+                                                           "1/min_scale times; smaller ones are skipped.")
+    per_page: int = Field(15, ge=3, le=80)
+    max_pages: int = Field(2, ge=1, le=10)
+    max_clip_bytes: int = Field(60_000_000, gt=0)
+    candidates: int = Field(4, ge=1, le=8, description="With review: pictures kept per scene for `edit --pick`.")
+    pexels: StockLibraryConfig = StockLibraryConfig(base_url="https://api.pexels.com")
+    pixabay: StockLibraryConfig = StockLibraryConfig(base_url="https://pixabay.com")
+
+
 class ImagesConfig(_Open):
     chain: list[str] = Field(min_length=1)
     cloudflare: ImageProviderConfig
     together: ImageProviderConfig
     huggingface: ImageProviderConfig
     search: ImageSearchConfig
+    stock: StockConfig = StockConfig()
 
 
 class EmbeddingsConfig(_Strict):
@@ -252,6 +277,8 @@ class Secrets(_Strict):
     openai_base_url: SecretStr | None = Field(
         None, description="An OpenAI-compatible server, e.g. http://127.0.0.1:1234/v1.")
     openai_api_key: SecretStr | None = Field(None, description="Only for servers that ask for a key.")
+    pexels_api_key: SecretStr | None = None
+    pixabay_api_key: SecretStr | None = None
 
     @classmethod
     def from_values(cls, values: dict[str, str | None]) -> Secrets:

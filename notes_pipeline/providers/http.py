@@ -34,7 +34,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -631,13 +631,27 @@ def safe_download(url: str, client: HttpClient, *, max_redirects: int = 3, max_p
     """Fetch an image from a URL we did not choose, following redirects by hand so each hop
     is checked by the client's UrlGuard. The body must be image/* and decode with Pillow
     within `max_pixels` (decompression bombs are refused before decoding)."""
+    started = time.monotonic()
+    response, hops, attempts = safe_fetch(url, client, accept=("image/",), max_redirects=max_redirects,
+                                          max_bytes=max_bytes)
+    width, height = verify_image(response.content, max_pixels=max_pixels, provider=client.provider)
+    return Download(response.content, response.content_type, response.url, width, height, hops, attempts,
+                    time.monotonic() - started)
+
+
+def safe_fetch(url: str, client: HttpClient, *, accept: Sequence[str], max_redirects: int = 3,
+               max_bytes: int | None = None) -> tuple[HttpResponse, list[str], int]:
+    """GET a URL we did not choose, following redirects by hand so each hop is checked by the client's
+    UrlGuard; the body's content type must start with one of `accept` (e.g. 'video/').
+    Returns (the final answer, the redirect hops, attempts in all)."""
     if client.url_guard is None:
-        raise ValueError("safe_download needs an HttpClient built with a UrlGuard (untrusted URLs)")
+        raise ValueError("safe_fetch needs an HttpClient built with a UrlGuard (untrusted URLs)")
     hops: list[str] = []
-    attempts, started = 0, time.monotonic()
+    attempts = 0
     current = url
+    wanted = ", ".join(a.rstrip("/") + "/*" if a.endswith("/") else a for a in accept)
     for _ in range(max_redirects + 1):
-        response = client.request("GET", current, headers={"Accept": "image/*"}, expect=("image/",),
+        response = client.request("GET", current, headers={"Accept": wanted}, expect=tuple(accept),
                                   max_bytes=max_bytes)
         attempts += response.attempts
         if 300 <= response.status < 400:
@@ -648,9 +662,7 @@ def safe_download(url: str, client: HttpClient, *, max_redirects: int = 3, max_p
             current = urljoin(current, location)
             hops.append(display_url(current))
             continue
-        width, height = verify_image(response.content, max_pixels=max_pixels, provider=client.provider)
-        return Download(response.content, response.content_type, current, width, height, hops, attempts,
-                        time.monotonic() - started)
+        return replace(response, url=current), hops, attempts
     raise UnsafeUrlError(f"{display_url(url)} redirected more than {max_redirects} times")
 
 

@@ -21,7 +21,7 @@ from notes_pipeline.providers.limits import SlotLimiter
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.providers.tts.chain import NarratorChain
 
-CAPABILITIES = ("script", "narration", "images", "image search")
+CAPABILITIES = ("script", "narration", "images", "image search", "stock")
 OFFLINE = {"local", "espeak", "slides"}
 # Each provider's secrets: any one of the alternatives (tuples of fields) configures it.
 REQUIREMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -34,6 +34,8 @@ REQUIREMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "together": (("together_api_key",),),
     "huggingface": (("hf_token",),),
     "web_search": (("google_cse_api_key", "google_cse_id"),),
+    "pexels": (("pexels_api_key",),),
+    "pixabay": (("pixabay_api_key",),),
 }
 
 
@@ -75,6 +77,7 @@ class ProviderRegistry:
             "narration": list(self.config.narration.chain),
             "images": list(self.config.images.chain),
             "image search": ["web_search", "slides"],
+            "stock": list(self.config.images.stock.order) if self.config.images.stock.enabled else [],
         }
 
     def configured(self, name: str) -> bool:
@@ -192,8 +195,27 @@ class ProviderRegistry:
 
         # The notes' own figures, code, tables and formulas first; offline visuals (diagrams, icons) before the
         # text slide, which stays the last resort.
-        return ImageChain(generators, search=search, leading=[NotesMaterial()], trailing=[OfflineVisuals()],
-                          last_resort=SlideRenderer(), slots=self.slots)
+        return ImageChain(generators, search=search, stock=self.stock_libraries(), leading=[NotesMaterial()],
+                          trailing=[OfflineVisuals()], last_resort=SlideRenderer(), slots=self.slots)
+
+    def stock_libraries(self) -> list[ImageSource]:
+        """Pexels and Pixabay in the configured order, those whose key is set (none when stock is disabled)."""
+        config = self.config.images.stock
+        settings = {"media": config.media, "min_scale": config.min_scale, "per_page": config.per_page,
+                    "max_pages": config.max_pages, "max_clip_bytes": config.max_clip_bytes,
+                    "http": self.config.http, "sleep": self.sleep}
+
+        def pexels() -> Any:
+            from notes_pipeline.providers.images.pexels import PexelsLibrary
+
+            return PexelsLibrary(self._secret("pexels_api_key"), base_url=config.pexels.base_url, **settings)
+
+        def pixabay() -> Any:
+            from notes_pipeline.providers.images.pixabay import PixabayLibrary
+
+            return PixabayLibrary(self._secret("pixabay_api_key"), base_url=config.pixabay.base_url, **settings)
+
+        return self._build({"pexels": pexels, "pixabay": pixabay}, self.active("stock"))
 
     def embedder(self) -> Embedder:
         """Gemini's embeddings when its key is set, falling back to the local embedder on any failure."""

@@ -22,14 +22,15 @@ from notes_pipeline.domain.models import (
 )
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.providers.images.base import ImageResult, ImageSource
+from notes_pipeline.stages.candidates import carried_over, store_candidates
 from notes_pipeline.stages.figures import FigureError, FigureFetcher, figure_fetcher
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scenes import run_per_scene
 from notes_pipeline.stages.script import load_script
 from notes_pipeline.stages.tracking import SceneTracker, cached_or_claimed, provider_attempt
 from notes_pipeline.store import keys
-from notes_pipeline.store.bucket import Bucket
-from notes_pipeline.store.cache import ObjectCache
+from notes_pipeline.store.bucket import Bucket, ObjectNotFoundError
+from notes_pipeline.store.cache import ObjectCache, entry_prefix
 from notes_pipeline.store.state import AssetRecord
 
 CACHE_KIND = "images"
@@ -46,11 +47,13 @@ def make_images(
     on_scene: Callable[[Scene, SceneImage], None] | None = None,
     tracker: SceneTracker | None = None,
     figures: FigureFetcher | None = None,
+    review_candidates: int = 1,
 ) -> ImagesManifest:
     """Draw every scene whose request (scene, title, style, size) or image source changed.
 
     An image drawn before for the same request and source, by any project, comes from the
-    cache and costs no provider call.
+    cache and costs no provider call. With review (`review: true`) each scene keeps up to
+    `review_candidates` pictures (the one shown first) for `notes-pipeline edit --pick`.
     """
     script = load_script(bucket, script_manifest)
     options = script_manifest.options
@@ -81,7 +84,8 @@ def make_images(
 
     def draw(scene: Scene) -> SceneImage:
         request, figure_problem = with_figure(ImageRequest(
-            scene=scene, title=script.title, scene_count=len(script.scenes), language=script.language, style=style))
+            scene=scene, title=script.title, scene_count=len(script.scenes), language=script.language, style=style,
+            candidates=review_candidates if options.review and not scene.user_image else 1))
         wanted = input_hash(request=request, source=source.identity())
         key = keys.scene_image(doc_id, scene.index, script_manifest.variant)
         old = earlier.get(scene.index)
@@ -93,8 +97,18 @@ def make_images(
             if hit is None:
                 return None
             meta, files = hit
+            update: dict[str, object] = {"scene_index": scene.index, "image_key": key, "reused": True}
+            if meta.clip_key:
+                try:
+                    clip = bucket.get_bytes(entry_prefix(CACHE_KIND, wanted) + "clip.mp4")
+                except ObjectNotFoundError:
+                    return None
+                update["clip_key"] = keys.scene_clip(doc_id, scene.index, script_manifest.variant)
+                bucket.put_bytes(str(update["clip_key"]), clip)
+            # Another project's candidates live in its own folder: not offered here.
+            update["candidates"] = [c for c in meta.candidates if c.image_key.startswith(keys.project_prefix(doc_id))]
             bucket.put_bytes(key, files["image.png"])
-            return meta.model_copy(update={"scene_index": scene.index, "image_key": key, "reused": True})
+            return meta.model_copy(update=update)
 
         if (reused := cached_or_claimed(tracker, scene.index, from_cache)) is not None:
             return reused
@@ -109,12 +123,21 @@ def make_images(
         if size != (width, height):
             raise PipelineError(f"{source.name} returned a {size[0]}x{size[1]} image, expected {width}x{height}")
         bucket.put_bytes(key, png)
+        clip_key = None
+        if result.clip:
+            clip_key = keys.scene_clip(doc_id, scene.index, script_manifest.variant)
+            bucket.put_bytes(clip_key, result.clip)
+        found = [result, *result.alternatives][:request.candidates]
+        if len(found) > 1:  # a single picture (a slide, an AI image) offers nothing to choose from
+            candidates = store_candidates(bucket, doc_id, found)
+        else:
+            candidates = carried_over(scene.user_image, old)
         image = SceneImage(scene_index=scene.index, image_key=key, width=width, height=height,
                            input_hash=wanted, provider=result.provider, latency_s=round(latency, 4),
                            attempts=result.attempts, fallbacks=result.fallbacks, source_url=result.source_url,
                            attribution=result.attribution, visual_kind=result.visual_kind, licence=result.licence,
-                           figure_problem=figure_problem)
-        cache.put(CACHE_KIND, wanted, image, {"image.png": png})
+                           figure_problem=figure_problem, clip_key=clip_key, candidates=candidates)
+        cache.put(CACHE_KIND, wanted, image, {"image.png": png, **({"clip.mp4": result.clip} if result.clip else {})})
         return image
 
     def done(scene: Scene, image: SceneImage) -> None:

@@ -6,7 +6,9 @@
     projects/<doc_id>/script.json                 the working copy: what a person edits
     projects/<doc_id>/script.v<N>.json            every version, kept (never rewritten)
     projects/<doc_id>/uploads/<sha256>.png        pictures a person supplied for scenes
-    projects/<doc_id>/scenes/<nn>/{audio.wav,words.json,image.png}
+    projects/<doc_id>/candidates/<sha256>.{png,mp4,json}   with review: pictures (clips) found per scene
+                                                  for `edit --pick`, with what they are (provider, licence)
+    projects/<doc_id>/scenes/<nn>/{audio.wav,words.json,image.png,clip.mp4}
     projects/<doc_id>/variants/<variant>/{script.v<N>.json,scenes/<nn>/...}   other languages/formats
     projects/<doc_id>/renders/<render_id>/{video.mp4,subtitles.srt,subtitles.vtt,
                                            thumbnail.jpg,provenance.json}
@@ -89,6 +91,23 @@ def upload(doc_id: str, sha256_hex: str) -> str:
     return project_prefix(doc_id) + f"uploads/{sha256_hex}.png"
 
 
+CANDIDATE_EXTENSIONS = ("png", "mp4", "json")
+
+
+def candidate(doc_id: str, sha256_hex: str, extension: str) -> str:
+    """A picture found for a scene and kept for review: the still (png), its clip (mp4), what it is (json)."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256_hex) or extension not in CANDIDATE_EXTENSIONS:
+        raise InvalidKeyError(f"candidates are named by their sha256 and one of {CANDIDATE_EXTENSIONS}, "
+                              f"got {sha256_hex!r}.{extension}")
+    return project_prefix(doc_id) + f"candidates/{sha256_hex}.{extension}"
+
+
+def candidate_record(image_key: str) -> str | None:
+    """The json beside a candidate's still, or None when the key is not a candidate's (e.g. an upload)."""
+    match = re.fullmatch(r"(projects/[a-z0-9][a-z0-9-]{0,79}/candidates/[0-9a-f]{64})\.png", image_key)
+    return f"{match.group(1)}.json" if match else None
+
+
 def variant_prefix(doc_id: str, variant: str) -> str:
     if not _VARIANT.match(variant):
         raise InvalidKeyError(f"render variant {variant!r} is not a lowercase slug")
@@ -115,6 +134,11 @@ def scene_words(doc_id: str, scene_index: int, variant: str | None = None) -> st
 
 def scene_image(doc_id: str, scene_index: int, variant: str | None = None) -> str:
     return scene_prefix(doc_id, scene_index, variant) + "image.png"
+
+
+def scene_clip(doc_id: str, scene_index: int, variant: str | None = None) -> str:
+    """A scene's background clip (muted MP4); its image.png is then the clip's poster frame."""
+    return scene_prefix(doc_id, scene_index, variant) + "clip.mp4"
 
 
 def render_prefix(doc_id: str, render_id: str) -> str:

@@ -60,7 +60,8 @@ def test_without_keys_every_chain_is_its_offline_member(no_keys):
     assert {s.name: s.configured for s in registry.statuses()} == {
         "gemini": False, "ollama": False, "openai_compatible": False, "local": True, "google": False,
         "elevenlabs": False, "espeak": True,
-        "cloudflare": False, "together": False, "huggingface": False, "slides": True, "web_search": False}
+        "cloudflare": False, "together": False, "huggingface": False, "slides": True, "web_search": False,
+        "pexels": False, "pixabay": False}
     writer = registry.script_writer()
     assert [type(w) for w in writer.writers] == [LocalScriptWriter] and writer.name == "local"
     narrator = registry.narrator()

@@ -17,6 +17,8 @@ from notes_pipeline.defs.resources import BucketResource, DatabaseResource, Pipe
 from notes_pipeline.defs.review.assets import approved_script
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, ScriptManifest, VideoRender
 from notes_pipeline.providers.images.user import UserImages
+from notes_pipeline.providers.config import load_config
+from notes_pipeline.stages.candidates import candidates_markdown
 from notes_pipeline.stages.images import make_images
 from notes_pipeline.stages.narration import narrate_script
 from notes_pipeline.stages.project import project_stage, script_stage, video_stage
@@ -139,6 +141,7 @@ def scene_images(
                 + (f"; the notes' figure was not shown: {image.figure_problem}" if image.figure_problem else "")
             ),
             tracker=scene_tracker(context, state, "image", providers),
+            review_candidates=load_config(providers.config_path or None).images.stock.candidates,
         )
     image_rows = "\n".join(
         f"| {i.scene_index} | {i.provider} | {i.attempts} | {', '.join(i.fallbacks) or '-'} | {i.latency_s:.2f} | "
@@ -156,6 +159,7 @@ def scene_images(
                                           "|---|---|---|---|---|---|---|\n" + image_rows),
             "frame_size": f"{manifest.style.width}x{manifest.style.height}",
             "palette": ", ".join(manifest.style.palette.model_dump().values()),
+            **({"candidates": dg.MetadataValue.md(table)} if (table := candidates_markdown(manifest.images)) else {}),
         },
     )
 

@@ -6,8 +6,10 @@ seed, so the pictures of one video look like one series; only the subject change
 
 from __future__ import annotations
 
+import unicodedata
+
 from notes_pipeline.domain.errors import PipelineError
-from notes_pipeline.domain.models import ImageRequest, StyleLock
+from notes_pipeline.domain.models import ImageRequest, Scene, StyleLock
 
 PROMPT_VERSION = "1"  # part of every generator's identity: a new template means new pictures
 NEGATIVE_PROMPT = "text, letters, words, captions, watermark, logo, signature, blurry, distorted, deformed"
@@ -59,3 +61,43 @@ def generation_size(style: StyleLock, *, long_side: int = 1024, multiple: int = 
     scale = long_side / max(width, height)
     return (max(multiple, round(width * scale / multiple) * multiple),
             max(multiple, round(height * scale / multiple) * multiple))
+
+
+# Words that make a stock search worse: they describe the video, not what is in the picture.
+_QUERY_STOP_WORDS = frozenset(
+    "a an the and or but of to in on at by for with from into about as is are was were be been being it its this "
+    "that these those what why how when where which who whom whose our your their his her my we you they i "
+    "introduction intro overview summary recap conclusion part chapter section lesson basics key points "
+    "explained explainer understanding learn learning notes slide video".split())
+MAX_QUERY_WORDS = 5
+
+
+def visual_query(scene: Scene) -> str:
+    """What to search a stock library for: the scene's search query (real subjects), else the writer's visual
+    query, else a few content words of its heading, then its bullets, that say what could be in a picture."""
+    for given in (scene.search_query, scene.visual_query):
+        if given and given.strip():
+            return " ".join(given.split())[:120]
+    words: list[str] = []
+    for text in (scene.heading, *scene.bullets):
+        for word in text.split():
+            lowered = _strip_punctuation(word.casefold())
+            if len(lowered) > 1 and not lowered.isdigit() and lowered not in _QUERY_STOP_WORDS \
+                    and lowered not in words:
+                words.append(lowered)
+        if len(words) >= 3:  # the heading alone is usually the best subject; bullets only fill a thin one
+            break
+    return " ".join(words[:MAX_QUERY_WORDS]) or " ".join(scene.heading.split())[:120]
+
+
+def _strip_punctuation(word: str) -> str:
+    """Punctuation and symbols off both ends; letters and marks (Devanagari vowel signs) stay."""
+    def edge(ch: str) -> bool:
+        return unicodedata.category(ch)[0] in "PSZ"
+
+    start, end = 0, len(word)
+    while start < end and edge(word[start]):
+        start += 1
+    while end > start and edge(word[end - 1]):
+        end -= 1
+    return word[start:end]

@@ -26,6 +26,8 @@ class GeminiScene(BaseModel):
         None, description="English prompt for an illustration; null when search_query is set.")
     search_query: str | None = Field(
         None, description="English web image search query, only for real people, places or events; else null.")
+    visual_query: str | None = Field(
+        None, description="2-5 English words to search stock photo and video libraries for this scene's picture.")
 
 
 class GeminiScript(BaseModel):
@@ -86,7 +88,8 @@ def to_script(draft: GeminiScript, *, language: str, writer: str) -> Script:
                 {"index": i, "heading": s.heading.strip(), "narration": s.narration.strip(),
                  "bullets": [b.strip() for b in s.bullets if b.strip()],
                  "image_prompt": None if clean(s.search_query) else clean(s.image_prompt),
-                 "search_query": clean(s.search_query)}
+                 "search_query": clean(s.search_query),
+                 **({"visual_query": q[:120]} if (q := clean(s.visual_query)) else {})}
                 for i, s in enumerate(draft.scenes, 1)
             ],
         })

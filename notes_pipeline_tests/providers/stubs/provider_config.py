@@ -21,6 +21,8 @@ def stub_config(url: str, **http: Any) -> ProvidersConfig:
     data["images"]["together"]["base_url"] = f"{url}/v1"
     data["images"]["huggingface"]["base_url"] = f"{url}/hf-inference/models"
     data["images"]["search"]["base_url"] = f"{url}/"
+    data["images"]["stock"]["pexels"]["base_url"] = url
+    data["images"]["stock"]["pixabay"]["base_url"] = url
     return ProvidersConfig.model_validate(data)
 
 
