@@ -35,8 +35,9 @@ def test_keys_come_from_the_environment_and_the_registry_puts_stock_before_the_g
     assert isinstance(chain, ImageChain)
     plain = request_for(Scene(index=1, heading="Forests", narration="x"))
     real = request_for(Scene(index=1, heading="Paris", narration="x", search_query="Eiffel Tower"))
-    assert [s.name for s in chain.sources_for(plain)] == ["pexels", "together", "slides"]
-    assert [s.name for s in chain.sources_for(real)] == ["pexels", "slides"]  # never an AI picture of a real place
+    assert [s.name for s in chain.sources_for(plain)] == ["notes", "pexels", "together", "visuals", "slides"]
+    # never an AI picture of a real place
+    assert [s.name for s in chain.sources_for(real)] == ["notes", "pexels", "visuals", "slides"]
 
     config = stub_config("http://127.0.0.1:9").model_dump(mode="json")
     config["images"]["stock"]["enabled"] = False
@@ -44,7 +45,7 @@ def test_keys_come_from_the_environment_and_the_registry_puts_stock_before_the_g
 
     off = ProviderRegistry(ProvidersConfig.model_validate(config), secrets)
     assert off.active("stock") == [] and [s.name for s in off.image_source().sources_for(plain)] == [
-        "together", "slides"]
+        "notes", "together", "visuals", "slides"]
 
 
 def test_the_registry_library_searches_its_endpoint_but_never_fetches_files_from_private_addresses():
