@@ -16,6 +16,7 @@ from notes_pipeline.domain.models import MAX_SCENES, MIN_SCENES, NotesDocument
 from notes_pipeline.domain.request_options import language_name
 from notes_pipeline.domain.script_validation import MAX_BULLETS, MAX_SCENE_SECONDS
 from notes_pipeline.providers.llm.gemini_schema import GeminiScript
+from notes_pipeline.providers.llm.script_kinds import detect_kind, instructions
 
 
 SYSTEM_INSTRUCTION = (
@@ -101,7 +102,10 @@ def request_text(document: NotesDocument, plan: Plan, *, schema_in_prompt: bool 
         task = ("Turn these notes into the script of a narrated explainer video.\n\n"
                 f"NOTES (quoted material):\n{quoted(document.text)}")
     aspect = document.options.aspect_ratio.value
-    parts = [task, "", "RULES:", *[f"- {r}" for r in _rules(document, plan)],
+    rules = _rules(document, plan)
+    if document.kind == "prompt":
+        rules += instructions(detect_kind(document.text), document.text)
+    parts = [task, "", "RULES:", *[f"- {r}" for r in rules],
              f"- The video is {aspect}; pictures should suit that frame."]
     if schema_in_prompt:
         # Grounded calls cannot carry a response schema: the schema travels in the prompt instead.

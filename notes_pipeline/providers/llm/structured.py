@@ -13,6 +13,7 @@ A subclass only says which model to use and how one call goes over the wire.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -22,11 +23,13 @@ from notes_pipeline.domain.models import NotesDocument, Script, ScriptAttempt
 from notes_pipeline.domain.notes_text import parse_notes
 from notes_pipeline.domain.script_validation import validate_script
 from notes_pipeline.domain.speaking_rate import espeak_rate
+from notes_pipeline.domain.speech import addressed_to_model
 from notes_pipeline.providers.http import HttpError, redact
 from notes_pipeline.providers.llm.base import ScriptWriterError, WrittenScript
 from notes_pipeline.providers.llm.gemini_schema import AnswerError, parse_answer, to_script
 from notes_pipeline.providers.llm.local import LENGTH_TOLERANCE, default_target
 from notes_pipeline.providers.llm.prompts import Plan, plan_for, regenerate_note, repair_text, request_text
+from notes_pipeline.providers.llm.script_kinds import detect_kind, kind_problems
 
 log = logging.getLogger(__name__)
 
@@ -145,12 +148,20 @@ class StructuredScriptWriter:
         except AnswerError as err:
             return None, err.problems
         problems = validate_script(
-            script, document.text, words_per_minute=document.options.words_per_minute, generated=True,
+            script, _asked(document) if document.kind == "prompt" else document.text, words_per_minute=document.options.words_per_minute, generated=True,
             source_language=plan.source_language, is_prompt=document.kind == "prompt",
             target_words=plan.target_words if plan.length_required else None)
+        if document.kind == "prompt":  # the kind of video asked for: a quiz has its questions, an ad its call
+            problems += kind_problems(detect_kind(document.text), script, document.text)
         if plan.length_required and not problems:
             problems = _spoken_length_problems(script, plan)
         return (None, problems) if problems else (script, [])
+
+
+def _asked(document: NotesDocument) -> str:
+    """A request without the sentences it addresses to the model: an injection is not a subject to cover."""
+    sentences = re.split(r"(?<=[.!?])\s+", document.text)
+    return " ".join(s for s in sentences if not addressed_to_model(s)) or document.text
 
 
 def _spoken_length_problems(script: Script, plan: Plan) -> list[str]:
