@@ -150,7 +150,8 @@ def spoken_code(code: str) -> str | None:
         return said
     if len(set(code)) == 1 and code[0] in _SYMBOL_NAMES and len(code) <= 4:  # `$$`, `|`, `***`
         name = _SYMBOL_NAMES[code[0]]
-        return f"a {name}" if len(code) == 1 else f"{_COUNTS[len(code)]} {name}s"
+        # No article: the notes say "a single `$`", "more than one `$`" themselves.
+        return name if len(code) == 1 else f"{_COUNTS[len(code)]} {name}s"
     if len(code) == 2 and code[0] == "\\" and code[1] in _SYMBOL_NAMES:  # an escape: `\$`
         return f"backslash {_SYMBOL_NAMES[code[1]]}"
     if _NAME.fullmatch(code):  # `quartz.config.ts`, `render_engine`, `Plugin.Latex`

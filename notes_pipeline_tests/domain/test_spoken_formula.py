@@ -38,7 +38,7 @@ def test_long_or_unknown_formulas_are_left_to_the_slide(latex):
 
 
 def test_code_is_said_by_its_symbols_or_parts_only_when_short():
-    assert spoken_code("$$") == "two dollar signs" and spoken_code("$") == "a dollar sign"
+    assert spoken_code("$$") == "two dollar signs" and spoken_code("$") == "dollar sign"
     assert spoken_code("\\$") == "backslash dollar sign"
     assert spoken_code("quartz.config.ts") == "quartz dot config dot ts"
     assert spoken_code("$x^2$") == "x squared"
