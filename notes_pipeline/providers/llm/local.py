@@ -187,15 +187,24 @@ def _choose(units: list[_Unit], budget: float, scene_cap: float) -> None:
         return TERM_WEIGHT * len(sentence_terms[k][i] & unheard[k]) / (len(tops[k]) or 1)
 
     seen: set[str] = set()
+    ceiling = budget * (1 + LENGTH_TOLERANCE / 2)
+    firsts = []
     for k, unit in enumerate(units):
         fresh = [j for j, sentence in enumerate(unit.sentences) if sentence not in seen]
         if fresh:
             best = max(fresh, key=lambda j: unit.scores[j] + gain(k, j))
-            unit.chosen.add(best)
+            firsts.append((unit.scores[best] + gain(k, best), k, best))
             seen.add(unit.sentences[best])
-            unheard[k] -= sentence_terms[k][best]
-    spoken = sum(u.spoken_words for u in units)
-    ceiling = budget * (1 + LENGTH_TOLERANCE / 2)
+    # Every unit says its best sentence while the target allows; when there are more sections than the
+    # target has time for, the least central ones are left out (a scene is never a fragment of one).
+    spoken = 0.0
+    for _, k, best in sorted(firsts, reverse=True):
+        if spoken and spoken + units[k].costs[best] > ceiling:
+            seen.discard(units[k].sentences[best])
+            continue
+        units[k].chosen.add(best)
+        unheard[k] -= sentence_terms[k][best]
+        spoken += units[k].costs[best]
     while spoken < budget:
         best_pick, best_priority = None, -1e9
         for k, unit in enumerate(units):
@@ -222,6 +231,7 @@ def _compose(units: list[_Unit], lead_unit: _Unit | None, title: str, language: 
     """The scenes for the sentences chosen: intro (title, lead, what comes), one per unit, and a recap."""
     phrases = _PHRASES.get(language)
     lead_sentences = lead_unit.narration() if lead_unit else []
+    units = [u for u in units if u.chosen]  # a section the target had no time for is no scene
     every_text = [" ".join(u.sentences) for u in units]
     scenes: list[Scene] = []
     headings: list[str] = []
