@@ -27,6 +27,8 @@ _ATTRIBUTES = re.compile(r"\{:[^}\n]*\}|\{[#.][\w .#=\"'-]*\}")
 _FOOTNOTE_DEFINITION = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?: {2,}|\t).*)*", re.MULTILINE)
 _CITATION = re.compile(r"\s?\[(?:\^[^\]\n]+|\d+(?:\s*[,–-]\s*\d+)*|citation needed|clarification needed|"
                        r"according to whom\?|who\?|when\?|by whom\?|dubious[^\]]*)\]", re.IGNORECASE)
+# An issue reference left as an unresolved reference link: "([#1037][])" in release notes.
+_ISSUE_REFERENCE = re.compile(r"\s?\(\[#?\d+\]\[\]\)|\s?\[#?\d+\]\[\]")
 _WIKILINK = re.compile(r"!?\[\[([^\]|#\n]*)(?:#[^\]|\n]*)?(?:\|([^\]\n]+))?\]\]")
 _CALLOUT = re.compile(r"^((?:[ \t]*>)+[ \t]*)\[![\w-]+\][+-]?[ \t]*", re.MULTILINE)  # nested quotes too
 _TAG = re.compile(r"(?<![\w&/#\]\)\\])#[A-Za-z][\w/-]*")
@@ -120,6 +122,7 @@ def _speech_source(text: str) -> str:
     text = _ATTRIBUTES.sub("", text)
     text = _FOOTNOTE_DEFINITION.sub("", text)
     text = _CITATION.sub("", text)
+    text = _ISSUE_REFERENCE.sub("", text)
     text = _WIKILINK.sub(_wikilink, text)
     text = _CALLOUT.sub(r"\1", text)
     text = _RST_LINK.sub(r"\1", text)

@@ -168,3 +168,13 @@ def test_a_string_literal_of_words_is_said_as_a_quotation():
     # From the corpus's nodejs-api-synopsis.md.
     text = "## Example\nA web server which responds with `'Hello, World!'`:\n\n```js\nhttp.createServer()\n```\n"
     assert spoken(text) == 'A web server which responds with "Hello, World!"'
+
+
+def test_issue_references_of_release_notes_are_silent_and_their_items_said():
+    # From the corpus's jekyll-post-release-liquid.markdown: the items vanished with their "[1045]".
+    text = ("## Highlights\n* Fix the index build with LSI ([#1045][])\n"
+            "* Don't print deprecation warning when no arguments are specified. ([#1041][])\n")
+    words = spoken(text)
+    assert "Fix the index build with LSI." in words
+    assert "Don't print deprecation warning when no arguments are specified." in words
+    assert "1045" not in words and markup_in(words) == []
