@@ -139,6 +139,9 @@ _SYMBOL_NAMES = {"$": "dollar sign", "#": "hash sign", "*": "asterisk", "|": "pi
                  "[": "opening bracket", "]": "closing bracket", "{": "opening brace", "}": "closing brace"}
 _COUNTS = {2: "two", 3: "three", 4: "four"}
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+){0,3}")
+_FILE_WITH_SPACES = re.compile(r"[A-Za-z][\w' -]{0,40}\.[A-Za-z]{1,4}")  # `Path to file.md`
+_WIKILINK_CODE = re.compile(r"(!?)\[\[([\w' -]{1,40})(?:([#|^])([\w' -]{1,30}))?\]\]")
+_WIKILINK_PARTS = {"#": "hash", "|": "pipe", "^": "caret"}
 
 
 def spoken_code(code: str) -> str | None:
@@ -156,4 +159,11 @@ def spoken_code(code: str) -> str | None:
         return f"backslash {_SYMBOL_NAMES[code[1]]}"
     if _NAME.fullmatch(code):  # `quartz.config.ts`, `render_engine`, `Plugin.Latex`
         return re.sub(r"[._-]", lambda m: {".": " dot ", "_": " ", "-": " "}[m.group()], code)
+    if _FILE_WITH_SPACES.fullmatch(code):
+        stem, extension = code.rsplit(".", 1)
+        return f"{stem} dot {extension}"
+    if link := _WIKILINK_CODE.fullmatch(code):  # Obsidian syntax explained: `[[Path to file#Anchor]]`
+        bang, target, mark, rest = link.groups()
+        inner = target + (f" {_WIKILINK_PARTS[mark]} {rest}" if mark else "")
+        return ("an exclamation mark and " if bang else "") + f"{inner} in double square brackets"
     return None

@@ -44,6 +44,9 @@ def test_code_is_said_by_its_symbols_or_parts_only_when_short():
     assert spoken_code("$x^2$") == "x squared"
     assert spoken_code("Plugin.Latex({ renderEngine: 'katex' })") is None
     assert spoken_code("python setup.py install") is None
+    assert spoken_code("Path to file.md") == "Path to file dot md"
+    assert spoken_code("[[Path to file#Anchor]]") == "Path to file hash Anchor in double square brackets"
+    assert spoken_code("![[Path to image]]") == "an exclamation mark and Path to image in double square brackets"
 
 
 def test_a_formula_said_in_words_is_timed_right():
