@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from notes_pipeline.domain.spoken_formula import spoken_code, spoken_formula
+from notes_pipeline.domain.spoken_formula import spoken_code, spoken_formula, without_echoed_symbols
 
 # Put where a formula or code sat inside a sentence: that sentence is shown, never read.
 UNSPEAKABLE = "\ufffc"
@@ -115,6 +115,7 @@ def _outside_code_spans(text: str, transform) -> str:
 
 
 def _speech_source(text: str) -> str:
+    text = without_echoed_symbols(text)
     text = _DISPLAY_MATH.sub("\n\n", text)
     text = _outside_code_spans(text, lambda part: _INLINE_MATH.sub(_inline_formula, part))
     text = _TEMPLATE_LINE.sub("", text)

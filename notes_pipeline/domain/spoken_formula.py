@@ -167,3 +167,16 @@ def spoken_code(code: str) -> str | None:
         inner = target + (f" {_WIKILINK_PARTS[mark]} {rest}" if mark else "")
         return ("an exclamation mark and " if bang else "") + f"{inner} in double square brackets"
     return None
+
+
+_ECHO = re.compile(r"(\w+)(\s+)`([^`\s\w]{1,4})`")
+
+
+def without_echoed_symbols(text: str) -> str:
+    """Drop code that only shows the symbol the word before it names: "pipes `|`" is said "pipes", once."""
+    def drop(match: re.Match) -> str:
+        word, code = match.group(1).lower(), match.group(3)
+        name = _SYMBOL_NAMES.get(code[0], "") if len(set(code)) == 1 else ""
+        last = name.split()[-1] if name else ""
+        return match.group(1) if last and word.rstrip("s") == last.rstrip("s") else match.group()
+    return _ECHO.sub(drop, text)

@@ -178,3 +178,9 @@ def test_issue_references_of_release_notes_are_silent_and_their_items_said():
     assert "Fix the index build with LSI." in words
     assert "Don't print deprecation warning when no arguments are specified." in words
     assert "1045" not in words and markup_in(words) == []
+
+
+def test_a_symbol_shown_after_its_own_name_is_said_once():
+    # From the corpus's github-docs-tables.md.
+    text = "## Tables\nYou can create tables with pipes `|` and hyphens `-`. Fence math with `$$`.\n"
+    assert spoken(text) == "You can create tables with pipes and hyphens. Fence math with two dollar signs."
