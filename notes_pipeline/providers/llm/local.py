@@ -169,7 +169,7 @@ def _top_terms(units: list[_Unit]) -> list[set[str]]:
     return [{vocabulary[i] for i in row.argsort()[::-1][:TOP_TERMS] if row[i] > 0} for row in vectors]
 
 
-def _choose(units: list[_Unit], budget: float, scene_cap: float) -> None:
+def _choose(units: list[_Unit], budget: float, scene_cap: float, word_cap: int = 10**6) -> None:
     """Each unit's best sentence, then the best remaining sentences note-wide until `budget` seconds are spoken.
 
     A unit that has already spoken more than its share (by its words in the notes) ranks its
@@ -212,7 +212,9 @@ def _choose(units: list[_Unit], budget: float, scene_cap: float) -> None:
             for i, sentence in enumerate(unit.sentences):
                 n = unit.costs[i]
                 too_long = spoken + n > ceiling or spoken + n - budget > budget - spoken  # only if it gets closer
-                if i in unit.chosen or sentence in seen or too_long or unit.spoken_words + n > scene_cap:
+                words = sum(len(unit.sentences[j].split()) for j in unit.chosen) + len(sentence.split())
+                if i in unit.chosen or sentence in seen or too_long or unit.spoken_words + n > scene_cap \
+                        or words > word_cap:  # the validator's words-per-scene rule holds too
                     continue
                 priority = unit.scores[i] + gain(k, i) - 0.5 * fill
                 if priority > best_priority:
@@ -290,6 +292,7 @@ class LocalScriptWriter:
         # A first guess of the length, before the frame is known; it decides only which sections get two scenes.
         budget = requested or default_target(note_s)
         scene_cap = self.max_scene_seconds - speaking.clip_s
+        word_cap = int(self.max_scene_seconds * options.words_per_minute // 60)
         title = document_title(document, outline)
 
         sections = outline.sections
@@ -322,11 +325,11 @@ class LocalScriptWriter:
         for _ in range(4):
             for unit in units:
                 unit.chosen = set()
-            _choose(units, content_budget, scene_cap)
+            _choose(units, content_budget, scene_cap, word_cap)
             lead_unit = None
             if lead:
                 lead_unit = _units([lead], language, scene_cap, lead_budget, speaking)[0]
-                _choose([lead_unit], max(1.0, lead_budget), scene_cap)
+                _choose([lead_unit], max(1.0, lead_budget), scene_cap, word_cap)
             scenes, topics = _compose(units, lead_unit, title, language, options.style, own_summary is not None)
             spoken_s = sum(speaking.clip_seconds(s.narration, language) for s in scenes)
             miss = abs(spoken_s - target_s)
