@@ -57,25 +57,21 @@ class _Unit:
     chosen: set[int] = field(default_factory=set)
 
     @property
-    def words(self) -> float:
+    def seconds(self) -> float:
         """The unit's length in the notes, in seconds spoken (what shares and splits are measured in)."""
         return sum(self.costs)
 
     @property
-    def spoken_words(self) -> float:
+    def spoken_s(self) -> float:
         return sum(self.costs[i] for i in self.chosen)
 
     def narration(self) -> list[str]:
         return [self.sentences[i] for i in sorted(self.chosen)]
 
 
-def default_target_seconds(spoken_words: int, words_per_minute: int) -> float:
-    """All of a short note (up to 60 s); longer notes get 60-90 s and more, never over 5 minutes."""
-    return default_target(spoken_words * 60 / words_per_minute)
-
-
 def default_target(natural: float) -> float:
-    """The default length for notes that take `natural` seconds to say in full.
+    """The default length for notes that take `natural` seconds to say in full: all of a short note (up to
+    60 s); longer notes get 60-90 s and more, never over 5 minutes.
 
     The offline writer counts its intro and recap in `natural`: a short note's target is then
     exactly what is said, never padded, and a longer one's frame comes out of the same target.
@@ -146,16 +142,16 @@ def _units(sections: list[Section], language: str, scene_cap: float, content_bud
              for s, score in zip(sections, scores, strict=True)]
     limit = MAX_SCENES - FRAME_SCENES
     while len(units) > limit:
-        i = min(range(len(units) - 1), key=lambda k: units[k].words + units[k + 1].words)
+        i = min(range(len(units) - 1), key=lambda k: units[k].seconds + units[k + 1].seconds)
         a, b = units[i], units[i + 1]
         units[i : i + 2] = [_Unit(a.heading or b.heading, a.sentences + b.sentences, a.scores + b.scores,
                                   a.costs + b.costs, a.items + b.items)]
-    total = sum(u.words for u in units) or 1
+    total = sum(u.seconds for u in units) or 1
     while units and len(units) < limit:
         # A section whose share of the length is more than one scene can hold gets a second scene.
-        k = max(range(len(units)), key=lambda j: units[j].words)
+        k = max(range(len(units)), key=lambda j: units[j].seconds)
         unit = units[k]
-        if content_budget * unit.words / total <= scene_cap or len(unit.sentences) < 2:
+        if content_budget * unit.seconds / total <= scene_cap or len(unit.sentences) < 2:
             break
         half = len(unit.sentences) // 2
         units[k : k + 1] = [_Unit(unit.heading, unit.sentences[part], unit.scores[part], unit.costs[part], unit.items)
@@ -177,8 +173,8 @@ def _choose(units: list[_Unit], budget: float, scene_cap: float, word_cap: int =
     section's own top terms not yet heard ranks higher, so what a section is about gets said;
     a sentence said once is not said again.
     """
-    total = sum(u.words for u in units) or 1
-    shares = [max(1.0, budget * u.words / total) for u in units]
+    total = sum(u.seconds for u in units) or 1
+    shares = [max(1.0, budget * u.seconds / total) for u in units]
     tops = _top_terms(units)
     unheard = [set(top) for top in tops]
     sentence_terms = [[set(terms(s)) for s in u.sentences] for u in units]
@@ -208,12 +204,12 @@ def _choose(units: list[_Unit], budget: float, scene_cap: float, word_cap: int =
     while spoken < budget:
         best_pick, best_priority = None, -1e9
         for k, unit in enumerate(units):
-            fill = unit.spoken_words / shares[k]
+            fill = unit.spoken_s / shares[k]
             for i, sentence in enumerate(unit.sentences):
                 n = unit.costs[i]
                 too_long = spoken + n > ceiling or spoken + n - budget > budget - spoken  # only if it gets closer
                 words = sum(len(unit.sentences[j].split()) for j in unit.chosen) + len(sentence.split())
-                if i in unit.chosen or sentence in seen or too_long or unit.spoken_words + n > scene_cap \
+                if i in unit.chosen or sentence in seen or too_long or unit.spoken_s + n > scene_cap \
                         or words > word_cap:  # the validator's words-per-scene rule holds too
                     continue
                 priority = unit.scores[i] + gain(k, i) - 0.5 * fill
