@@ -67,7 +67,8 @@ def plan_for(document: NotesDocument, *, source_language: str, target_seconds: f
 
 def _rules(document: NotesDocument, plan: Plan) -> list[str]:
     wpm = round(plan.words_per_minute)
-    max_scene_words = MAX_SCENE_SECONDS * wpm // 60
+    # The validator counts a scene's words at the document's rate: never promise more than it allows.
+    max_scene_words = MAX_SCENE_SECONDS * min(wpm, document.options.words_per_minute) // 60
     rules = [
         f"About {plan.scenes} scenes (at least {MIN_SCENES}, at most {MAX_SCENES}).",
         f"About {plan.target_words} words of narration in total: {plan.target_seconds:.0f} seconds at {wpm} "

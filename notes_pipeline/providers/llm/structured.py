@@ -147,8 +147,9 @@ class StructuredScriptWriter:
                                language=plan.language, writer=f"{self.name}:{chosen.model}")
         except AnswerError as err:
             return None, err.problems
+        material = _asked(document) if document.kind == "prompt" else document.text
         problems = validate_script(
-            script, _asked(document) if document.kind == "prompt" else document.text, words_per_minute=document.options.words_per_minute, generated=True,
+            script, material, words_per_minute=document.options.words_per_minute, generated=True,
             source_language=plan.source_language, is_prompt=document.kind == "prompt",
             target_words=plan.target_words if plan.length_required else None)
         if document.kind == "prompt":  # the kind of video asked for: a quiz has its questions, an ad its call
@@ -165,7 +166,10 @@ def _asked(document: NotesDocument) -> str:
 
 
 def _spoken_length_problems(script: Script, plan: Plan) -> list[str]:
-    """A script of the right word count can still take too long to say (numbers, abbreviations): time it."""
+    """A script of the right word count can still take too long to say (numbers, abbreviations): time it.
+
+    Timed as the offline narrator (eSpeak NG) says it, the only voice whose pace is measured here.
+    """
     model = espeak_rate(script.language)
     seconds = sum(model.clip_seconds(s.narration, script.language) for s in script.scenes)
     if abs(seconds / plan.target_seconds - 1) <= LENGTH_TOLERANCE:
