@@ -4,7 +4,9 @@
 local writer and with the one at COMMIT (its `notes_pipeline` unpacked by `git archive` and run in a
 subprocess, so neither tree's code leaks into the other), and prints per document: coverage old/new,
 the narration's spoken length against the target the writer aimed at, and markup spoken. The spoken
-length is words over the document's words per minute, the rate the narrator is asked to speak at.
+length is each scene said by the real offline narrator (eSpeak NG, as the pipeline runs it: the
+rendered video is these clips back to back); `--clock words` uses words over the document's words
+per minute instead, the writers' old clock (faster, and wrong by up to 75% on real notes).
 """
 
 from __future__ import annotations
@@ -82,6 +84,20 @@ def _narration(script: dict) -> str:
     return "\n".join(scene["narration"] for scene in script["scenes"])
 
 
+CLOCK = {"name": "espeak"}
+
+
+def spoken_seconds(script: dict, words_per_minute: int) -> float:
+    """How long the narration lasts: eSpeak NG's clips summed (clock 'espeak'), or words / words per minute."""
+    if CLOCK["name"] == "words":
+        return len(_narration(script).split()) * 60 / words_per_minute
+    from notes_pipeline.providers.tts.espeak import EspeakNarrator
+
+    narrator = EspeakNarrator()
+    return sum(narrator.synthesize(scene["narration"], language=script["language"]).duration_s
+               for scene in script["scenes"] if scene["narration"].strip())
+
+
 def measure(name: str, notes: str, result: dict) -> dict:
     """Coverage, spoken seconds, the target aimed at and markup hits of one written script."""
     from benchmarks.corpus.coverage import coverage
@@ -89,12 +105,15 @@ def measure(name: str, notes: str, result: dict) -> dict:
 
     if "error" in result:
         return {"error": result["error"]}
+    if "measured" in result:
+        return result["measured"]
     script = result["script"]
     text = _narration(script)
     target = script.get("target_duration_s") or result["requested_s"]
-    return {"coverage": None if name.endswith(".prompt") else coverage(notes, text),
-            "spoken_s": len(text.split()) * 60 / result["words_per_minute"],
-            "target_s": target, "markup": markup_count(text)}
+    result["measured"] = {"coverage": None if name.endswith(".prompt") else coverage(notes, text),
+                          "spoken_s": spoken_seconds(script, result["words_per_minute"]),
+                          "target_s": target, "markup": markup_count(text)}
+    return result["measured"]
 
 
 def _pct(value: float | None) -> str:
@@ -145,14 +164,18 @@ def table(paths: list[Path], old: dict[str, dict], new: dict[str, dict], same: d
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", default=OLD_WRITER, help="the commit whose local writer is compared")
+    parser.add_argument("--clock", choices=("espeak", "words"), default="espeak",
+                        help="spoken length by real eSpeak NG synthesis (default) or by words per minute")
     parser.add_argument("--write", nargs="+", type=Path, help=argparse.SUPPRESS)  # the subprocess's half
     args = parser.parse_args(argv)
+    CLOCK["name"] = args.clock
     if args.write:
         print(json.dumps(write_scripts(args.write)))
         return
     paths = sorted(p for p in DOCUMENTS.iterdir() if p.is_file())
     old = old_scripts(paths, args.old)
-    old_lengths = {name: measure(name, "", result)["spoken_s"] for name, result in old.items()
+    notes = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in paths}
+    old_lengths = {name: measure(name, notes[name], result)["spoken_s"] for name, result in old.items()
                    if "error" not in result and not name.endswith(".prompt")}
     same = write_scripts([p for p in paths if p.name in old_lengths],
                          {name: min(900.0, max(15.0, s)) for name, s in old_lengths.items()})

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# A word with its combining marks: Python's \w stops at Devanagari and Arabic vowel signs ("करना" -> "करन").
+_MARKS = "\u0300-\u036f\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963\u064b-\u065f\u0670\u06d6-\u06ed\u200c\u200d"
+_WORD = re.compile(rf"\w[\w{_MARKS}]*", re.UNICODE)
 _STOP = frozenset(
     "the and for are but not you all any can had her was one our out has him his how its may new now old see two "
     "who did get let put say she too use that with have this will your from they know want been good much some "
@@ -103,7 +105,7 @@ def key_phrases(text: str, corpus: Sequence[str], top: int) -> list[str]:
     vectors, vocabulary = tfidf([terms(text), *(terms(c) for c in corpus)])
     weight = {t: vectors[0, i] for i, t in enumerate(vocabulary)}
     candidates: dict[str, float] = {}
-    breaks = r"[^\w\s-]|\s-\s|\b(?:" + "|".join(sorted(_STOP)) + r"|a|an|of|to|in|on|at|by|or|as|is|be|it)\b"
+    breaks = rf"[^\w\s{_MARKS}-]|\s-\s|\b(?:" + "|".join(sorted(_STOP)) + r"|a|an|of|to|in|on|at|by|or|as|is|be|it)\b"
     for run in re.split(breaks, text, flags=re.IGNORECASE):
         words = [w for w in run.split() if w]
         for size in (3, 2, 1):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from notes_pipeline.domain.spoken_formula import spoken_code, spoken_formula, without_echoed_symbols
+
 # Put where a formula or code sat inside a sentence: that sentence is shown, never read.
 UNSPEAKABLE = "\ufffc"
 
@@ -18,12 +20,15 @@ _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[^\n]*\n.*?(?:^\1?\2[`~]*[ \t]*$|\Z)
 _DISPLAY_MATH = re.compile(
     r"\$\$.+?\$\$|\\\[.+?\\\]|\\begin\{([a-zA-Z*]+)\}.*?\\end\{\1\}", re.DOTALL)
 _INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?!\s|\d)([^$\n]{1,200}?)(?<![\s\\])\$(?!\w)|\\\((.+?)\\\)")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
 _TEMPLATE_LINE = re.compile(r"^[ \t]*(?:\{%.*?%\}|\{\{.*?\}\})[ \t]*$", re.MULTILINE)
 _TEMPLATE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
 _ATTRIBUTES = re.compile(r"\{:[^}\n]*\}|\{[#.][\w .#=\"'-]*\}")
 _FOOTNOTE_DEFINITION = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?: {2,}|\t).*)*", re.MULTILINE)
 _CITATION = re.compile(r"\s?\[(?:\^[^\]\n]+|\d+(?:\s*[,–-]\s*\d+)*|citation needed|clarification needed|"
                        r"according to whom\?|who\?|when\?|by whom\?|dubious[^\]]*)\]", re.IGNORECASE)
+# An issue reference left as an unresolved reference link: "([#1037][])" in release notes.
+_ISSUE_REFERENCE = re.compile(r"\s?\(\[#?\d+\]\[\]\)|\s?\[#?\d+\]\[\]")
 _WIKILINK = re.compile(r"!?\[\[([^\]|#\n]*)(?:#[^\]|\n]*)?(?:\|([^\]\n]+))?\]\]")
 _CALLOUT = re.compile(r"^((?:[ \t]*>)+[ \t]*)\[![\w-]+\][+-]?[ \t]*", re.MULTILINE)  # nested quotes too
 _TAG = re.compile(r"(?<![\w&/#\]\)\\])#[A-Za-z][\w/-]*")
@@ -95,9 +100,11 @@ def outside_fences(text: str, transform) -> str:
 
 
 def _inline_formula(match: re.Match) -> str:
-    """A one-letter variable or a number is said as it is; anything more is a formula the slide shows."""
+    """A variable or a number is said as it is, a short formula in words ("x squared"); longer ones the slide shows."""
     body = (match.group(1) or match.group(2) or "").strip()
-    return body if _SIMPLE_FORMULA.match(body) else UNSPEAKABLE
+    if _SIMPLE_FORMULA.match(body):
+        return body
+    return spoken_formula(body) or UNSPEAKABLE
 
 
 def _wikilink(match: re.Match) -> str:
@@ -106,14 +113,26 @@ def _wikilink(match: re.Match) -> str:
     return (match.group(2) or match.group(1)).strip()
 
 
+def _outside_code_spans(text: str, transform) -> str:
+    """Apply `transform` between inline code spans: `$x^2$` in code is code, said (or not) as code."""
+    parts, last = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        parts += [transform(text[last:match.start()]), match.group()]
+        last = match.end()
+    parts.append(transform(text[last:]))
+    return "".join(parts)
+
+
 def _speech_source(text: str) -> str:
+    text = without_echoed_symbols(text)
     text = _DISPLAY_MATH.sub("\n\n", text)
-    text = _INLINE_MATH.sub(_inline_formula, text)
+    text = _outside_code_spans(text, lambda part: _INLINE_MATH.sub(_inline_formula, part))
     text = _TEMPLATE_LINE.sub("", text)
     text = _TEMPLATE.sub(UNSPEAKABLE, text)
     text = _ATTRIBUTES.sub("", text)
     text = _FOOTNOTE_DEFINITION.sub("", text)
     text = _CITATION.sub("", text)
+    text = _ISSUE_REFERENCE.sub("", text)
     text = _WIKILINK.sub(_wikilink, text)
     text = _CALLOUT.sub(r"\1", text)
     text = _RST_LINK.sub(r"\1", text)
@@ -130,16 +149,19 @@ def speech_source(text: str) -> str:
 
 
 def inline_code_words(code: str, *, modifies_next: bool = False) -> str:
-    """Inline code said as words only when it is words (`git`, `pip install`).
+    """Inline code said as words when it is words (`git`, `pip install`) or short enough to say in words.
 
+    A name, a few symbols or a short formula is said in words (`$$` "two dollar signs",
+    `setup.py` "setup dot py", `$x^2$` "x squared"), so the sentence that explains it is kept.
     Other code is left out: silently when it sits between a determiner and a noun ("the
-    `setup.py` script checks ..." still reads), else it marks its sentence unspeakable
-    ("type `make`.").
+    `Plugin.Latex({...})` call ..." still reads), else it marks its sentence unspeakable.
     """
     if re.fullmatch(r"[A-Za-z][A-Za-z -]{0,30}", code):
         return code
     if quoted := re.fullmatch(r"""(['"])([\w][\w ,.!?'-]{0,60})\1""", code):
         return f'"{quoted.group(2)}"'  # a string literal of words is said as a quotation
+    if said := spoken_code(code):
+        return said
     return "" if modifies_next else UNSPEAKABLE
 
 

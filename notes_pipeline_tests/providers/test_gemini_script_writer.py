@@ -192,7 +192,9 @@ def test_a_prompt_becomes_a_script_of_the_requested_length(stub):
                       "The kitchen fills with a warm smell that says the day can begin."),
         ("Hand picked", "Every bean is picked by hand and roasted the same day for a richer, bolder cup. "
                         "Nothing sits in a warehouse for months before it reaches you."),
-        ("Your brand", "Brew it your way, share it with friends, and taste why our brand is loved."),
+        # Long enough in seconds too: eSpeak says short words fast (the writer times the narration).
+        ("Your brand", "Brew it your way, share it with friends, and taste why our brand is loved. "
+                       "Look for the bright red bag at your local grocer, starting this week."),
     ])
     too_long = script_json("Wake up", [(h, n + " " + n + " " + n) for h, n in [
         ("First sip", "Mornings start slow, until the first sip of our dark roast coffee wakes you right up."),

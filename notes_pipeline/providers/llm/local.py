@@ -3,7 +3,8 @@
 It writes nothing the notes do not say. Headings become scenes; each scene narrates the
 sentences that matter most to its section and to the whole note (TextRank, position,
 heading terms, definitions and numbers), in the notes' order, until the scene's share of
-the target length is spoken. The intro and recap name the scenes actually kept; a note
+the target length is spoken. Length is time as the narrator says it (domain/speaking_rate.py:
+syllables, numbers, pauses), not words at a nominal rate. The intro and recap name the scenes actually kept; a note
 with its own summary gets no generated recap. Same notes, same script. A prompt is a
 request for new words, which only an LLM writer can give: it is refused here.
 """
@@ -18,6 +19,7 @@ from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.models import MAX_SCENES, NotesDocument, Scene, Script
 from notes_pipeline.domain.notes_text import Outline, Section, as_sentence, parse_notes
 from notes_pipeline.domain.sentence_rank import key_phrases, sentence_scores, terms, tfidf
+from notes_pipeline.domain.speaking_rate import SpeakingRate, espeak_rate
 from notes_pipeline.domain.speech import markup_in
 
 MAX_SCENE_SECONDS = 45
@@ -45,33 +47,35 @@ _PHRASES = {
 
 @dataclass
 class _Unit:
-    """A content scene in the making: a heading, its sentences with their scores, and the ones chosen."""
+    """A content scene in the making: a heading, its sentences with their scores and seconds, and the ones chosen."""
 
     heading: str | None
     sentences: list[str]
     scores: list[float]
+    costs: list[float]  # seconds the narrator takes to say each sentence
     items: list[str] = field(default_factory=list)
     chosen: set[int] = field(default_factory=set)
 
     @property
-    def words(self) -> int:
-        return sum(len(s.split()) for s in self.sentences)
+    def seconds(self) -> float:
+        """The unit's length in the notes, in seconds spoken (what shares and splits are measured in)."""
+        return sum(self.costs)
 
     @property
-    def spoken_words(self) -> int:
-        return sum(len(self.sentences[i].split()) for i in self.chosen)
+    def spoken_s(self) -> float:
+        return sum(self.costs[i] for i in self.chosen)
 
     def narration(self) -> list[str]:
         return [self.sentences[i] for i in sorted(self.chosen)]
 
 
-def default_target_seconds(spoken_words: int, words_per_minute: int) -> float:
-    """All of a short note (up to 60 s); longer notes get 60-90 s and more, never over 5 minutes.
+def default_target(natural: float) -> float:
+    """The default length for notes that take `natural` seconds to say in full: all of a short note (up to
+    60 s); longer notes get 60-90 s and more, never over 5 minutes.
 
-    The offline writer counts its intro and recap in `spoken_words`: a short note's target is then
+    The offline writer counts its intro and recap in `natural`: a short note's target is then
     exactly what is said, never padded, and a longer one's frame comes out of the same target.
     """
-    natural = spoken_words * 60 / words_per_minute
     if natural <= SHORT_SECONDS:
         return natural
     return min(CEILING_SECONDS, SHORT_SECONDS + (natural - SHORT_SECONDS) * GROWTH)
@@ -125,28 +129,32 @@ def _heading(unit: _Unit, other_text: list[str], language: str) -> str:
     return _spoken_list(found, _PHRASES.get(language, {}).get("and", "&")) or "Overview"
 
 
-def _units(sections: list[Section], language: str, scene_cap: int, content_budget: int) -> list[_Unit]:
+def _units(sections: list[Section], language: str, scene_cap: float, content_budget: float,
+           speaking: SpeakingRate) -> list[_Unit]:
     """One unit per section (adjacent small ones merged, big ones split) so intro + units + recap fits 3-15."""
     # A "sentence" longer than a scene (a list of names run together) cannot be narrated whole.
-    sections = [Section(s.heading, [b for b in s.blocks if len(b.text.split()) <= scene_cap]) for s in sections]
+    sections = [Section(s.heading, [b for b in s.blocks if speaking.speech_seconds(b.text, language) <= scene_cap])
+                for s in sections]
     sections = [s for s in sections if s.blocks]
     scores = sentence_scores([(s.heading, s.sentences(language)) for s in sections])
-    units = [_Unit(s.heading, s.sentences(language), score, s.items) for s, score in zip(sections, scores, strict=True)]
+    units = [_Unit(s.heading, s.sentences(language), score,
+                   [speaking.speech_seconds(t, language) for t in s.sentences(language)], s.items)
+             for s, score in zip(sections, scores, strict=True)]
     limit = MAX_SCENES - FRAME_SCENES
     while len(units) > limit:
-        i = min(range(len(units) - 1), key=lambda k: units[k].words + units[k + 1].words)
+        i = min(range(len(units) - 1), key=lambda k: units[k].seconds + units[k + 1].seconds)
         a, b = units[i], units[i + 1]
         units[i : i + 2] = [_Unit(a.heading or b.heading, a.sentences + b.sentences, a.scores + b.scores,
-                                  a.items + b.items)]
-    total = sum(u.words for u in units) or 1
+                                  a.costs + b.costs, a.items + b.items)]
+    total = sum(u.seconds for u in units) or 1
     while units and len(units) < limit:
         # A section whose share of the length is more than one scene can hold gets a second scene.
-        k = max(range(len(units)), key=lambda j: units[j].words)
+        k = max(range(len(units)), key=lambda j: units[j].seconds)
         unit = units[k]
-        if content_budget * unit.words / total <= scene_cap or len(unit.sentences) < 2:
+        if content_budget * unit.seconds / total <= scene_cap or len(unit.sentences) < 2:
             break
         half = len(unit.sentences) // 2
-        units[k : k + 1] = [_Unit(unit.heading, unit.sentences[part], unit.scores[part], unit.items)
+        units[k : k + 1] = [_Unit(unit.heading, unit.sentences[part], unit.scores[part], unit.costs[part], unit.items)
                             for part in (slice(0, half), slice(half, None))]
     return units
 
@@ -157,16 +165,16 @@ def _top_terms(units: list[_Unit]) -> list[set[str]]:
     return [{vocabulary[i] for i in row.argsort()[::-1][:TOP_TERMS] if row[i] > 0} for row in vectors]
 
 
-def _choose(units: list[_Unit], budget: int, scene_cap: int) -> None:
-    """Each unit's best sentence, then the best remaining sentences note-wide until `budget` words are spoken.
+def _choose(units: list[_Unit], budget: float, scene_cap: float, word_cap: int = 10**6) -> None:
+    """Each unit's best sentence, then the best remaining sentences note-wide until `budget` seconds are spoken.
 
     A unit that has already spoken more than its share (by its words in the notes) ranks its
     next sentence lower, so long sections do not crowd out short ones; a sentence that says its
     section's own top terms not yet heard ranks higher, so what a section is about gets said;
     a sentence said once is not said again.
     """
-    total = sum(u.words for u in units) or 1
-    shares = [max(1.0, budget * u.words / total) for u in units]
+    total = sum(u.seconds for u in units) or 1
+    shares = [max(1.0, budget * u.seconds / total) for u in units]
     tops = _top_terms(units)
     unheard = [set(top) for top in tops]
     sentence_terms = [[set(terms(s)) for s in u.sentences] for u in units]
@@ -175,23 +183,34 @@ def _choose(units: list[_Unit], budget: int, scene_cap: int) -> None:
         return TERM_WEIGHT * len(sentence_terms[k][i] & unheard[k]) / (len(tops[k]) or 1)
 
     seen: set[str] = set()
+    ceiling = budget * (1 + LENGTH_TOLERANCE / 2)
+    firsts = []
     for k, unit in enumerate(units):
         fresh = [j for j, sentence in enumerate(unit.sentences) if sentence not in seen]
         if fresh:
             best = max(fresh, key=lambda j: unit.scores[j] + gain(k, j))
-            unit.chosen.add(best)
+            firsts.append((unit.scores[best] + gain(k, best), k, best))
             seen.add(unit.sentences[best])
-            unheard[k] -= sentence_terms[k][best]
-    spoken = sum(u.spoken_words for u in units)
-    ceiling = budget * (1 + LENGTH_TOLERANCE / 2)
+    # Every unit says its best sentence while the target allows; when there are more sections than the
+    # target has time for, the least central ones are left out (a scene is never a fragment of one).
+    spoken = 0.0
+    for _, k, best in sorted(firsts, reverse=True):
+        if spoken and spoken + units[k].costs[best] > ceiling:
+            seen.discard(units[k].sentences[best])
+            continue
+        units[k].chosen.add(best)
+        unheard[k] -= sentence_terms[k][best]
+        spoken += units[k].costs[best]
     while spoken < budget:
         best_pick, best_priority = None, -1e9
         for k, unit in enumerate(units):
-            fill = unit.spoken_words / shares[k]
+            fill = unit.spoken_s / shares[k]
             for i, sentence in enumerate(unit.sentences):
-                n = len(sentence.split())
+                n = unit.costs[i]
                 too_long = spoken + n > ceiling or spoken + n - budget > budget - spoken  # only if it gets closer
-                if i in unit.chosen or sentence in seen or too_long or unit.spoken_words + n > scene_cap:
+                words = sum(len(unit.sentences[j].split()) for j in unit.chosen) + len(sentence.split())
+                if i in unit.chosen or sentence in seen or too_long or unit.spoken_s + n > scene_cap \
+                        or words > word_cap:  # the validator's words-per-scene rule holds too
                     continue
                 priority = unit.scores[i] + gain(k, i) - 0.5 * fill
                 if priority > best_priority:
@@ -202,14 +221,54 @@ def _choose(units: list[_Unit], budget: int, scene_cap: int) -> None:
         units[k].chosen.add(i)
         seen.add(units[k].sentences[i])
         unheard[k] -= sentence_terms[k][i]
-        spoken += len(units[k].sentences[i].split())
+        spoken += units[k].costs[i]
+
+
+def _compose(units: list[_Unit], lead_unit: _Unit | None, title: str, language: str, style: str,
+             own_summary: bool) -> tuple[list[Scene], list[str]]:
+    """The scenes for the sentences chosen: intro (title, lead, what comes), one per unit, and a recap."""
+    phrases = _PHRASES.get(language)
+    lead_sentences = lead_unit.narration() if lead_unit else []
+    units = [u for u in units if u.chosen]  # a section the target had no time for is no scene
+    every_text = [" ".join(u.sentences) for u in units]
+    scenes: list[Scene] = []
+    headings: list[str] = []
+    for k, unit in enumerate(units):
+        heading = _heading(unit, every_text[:k] + every_text[k + 1:], language)
+        headings.append(heading)
+        scenes.append(Scene(
+            index=len(scenes) + 2,
+            heading=heading[:120],
+            narration=" ".join(unit.narration()),
+            bullets=_bullets(unit, every_text[:k] + every_text[k + 1:]),
+            image_prompt=f"{style} illustration for an explainer: {heading}",
+        ))
+
+    topics = list(dict.fromkeys(headings))  # split sections repeat their heading
+    intro_text = [as_sentence(title, language), *lead_sentences]
+    if phrases:
+        intro_text.append(phrases["intro"].format(topics=_spoken_list(topics[:5], phrases["and"])))
+    intro = Scene(index=1, heading=title[:120], narration=" ".join(intro_text),
+                  bullets=[b for t in topics[:MAX_BULLETS] if (b := _phrase(t))],
+                  image_prompt=f"{style} title card for an explainer: {title}")
+    scenes = [intro, *scenes]
+    if not own_summary or len(scenes) < 3:
+        recap_text = ([phrases["recap"].format(topics=_spoken_list(topics[:6], phrases["and"]))] if phrases
+                      else [as_sentence(t, language) for t in topics[:4]])
+        scenes.append(Scene(index=len(scenes) + 1, heading=phrases["recap_heading"] if phrases else title[:120],
+                            narration=" ".join(recap_text),
+                            bullets=[b for s in scenes[1:] for b in s.bullets[:1]][:MAX_BULLETS],
+                            image_prompt=f"{style} summary card for an explainer: {title}"))
+    return scenes, topics
 
 
 class LocalScriptWriter:
     name = "local"
 
-    def __init__(self, max_scene_seconds: float = MAX_SCENE_SECONDS) -> None:
+    def __init__(self, max_scene_seconds: float = MAX_SCENE_SECONDS, speaking: SpeakingRate | None = None) -> None:
+        """`speaking` is the narrator's clock; by default the calibrated offline voice (eSpeak NG) per language."""
         self.max_scene_seconds = max_scene_seconds
+        self.speaking = speaking
 
     def write(self, document: NotesDocument) -> Script:
         if document.kind == "prompt":
@@ -222,13 +281,15 @@ class LocalScriptWriter:
             raise BadInputError("nothing to narrate: the notes contain only links, images or markup")
 
         options = document.options
-        wpm = options.words_per_minute
+        speaking = self.speaking or espeak_rate(language)
         requested = options.target_duration_s
+        # The notes said in full, in the narrator's seconds (speech only; each scene's clip adds its own).
+        note_s = sum(speaking.speech_seconds(t, language) for sec in outline.sections for t in sec.sentences(language))
         # A first guess of the length, before the frame is known; it decides only which sections get two scenes.
-        budget = round((requested or default_target_seconds(outline.word_count, wpm)) * wpm / 60)
-        scene_cap = round(self.max_scene_seconds * wpm / 60)
+        budget = requested or default_target(note_s)
+        scene_cap = self.max_scene_seconds - speaking.clip_s
+        word_cap = int(self.max_scene_seconds * options.words_per_minute // 60)
         title = document_title(document, outline)
-        phrases = _PHRASES.get(language)
 
         sections = outline.sections
         own_summary = next((s for s in sections if s.heading and _OWN_SUMMARY.match(s.heading)), None)
@@ -238,61 +299,47 @@ class LocalScriptWriter:
         lead = first if first.heading is None and len(sections) > 1 and not first.items \
             and first.word_count <= LEAD_WORDS else None
         body = [s for s in sections if s is not lead]
-        units = _units(body, language, scene_cap, budget - (min(45, budget // 6) if lead else 0))
+        lead_s = sum(speaking.speech_seconds(t, language) for t in lead.sentences(language)) if lead else 0.0
+        units = _units(body, language, scene_cap, budget - (min(18, budget / 6) if lead else 0), speaking)
         if not units:
-            raise BadInputError(f"nothing to narrate: every sentence of the notes runs over {scene_cap} words, "
-                                "longer than one scene can hold; break them into sentences")
-        # The intro and recap name the scenes: their words come out of the same target.
-        heading_words = [len((u.heading or "a b c").split()) for u in units]
-        frame_words = len(title.split()) + 4 + sum(heading_words[:5])
+            raise BadInputError(f"nothing to narrate: every sentence of the notes runs over {scene_cap:.0f} seconds "
+                                "spoken, longer than one scene can hold; break them into sentences")
+        # The intro and recap name the scenes: their time comes out of the same target, as does each scene's clip.
+        names = [u.heading or "a short heading" for u in units]
+        frame_s = speaking.speech_seconds(f"{title}. In this video: {'; '.join(names[:5])}.", language)
         if own_summary is None:
-            frame_words += 3 + sum(heading_words[:6])
-        whole_s = (outline.word_count + frame_words) * 60 / wpm
+            frame_s += speaking.speech_seconds(f"To recap: {'; '.join(names[:6])}.", language)
+        frame_s += speaking.clip_s * (len(units) + (2 if own_summary is None else 1))
+        whole_s = note_s + frame_s
         said_in_full = requested is None and whole_s <= SHORT_SECONDS  # framed by its intro and recap
-        target_s = requested or default_target_seconds(outline.word_count + frame_words, wpm)
-        budget = round(target_s * wpm / 60)
-        lead_budget = (lead.word_count if said_in_full else min(45, budget // 6)) if lead else 0
-        content_budget = outline.word_count if said_in_full else max(1, budget - frame_words - lead_budget)
-        _choose(units, content_budget, scene_cap)
-        lead_unit = None
-        if lead:
-            lead_unit = _units([lead], language, scene_cap, lead_budget)[0]
-            _choose([lead_unit], max(1, lead_budget), scene_cap)
-
-        every_text = [" ".join(u.sentences) for u in units]
-        scenes: list[Scene] = []
-        headings: list[str] = []
-        for k, unit in enumerate(units):
-            heading = _heading(unit, every_text[:k] + every_text[k + 1:], language)
-            headings.append(heading)
-            scenes.append(Scene(
-                index=len(scenes) + 2,
-                heading=heading[:120],
-                narration=" ".join(unit.narration()),
-                bullets=_bullets(unit, every_text[:k] + every_text[k + 1:]),
-                image_prompt=f"{options.style} illustration for an explainer: {heading}",
-            ))
-
-        topics = list(dict.fromkeys(headings))  # split sections repeat their heading
+        target_s = requested or default_target(whole_s)
+        lead_budget = (lead_s if said_in_full else min(18, target_s / 6, lead_s)) if lead else 0.0
+        content_budget = note_s if said_in_full else max(1.0, target_s - frame_s - lead_budget)
+        # The headings the intro and recap name are only known once sentences are chosen: measure what was
+        # written and correct the content budget by the difference (a pass or two settles it).
+        best_pass = None
+        for _ in range(4):
+            for unit in units:
+                unit.chosen = set()
+            _choose(units, content_budget, scene_cap, word_cap)
+            lead_unit = None
+            if lead:
+                lead_unit = _units([lead], language, scene_cap, lead_budget, speaking)[0]
+                _choose([lead_unit], max(1.0, lead_budget), scene_cap, word_cap)
+            scenes, topics = _compose(units, lead_unit, title, language, options.style, own_summary is not None)
+            spoken_s = sum(speaking.clip_seconds(s.narration, language) for s in scenes)
+            miss = abs(spoken_s - target_s)
+            if best_pass is None or miss < best_pass[0]:
+                best_pass = (miss, [set(u.chosen) for u in units], lead_unit, scenes, topics)
+            if said_in_full or miss <= target_s * LENGTH_TOLERANCE / 3:
+                break
+            content_budget = max(1.0, content_budget - (spoken_s - target_s))
+        _, chosen, lead_unit, scenes, topics = best_pass
+        for unit, picked in zip(units, chosen, strict=True):
+            unit.chosen = picked
         lead_sentences = lead_unit.narration() if lead_unit else []
-        intro_text = [as_sentence(title, language), *lead_sentences]
-        if phrases:
-            intro_text.append(phrases["intro"].format(topics=_spoken_list(topics[:5], phrases["and"])))
-        intro = Scene(index=1, heading=title[:120], narration=" ".join(intro_text),
-                      bullets=[b for t in topics[:MAX_BULLETS] if (b := _phrase(t))],
-                      image_prompt=f"{options.style} title card for an explainer: {title}")
-        scenes = [intro, *scenes]
-        if own_summary is None or len(scenes) < 3:
-            recap_text = ([phrases["recap"].format(topics=_spoken_list(topics[:6], phrases["and"]))] if phrases
-                          else [as_sentence(t, language) for t in topics[:4]])
-            scenes.append(Scene(index=len(scenes) + 1, heading=phrases["recap_heading"] if phrases else title[:120],
-                                narration=" ".join(recap_text),
-                                bullets=[b for s in scenes[1:] for b in s.bullets[:1]][:MAX_BULLETS],
-                                image_prompt=f"{options.style} summary card for an explainer: {title}"))
         if said_in_full:  # its target is what is said: all of the notes and the intro and recap actually written
-            frame = [scenes[0], *scenes[len(units) + 1:]]
-            spoken_frame = sum(len(s.narration.split()) for s in frame) - sum(len(t.split()) for t in lead_sentences)
-            target_s = (outline.word_count + spoken_frame) * 60 / wpm
+            target_s = sum(speaking.clip_seconds(s.narration, language) for s in scenes)
         best = sorted(((u.scores[i], k, i) for k, u in enumerate(units) for i in u.chosen), reverse=True)[:2]
         summary = lead_sentences[:2] or [units[k].sentences[i] for _, k, i in sorted(best, key=lambda x: x[1:])]
         return Script(

@@ -16,6 +16,7 @@ from notes_pipeline.domain.models import MAX_SCENES, MIN_SCENES, NotesDocument
 from notes_pipeline.domain.request_options import language_name
 from notes_pipeline.domain.script_validation import MAX_BULLETS, MAX_SCENE_SECONDS
 from notes_pipeline.providers.llm.gemini_schema import GeminiScript
+from notes_pipeline.providers.llm.script_kinds import detect_kind, instructions
 
 
 SYSTEM_INSTRUCTION = (
@@ -44,24 +45,31 @@ class Plan:
     target_seconds: float
     scenes: int
     length_required: bool = False  # the person asked for this duration, so the script is held to it
+    words_per_minute: float = 150.0  # how fast the narrator really says text like this (domain/speaking_rate.py)
 
     @property
     def translates(self) -> bool:
         return self.language != self.source_language
 
 
-def plan_for(document: NotesDocument, *, source_language: str, target_seconds: float) -> Plan:
-    """Length follows target seconds x words per minute; about one scene per 20 seconds, 3-15."""
-    wpm = document.options.words_per_minute
+def plan_for(document: NotesDocument, *, source_language: str, target_seconds: float,
+             words_per_minute: float | None = None) -> Plan:
+    """Length follows target seconds x words per minute; about one scene per 20 seconds, 3-15.
+
+    `words_per_minute` is the narrator's real rate on text like this (notes full of numbers and
+    abbreviations are said slower); the document's nominal rate when not given.
+    """
+    wpm = words_per_minute or document.options.words_per_minute
     words = max(MIN_SCENES * 8, round(target_seconds * wpm / 60))
     scenes = min(MAX_SCENES, max(MIN_SCENES, round(target_seconds / 20)))
     return Plan(document.language, source_language, words, target_seconds, scenes,
-                length_required=document.options.target_duration_s is not None)
+                length_required=document.options.target_duration_s is not None, words_per_minute=wpm)
 
 
 def _rules(document: NotesDocument, plan: Plan) -> list[str]:
-    wpm = document.options.words_per_minute
-    max_scene_words = MAX_SCENE_SECONDS * wpm // 60
+    wpm = round(plan.words_per_minute)
+    # The validator counts a scene's words at the document's rate: never promise more than it allows.
+    max_scene_words = MAX_SCENE_SECONDS * min(wpm, document.options.words_per_minute) // 60
     rules = [
         f"About {plan.scenes} scenes (at least {MIN_SCENES}, at most {MAX_SCENES}).",
         f"About {plan.target_words} words of narration in total: {plan.target_seconds:.0f} seconds at {wpm} "
@@ -97,7 +105,10 @@ def request_text(document: NotesDocument, plan: Plan, *, schema_in_prompt: bool 
         task = ("Turn these notes into the script of a narrated explainer video.\n\n"
                 f"NOTES (quoted material):\n{quoted(document.text)}")
     aspect = document.options.aspect_ratio.value
-    parts = [task, "", "RULES:", *[f"- {r}" for r in _rules(document, plan)],
+    rules = _rules(document, plan)
+    if document.kind == "prompt":
+        rules += instructions(detect_kind(document.text), document.text)
+    parts = [task, "", "RULES:", *[f"- {r}" for r in rules],
              f"- The video is {aspect}; pictures should suit that frame."]
     if schema_in_prompt:
         # Grounded calls cannot carry a response schema: the schema travels in the prompt instead.

@@ -13,6 +13,7 @@ A subclass only says which model to use and how one call goes over the wire.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -21,15 +22,19 @@ from notes_pipeline.domain.language import detect_language
 from notes_pipeline.domain.models import NotesDocument, Script, ScriptAttempt
 from notes_pipeline.domain.notes_text import parse_notes
 from notes_pipeline.domain.script_validation import validate_script
+from notes_pipeline.domain.speaking_rate import espeak_rate
+from notes_pipeline.domain.speech import addressed_to_model
 from notes_pipeline.providers.http import HttpError, redact
 from notes_pipeline.providers.llm.base import ScriptWriterError, WrittenScript
 from notes_pipeline.providers.llm.gemini_schema import AnswerError, parse_answer, to_script
-from notes_pipeline.providers.llm.local import default_target_seconds
+from notes_pipeline.providers.llm.local import LENGTH_TOLERANCE, default_target
 from notes_pipeline.providers.llm.prompts import Plan, plan_for, regenerate_note, repair_text, request_text
+from notes_pipeline.providers.llm.script_kinds import detect_kind, kind_problems
 
 log = logging.getLogger(__name__)
 
 PROMPT_SECONDS = 60.0  # a prompt without a target duration becomes a one-minute video
+RATE_SAMPLE_WORDS = 40  # notes shorter than this say too little about how fast they will be spoken
 MAX_OUTPUT_TOKENS = 8192
 
 Turn = tuple[Literal["user", "model"], str]
@@ -68,16 +73,27 @@ class StructuredScriptWriter:
         raise NotImplementedError
 
     def target_plan(self, document: NotesDocument) -> Plan:
-        """Length from the options, else a minute for a prompt, else from the notes' length."""
+        """Length from the options, else a minute for a prompt, else from the notes' length as the narrator says them.
+
+        The words asked for follow the narrator's real rate on the notes' own text (numbers,
+        abbreviations and long words are said slower than a nominal words per minute).
+        """
         source_language = detect_language(document.text)
+        wpm, said = None, ""
+        if document.kind != "prompt":
+            outline = parse_notes(document.text, markdown=not document.source_name.lower().endswith(".txt"))
+            said = " ".join(t for section in outline.sections for t in section.sentences(source_language))
+            model = espeak_rate(source_language)
+            if len(said.split()) >= RATE_SAMPLE_WORDS and source_language == document.language:
+                wpm = max(90.0, min(200.0, model.words_per_minute(said, source_language)))
         if document.options.target_duration_s:
             seconds = document.options.target_duration_s
         elif document.kind == "prompt":
             seconds = PROMPT_SECONDS
         else:
-            outline = parse_notes(document.text, markdown=not document.source_name.lower().endswith(".txt"))
-            seconds = default_target_seconds(outline.word_count, document.options.words_per_minute)
-        return plan_for(document, source_language=source_language, target_seconds=seconds)
+            seconds = default_target(espeak_rate(source_language).speech_seconds(said, source_language)
+                                     if said.strip() else 0.0)
+        return plan_for(document, source_language=source_language, target_seconds=seconds, words_per_minute=wpm)
 
     def write(self, document: NotesDocument) -> Script:
         return self.write_recorded(document).script
@@ -131,8 +147,33 @@ class StructuredScriptWriter:
                                language=plan.language, writer=f"{self.name}:{chosen.model}")
         except AnswerError as err:
             return None, err.problems
+        material = _asked(document) if document.kind == "prompt" else document.text
         problems = validate_script(
-            script, document.text, words_per_minute=document.options.words_per_minute, generated=True,
+            script, material, words_per_minute=document.options.words_per_minute, generated=True,
             source_language=plan.source_language, is_prompt=document.kind == "prompt",
             target_words=plan.target_words if plan.length_required else None)
+        if document.kind == "prompt":  # the kind of video asked for: a quiz has its questions, an ad its call
+            problems += kind_problems(detect_kind(document.text), script, document.text)
+        if plan.length_required and not problems:
+            problems = _spoken_length_problems(script, plan)
         return (None, problems) if problems else (script, [])
+
+
+def _asked(document: NotesDocument) -> str:
+    """A request without the sentences it addresses to the model: an injection is not a subject to cover."""
+    sentences = re.split(r"(?<=[.!?])\s+", document.text)
+    return " ".join(s for s in sentences if not addressed_to_model(s)) or document.text
+
+
+def _spoken_length_problems(script: Script, plan: Plan) -> list[str]:
+    """A script of the right word count can still take too long to say (numbers, abbreviations): time it.
+
+    Timed as the offline narrator (eSpeak NG) says it, the only voice whose pace is measured here.
+    """
+    model = espeak_rate(script.language)
+    seconds = sum(model.clip_seconds(s.narration, script.language) for s in script.scenes)
+    if abs(seconds / plan.target_seconds - 1) <= LENGTH_TOLERANCE:
+        return []
+    words = round(script.word_count * plan.target_seconds / seconds)
+    return [f"the narration takes about {seconds:.0f} seconds to say; it must take about {plan.target_seconds:.0f} "
+            f"(about {words} words of this kind)"]
