@@ -168,6 +168,10 @@ class Scene(_Frozen):
     visual: SceneVisual | None = Field(
         None, exclude_if=lambda v: v is None,
         description="The notes' own material this scene shows (a figure, code, table or formula).")
+    # Left out of the JSON when False, so scripts written before it keep their hashes.
+    real_people: bool = Field(
+        False, exclude_if=lambda on: not on,
+        description="The scene is about real, named people: no AI-generated faces or clips (domain/policy.py).")
 
 
 class Script(_Frozen):
@@ -365,6 +369,8 @@ class VideoRender(_Frozen):
     music: str = "none"
     degraded: bool = Field(False, description="True when the full render failed and the plain render was delivered.")
     fallback_reason: str | None = None
+    content_credentials: str | None = Field(
+        None, description="'signed' when a C2PA manifest is embedded in the MP4, else why it is unsigned.")
 
 
 class SourceRecord(_Frozen):
@@ -406,6 +412,8 @@ class SceneProvenance(_Frozen):
     source_url: str | None = None
     attribution: str | None = None
     licence: str | None = None
+    policy: Literal["standard", "public-figure"] = Field(
+        "standard", description="The image policy the scene was pictured under (domain/policy.py).")
 
 
 class Provenance(_Frozen):
@@ -426,3 +434,5 @@ class Provenance(_Frozen):
     render_degraded: bool = False
     fallback_reason: str | None = None
     scenes: list[SceneProvenance] = Field(default_factory=list, description="Each scene's picture, in order.")
+    content_credentials: str | None = Field(
+        None, description="'signed' when a C2PA manifest is embedded in the MP4, else why it is unsigned.")

@@ -10,6 +10,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from notes_pipeline.domain.errors import BadInputError
+from notes_pipeline.domain.policy import PolicyName, policy_for
 from notes_pipeline.domain.models import (
     ImagesManifest,
     NarrationManifest,
@@ -150,6 +151,7 @@ def _provenance(bucket: Bucket, script: ScriptManifest, narration: NarrationMani
     source = load_source_record(bucket, script.doc_id)
     voices = sorted({f"{c.provider}:{c.voice}" for c in narration.clips})
     pictures = sorted({i.provider for i in images.images})
+    scene_policies = {s.index: policy_for(s) for s in load_script(bucket, script).scenes}
     return Provenance(
         doc_id=script.doc_id,
         render_id=render_id,
@@ -165,12 +167,14 @@ def _provenance(bucket: Bucket, script: ScriptManifest, narration: NarrationMani
         narration_providers=voices,
         image_providers=pictures,
         software={name: version(name) for name in ("notes_pipeline", "dagster", "imageio-ffmpeg", "pillow")},
-        scenes=[scene_provenance(image) for image in images.images],
+        scenes=[scene_provenance(image, scene_policies.get(image.scene_index, "standard"))
+                for image in images.images],
     )
 
 
-def scene_provenance(image: SceneImage) -> SceneProvenance:
+def scene_provenance(image: SceneImage, policy: PolicyName = "standard") -> SceneProvenance:
     """One scene's line of provenance: only generated pictures and clips count as AI-made."""
     return SceneProvenance(scene_index=image.scene_index, provider=image.provider, visual_kind=image.visual_kind,
                            ai_generated=image.visual_kind == "generated", clip=image.clip_key is not None,
-                           source_url=image.source_url, attribution=image.attribution, licence=image.licence)
+                           source_url=image.source_url, attribution=image.attribution, licence=image.licence,
+                           policy=policy)
