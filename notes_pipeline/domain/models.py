@@ -67,6 +67,14 @@ class RenderOptions(_Frozen):
         pattern=r"^(none|ambient|[A-Za-z0-9][A-Za-z0-9 ._-]{0,100}\.(mp3|wav|m4a|aac|ogg|oga|opus|flac))$",
         description="'none', 'ambient' (a quiet generated bed) or the name of a file in the bucket's music/ folder.",
     )
+    # Where the finished video goes, not what it looks like: excluded from dumps (like `tier`), so every hash and
+    # the render id ignore them and asking to publish never re-renders. The publish step reads them from the source.
+    publish: Literal["youtube", "drive"] | None = Field(
+        None, exclude=True, description="Upload the finished video: 'youtube' or 'drive' (`notes-pipeline publish`).")
+    privacy: Literal["private", "unlisted", "public"] = Field(
+        "private", exclude=True, description="YouTube visibility of a published video.")
+    drive_folder: str | None = Field(
+        None, exclude=True, pattern=r"^[A-Za-z0-9_-]{5,200}$", description="The Drive folder id to upload into.")
 
     @field_validator("language", mode="before")
     @classmethod

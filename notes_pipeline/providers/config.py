@@ -39,6 +39,9 @@ SECRET_ENV_VARS: dict[str, str] = {
     "ollama_host": "OLLAMA_HOST",
     "openai_base_url": "OPENAI_BASE_URL",
     "openai_api_key": "OPENAI_API_KEY",
+    "google_oauth": "NOTES_PIPELINE_GOOGLE_OAUTH",
+    "c2pa_cert": "NOTES_PIPELINE_C2PA_CERT",
+    "c2pa_key": "NOTES_PIPELINE_C2PA_KEY",
 }
 
 
@@ -252,6 +255,10 @@ class Secrets(_Strict):
     openai_base_url: SecretStr | None = Field(
         None, description="An OpenAI-compatible server, e.g. http://127.0.0.1:1234/v1.")
     openai_api_key: SecretStr | None = Field(None, description="Only for servers that ask for a key.")
+    google_oauth: SecretStr | None = Field(
+        None, description="YouTube/Drive publishing: an authorized-user JSON (with a refresh token), or a path to it.")
+    c2pa_cert: SecretStr | None = Field(None, description="C2PA signing certificate chain: PEM, or a path to it.")
+    c2pa_key: SecretStr | None = Field(None, description="C2PA signing private key: PEM, or a path to it.")
 
     @classmethod
     def from_values(cls, values: dict[str, str | None]) -> Secrets:
