@@ -193,6 +193,17 @@ class AuditConfig(_Strict):
     queue_size: int = Field(1000, ge=1)
 
 
+class PublishConfig(_Strict):
+    """YouTube and Drive uploads (publish/): where the APIs are and how uploads are cut. Credentials: env only."""
+
+    youtube_base_url: str = "https://youtube.googleapis.com/"
+    drive_base_url: str = "https://www.googleapis.com/"
+    token_uri: str = "https://oauth2.googleapis.com/token"
+    chunk_mb: int = Field(8, ge=1, le=256, description="Resumable upload chunk size (a multiple of 256 KiB).")
+    timeout_s: float = Field(60, gt=0)
+    ca_certs: str | None = Field(None, description="A CA bundle to trust instead of the system's (a TLS proxy).")
+
+
 class ProvidersConfig(_Strict):
     http: HttpConfig = HttpConfig()
     script: ScriptConfig
@@ -201,6 +212,7 @@ class ProvidersConfig(_Strict):
     embeddings: EmbeddingsConfig = EmbeddingsConfig()
     concurrency: ConcurrencyConfig = ConcurrencyConfig()
     audit: AuditConfig = AuditConfig()
+    publish: PublishConfig = PublishConfig()
 
 
 class ProviderConfigError(ValueError):

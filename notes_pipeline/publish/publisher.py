@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import NotesDocument, Provenance, RenderOptions, Script, VideoRender
-from notes_pipeline.providers.config import Secrets
+from notes_pipeline.providers.config import PublishConfig, Secrets
 from notes_pipeline.publish.drive import upload_file
 from notes_pipeline.publish.google import (
     DEFAULT_CHUNK_BYTES,
@@ -52,6 +54,23 @@ class PublishSettings:
     ca_certs: str | None = None
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     timeout_s: float = 60
+
+    @classmethod
+    def from_config(cls, config: PublishConfig) -> PublishSettings:
+        return cls(youtube_endpoint=config.youtube_base_url, drive_endpoint=config.drive_base_url,
+                   token_uri=config.token_uri, ca_certs=config.ca_certs, chunk_bytes=config.chunk_mb * 1024 * 1024,
+                   timeout_s=config.timeout_s)
+
+
+class PublishOutcome(BaseModel):
+    """What the `published_video` asset records: nothing asked for, or where the render went."""
+
+    doc_id: str
+    render_id: str
+    target: Target | None = None
+    remote_id: str | None = None
+    url: str | None = None
+    uploaded: bool = False  # False: not asked for, or published before (no request made)
 
 
 @dataclass(frozen=True)
