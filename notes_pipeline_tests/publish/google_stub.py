@@ -202,7 +202,7 @@ class GoogleStub:
                 return answer(400, {"error": "invalid_grant"}, read=length)
             with self._lock:
                 self.tokens_issued += 1
-                token = f"ya29.stub-{self.tokens_issued}"
+                token = f"stub-access-{self.tokens_issued}"
                 self.valid_tokens.add(token)
             return answer(200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}, read=length)
 
