@@ -6,10 +6,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from googleapiclient.http import MediaFileUpload
-
 from notes_pipeline.domain.errors import PipelineError
-from notes_pipeline.publish.google import DEFAULT_CHUNK_BYTES, Progress, Sleep, resumable_upload
+from notes_pipeline.publish.google import (
+    DEFAULT_CHUNK_BYTES,
+    Progress,
+    ReplayableFileUpload,
+    Sleep,
+    resumable_upload,
+)
 from notes_pipeline.publish.youtube import Published, VideoMetadata
 
 
@@ -23,7 +27,8 @@ def upload_file(service: Any, video: Path, metadata: VideoMetadata, *, folder_id
         body["parents"] = [folder_id]
     request = service.files().create(
         body=body, fields="id,name,webViewLink,parents", supportsAllDrives=True,
-        media_body=MediaFileUpload(str(video), mimetype="video/mp4", chunksize=chunk_bytes, resumable=True))
+        media_body=ReplayableFileUpload(str(video), mimetype="video/mp4", chunksize=chunk_bytes,
+                                        resumable=True))
     created = resumable_upload(request, "Drive files.create", sleep=sleep, progress=progress)
     file_id = created.get("id")
     if not isinstance(file_id, str) or not file_id:

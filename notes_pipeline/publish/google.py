@@ -25,6 +25,7 @@ from typing import Any
 import httplib2
 from google.auth import exceptions as auth_errors
 from googleapiclient.errors import HttpError
+from googleapiclient.http import MediaFileUpload
 
 from notes_pipeline.domain.errors import BadInputError, PipelineError
 
@@ -108,6 +109,19 @@ def google_service(api: str, version: str, credentials: Any, *, endpoint: str | 
     options = {"api_endpoint": endpoint if endpoint.endswith("/") else endpoint + "/"} if endpoint else None
     return build(api, version, http=authorized, static_discovery=True, cache_discovery=False,
                  client_options=options)
+
+
+class ReplayableFileUpload(MediaFileUpload):
+    """A file upload whose chunks are sent as bytes rather than as a slice of the open file.
+
+    httplib2 sends a request once more by itself when the connection closes before the answer
+    (the server went away after the whole chunk was written). A file slice was read by the first
+    attempt, so the second would announce the chunk's length, send nothing and hang until the
+    read timeout; bytes are sent again whole, and the session keeps what it already had.
+    """
+
+    def has_stream(self) -> bool:
+        return False
 
 
 def _reason(err: HttpError) -> str:

@@ -19,7 +19,14 @@ from pydantic import BaseModel, Field
 
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import NotesDocument, Script
-from notes_pipeline.publish.google import DEFAULT_CHUNK_BYTES, Progress, Sleep, call, resumable_upload
+from notes_pipeline.publish.google import (
+    DEFAULT_CHUNK_BYTES,
+    Progress,
+    ReplayableFileUpload,
+    Sleep,
+    call,
+    resumable_upload,
+)
 
 EDUCATION_CATEGORY = "27"
 TITLE_LIMIT, DESCRIPTION_LIMIT, TAGS_LIMIT = 100, 5000, 500  # YouTube's limits (tags: characters in all)
@@ -72,7 +79,8 @@ def upload_video(service: Any, video: Path, metadata: VideoMetadata, *, privacy:
     }
     request = service.videos().insert(
         part="snippet,status", body=body, notifySubscribers=False,
-        media_body=MediaFileUpload(str(video), mimetype="video/mp4", chunksize=chunk_bytes, resumable=True))
+        media_body=ReplayableFileUpload(str(video), mimetype="video/mp4", chunksize=chunk_bytes,
+                                        resumable=True))
     created = resumable_upload(request, "YouTube videos.insert", sleep=sleep, progress=progress)
     video_id = created.get("id")
     if not isinstance(video_id, str) or not video_id:

@@ -177,3 +177,16 @@ def test_credentials_come_from_json_or_a_path_and_are_never_repeated(tmp_path) -
     assert user_credentials(str(path), DRIVE_SCOPES).refresh_token == "c"
     with pytest.raises(PublishConfigError, match="refresh_token"):
         user_credentials('{"client_id": "a"}', DRIVE_SCOPES)
+
+
+def test_a_connection_closed_after_the_whole_chunk_was_written_recovers_at_once(stub, video) -> None:
+    """Small chunks sit whole in the socket buffers before the drop: the client only sees the connection
+    close while it waits for the answer. httplib2 then sends the chunk once more by itself; it must send
+    the bytes again (not an exhausted file slice that hangs until the read timeout)."""
+    stub.fail("chunk", Fault(drop_at=CHUNK * 2 + 1000))
+    started = time.perf_counter()
+    upload_video(youtube(stub), video, META, chunk_bytes=CHUNK, sleep=NO_SLEEP)
+    assert time.perf_counter() - started < 3  # the read timeout is 5 s
+    [session] = stub.uploaded("youtube")
+    assert bytes(session.data) == video.read_bytes()
+    assert stub.bytes_received == SIZE + stub.bytes_resent and stub.bytes_resent <= 1000  # only what the drop kept
