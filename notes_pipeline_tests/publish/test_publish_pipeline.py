@@ -19,9 +19,8 @@ from notes_pipeline.publish.publisher import PublishOutcome
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import load_model
-from notes_pipeline.store.db import DATABASE_URL_ENV
+from notes_pipeline.store.db import DATABASE_URL_ENV, Database
 from notes_pipeline.store.publications import PublicationStore
-from notes_pipeline.store.db import Database
 from notes_pipeline_tests.defs.review_helpers import materialize, register
 from notes_pipeline_tests.media.c2pa_keys import make_chain
 from notes_pipeline_tests.publish.google_stub import GoogleStub, authorized_user
@@ -82,7 +81,8 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stub: GoogleStu
     return resources, chain
 
 
-def test_a_signed_video_is_published_once(environment, stub: GoogleStub, database_url: str, capsys) -> None:
+def test_a_signed_video_is_published_once(environment, stub: GoogleStub, database: Database, capsys,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     resources, chain = environment
     bucket = resources["bucket"].get()
     instance = dg.DagsterInstance.ephemeral()
@@ -112,7 +112,7 @@ def test_a_signed_video_is_published_once(environment, stub: GoogleStub, databas
     assert snippet["tags"] == ["solar", "energy", "physics"] and snippet["defaultLanguage"] == "en"
     assert "AI-generated" in snippet["description"] and status["privacyStatus"] == "unlisted"
     assert len(stub.captions) == 1 and len(stub.thumbnails) == 1
-    [row] = PublicationStore(Database(database_url)).of_project(doc_id)
+    [row] = PublicationStore(database).of_project(doc_id)
     assert (row.render_id, row.remote_id, row.privacy) == (render.render_id, outcome.remote_id, "unlisted")
 
     # A second run and the CLI find the publication: no request at all.
@@ -122,6 +122,16 @@ def test_a_signed_video_is_published_once(environment, stub: GoogleStub, databas
     assert main(["publish", doc_id, "--to", "youtube"]) == 0
     assert "already published" in capsys.readouterr().out
     assert len(stub.log) == requests_before
+
+    # Without credentials: one line naming the document, the stage and the variable; no request.
+    oauth = authorized_user(stub)
+    monkeypatch.delenv("NOTES_PIPELINE_GOOGLE_OAUTH")
+    with pytest.raises(SystemExit) as refused:
+        main(["publish", doc_id, "--to", "drive"])
+    message = str(refused.value)
+    assert doc_id in message and "published_video" in message and "NOTES_PIPELINE_GOOGLE_OAUTH" in message
+    assert "\n" not in message and len(stub.log) == requests_before
+    monkeypatch.setenv("NOTES_PIPELINE_GOOGLE_OAUTH", oauth)
 
     # Drive is another target: uploaded once too.
     assert main(["publish", doc_id, "--to", "drive", "--folder", "folder_abc123"]) == 0
