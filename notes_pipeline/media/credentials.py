@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -161,9 +160,12 @@ def sign_video(source: Path, dest: Path, keys: SigningKeys, provenance: Provenan
                 builder.add_ingredient({"title": _ingredient_title(ingredient.scene), "relationship": "componentOf",
                                         "instance_id": _instance_id(ingredient.scene)}, ingredient.mime, stream)
         partial = dest.with_name(dest.name + ".partial")
-        with source.open("rb") as src, partial.open("wb") as out:
-            builder.sign(signer, "video/mp4", src, out)
-        partial.replace(dest)
+        try:
+            with source.open("rb") as src, partial.open("wb") as out:
+                builder.sign(signer, "video/mp4", src, out)
+            partial.replace(dest)
+        finally:
+            partial.unlink(missing_ok=True)
     finally:
         builder.close()
         signer.close()
@@ -171,10 +173,10 @@ def sign_video(source: Path, dest: Path, keys: SigningKeys, provenance: Provenan
 
 def sign_or_explain(source: Path, dest: Path, keys: SigningKeys | None, provenance: Provenance, title: str,
                     ingredients: list[Ingredient]) -> str:
-    """Sign when keys are given; otherwise copy the video unsigned. Returns what the render records:
-    'signed', or 'unsigned: <why>' (no keys, or keys the library refused; never their contents)."""
+    """Sign `source` into `dest` when keys are given. Returns what the render records: 'signed' (the
+    video is `dest`), or 'unsigned: <why>' (the video is `source` as it was: no keys, or keys the library
+    refused; never their contents)."""
     if keys is None:
-        shutil.copyfile(source, dest)
         return UNSIGNED_NO_KEYS
     try:
         sign_video(source, dest, keys, provenance, title, ingredients)
@@ -186,7 +188,7 @@ def sign_or_explain(source: Path, dest: Path, keys: SigningKeys | None, provenan
         if why is None:
             raise
         log.warning("video delivered without Content Credentials: %s", why)
-        shutil.copyfile(source, dest)
+        dest.unlink(missing_ok=True)
         return f"unsigned: {why}"
     return SIGNED
 

@@ -10,7 +10,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 from notes_pipeline.domain.errors import BadInputError
-from notes_pipeline.domain.policy import PolicyName, policy_for
 from notes_pipeline.domain.models import (
     ImagesManifest,
     NarrationManifest,
@@ -21,8 +20,16 @@ from notes_pipeline.domain.models import (
     ScriptManifest,
     VideoRender,
 )
+from notes_pipeline.domain.policy import PolicyName, policy_for
 from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video
-from notes_pipeline.media.credentials import CredentialsError, Ingredient, SigningKeys, keys_from_env, sign_or_explain
+from notes_pipeline.media.credentials import (
+    SIGNED,
+    CredentialsError,
+    Ingredient,
+    SigningKeys,
+    keys_from_env,
+    sign_or_explain,
+)
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scratch import scratch_dir
 from notes_pipeline.stages.script import load_script, load_source_record
@@ -127,9 +134,10 @@ def _compose(bucket: Bucket, script: ScriptManifest, narration: NarrationManifes
         provenance = _provenance(bucket, script, narration, images, render_id).model_copy(update={
             "music": options.music, "render_degraded": composed.degraded, "fallback_reason": composed.fallback_reason,
         })
-        final = work / "video.signed.mp4"
-        credentials = _credentials(bucket, composed.video_path, final, provenance, written.title, images, work,
+        signed = work / "video.signed.mp4"
+        credentials = _credentials(bucket, composed.video_path, signed, provenance, written.title, images, work,
                                    signing_keys)
+        final = signed if credentials == SIGNED else composed.video_path
         provenance = provenance.model_copy(update={"content_credentials": credentials})
         bucket.put_file(file_key["video.mp4"], final)
         bucket.put_file(file_key["subtitles.srt"], composed.srt_path)
@@ -153,7 +161,7 @@ def _compose(bucket: Bucket, script: ScriptManifest, narration: NarrationManifes
 
 def _credentials(bucket: Bucket, video: Path, dest: Path, provenance: Provenance, title: str,
                  images: ImagesManifest, work: Path, signing_keys: Callable[[], SigningKeys | None]) -> str:
-    """Sign the final MP4 into `dest` with each scene's picture or clip as an ingredient; or copy it unsigned."""
+    """Sign the final MP4 into `dest` with each scene's picture or clip as an ingredient; 'signed', or why not."""
     try:
         found = signing_keys()
     except CredentialsError as err:
