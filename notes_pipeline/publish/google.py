@@ -135,8 +135,12 @@ def _reason(err: HttpError) -> str:
         return ""
 
 
+# 403s that Google documents as "slow down and try again", unlike quotaExceeded (the day's quota is gone).
+_RATE_LIMITS = ("rateLimitExceeded", "userRateLimitExceeded")
+
+
 def _transient(err: HttpError) -> bool:
-    return err.resp.status >= 500 or err.resp.status in (408, 429)
+    return err.resp.status >= 500 or err.resp.status in (408, 429) or _reason(err) in _RATE_LIMITS
 
 
 def final_error(err: HttpError, what: str) -> PublishError:
@@ -148,7 +152,8 @@ def final_error(err: HttpError, what: str) -> PublishError:
 
 
 def _connection_errors() -> tuple[type[BaseException], ...]:
-    return (httplib2.HttpLib2Error, http.client.HTTPException, OSError, TimeoutError)
+    # TransportError: the token endpoint could not be reached (a refresh before a chunk).
+    return (httplib2.HttpLib2Error, http.client.HTTPException, OSError, TimeoutError, auth_errors.TransportError)
 
 
 def _backoff(attempt: int) -> float:

@@ -111,8 +111,8 @@ def test_a_connection_dropped_at_60_percent_resumes_and_every_byte_arrives_once(
     assert len(stub.requests("/upload/youtube/v3/videos")) == 1  # one session, never restarted
 
 
-def test_server_errors_mid_upload_are_resumed(stub, video) -> None:
-    stub.fail("chunk", Fault(status=503), Fault(status=500))
+def test_server_errors_and_rate_limits_mid_upload_are_resumed(stub, video) -> None:
+    stub.fail("chunk", Fault(status=503), Fault(status=500), Fault(status=403, reason="userRateLimitExceeded"))
     upload_video(youtube(stub), video, META, chunk_bytes=CHUNK, sleep=NO_SLEEP)
     [session] = stub.uploaded("youtube")
     assert bytes(session.data) == video.read_bytes()
