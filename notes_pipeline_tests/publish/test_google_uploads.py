@@ -190,3 +190,13 @@ def test_a_connection_closed_after_the_whole_chunk_was_written_recovers_at_once(
     [session] = stub.uploaded("youtube")
     assert bytes(session.data) == video.read_bytes()
     assert stub.bytes_received == SIZE + stub.bytes_resent and stub.bytes_resent <= 1000  # only what the drop kept
+
+
+def test_a_refused_thumbnail_is_recorded_and_the_video_stays_published(stub, video, tmp_path) -> None:
+    thumb = tmp_path / "thumbnail.jpg"
+    thumb.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 100)
+    stub.fail("thumbnail", Fault(status=403, reason="forbidden"))  # e.g. a channel not verified for thumbnails
+    published = upload_video(youtube(stub), video, META, thumbnail=thumb, chunk_bytes=CHUNK, sleep=NO_SLEEP)
+    assert published.remote_id == "vid00000001" and len(stub.uploaded("youtube")) == 1
+    assert published.details["thumbnail"].startswith("failed: YouTube thumbnails.set failed: Google answered 403")
+    assert len(stub.requests("/thumbnails/set")) == 1  # not retried
