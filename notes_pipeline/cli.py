@@ -483,6 +483,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from notes_pipeline.cli_review import add_commands
 
     add_commands(sub)
+    from notes_pipeline.cli_publish import add_commands as add_publish_commands
+
+    add_publish_commands(sub)
     args = parser.parse_args(argv)
     # The pool's reconnect attempts would print a warning each; the failure is reported once, below.
     logging.getLogger("psycopg.pool").setLevel(logging.ERROR)

@@ -67,6 +67,14 @@ class RenderOptions(_Frozen):
         pattern=r"^(none|ambient|[A-Za-z0-9][A-Za-z0-9 ._-]{0,100}\.(mp3|wav|m4a|aac|ogg|oga|opus|flac))$",
         description="'none', 'ambient' (a quiet generated bed) or the name of a file in the bucket's music/ folder.",
     )
+    # Where the finished video goes, not what it looks like: excluded from dumps (like `tier`), so every hash and
+    # the render id ignore them and asking to publish never re-renders. The publish step reads them from the source.
+    publish: Literal["youtube", "drive"] | None = Field(
+        None, exclude=True, description="Upload the finished video: 'youtube' or 'drive' (`notes-pipeline publish`).")
+    privacy: Literal["private", "unlisted", "public"] = Field(
+        "private", exclude=True, description="YouTube visibility of a published video.")
+    drive_folder: str | None = Field(
+        None, exclude=True, pattern=r"^[A-Za-z0-9_-]{5,200}$", description="The Drive folder id to upload into.")
 
     @field_validator("language", mode="before")
     @classmethod
@@ -171,6 +179,10 @@ class Scene(_Frozen):
     visual: SceneVisual | None = Field(
         None, exclude_if=lambda v: v is None,
         description="The notes' own material this scene shows (a figure, code, table or formula).")
+    # Left out of the JSON when False, so scripts written before it keep their hashes.
+    real_people: bool = Field(
+        False, exclude_if=lambda on: not on,
+        description="The scene is about real, named people: no AI-generated faces or clips (domain/policy.py).")
 
 
 class Script(_Frozen):
@@ -372,6 +384,8 @@ class VideoRender(_Frozen):
     music: str = "none"
     degraded: bool = Field(False, description="True when the full render failed and the plain render was delivered.")
     fallback_reason: str | None = None
+    content_credentials: str | None = Field(
+        None, description="'signed' when a C2PA manifest is embedded in the MP4, else why it is unsigned.")
 
 
 class SourceRecord(_Frozen):
@@ -413,6 +427,8 @@ class SceneProvenance(_Frozen):
     source_url: str | None = None
     attribution: str | None = None
     licence: str | None = None
+    policy: Literal["standard", "public-figure"] = Field(
+        "standard", description="The image policy the scene was pictured under (domain/policy.py).")
 
 
 class Provenance(_Frozen):
@@ -433,3 +449,5 @@ class Provenance(_Frozen):
     render_degraded: bool = False
     fallback_reason: str | None = None
     scenes: list[SceneProvenance] = Field(default_factory=list, description="Each scene's picture, in order.")
+    content_credentials: str | None = Field(
+        None, description="'signed' when a C2PA manifest is embedded in the MP4, else why it is unsigned.")

@@ -41,6 +41,10 @@ SECRET_ENV_VARS: dict[str, str] = {
     "openai_api_key": "OPENAI_API_KEY",
     "pexels_api_key": "PEXELS_API_KEY",
     "pixabay_api_key": "PIXABAY_API_KEY",
+
+    "google_oauth": "NOTES_PIPELINE_GOOGLE_OAUTH",
+    "c2pa_cert": "NOTES_PIPELINE_C2PA_CERT",
+    "c2pa_key": "NOTES_PIPELINE_C2PA_KEY",
 }
 
 
@@ -215,6 +219,17 @@ class AuditConfig(_Strict):
     queue_size: int = Field(1000, ge=1)
 
 
+class PublishConfig(_Strict):
+    """YouTube and Drive uploads (publish/): where the APIs are and how uploads are cut. Credentials: env only."""
+
+    youtube_base_url: str = "https://youtube.googleapis.com/"
+    drive_base_url: str = "https://www.googleapis.com/"
+    token_uri: str = "https://oauth2.googleapis.com/token"
+    chunk_mb: int = Field(8, ge=1, le=256, description="Resumable upload chunk size (a multiple of 256 KiB).")
+    timeout_s: float = Field(60, gt=0)
+    ca_certs: str | None = Field(None, description="A CA bundle to trust instead of the system's (a TLS proxy).")
+
+
 class ProvidersConfig(_Strict):
     http: HttpConfig = HttpConfig()
     script: ScriptConfig
@@ -223,6 +238,7 @@ class ProvidersConfig(_Strict):
     embeddings: EmbeddingsConfig = EmbeddingsConfig()
     concurrency: ConcurrencyConfig = ConcurrencyConfig()
     audit: AuditConfig = AuditConfig()
+    publish: PublishConfig = PublishConfig()
 
 
 class ProviderConfigError(ValueError):
@@ -279,6 +295,11 @@ class Secrets(_Strict):
     openai_api_key: SecretStr | None = Field(None, description="Only for servers that ask for a key.")
     pexels_api_key: SecretStr | None = None
     pixabay_api_key: SecretStr | None = None
+
+    google_oauth: SecretStr | None = Field(
+        None, description="YouTube/Drive publishing: an authorized-user JSON (with a refresh token), or a path to it.")
+    c2pa_cert: SecretStr | None = Field(None, description="C2PA signing certificate chain: PEM, or a path to it.")
+    c2pa_key: SecretStr | None = Field(None, description="C2PA signing private key: PEM, or a path to it.")
 
     @classmethod
     def from_values(cls, values: dict[str, str | None]) -> Secrets:

@@ -20,7 +20,16 @@ from notes_pipeline.domain.models import (
     ScriptManifest,
     VideoRender,
 )
+from notes_pipeline.domain.policy import PolicyName, policy_for
 from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video
+from notes_pipeline.media.credentials import (
+    SIGNED,
+    CredentialsError,
+    Ingredient,
+    SigningKeys,
+    keys_from_env,
+    sign_or_explain,
+)
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scratch import scratch_dir
 from notes_pipeline.stages.script import load_script, load_source_record
@@ -69,9 +78,11 @@ def render_video(
     *,
     scratch_root: Path | None = None,
     exclusive: Callable[[str], AbstractContextManager[object]] = lambda render_id: nullcontext(),
+    signing_keys: Callable[[], SigningKeys | None] = keys_from_env,
 ) -> VideoRender:
     """Compose the render, or reuse it when it exists. `exclusive(render_id)` is held while rendering so
-    that of two processes asked for the same render one makes it and the other reuses it."""
+    that of two processes asked for the same render one makes it and the other reuses it. The MP4 is
+    signed with C2PA Content Credentials when `signing_keys()` gives keys (by default: the environment's)."""
     doc_id = script.doc_id
     options = script.options
     user_music = music_key(options.music)
@@ -84,11 +95,13 @@ def render_video(
         existing = load_model(bucket, manifest_key, VideoRender)
         if existing is not None and bucket.stat(existing.video_key):
             return existing.model_copy(update={"reused": True})
-        return _compose(bucket, script, narration, images, render_id, manifest_key, scratch_root=scratch_root)
+        return _compose(bucket, script, narration, images, render_id, manifest_key, scratch_root=scratch_root,
+                        signing_keys=signing_keys)
 
 
 def _compose(bucket: Bucket, script: ScriptManifest, narration: NarrationManifest, images: ImagesManifest,
-             render_id: str, manifest_key: str, *, scratch_root: Path | None) -> VideoRender:
+             render_id: str, manifest_key: str, *, scratch_root: Path | None,
+             signing_keys: Callable[[], SigningKeys | None]) -> VideoRender:
     doc_id = script.doc_id
     options = script.options
     user_music = music_key(options.music)
@@ -96,7 +109,8 @@ def _compose(bucket: Bucket, script: ScriptManifest, narration: NarrationManifes
     started = time.perf_counter()
     with scratch_dir(f"{doc_id}-{render_id}", scratch_root) as work:
         images_by_scene = {i.scene_index: i for i in images.images}
-        headings = {s.index: s.heading for s in load_script(bucket, script).scenes}
+        written = load_script(bucket, script)
+        headings = {s.index: s.heading for s in written.scenes}
         scenes = []
         for clip in narration.clips:
             words = SceneWords.model_validate_json(bucket.get_bytes(clip.words_key))
@@ -117,16 +131,21 @@ def _compose(bucket: Bucket, script: ScriptManifest, narration: NarrationManifes
         composed = compose_video(scenes, spec, work / "render")
         file_key = {name: keys.render_file(doc_id, render_id, name)
                     for name in ("video.mp4", "subtitles.srt", "subtitles.vtt", "thumbnail.jpg", "provenance.json")}
-        bucket.put_file(file_key["video.mp4"], composed.video_path)
+        provenance = _provenance(bucket, script, narration, images, render_id).model_copy(update={
+            "music": options.music, "render_degraded": composed.degraded, "fallback_reason": composed.fallback_reason,
+        })
+        signed = work / "video.signed.mp4"
+        credentials = _credentials(bucket, composed.video_path, signed, provenance, written.title, images, work,
+                                   signing_keys)
+        final = signed if credentials == SIGNED else composed.video_path
+        provenance = provenance.model_copy(update={"content_credentials": credentials})
+        bucket.put_file(file_key["video.mp4"], final)
         bucket.put_file(file_key["subtitles.srt"], composed.srt_path)
         bucket.put_file(file_key["subtitles.vtt"], composed.vtt_path)
         bucket.put_file(file_key["thumbnail.jpg"], composed.thumbnail_path)
-        size = composed.video_path.stat().st_size
+        size = final.stat().st_size
     render_s = time.perf_counter() - started
 
-    provenance = _provenance(bucket, script, narration, images, render_id).model_copy(update={
-        "music": options.music, "render_degraded": composed.degraded, "fallback_reason": composed.fallback_reason,
-    })
     put_model(bucket, file_key["provenance.json"], provenance)
     render = VideoRender(
         doc_id=doc_id, render_id=render_id, video_key=file_key["video.mp4"], srt_key=file_key["subtitles.srt"],
@@ -134,10 +153,30 @@ def _compose(bucket: Bucket, script: ScriptManifest, narration: NarrationManifes
         width=width, height=height, fps=spec.fps, duration_s=round(composed.duration_s, 3),
         scene_starts_s=[round(s, 3) for s in composed.scene_starts_s], bytes=size, render_s=round(render_s, 3),
         quality=options.quality, music=options.music, degraded=composed.degraded,
-        fallback_reason=composed.fallback_reason,
+        fallback_reason=composed.fallback_reason, content_credentials=credentials,
     )
     put_model(bucket, manifest_key, render)
     return render
+
+
+def _credentials(bucket: Bucket, video: Path, dest: Path, provenance: Provenance, title: str,
+                 images: ImagesManifest, work: Path, signing_keys: Callable[[], SigningKeys | None]) -> str:
+    """Sign the final MP4 into `dest` with each scene's picture or clip as an ingredient; 'signed', or why not."""
+    try:
+        found = signing_keys()
+    except CredentialsError as err:
+        found, problem = None, f"unsigned: {err}"
+    else:
+        problem = None
+    ingredients = []
+    if found is not None:
+        by_scene = {s.scene_index: s for s in provenance.scenes}
+        for image in images.images:
+            key = image.clip_key or image.image_key
+            ingredients.append(Ingredient(by_scene[image.scene_index], _local(bucket, key, work),
+                                          "video/mp4" if image.clip_key else "image/png"))
+    outcome = sign_or_explain(video, dest, found, provenance, title, ingredients)
+    return problem or outcome
 
 
 def _music_version(info: ObjectInfo | None) -> str | None:
@@ -150,6 +189,7 @@ def _provenance(bucket: Bucket, script: ScriptManifest, narration: NarrationMani
     source = load_source_record(bucket, script.doc_id)
     voices = sorted({f"{c.provider}:{c.voice}" for c in narration.clips})
     pictures = sorted({i.provider for i in images.images})
+    scene_policies = {s.index: policy_for(s) for s in load_script(bucket, script).scenes}
     return Provenance(
         doc_id=script.doc_id,
         render_id=render_id,
@@ -165,12 +205,14 @@ def _provenance(bucket: Bucket, script: ScriptManifest, narration: NarrationMani
         narration_providers=voices,
         image_providers=pictures,
         software={name: version(name) for name in ("notes_pipeline", "dagster", "imageio-ffmpeg", "pillow")},
-        scenes=[scene_provenance(image) for image in images.images],
+        scenes=[scene_provenance(image, scene_policies.get(image.scene_index, "standard"))
+                for image in images.images],
     )
 
 
-def scene_provenance(image: SceneImage) -> SceneProvenance:
+def scene_provenance(image: SceneImage, policy: PolicyName = "standard") -> SceneProvenance:
     """One scene's line of provenance: only generated pictures and clips count as AI-made."""
     return SceneProvenance(scene_index=image.scene_index, provider=image.provider, visual_kind=image.visual_kind,
                            ai_generated=image.visual_kind == "generated", clip=image.clip_key is not None,
-                           source_url=image.source_url, attribution=image.attribution, licence=image.licence)
+                           source_url=image.source_url, attribution=image.attribution, licence=image.licence,
+                           policy=policy)

@@ -68,8 +68,9 @@ def test_reports_are_unpartitioned_over_every_partition_of_the_media_assets():
         assert graph.get(key(report)).partitions_def is None
     mapping = graph.get_partition_mapping(key("staging/stg_projects"), key("final_video"))
     assert isinstance(mapping, dg.AllPartitionMapping)
-    # The per-document job stays the media assets (and the review gate); the reports have their own job and schedule.
-    per_document = MEDIA | {"approved_script"}
+    # The per-document job stays the media assets (the review gate, the opt-in publish step); the reports have their
+    # own job and schedule.
+    per_document = MEDIA | {"approved_script", "published_video"}
     assert {k.to_user_string() for k in defs.resolve_job_def("notes_video").asset_layer.executable_asset_keys} == per_document
     reports = defs.resolve_job_def("reports").asset_layer.executable_asset_keys
     assert {k.to_user_string() for k in reports} >= MARTS | {"reports_dashboard", "staging/stg_assets"}

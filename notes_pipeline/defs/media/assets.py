@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import dagster as dg
 
 from notes_pipeline.defs.errors import stage_failure
+from notes_pipeline.defs.media.publishing import published_video
 from notes_pipeline.defs.ops.audit import scene_tracker, workflow_events
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import BucketResource, DatabaseResource, PipelineSettings, ProvidersResource
@@ -203,7 +204,7 @@ def final_video(
     )
 
 
-media_assets = [video_script, approved_script, scene_narration, scene_images, final_video]
+media_assets = [video_script, approved_script, scene_narration, scene_images, final_video, published_video]
 
 notes_video_job = dg.define_asset_job(
     "notes_video",

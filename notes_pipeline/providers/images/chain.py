@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 
 from notes_pipeline.domain.models import ImageRequest
+from notes_pipeline.domain.policy import allows_ai_imagery
 from notes_pipeline.providers.images.base import ImageResult, ImageSource, NoPicture
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.providers.limits import SlotLimiter, slot
@@ -66,7 +67,10 @@ class ImageChain:
             middle = [*([self.search] if self.search else []), *self.stock]
         else:
             middle = [*self.stock, *self.generators]
-        return [*self.leading, *middle, *self.trailing, self.last_resort]
+        ordered = [*self.leading, *middle, *self.trailing]
+        if not allows_ai_imagery(request.scene):  # the public-figure policy: no AI-made faces or clips
+            ordered = [s for s in ordered if not getattr(s, "ai_generated", False)]
+        return [*ordered, self.last_resort]
 
     def render(self, request: ImageRequest) -> bytes:
         return self.render_with_report(request).png

@@ -21,6 +21,7 @@ class GeneratedImageSource(ABC):
     """An HTTP text-to-image API as an ImageSource. Subclasses set `name` and implement `_generate`."""
 
     name: str
+    ai_generated = True  # the public-figure policy keeps such sources away from scenes about real people
 
     def __init__(self, *, base_url: str, model: str, secrets: list[str], http: HttpConfig | None,
                  gate: QualityGate | None, sleep: Sleep) -> None:

@@ -10,6 +10,7 @@ import unicodedata
 
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import ImageRequest, Scene, StyleLock
+from notes_pipeline.domain.policy import allows_ai_imagery
 
 PROMPT_VERSION = "1"  # part of every generator's identity: a new template means new pictures
 NEGATIVE_PROMPT = "text, letters, words, captions, watermark, logo, signature, blurry, distorted, deformed"
@@ -24,9 +25,9 @@ class PolicyRefusalError(PipelineError):
 
 def refuse_real_subjects(request: ImageRequest, source: str) -> None:
     """Scenes with a search query are about real people, places or events: never AI-generated."""
-    if request.scene.search_query:
+    if not allows_ai_imagery(request.scene):
         raise PolicyRefusalError(f"{source} does not depict scenes about real people, places or events "
-                                 f"(scene {request.scene.index} has a search query); use image search")
+                                 f"(scene {request.scene.index} is marked as such); use image search")
 
 
 def subject(request: ImageRequest) -> str:

@@ -28,6 +28,8 @@ class GeminiScene(BaseModel):
         None, description="English web image search query, only for real people, places or events; else null.")
     visual_query: str | None = Field(
         None, description="2-5 English words to search stock photo and video libraries for this scene's picture.")
+    real_people: bool = Field(
+        False, description="True when the scene is about real, named people (no AI-drawn faces for them).")
 
 
 class GeminiScript(BaseModel):
@@ -88,7 +90,7 @@ def to_script(draft: GeminiScript, *, language: str, writer: str) -> Script:
                 {"index": i, "heading": s.heading.strip(), "narration": s.narration.strip(),
                  "bullets": [b.strip() for b in s.bullets if b.strip()],
                  "image_prompt": None if clean(s.search_query) else clean(s.image_prompt),
-                 "search_query": clean(s.search_query),
+                 "search_query": clean(s.search_query), "real_people": bool(s.real_people),
                  **({"visual_query": q[:120]} if (q := clean(s.visual_query)) else {})}
                 for i, s in enumerate(draft.scenes, 1)
             ],

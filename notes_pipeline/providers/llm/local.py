@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.models import MAX_SCENES, NotesDocument, Scene, Script
 from notes_pipeline.domain.notes_text import Outline, Section, as_sentence, parse_notes
+from notes_pipeline.domain.policy import mentions_real_people
 from notes_pipeline.domain.sentence_rank import key_phrases, sentence_scores, terms, tfidf
 from notes_pipeline.domain.speaking_rate import SpeakingRate, espeak_rate
 from notes_pipeline.domain.speech import markup_in
@@ -242,6 +243,7 @@ def _compose(units: list[_Unit], lead_unit: _Unit | None, title: str, language: 
             narration=" ".join(unit.narration()),
             bullets=_bullets(unit, every_text[:k] + every_text[k + 1:]),
             image_prompt=f"{style} illustration for an explainer: {heading}",
+            real_people=mentions_real_people(" ".join(unit.narration())),
         ))
 
     topics = list(dict.fromkeys(headings))  # split sections repeat their heading
