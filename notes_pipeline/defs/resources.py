@@ -123,7 +123,6 @@ class ProvidersResource(dg.ConfigurableResource):
     openai_api_key: str | None = None
     pexels_api_key: str | None = None
     pixabay_api_key: str | None = None
-
     google_oauth: str | None = None  # publishing (publish/): an authorized-user JSON, or a path to it
     c2pa_cert: str | None = None     # C2PA signing (media/credentials.py): PEM or a path
     c2pa_key: str | None = None

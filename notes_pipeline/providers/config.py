@@ -41,7 +41,6 @@ SECRET_ENV_VARS: dict[str, str] = {
     "openai_api_key": "OPENAI_API_KEY",
     "pexels_api_key": "PEXELS_API_KEY",
     "pixabay_api_key": "PIXABAY_API_KEY",
-
     "google_oauth": "NOTES_PIPELINE_GOOGLE_OAUTH",
     "c2pa_cert": "NOTES_PIPELINE_C2PA_CERT",
     "c2pa_key": "NOTES_PIPELINE_C2PA_KEY",
@@ -295,7 +294,6 @@ class Secrets(_Strict):
     openai_api_key: SecretStr | None = Field(None, description="Only for servers that ask for a key.")
     pexels_api_key: SecretStr | None = None
     pixabay_api_key: SecretStr | None = None
-
     google_oauth: SecretStr | None = Field(
         None, description="YouTube/Drive publishing: an authorized-user JSON (with a refresh token), or a path to it.")
     c2pa_cert: SecretStr | None = Field(None, description="C2PA signing certificate chain: PEM, or a path to it.")
