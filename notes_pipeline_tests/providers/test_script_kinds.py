@@ -5,6 +5,8 @@ The real google-genai client and the Ollama / OpenAI-compatible wire formats aga
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from notes_pipeline.domain.documents import parse_document
@@ -13,14 +15,13 @@ from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.providers.llm.local import LocalScriptWriter
 from notes_pipeline.providers.llm.script_kinds import ScriptKind, detect_kind, questions_asked
 from notes_pipeline.providers.tts.espeak import EspeakNarrator
-from notes_pipeline_tests.conftest import EXAMPLES
 from notes_pipeline_tests.providers.stubs import StubServer
 from notes_pipeline_tests.providers.stubs.gemini import gemini_handler, gemini_reply, script_json, texts_of
 from notes_pipeline_tests.providers.stubs.local_llm import chat_handler, messages_of, ollama_reply, openai_reply
 from notes_pipeline_tests.providers.test_gemini_script_writer import writer as gemini
 from notes_pipeline_tests.providers.test_local_llm_script_writer import ollama, openai
 
-CORPUS = EXAMPLES.parents[1] / "benchmarks" / "corpus" / "documents"
+CORPUS = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus" / "documents"
 VACCINES = (CORPUS / "prompt-vaccines-explainer-90s.prompt").read_bytes()
 TEACH = [
     ("Germs and defences", "Vaccines train the immune system to spot a germ before it can make you sick."),
