@@ -214,23 +214,12 @@ def test_the_heading_outweighs_a_passing_word_in_the_narration():
 # ---- the chain --------------------------------------------------------------------------------------------------------
 
 
-class _Notes:
-    name = "notes"
-
-    def identity(self) -> str:
-        return "notes"
-
-    def render(self, request: ImageRequest) -> bytes:
-        raise NoPicture("no material in this scene")
-
-
 def test_offline_chain_order_is_notes_then_visuals_then_slides(monkeypatch):
     for var in ("CLOUDFLARE_API_TOKEN", "TOGETHER_API_KEY", "HF_TOKEN", "GOOGLE_CSE_API_KEY"):
         monkeypatch.delenv(var, raising=False)
     chain = ProviderRegistry(load_config(), Secrets.from_env({})).image_source()
     request = _request(SCENES["steps"])
-    assert [s.name for s in chain.sources_for(request)] == ["visuals", "slides"]
-    chain.leading.append(_Notes())  # where the notes' own material goes
+    # the notes' own material first: this scene has none, so it is passed over quietly
     assert [s.name for s in chain.sources_for(request)] == ["notes", "visuals", "slides"]
     served = chain.render_with_report(request)
     assert (served.provider, served.visual_kind, served.fallbacks) == ("visuals", "diagram", [])
