@@ -12,6 +12,7 @@ its audio never enters the graph.
 
 from __future__ import annotations
 
+import io
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import av
 import ffmpeg
+from PIL import Image
 
 from notes_pipeline.media.ffmpeg import MediaError
 
@@ -36,25 +38,57 @@ class ClipInfo:
 def clip_info(path: Path) -> ClipInfo:
     """Size, length and frame rate of a clip's first video stream; raises MediaError if it has none,
     cannot be decoded or is too short to loop."""
+    return _read_info(str(path), path.name)
+
+
+def clip_bytes_info(data: bytes, *, name: str) -> ClipInfo:
+    """`clip_info` of a clip still in memory (what a provider sent), so a bad one is refused before it is stored."""
+    return _read_info(io.BytesIO(data), name)
+
+
+def _read_info(source: str | io.BytesIO, name: str) -> ClipInfo:
     try:
-        with av.open(str(path)) as container:
+        with av.open(source) as container:
             if not container.streams.video:
-                raise MediaError(f"the clip {path.name} has no video stream")
+                raise MediaError(f"the clip {name} has no video stream")
             stream = container.streams.video[0]
             duration = _duration_s(container, stream)
-            if duration is None:  # no length in the header: read it from the last frame's time
-                last = None
-                for frame in container.decode(stream):
-                    last = frame
-                duration = float(last.time or 0) + 1 / float(stream.average_rate or 30) if last else 0.0
+            last = None
+            for frame in container.decode(stream):  # at least one frame must decode; the length if unknown
+                last = frame
+                if duration is not None:
+                    break
+            if last is None:
+                raise MediaError(f"the clip {name} has no decodable frame")
+            if duration is None:
+                duration = float(last.time or 0) + 1 / float(stream.average_rate or 30)
             info = ClipInfo(stream.codec_context.width, stream.codec_context.height, duration,
                             float(stream.average_rate or 0))
     except av.error.FFmpegError as err:
-        raise MediaError(f"the clip {path.name} cannot be read as video: {err}") from None
+        raise MediaError(f"the clip {name} cannot be read as video: {err}") from None
     if info.width <= 0 or info.height <= 0 or info.duration_s < MIN_CLIP_S:
-        raise MediaError(f"the clip {path.name} is not a usable video ({info.width}x{info.height}, "
+        raise MediaError(f"the clip {name} is not a usable video ({info.width}x{info.height}, "
                          f"{info.duration_s:.2f} s)")
     return info
+
+
+def poster_frame(data: bytes, *, name: str, at_s: float = 0.0) -> Image.Image:
+    """The clip's frame at `at_s` (or its last, if shorter) as an RGB picture: the still a clip scene
+    shows in the thumbnail and wherever a clip cannot play (the plain render)."""
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            if not container.streams.video:
+                raise MediaError(f"the clip {name} has no video stream")
+            picture = None
+            for frame in container.decode(container.streams.video[0]):
+                picture = frame
+                if frame.time is not None and frame.time >= at_s:
+                    break
+            if picture is None:
+                raise MediaError(f"the clip {name} has no decodable frame")
+            return picture.to_image().convert("RGB")
+    except av.error.FFmpegError as err:
+        raise MediaError(f"the clip {name} cannot be read as video: {err}") from None
 
 
 def _duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:

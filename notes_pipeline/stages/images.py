@@ -11,6 +11,8 @@ from PIL import Image
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import ImageRequest, ImagesManifest, Scene, SceneImage, ScriptManifest
 from notes_pipeline.domain.style import style_lock
+from notes_pipeline.media.clips import ClipInfo, clip_bytes_info
+from notes_pipeline.media.ffmpeg import MediaError
 from notes_pipeline.providers.images.base import ImageResult, ImageSource
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scenes import run_per_scene
@@ -22,6 +24,7 @@ from notes_pipeline.store.cache import ObjectCache
 from notes_pipeline.store.state import AssetRecord
 
 CACHE_KIND = "images"
+CLIP_FILE = "clip.mp4"
 
 
 def make_images(
@@ -54,8 +57,10 @@ def make_images(
                                language=script.language, style=style)
         wanted = input_hash(request=request, source=source.identity())
         key = keys.scene_image(doc_id, scene.index, script_manifest.variant)
+        clip_key = keys.scene_clip(doc_id, scene.index, script_manifest.variant)
         old = earlier.get(scene.index)
-        if old and old.input_hash == wanted and old.image_key == key and bucket.stat(old.image_key):
+        if (old and old.input_hash == wanted and old.image_key == key and bucket.stat(old.image_key)
+                and (old.clip_key is None or (old.clip_key == clip_key and bucket.stat(old.clip_key)))):
             return old.model_copy(update={"reused": True})
 
         def from_cache() -> SceneImage | None:
@@ -63,8 +68,16 @@ def make_images(
             if hit is None:
                 return None
             meta, files = hit
+            clip = None
+            if meta.clip_key is not None:
+                with_clip = cache.get(CACHE_KIND, wanted, SceneImage, (CLIP_FILE,))
+                if with_clip is None:
+                    return None  # the clip was collected: make the scene again
+                clip = with_clip[1][CLIP_FILE]
+                bucket.put_bytes(clip_key, clip)
             bucket.put_bytes(key, files["image.png"])
-            return meta.model_copy(update={"scene_index": scene.index, "image_key": key, "reused": True})
+            return meta.model_copy(update={"scene_index": scene.index, "image_key": key, "reused": True,
+                                           "clip_key": clip_key if clip is not None else None})
 
         if (reused := cached_or_claimed(tracker, scene.index, from_cache)) is not None:
             return reused
@@ -78,12 +91,18 @@ def make_images(
             size = image.size
         if size != (width, height):
             raise PipelineError(f"{source.name} returned a {size[0]}x{size[1]} image, expected {width}x{height}")
+        clip_s = None
+        if result.clip is not None:
+            clip_s = round(_checked_clip(result.clip, doc_id, scene.index, result.provider).duration_s, 3)
+            bucket.put_bytes(clip_key, result.clip)
         bucket.put_bytes(key, png)
         image = SceneImage(scene_index=scene.index, image_key=key, width=width, height=height,
                            input_hash=wanted, provider=result.provider, latency_s=round(latency, 4),
                            attempts=result.attempts, fallbacks=result.fallbacks, source_url=result.source_url,
-                           attribution=result.attribution, visual_kind=result.visual_kind, licence=result.licence)
-        cache.put(CACHE_KIND, wanted, image, {"image.png": png})
+                           attribution=result.attribution, visual_kind=result.visual_kind, licence=result.licence,
+                           clip_key=clip_key if result.clip is not None else None, clip_s=clip_s)
+        files = {"image.png": png, **({CLIP_FILE: result.clip} if result.clip is not None else {})}
+        cache.put(CACHE_KIND, wanted, image, files)
         return image
 
     def done(scene: Scene, image: SceneImage) -> None:
@@ -97,6 +116,21 @@ def make_images(
     return ImagesManifest(doc_id=doc_id, style=style, images=images)
 
 
+def _checked_clip(clip: bytes, doc_id: str, scene_index: int, provider: str) -> ClipInfo:
+    """A provider's clip must be a video that decodes; anything else fails the scene with its cause."""
+    try:
+        return clip_bytes_info(clip, name=f"from {provider}")
+    except MediaError as err:
+        raise PipelineError(f"{doc_id} scene {scene_index}: {provider} returned an unusable clip: {err}") from None
+
+
+def billed_usage(image: SceneImage) -> dict[str, float]:
+    """What a new picture costs in the provider's units: generated clips by the second, the rest by the picture."""
+    if image.clip_key is not None and image.visual_kind == "generated" and image.clip_s:
+        return {"video_seconds": image.clip_s}
+    return {"images": 1}
+
+
 def image_record(doc_id: str, image: SceneImage) -> AssetRecord:
     """The database row of one scene image; a reused image is billed nothing."""
     return AssetRecord(
@@ -105,5 +139,5 @@ def image_record(doc_id: str, image: SceneImage) -> AssetRecord:
         provider_latency_ms=None if image.reused else round(image.latency_s * 1000),
         attempts=0 if image.reused else image.attempts, fallbacks=image.fallbacks,
         cache_hit="exact" if image.reused else "none",
-        usage={} if image.reused else {"images": 1},
+        usage={} if image.reused else billed_usage(image),
     )

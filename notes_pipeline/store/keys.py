@@ -7,6 +7,7 @@
     projects/<doc_id>/script.v<N>.json            every version, kept (never rewritten)
     projects/<doc_id>/uploads/<sha256>.png        pictures a person supplied for scenes
     projects/<doc_id>/scenes/<nn>/{audio.wav,words.json,image.png}
+    projects/<doc_id>/scenes/<nn>/clip.mp4       a muted background clip, when the scene has one (image.png: its poster)
     projects/<doc_id>/variants/<variant>/{script.v<N>.json,scenes/<nn>/...}   other languages/formats
     projects/<doc_id>/renders/<render_id>/{video.mp4,subtitles.srt,subtitles.vtt,
                                            thumbnail.jpg,provenance.json}
@@ -115,6 +116,10 @@ def scene_words(doc_id: str, scene_index: int, variant: str | None = None) -> st
 
 def scene_image(doc_id: str, scene_index: int, variant: str | None = None) -> str:
     return scene_prefix(doc_id, scene_index, variant) + "image.png"
+
+
+def scene_clip(doc_id: str, scene_index: int, variant: str | None = None) -> str:
+    return scene_prefix(doc_id, scene_index, variant) + "clip.mp4"
 
 
 def render_prefix(doc_id: str, render_id: str) -> str:
