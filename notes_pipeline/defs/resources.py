@@ -121,6 +121,7 @@ class ProvidersResource(dg.ConfigurableResource):
     ollama_host: str | None = None
     openai_base_url: str | None = None
     openai_api_key: str | None = None
+    veo_api_key: str | None = None
     # Where provider slots are counted (providers.yaml `concurrency`): "" is the pipeline's database
     # (NOTES_PIPELINE_DATABASE_URL, else embedded); None turns the limits off.
     database_url: str | None = None

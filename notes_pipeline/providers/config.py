@@ -39,6 +39,7 @@ SECRET_ENV_VARS: dict[str, str] = {
     "ollama_host": "OLLAMA_HOST",
     "openai_base_url": "OPENAI_BASE_URL",
     "openai_api_key": "OPENAI_API_KEY",
+    "veo_api_key": "VEO_API_KEY",
 }
 
 
@@ -141,12 +142,26 @@ class ImageSearchConfig(_Open):
     base_url: str
 
 
+class VeoConfig(_Strict):
+    """Veo clips (providers/images/veo.py): model, clip length and how long to wait for one."""
+
+    base_url: str = "https://aiplatform.googleapis.com"
+    model: str = "veo-3.0-fast-generate-001"
+    duration_s: int = Field(8, ge=4, le=8, description="Seconds of video per clip (what is billed).")
+    resolution: str = Field("720p", pattern=r"^(720p|1080p)$")
+    generate_audio: bool = Field(False, description="The composer mutes clips: sound would only cost more.")
+    poll_s: float = Field(10, gt=0, description="Seconds between polls of the long-running operation.")
+    timeout_s: float = Field(360, gt=0, description="Longest wait for one clip; then the chain falls back.")
+    request_timeout_s: float = Field(60, gt=0, description="Timeout of each HTTP request to the API.")
+
+
 class ImagesConfig(_Open):
     chain: list[str] = Field(min_length=1)
     cloudflare: ImageProviderConfig
     together: ImageProviderConfig
     huggingface: ImageProviderConfig
     search: ImageSearchConfig
+    veo: VeoConfig = VeoConfig()
 
 
 class EmbeddingsConfig(_Strict):
@@ -252,6 +267,8 @@ class Secrets(_Strict):
     openai_base_url: SecretStr | None = Field(
         None, description="An OpenAI-compatible server, e.g. http://127.0.0.1:1234/v1.")
     openai_api_key: SecretStr | None = Field(None, description="Only for servers that ask for a key.")
+    veo_api_key: SecretStr | None = Field(
+        None, description="Veo clips (billed by the second); may hold the same value as GEMINI_API_KEY.")
 
     @classmethod
     def from_values(cls, values: dict[str, str | None]) -> Secrets:

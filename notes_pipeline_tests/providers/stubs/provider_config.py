@@ -21,6 +21,7 @@ def stub_config(url: str, **http: Any) -> ProvidersConfig:
     data["images"]["together"]["base_url"] = f"{url}/v1"
     data["images"]["huggingface"]["base_url"] = f"{url}/hf-inference/models"
     data["images"]["search"]["base_url"] = f"{url}/"
+    data["images"]["veo"]["base_url"] = url
     return ProvidersConfig.model_validate(data)
 
 
