@@ -4,7 +4,8 @@ The full render: every still pans or zooms gently (media/motion.py), scenes cros
 inside the silence after each scene's last word (media/timeline.py), subtitles are burned
 in by libass with the spoken word highlighted (media/subtitles.py; drawn once per change and
 overlaid, media/burnin.py), scene headings may be overlaid, a music bed may be ducked under the voice, and the mix is brought to -14 LUFS
-(media/loudness.py).
+(media/loudness.py). A scene with a clip shows the clip, muted, instead of its moving still
+(media/clips.py).
 
 How it is rendered, and why (figures in benchmarks/RESULTS.md):
 - The video is cut into chunks of about CHUNK_S seconds: consecutive scenes, and a scene
