@@ -17,9 +17,17 @@ subtitles, music or loudness work, so it does less than the full render. MoviePy
 about a tenth of realtime here, so it gets two short scenes (about 11 s of video) and the
 full render is measured on the same two.
 
-    python -m benchmarks.composer [--quick] [--quality draft|final] [--no-moviepy] [--long-scenes]
+The clip case (`--clips`) gives each of the example's 10 scenes at 720p a stock-like clip made by
+FFmpeg's generators (test pattern, Mandelbrot zoom, gradients, Life, cellular automaton; 1280x720
+H.264 at 24, 25 or 30 fps, 3 to 12 s, some with a sound track), so most clips loop and some are
+trimmed. Its floor is one plain pass that cuts the same clips to the same frames, normalised and
+cover-cropped the same way (media/clips.py), joins them and encodes them with the narration at the
+same settings; the full render is `compose_video` with every feature on over those clips.
+
+    python -m benchmarks.composer [--quick] [--quality draft|final] [--no-moviepy] [--long-scenes] [--clips]
     (--quick: 720p and 10 scenes only; --long-scenes: also the 10 scenes joined into 3 long ones at 720p,
-    about 100 words each, a row marked "degraded" if the full render fell back to the plain one)
+    about 100 words each, a row marked "degraded" if the full render fell back to the plain one;
+    --clips: only the clip case, 10 scenes at 720p)
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import ffmpeg
@@ -41,6 +49,7 @@ from notes_pipeline.domain.models import (
     ImagesManifest, NarrationManifest, RenderOptions, SceneWords, ScriptManifest,
 )
 from notes_pipeline.package_files import examples_dir
+from notes_pipeline.media.clips import ClipInputs, clip_frames, clip_info
 from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video, fitted_stills, frame_plan
 from notes_pipeline.media.ffmpeg import run_ffmpeg
 from notes_pipeline.media.loudness import join_narration, narration
@@ -190,6 +199,65 @@ def floor_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path) -> P
     return out
 
 
+# (FFmpeg source, fps, seconds, with a sound track): stock-like footage of several rates and lengths.
+STOCK_CLIPS = [
+    ("testsrc2=size=1280x720", 25, 4.0, True),
+    ("mandelbrot=size=1280x720", 30, 12.0, False),
+    ("gradients=size=1280x720:speed=0.03", 24, 6.0, True),
+    ("life=size=1280x720:mold=10:ratio=0.1:life_color=#40c0ff:death_color=#102030", 30, 3.0, False),
+    ("cellauto=size=1280x720:rule=110", 25, 8.0, True),
+]
+
+
+def stock_clips(work: Path, count: int) -> list[Path]:
+    """`count` H.264 clips, cycling through STOCK_CLIPS (made once each, reused round the cycle)."""
+    work.mkdir(parents=True, exist_ok=True)
+    made = []
+    for n, (source, fps, seconds, sound) in enumerate(STOCK_CLIPS):
+        path = work / f"stock{n}.mp4"
+        streams = [ffmpeg.input(f"{source}:rate={fps}", f="lavfi", t=seconds)]
+        if sound:
+            streams.append(ffmpeg.input("sine=frequency=440:sample_rate=48000", f="lavfi", t=seconds))
+        run_ffmpeg(ffmpeg.output(*streams, str(path), vcodec="libx264", preset="veryfast", crf=23, pix_fmt="yuv420p",
+                                 **({"acodec": "aac"} if sound else {})), what=f"stock clip {n}")
+        made.append(path)
+    return [made[i % len(made)] for i in range(count)]
+
+
+def clip_floor_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path) -> Path:
+    """One plain FFmpeg pass over clip scenes: each clip from its start, looped or cut to its scene's frames,
+    normalised and cover-cropped as the composer does it, joined, encoded with the narration."""
+    plan = frame_plan([s.duration_s for s in scenes], spec.fps)
+    inputs = ClipInputs()
+    videos = [clip_frames(inputs, s.clip_path, clip_info(s.clip_path), 0, count, width=spec.width,
+                          height=spec.height, fps=spec.fps) for s, (_, count) in zip(scenes, plan, strict=True)]
+    video = ffmpeg.concat(*videos, n=len(videos), v=1, a=0)
+    audio = narration(join_narration([s.audio_path for s in scenes], out.with_name("floor-narration.wav")))
+    run_ffmpeg(ffmpeg.output(video, audio, str(out), **encode_args(spec.quality, spec.fps)),
+               what="the clip floor video")
+    return out
+
+
+def clips_case(root: Path, quality: str) -> None:
+    """The example's 10 scenes at 720p over stock-like clips: floor and full render, twice each, best kept."""
+    options = RenderOptions(resolution=720, quality=quality)
+    base = example_scenes(root / "bucket-clips", 720)
+    clips = stock_clips(root / "stock", len(base))
+    scenes = [replace(scene, clip_path=clip) for scene, clip in zip(base, clips, strict=True)]
+    spec = full_spec(options)
+    work = root / "r720-clips"
+    work.mkdir()
+    floors, fulls, degraded = [], [], []
+    for _ in range(REPEATS):
+        floors.append(measure(lambda: clip_floor_render(scenes, spec, work / "floor.mp4")))
+        fulls.append(measure(lambda: degraded.append(compose_video(scenes, spec, work / "full").degraded)))
+    video_s = probe(work / "floor.mp4").duration_s
+    longer = sum(s.duration_s > clip_info(s.clip_path).duration_s for s in scenes)
+    label = (f"{options.frame_size.width}x{options.frame_size.height}, 10 clip scenes ({longer} looped)"
+             f"{' (degraded)' * any(degraded)}")
+    print(_row(label, video_s, _best(floors), _best(fulls)), flush=True)
+
+
 def full_spec(options: RenderOptions, language: str = "en") -> RenderSpec:
     """Every feature on: pan/zoom, cross-fades, karaoke subtitles, ambient music ducked, -14 LUFS."""
     width, height = options.frame_size
@@ -250,6 +318,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quality", choices=sorted(PRESETS), default="final")
     parser.add_argument("--no-moviepy", action="store_true")
     parser.add_argument("--long-scenes", action="store_true", help="also the example in 3 long scenes at 720p")
+    parser.add_argument("--clips", action="store_true", help="only the clip case: 10 clip scenes at 720p")
     args = parser.parse_known_args(argv)[0]
     resolutions, lengths = ((720,), (10,)) if args.quick else ((480, 720, 1080), (10, 40))
     preset = PRESETS[args.quality]
@@ -259,6 +328,10 @@ def main(argv: Sequence[str] | None = None) -> None:
           "| CPU ratio | full realtime x | floor peak RSS MB | full peak RSS MB | full largest process MB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     moviepy_case = None
+    if args.clips:
+        with tempfile.TemporaryDirectory(prefix="np-bench-composer-") as tmp:
+            clips_case(Path(tmp), args.quality)
+        return
     with tempfile.TemporaryDirectory(prefix="np-bench-composer-") as tmp:
         root = Path(tmp)
         for resolution in resolutions:

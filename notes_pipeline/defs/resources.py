@@ -126,6 +126,7 @@ class ProvidersResource(dg.ConfigurableResource):
     google_oauth: str | None = None  # publishing (publish/): an authorized-user JSON, or a path to it
     c2pa_cert: str | None = None     # C2PA signing (media/credentials.py): PEM or a path
     c2pa_key: str | None = None
+    veo_api_key: str | None = None
     # Where provider slots are counted (providers.yaml `concurrency`): "" is the pipeline's database
     # (NOTES_PIPELINE_DATABASE_URL, else embedded); None turns the limits off.
     database_url: str | None = None

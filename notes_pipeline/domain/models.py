@@ -352,6 +352,8 @@ class SceneImage(_Frozen):
     licence: str | None = Field(None, description="Stock and web pictures: the licence they are used under.")
     clip_key: str | None = Field(None, description="A muted MP4 shown behind the scene instead of the still; "
                                                    "`image_key` is then its poster frame.")
+    clip_s: float | None = Field(None, ge=0, exclude_if=lambda v: v is None,
+                                 description="The clip's length in seconds (what generated clips are billed by).")
     candidates: list[ImageCandidate] = Field(default_factory=list,
                                              description="With review: other pictures found, for `edit --pick`.")
     figure_problem: str | None = Field(None, exclude_if=lambda v: v is None,

@@ -4,7 +4,8 @@ The full render: every still pans or zooms gently (media/motion.py), scenes cros
 inside the silence after each scene's last word (media/timeline.py), subtitles are burned
 in by libass with the spoken word highlighted (media/subtitles.py; drawn once per change and
 overlaid, media/burnin.py), scene headings may be overlaid, a music bed may be ducked under the voice, and the mix is brought to -14 LUFS
-(media/loudness.py).
+(media/loudness.py). A scene with a clip shows the clip, muted, instead of its moving still
+(media/clips.py).
 
 How it is rendered, and why (figures in benchmarks/RESULTS.md):
 - The video is cut into chunks of about CHUNK_S seconds: consecutive scenes, and a scene
@@ -29,7 +30,7 @@ import logging
 import math
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ from PIL import Image
 from notes_pipeline.domain.models import WordTiming
 from notes_pipeline.media.audio import audible_span, read_wav
 from notes_pipeline.media.burnin import burn_subtitles
+from notes_pipeline.media.clips import ClipInfo, ClipInputs, clip_frames, clip_info
 from notes_pipeline.media.ffmpeg import MediaError, run_ffmpeg
 from notes_pipeline.media.fonts import FONTS_DIR
 from notes_pipeline.media.loudness import encode_limited, gain_for_target, join_narration, mix_soundtrack, narration
@@ -73,6 +75,7 @@ class SceneMedia:
     duration_s: float
     words: Sequence[WordTiming] = field(default_factory=list)
     heading: str = ""
+    clip_path: Path | None = None  # a muted background clip instead of the still (image_path is its poster)
 
 
 @dataclass(frozen=True)
@@ -199,12 +202,14 @@ def _full_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence[
         scripts.append(write_ass([], work / "headings.ass", width=spec.width, height=spec.height,
                                  language=spec.language, headings=headings))
     chunks = group_pieces(pieces(spans, round(CHUNK_S * spec.fps)), round(CHUNK_S * spec.fps))
+    clips = {i: clip_info(s.clip_path) for i, s in enumerate(scenes) if s.clip_path is not None}
     workers = spec.workers or os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="render") as pool:
         soundtrack = pool.submit(_soundtrack, scenes, spec, work)
         # Longest first, so no core idles at the end waiting on one long chunk.
         by_length = sorted(range(len(chunks)), key=lambda n: chunks[n][0].start - chunks[n][-1].end)
-        parts = {n: pool.submit(_render_chunk, scenes, spans, chunks[n], spec, scripts, work / f"chunk{n:03d}.mp4")
+        parts = {n: pool.submit(_render_chunk, scenes, spans, chunks[n], spec, scripts, clips,
+                                     work / f"chunk{n:03d}.mp4")
                  for n in by_length}
         paths = [parts[n].result() for n in range(len(chunks))]
         audio = soundtrack.result()
@@ -235,23 +240,30 @@ def _soundtrack(scenes: Sequence[SceneMedia], spec: RenderSpec, work: Path) -> P
 
 
 def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chunk: Sequence[Piece],
-                  spec: RenderSpec, scripts: Sequence[Path], dest: Path) -> Path:
+                  spec: RenderSpec, scripts: Sequence[Path], clips: Mapping[int, ClipInfo], dest: Path) -> Path:
     """The frames of `chunk` (consecutive pieces of the video) as one H.264 file.
 
     The chunk is a concatenation of its pieces: each cross-fade (both scenes drawn for just the
     fade's frames) and each scene's body or part of it. `xfade` costs time on every frame it sees,
     even outside its transition, so it only ever sees the fade's own frames (`cross_fade`).
+    A scene with a clip shows the clip instead of its moving still (media/clips.py), each piece
+    reading the clip from its own instant.
     """
     w, h, fps = spec.width, spec.height, spec.fps
     # Each picture is decoded and fitted once, and each scene's keyframe source made once, then split
     # among the pieces that show the scene (in this order).
-    uses = Counter(shown.scene for piece in chunk for shown in piece.shown)
+    shown_scenes = Counter(shown.scene for piece in chunk for shown in piece.shown)
+    uses = Counter({i: n for i, n in shown_scenes.items() if i not in clips})
+    clip_inputs = ClipInputs()
     moves = {i: move_for_scene(i, spans[i].shown_frames / fps, w, h) for i in uses}
     fitted = dict(zip(uses, fitted_stills([scenes[i].image_path for i in uses], w, h), strict=True))
     supply = {i: _shared(keyframe_source(fitted[i], moves[i], width=w, height=h) if spec.effects else fitted[i], n)
               for i, n in uses.items()}
 
     def drawn(shown: Shown) -> ffmpeg.nodes.FilterableStream:
+        if shown.scene in clips:
+            return clip_frames(clip_inputs, scenes[shown.scene].clip_path, clips[shown.scene], shown.first,
+                               shown.frames, width=w, height=h, fps=fps)
         picture = supply[shown.scene].pop(0)
         if not spec.effects:
             return still_frames(picture, shown.frames, fps=fps)
@@ -267,7 +279,7 @@ def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chun
     threads = max(1, math.ceil((os.cpu_count() or 1) / max(1, spec.workers or os.cpu_count() or 1)))
     run_ffmpeg(ffmpeg.output(video.filter("trim", end_frame=end - begin), str(dest),
                              **video_args(spec.quality, fps), threads=threads),
-               what=f"frames {begin}-{end - 1} (scenes {min(uses) + 1}-{max(uses) + 1}) of the video")
+               what=f"frames {begin}-{end - 1} (scenes {min(shown_scenes) + 1}-{max(shown_scenes) + 1}) of the video")
     return dest
 
 

@@ -44,6 +44,7 @@ SECRET_ENV_VARS: dict[str, str] = {
     "google_oauth": "NOTES_PIPELINE_GOOGLE_OAUTH",
     "c2pa_cert": "NOTES_PIPELINE_C2PA_CERT",
     "c2pa_key": "NOTES_PIPELINE_C2PA_KEY",
+    "veo_api_key": "VEO_API_KEY",
 }
 
 
@@ -168,6 +169,19 @@ class StockConfig(_Strict):
     pixabay: StockLibraryConfig = StockLibraryConfig(base_url="https://pixabay.com")
 
 
+class VeoConfig(_Strict):
+    """Veo clips (providers/images/veo.py): model, clip length and how long to wait for one."""
+
+    base_url: str = "https://aiplatform.googleapis.com"
+    model: str = "veo-3.0-fast-generate-001"
+    duration_s: int = Field(8, ge=4, le=8, description="Seconds of video per clip (what is billed).")
+    resolution: str = Field("720p", pattern=r"^(720p|1080p)$")
+    generate_audio: bool = Field(False, description="The composer mutes clips: sound would only cost more.")
+    poll_s: float = Field(10, gt=0, description="Seconds between polls of the long-running operation.")
+    timeout_s: float = Field(360, gt=0, description="Longest wait for one clip; then the chain falls back.")
+    request_timeout_s: float = Field(60, gt=0, description="Timeout of each HTTP request to the API.")
+
+
 class ImagesConfig(_Open):
     chain: list[str] = Field(min_length=1)
     cloudflare: ImageProviderConfig
@@ -175,6 +189,7 @@ class ImagesConfig(_Open):
     huggingface: ImageProviderConfig
     search: ImageSearchConfig
     stock: StockConfig = StockConfig()
+    veo: VeoConfig = VeoConfig()
 
 
 class EmbeddingsConfig(_Strict):
@@ -298,6 +313,8 @@ class Secrets(_Strict):
         None, description="YouTube/Drive publishing: an authorized-user JSON (with a refresh token), or a path to it.")
     c2pa_cert: SecretStr | None = Field(None, description="C2PA signing certificate chain: PEM, or a path to it.")
     c2pa_key: SecretStr | None = Field(None, description="C2PA signing private key: PEM, or a path to it.")
+    veo_api_key: SecretStr | None = Field(
+        None, description="Veo clips (billed by the second); may hold the same value as GEMINI_API_KEY.")
 
     @classmethod
     def from_values(cls, values: dict[str, str | None]) -> Secrets:

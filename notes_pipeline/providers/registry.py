@@ -36,6 +36,7 @@ REQUIREMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
     "web_search": (("google_cse_api_key", "google_cse_id"),),
     "pexels": (("pexels_api_key",),),
     "pixabay": (("pixabay_api_key",),),
+    "veo": (("veo_api_key",),),
 }
 
 
@@ -181,8 +182,13 @@ class ProviderRegistry:
             return HuggingFaceImages(self._secret("hf_token"), model=images.huggingface.model,
                                      base_url=images.huggingface.base_url, http=http, sleep=self.sleep)
 
-        generators = self._build({"cloudflare": cloudflare, "together": together, "huggingface": huggingface},
-                                 self.active("images"))
+        def veo() -> Any:
+            from notes_pipeline.providers.images.veo import VeoClips
+
+            return VeoClips(self._secret("veo_api_key"), images.veo, http=http, sleep=self.sleep)
+
+        generators = self._build({"cloudflare": cloudflare, "together": together, "huggingface": huggingface,
+                                  "veo": veo}, self.active("images"))
         search = None
         if self.configured("web_search"):
             from notes_pipeline.providers.images.web_search import WebImageSearch

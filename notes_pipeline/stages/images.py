@@ -21,6 +21,8 @@ from notes_pipeline.domain.models import (
     ScriptManifest,
 )
 from notes_pipeline.domain.style import style_lock
+from notes_pipeline.media.clips import ClipInfo, clip_bytes_info
+from notes_pipeline.media.ffmpeg import MediaError
 from notes_pipeline.providers.images.base import ImageResult, ImageSource
 from notes_pipeline.stages.candidates import carried_over, store_candidates
 from notes_pipeline.stages.figures import FigureError, FigureFetcher, figure_fetcher
@@ -29,11 +31,12 @@ from notes_pipeline.stages.scenes import run_per_scene
 from notes_pipeline.stages.script import load_script
 from notes_pipeline.stages.tracking import SceneTracker, cached_or_claimed, provider_attempt
 from notes_pipeline.store import keys
-from notes_pipeline.store.bucket import Bucket, ObjectNotFoundError
-from notes_pipeline.store.cache import ObjectCache, entry_prefix
+from notes_pipeline.store.bucket import Bucket
+from notes_pipeline.store.cache import ObjectCache
 from notes_pipeline.store.state import AssetRecord
 
 CACHE_KIND = "images"
+CLIP_FILE = "clip.mp4"
 log = logging.getLogger(__name__)
 
 
@@ -88,8 +91,10 @@ def make_images(
             candidates=review_candidates if options.review and not scene.user_image else 1))
         wanted = input_hash(request=request, source=source.identity())
         key = keys.scene_image(doc_id, scene.index, script_manifest.variant)
+        clip_key = keys.scene_clip(doc_id, scene.index, script_manifest.variant)
         old = earlier.get(scene.index)
-        if old and old.input_hash == wanted and old.image_key == key and bucket.stat(old.image_key):
+        if (old and old.input_hash == wanted and old.image_key == key and bucket.stat(old.image_key)
+                and (old.clip_key is None or (old.clip_key == clip_key and bucket.stat(old.clip_key)))):
             return old.model_copy(update={"reused": True})
 
         def from_cache() -> SceneImage | None:
@@ -97,18 +102,19 @@ def make_images(
             if hit is None:
                 return None
             meta, files = hit
-            update: dict[str, object] = {"scene_index": scene.index, "image_key": key, "reused": True}
-            if meta.clip_key:
-                try:
-                    clip = bucket.get_bytes(entry_prefix(CACHE_KIND, wanted) + "clip.mp4")
-                except ObjectNotFoundError:
-                    return None
-                update["clip_key"] = keys.scene_clip(doc_id, scene.index, script_manifest.variant)
-                bucket.put_bytes(str(update["clip_key"]), clip)
-            # Another project's candidates live in its own folder: not offered here.
-            update["candidates"] = [c for c in meta.candidates if c.image_key.startswith(keys.project_prefix(doc_id))]
+            clip = None
+            if meta.clip_key is not None:
+                with_clip = cache.get(CACHE_KIND, wanted, SceneImage, (CLIP_FILE,))
+                if with_clip is None:
+                    return None  # the clip was collected: make the scene again
+                clip = with_clip[1][CLIP_FILE]
+                bucket.put_bytes(clip_key, clip)
             bucket.put_bytes(key, files["image.png"])
-            return meta.model_copy(update=update)
+            # Another project's candidates live in its own folder: not offered here.
+            candidates = [c for c in meta.candidates if c.image_key.startswith(keys.project_prefix(doc_id))]
+            return meta.model_copy(update={"scene_index": scene.index, "image_key": key, "reused": True,
+                                           "clip_key": clip_key if clip is not None else None,
+                                           "candidates": candidates})
 
         if (reused := cached_or_claimed(tracker, scene.index, from_cache)) is not None:
             return reused
@@ -122,11 +128,11 @@ def make_images(
             size = image.size
         if size != (width, height):
             raise PipelineError(f"{source.name} returned a {size[0]}x{size[1]} image, expected {width}x{height}")
-        bucket.put_bytes(key, png)
-        clip_key = None
-        if result.clip:
-            clip_key = keys.scene_clip(doc_id, scene.index, script_manifest.variant)
+        clip_s = None
+        if result.clip is not None:
+            clip_s = round(_checked_clip(result.clip, doc_id, scene.index, result.provider).duration_s, 3)
             bucket.put_bytes(clip_key, result.clip)
+        bucket.put_bytes(key, png)
         found = [result, *result.alternatives][:request.candidates]
         if len(found) > 1:  # a single picture (a slide, an AI image) offers nothing to choose from
             candidates = store_candidates(bucket, doc_id, found)
@@ -136,8 +142,10 @@ def make_images(
                            input_hash=wanted, provider=result.provider, latency_s=round(latency, 4),
                            attempts=result.attempts, fallbacks=result.fallbacks, source_url=result.source_url,
                            attribution=result.attribution, visual_kind=result.visual_kind, licence=result.licence,
-                           figure_problem=figure_problem, clip_key=clip_key, candidates=candidates)
-        cache.put(CACHE_KIND, wanted, image, {"image.png": png, **({"clip.mp4": result.clip} if result.clip else {})})
+                           figure_problem=figure_problem, candidates=candidates,
+                           clip_key=clip_key if result.clip is not None else None, clip_s=clip_s)
+        files = {"image.png": png, **({CLIP_FILE: result.clip} if result.clip is not None else {})}
+        cache.put(CACHE_KIND, wanted, image, files)
         return image
 
     def done(scene: Scene, image: SceneImage) -> None:
@@ -151,6 +159,21 @@ def make_images(
     return ImagesManifest(doc_id=doc_id, style=style, images=images)
 
 
+def _checked_clip(clip: bytes, doc_id: str, scene_index: int, provider: str) -> ClipInfo:
+    """A provider's clip must be a video that decodes; anything else fails the scene with its cause."""
+    try:
+        return clip_bytes_info(clip, name=f"from {provider}")
+    except MediaError as err:
+        raise PipelineError(f"{doc_id} scene {scene_index}: {provider} returned an unusable clip: {err}") from None
+
+
+def billed_usage(image: SceneImage) -> dict[str, float]:
+    """What a new picture costs in the provider's units: generated clips by the second, the rest by the picture."""
+    if image.clip_key is not None and image.visual_kind == "generated" and image.clip_s:
+        return {"video_seconds": image.clip_s}
+    return {"images": 1}
+
+
 def image_record(doc_id: str, image: SceneImage) -> AssetRecord:
     """The database row of one scene image; a reused image is billed nothing."""
     return AssetRecord(
@@ -159,5 +182,5 @@ def image_record(doc_id: str, image: SceneImage) -> AssetRecord:
         provider_latency_ms=None if image.reused else round(image.latency_s * 1000),
         attempts=0 if image.reused else image.attempts, fallbacks=image.fallbacks,
         cache_hit="exact" if image.reused else "none",
-        usage={} if image.reused else {"images": 1},
+        usage={} if image.reused else billed_usage(image),
     )

@@ -114,8 +114,10 @@ def _compose(bucket: Bucket, script: ScriptManifest, narration: NarrationManifes
         scenes = []
         for clip in narration.clips:
             words = SceneWords.model_validate_json(bucket.get_bytes(clip.words_key))
+            picture = images_by_scene[clip.scene_index]
             scenes.append(SceneMedia(
-                image_path=_local(bucket, images_by_scene[clip.scene_index].image_key, work),
+                image_path=_local(bucket, picture.image_key, work),
+                clip_path=_local(bucket, picture.clip_key, work) if picture.clip_key else None,
                 audio_path=_local(bucket, clip.audio_key, work),
                 duration_s=clip.duration_s,
                 words=words.words,

@@ -8,7 +8,8 @@
     projects/<doc_id>/uploads/<sha256>.png        pictures a person supplied for scenes
     projects/<doc_id>/candidates/<sha256>.{png,mp4,json}   with review: pictures (clips) found per scene
                                                   for `edit --pick`, with what they are (provider, licence)
-    projects/<doc_id>/scenes/<nn>/{audio.wav,words.json,image.png,clip.mp4}
+    projects/<doc_id>/scenes/<nn>/{audio.wav,words.json,image.png}
+    projects/<doc_id>/scenes/<nn>/clip.mp4       a muted background clip, when the scene has one (image.png: its poster)
     projects/<doc_id>/variants/<variant>/{script.v<N>.json,scenes/<nn>/...}   other languages/formats
     projects/<doc_id>/renders/<render_id>/{video.mp4,subtitles.srt,subtitles.vtt,
                                            thumbnail.jpg,provenance.json}

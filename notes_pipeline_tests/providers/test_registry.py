@@ -60,8 +60,8 @@ def test_without_keys_every_chain_is_its_offline_member(no_keys):
     assert {s.name: s.configured for s in registry.statuses()} == {
         "gemini": False, "ollama": False, "openai_compatible": False, "local": True, "google": False,
         "elevenlabs": False, "espeak": True,
-        "cloudflare": False, "together": False, "huggingface": False, "slides": True, "web_search": False,
-        "pexels": False, "pixabay": False}
+        "veo": False, "cloudflare": False, "together": False, "huggingface": False, "slides": True,
+        "web_search": False, "pexels": False, "pixabay": False}
     writer = registry.script_writer()
     assert [type(w) for w in writer.writers] == [LocalScriptWriter] and writer.name == "local"
     narrator = registry.narrator()
@@ -83,11 +83,20 @@ def test_with_keys_the_real_providers_are_built_in_config_order_without_a_call(n
                                                  OpenAICompatibleScriptWriter, LocalScriptWriter]
     assert [type(n) for n in narrator.narrators] == [GoogleNarrator, ElevenLabsNarrator, EspeakNarrator]
     assert isinstance(images, ImageChain)
-    assert [g.name for g in images.generators] == ["cloudflare", "together", "huggingface"]
+    assert [g.name for g in images.generators] == ["veo", "cloudflare", "together", "huggingface"]
     assert images.search is not None and images.last_resort.name == "slides"
     assert [s.name for s in images.leading] == ["notes"]
     assert all(s.configured for s in registry.statuses())
     assert registry.active("narration") == ["google", "elevenlabs", "espeak"]
+
+
+def test_veo_runs_only_on_its_own_key_never_on_the_gemini_key_alone(no_keys):
+    gemini_only = ProviderRegistry(load_config(), Secrets.from_env({"GEMINI_API_KEY": FAKE_KEYS["GEMINI_API_KEY"]}))
+    assert "veo" not in gemini_only.active("images")
+    with_veo = ProviderRegistry(load_config(), Secrets.from_env({"VEO_API_KEY": FAKE_KEYS["VEO_API_KEY"]}))
+    assert with_veo.active("images") == ["veo", "slides"]
+    images = with_veo.image_source()
+    assert isinstance(images, ImageChain) and [g.name for g in images.generators] == ["veo"]
 
 
 def test_a_provider_needs_all_of_its_secrets(no_keys):
@@ -219,5 +228,6 @@ def test_the_providers_command_lists_status_and_chains_without_secrets(no_keys, 
     assert main(["providers"]) == 0
     online = capsys.readouterr().out
     assert "GEMINI_API_KEY set" in online and "not configured" not in online
-    assert "images: cloudflare > together > huggingface > slides  ->  cloudflare > together > huggingface > slides" in online
+    assert ("images: veo > cloudflare > together > huggingface > slides  ->  "
+            "veo > cloudflare > together > huggingface > slides") in online
     assert all(value not in online for value in FAKE_KEYS.values())

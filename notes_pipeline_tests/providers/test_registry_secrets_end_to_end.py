@@ -34,6 +34,7 @@ pytestmark = pytest.mark.slow
 
 KEYS = {var: f"k3y-{var.lower().replace('_', '-')}-c0ffee42" for var in SECRET_ENV_VARS.values()}
 KEYS.pop("GOOGLE_APPLICATION_CREDENTIALS")  # Google TTS by API key here; the file variant is in test_registry
+KEYS.pop("VEO_API_KEY")  # Veo clips have their own wire tests (test_veo.py)
 NOTES = b"""---
 resolution: 480
 ---

@@ -23,6 +23,7 @@ def stub_config(url: str, **http: Any) -> ProvidersConfig:
     data["images"]["search"]["base_url"] = f"{url}/"
     data["images"]["stock"]["pexels"]["base_url"] = url
     data["images"]["stock"]["pixabay"]["base_url"] = url
+    data["images"]["veo"]["base_url"] = url
     return ProvidersConfig.model_validate(data)
 
 
