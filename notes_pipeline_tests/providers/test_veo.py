@@ -151,6 +151,19 @@ def test_scenes_about_real_people_are_refused_without_a_call(video):
     assert stub.requests == []
 
 
+def test_a_scene_marked_as_about_real_people_never_reaches_veo_in_the_chain(video):
+    from notes_pipeline.providers.images.chain import ImageChain
+    from notes_pipeline.providers.images.slides import SlideRenderer
+
+    plain = request_for()
+    person = plain.model_copy(update={"scene": plain.scene.model_copy(update={"real_people": True})})
+    with StubServer(VeoWire(video)) as stub:
+        chain = ImageChain([veo_for(stub, FakeTime())], last_resort=SlideRenderer())
+        assert [s.name for s in chain.sources_for(person)] == ["slides"]
+        served = chain.render_with_report(person)
+    assert served.provider == "slides" and stub.requests == []
+
+
 def test_the_clip_it_delivers_is_a_playable_video(video):
     with StubServer(VeoWire(video, pending=0)) as stub:
         result = veo_for(stub, FakeTime()).render_with_report(request_for())
