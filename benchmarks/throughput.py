@@ -36,13 +36,12 @@ MP4_STEP = "final_video"
 def documents(n: int, resolution: int | None = None) -> dict[str, str]:
     """n copies of the example whose every paragraph differs, so every scene is new work."""
     text = EXAMPLE.read_text()
-    if resolution:
-        text = f"---\nresolution: {resolution}\n---\n{text}"
+    front = f"---\nresolution: {resolution}\n---\n" if resolution else ""
     docs = {}
     for i in range(1, n + 1):
         lines = [f"{line} This holds for panel batch {i}." if line and not line.startswith(("#", "-", "---")) else line
                  for line in text.splitlines()]
-        docs[f"solar-batch-{i:02d}.md"] = "\n".join(lines) + "\n"
+        docs[f"solar-batch-{i:02d}.md"] = front + "\n".join(lines) + "\n"
     return docs
 
 
