@@ -8,7 +8,7 @@ launched), the run's start-up (launched -> run worker started), each step's star
 -> started: a process per step, or the Celery queue and the worker), each step's own work, and
 drop -> MP4 (final_video done). Prints one table row per setup and the step breakdown.
 
-    .venv/bin/python -m benchmarks.throughput [--docs 12] [--setups default,celery-1,celery-2]
+    .venv/bin/python -m benchmarks.throughput [--docs 12] [--setups default,in-process,celery-1,celery-2]
 """
 
 from __future__ import annotations
@@ -106,6 +106,8 @@ def run_setup(name: str, workers: int, n_docs: int, timeout_s: float, resolution
     with ExitStack() as stack:
         # The media only: the embedded Postgres in root/.pgdata is stopped when this process exits.
         stack.callback(shutil.rmtree, root / "out", True)
+        if name == "in-process":
+            env["NOTES_PIPELINE_EXECUTOR"] = "in_process"
         if workers:
             from notes_pipeline_tests.workers.servers import redis_server
 
@@ -202,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results = []
     for setup in args.setups.split(","):
-        workers = 0 if setup == "default" else int(setup.split("-")[1])
+        workers = int(setup.split("-")[1]) if setup.startswith("celery-") else 0
         print(f"{setup}: {args.docs} documents ...", file=sys.stderr, flush=True)
         results.append(run_setup(setup, workers, args.docs, args.timeout, args.resolution))
         print(HEADER + "\n" + summary(results[-1]), flush=True)

@@ -29,7 +29,9 @@ VISIBILITY_TIMEOUT_ENV = "NOTES_PIPELINE_CELERY_VISIBILITY_TIMEOUT"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 # Longer than any one step (a long 1080p render is minutes): a shorter one would hand a running task out twice.
 DEFAULT_VISIBILITY_TIMEOUT_S = 1800
-EXECUTORS = ("multiprocess", "celery")
+# in_process: every step of a run in the run's own process, one after another. No process start-up
+# per step (seconds each); narration and pictures then no longer overlap. For small documents.
+EXECUTORS = ("multiprocess", "in_process", "celery")
 
 
 class WorkerSettingsError(ValueError):
@@ -63,12 +65,17 @@ def celery_config_source() -> dict[str, Any]:
 
 
 def job_executor():  # -> dg.ExecutorDefinition | None; None keeps Dagster's default (multiprocess)
-    """The executor every job uses: None by default, the Redis-backed celery executor when asked.
+    """The executor every job uses: None by default, else the in-process or the Redis-backed celery one.
 
     The broker URL may hold a password, so the executor config names the environment variable
     (set to the default when unset) instead of holding the URL: it never reaches the run config.
     """
-    if executor_choice() != "celery":
+    choice = executor_choice()
+    if choice == "in_process":
+        import dagster as dg
+
+        return dg.in_process_executor
+    if choice != "celery":
         return None
     from dagster_celery import celery_executor
 
