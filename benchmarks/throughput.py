@@ -162,12 +162,16 @@ def run_setup(name: str, workers: int, n_docs: int, timeout_s: float, resolution
     last_mp4 = max((b["mp4_at"] for b in by_doc.values()), default=first_drop)
     elapsed = last_mp4 - first_drop
     return {"setup": name, "workers": workers, "docs": n_docs, "finished": len(by_doc), "failed": len(failed),
+            "timeout_s": timeout_s,
             "elapsed_s": elapsed, "docs_per_hour": len(by_doc) / elapsed * 3600 if by_doc else 0.0,
             "load_before": load_before, "runs": list(by_doc.values())}
 
 
 def summary(result: dict) -> str:
     runs = result["runs"]
+    if not runs:
+        return (f"| {result['setup']} | 0/{result['docs']} in {result['timeout_s']:.0f} s | – | – | – | – | – | – | – | – | – "
+                f"| – | {result['load_before']:.1f} |")
     med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
     ratio = statistics.median(r["drop_to_mp4"] / r["step_work"] for r in runs)
     return (f"| {result['setup']} | {result['finished']}/{result['docs']} | {result['docs_per_hour']:.0f} | "
