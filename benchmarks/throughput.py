@@ -119,8 +119,10 @@ def run_setup(name: str, workers: int, n_docs: int, timeout_s: float, resolution
         from notes_pipeline.instance import STORAGE_URL_ENV, open_instance
         from notes_pipeline.store.db import DATABASE_URL_ENV, resolve_url
 
-        instance = open_instance(root / ".dagster", pool_names())
+        # One URL for every process (daemon, runs, workers), set before the instance is opened: a worker
+        # derives its instance's database from it exactly as this process does.
         env[DATABASE_URL_ENV] = os.environ[DATABASE_URL_ENV] = resolve_url()
+        instance = open_instance(root / ".dagster", pool_names())
         env[STORAGE_URL_ENV] = os.environ[STORAGE_URL_ENV]  # what the dagster.yaml written by open_instance names
         processes = [_spawn([str(BIN / "dagster-daemon"), "run", "-w", str(workspace_file())], env, root / "daemon.log")]
         for i in range(workers):
