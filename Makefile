@@ -12,7 +12,7 @@ DBT_PROJECT := notes_pipeline/dbt_reporting
 MANIFEST := $(DBT_PROJECT)/target/manifest.json
 DBT_SOURCES := $(shell find $(DBT_PROJECT) -path $(DBT_PROJECT)/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 
-.PHONY: install demo dev test bench corpus clean browser ocr
+.PHONY: install demo dev test bench corpus clean browser ocr redis
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -43,7 +43,7 @@ dev: install
 	@echo "Dagster UI on http://127.0.0.1:3000 ; drop .md/.txt notes into $(NOTES_PIPELINE_HOME)/bucket/inbox/"
 	$(BIN)/notes-pipeline dev --host 127.0.0.1 --port 3000
 
-test: install browser ocr
+test: install browser ocr redis
 	$(BIN)/python -m pytest
 
 # Debian's Chromium screenshots the reports dashboard in the tests; where it cannot be installed they skip.
@@ -61,6 +61,15 @@ ocr:
 	  { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq tesseract-ocr >/dev/null; } || \
 	  echo "could not install tesseract-ocr: the code card OCR test will be skipped"; }
+
+# Debian's redis-server is the Celery broker of the worker tests (and of `notes-pipeline worker` on one machine);
+# where it cannot be installed those tests skip.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing redis-server (the Celery worker tests start one as their broker)"; \
+	  { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq redis-server >/dev/null; } || \
+	  echo "could not install redis-server: the Celery worker tests will be skipped"; }
 
 bench: install
 	$(BIN)/python -m benchmarks.run

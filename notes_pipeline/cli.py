@@ -399,6 +399,27 @@ def cmd_providers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """A Celery worker for runs launched with NOTES_PIPELINE_EXECUTOR=celery (see notes_pipeline/workers.py)."""
+    from notes_pipeline.workers import WorkerSettingsError, broker_url, parse_queues, start_worker
+
+    try:
+        queues = parse_queues(args.queues)
+    except WorkerSettingsError as err:
+        raise SystemExit(f"worker: {err}") from None
+    _instance().dispose()  # the instance's storage URL is exported before Celery forks its pool
+    os.environ[DATABASE_URL_ENV] = resolve_url()
+    from notes_pipeline.defs.resources import BucketResource
+
+    if not BucketResource().location().startswith("s3://"):
+        print("worker: the bucket is a local folder; workers on other machines need NOTES_PIPELINE_BUCKET=s3://...",
+              file=sys.stderr)
+    print(f"worker: queues {','.join(queues)}, concurrency {args.concurrency}, broker {mask_url(broker_url())}",
+          file=sys.stderr, flush=True)
+    start_worker(queues, args.concurrency, args.name)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Build the dbt reports on the pipeline's database and write the dashboard; print where it is."""
     from notes_pipeline.domain.errors import PipelineError
@@ -442,6 +463,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="render the bundled example notes, offline")
     demo.add_argument("--examples", default=str(EXAMPLES_DIR), help="folder of example notes")
     demo.set_defaults(func=cmd_demo)
+    worker = sub.add_parser("worker", help="a Celery worker taking steps of runs (NOTES_PIPELINE_EXECUTOR=celery)")
+    worker.add_argument("--queues", default="render,providers", help="comma-separated: render, providers")
+    worker.add_argument("--concurrency", type=int, default=1, help="steps at once (default 1)")
+    worker.add_argument("--name", help="the worker's node name (default: queues, pid and host)")
+    worker.set_defaults(func=cmd_worker)
     submit_p = sub.add_parser("submit", help="copy notes into the inbox")
     submit_p.add_argument("files", nargs="+")
     submit_p.add_argument("--run", action="store_true", help="render them now, in this process")

@@ -10,6 +10,7 @@ from notes_pipeline.defs.observability import observability_definitions
 from notes_pipeline.defs.ops.sensors import ops_sensors
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.defs.review.sensors import script_review_sensor
+from notes_pipeline.workers import job_executor
 
 defs = dg.Definitions(
     assets=media_assets,
@@ -18,6 +19,7 @@ defs = dg.Definitions(
     schedules=[gc_schedule],
     sensors=[inbox_sensor, script_review_sensor, *ops_sensors],
     resources=pipeline_resources(),
+    executor=job_executor(),  # None (multiprocess) unless NOTES_PIPELINE_EXECUTOR=celery
 )
 defs = dg.Definitions.merge(defs, observability_definitions())
 

@@ -19,6 +19,7 @@ import psycopg
 import yaml
 
 from notes_pipeline.package_files import instance_template
+from notes_pipeline.workers import executor_choice
 from notes_pipeline.store.db import (
     DATABASE_URL_ENV,
     advisory_lock,
@@ -36,6 +37,10 @@ DAGSTER_DATABASE = "dagster"
 def instance_config(base: dict[str, Any]) -> dict[str, Any]:
     config = dict(base)
     config["storage"] = {"postgres": {"postgres_url": {"env": STORAGE_URL_ENV}}}
+    if executor_choice() == "celery":
+        # Steps run on other machines, which must not write into this DAGSTER_HOME's folders.
+        config.setdefault("compute_logs", {"module": "dagster._core.storage.noop_compute_log_manager",
+                                           "class": "NoOpComputeLogManager"})
     return config
 
 

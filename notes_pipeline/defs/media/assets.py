@@ -14,6 +14,7 @@ from notes_pipeline.defs.errors import stage_failure
 from notes_pipeline.defs.media.publishing import published_video
 from notes_pipeline.defs.ops.audit import scene_tracker, workflow_events
 from notes_pipeline.defs.partitions import notes_documents
+from notes_pipeline.defs.queues import PROVIDERS, RENDER
 from notes_pipeline.defs.resources import BucketResource, DatabaseResource, PipelineSettings, ProvidersResource
 from notes_pipeline.defs.review.assets import approved_script
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, ScriptManifest, VideoRender
@@ -46,7 +47,7 @@ def _stage(context: dg.AssetExecutionContext, bucket: BucketResource, database: 
             yield state
 
 
-@dg.asset(kinds={"python"}, pool="script_writer", **_common)
+@dg.asset(kinds={"python"}, pool="script_writer", op_tags=PROVIDERS, **_common)
 def video_script(
     context: dg.AssetExecutionContext,
     bucket: BucketResource,
@@ -82,7 +83,7 @@ def video_script(
     )
 
 
-@dg.asset(kinds={"espeak"}, pool="tts", **_common)
+@dg.asset(kinds={"espeak"}, pool="tts", op_tags=PROVIDERS, **_common)
 def scene_narration(
     context: dg.AssetExecutionContext,
     approved_script: ScriptManifest,
@@ -120,7 +121,7 @@ def scene_narration(
     )
 
 
-@dg.asset(kinds={"pillow"}, pool="images", **_common)
+@dg.asset(kinds={"pillow"}, pool="images", op_tags=PROVIDERS, **_common)
 def scene_images(
     context: dg.AssetExecutionContext,
     approved_script: ScriptManifest,
@@ -165,7 +166,7 @@ def scene_images(
     )
 
 
-@dg.asset(kinds={"ffmpeg"}, pool="render", **_common)
+@dg.asset(kinds={"ffmpeg"}, pool="render", op_tags=RENDER, **_common)
 def final_video(
     context: dg.AssetExecutionContext,
     approved_script: ScriptManifest,

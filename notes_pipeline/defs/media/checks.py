@@ -8,6 +8,7 @@ from PIL import Image, ImageStat
 
 from notes_pipeline.defs.media.assets import final_video, scene_images, scene_narration
 from notes_pipeline.defs.partitions import notes_documents
+from notes_pipeline.defs.queues import PROVIDERS, RENDER
 from notes_pipeline.defs.resources import BucketResource
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, SceneWords, VideoRender
 from notes_pipeline.media.audio import wav_duration_s
@@ -31,7 +32,7 @@ def _result(problems: list[str], **metadata: float | int | str) -> dg.AssetCheck
     )
 
 
-@dg.asset_check(asset=scene_narration, blocking=True, partitions_def=notes_documents)
+@dg.asset_check(asset=scene_narration, blocking=True, partitions_def=notes_documents, op_tags=PROVIDERS)
 def clips_match_their_audio(scene_narration: NarrationManifest, bucket: BucketResource) -> dg.AssetCheckResult:
     """Every clip exists, lasts what the manifest says, and its word timings lie inside it."""
     store, problems = bucket.get(), []
@@ -45,7 +46,7 @@ def clips_match_their_audio(scene_narration: NarrationManifest, bucket: BucketRe
     return _result(problems, clips=len(scene_narration.clips))
 
 
-@dg.asset_check(asset=scene_images, blocking=True, partitions_def=notes_documents)
+@dg.asset_check(asset=scene_images, blocking=True, partitions_def=notes_documents, op_tags=PROVIDERS)
 def images_fill_the_frame(scene_images: ImagesManifest, bucket: BucketResource) -> dg.AssetCheckResult:
     """Every image has the video's frame size and is not blank."""
     store, problems = bucket.get(), []
@@ -64,6 +65,7 @@ def images_fill_the_frame(scene_images: ImagesManifest, bucket: BucketResource) 
     blocking=True,
     partitions_def=notes_documents,
     additional_ins={"scene_narration": dg.AssetIn("scene_narration")},
+    op_tags=RENDER,
 )
 def video_matches_narration(
     final_video: VideoRender, scene_narration: NarrationManifest, bucket: BucketResource

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from notes_pipeline.defs.errors import stage_failure
 from notes_pipeline.defs.partitions import notes_documents
+from notes_pipeline.defs.queues import PROVIDERS
 from notes_pipeline.defs.resources import BucketResource, DatabaseResource, ProvidersResource
 from notes_pipeline.domain.models import ScriptManifest
 from notes_pipeline.domain.variants import RenderVariant
@@ -40,7 +41,7 @@ def approve_hint(doc_id: str) -> str:
 
 
 @dg.asset(partitions_def=notes_documents, group_name="video", io_manager_key="manifest_io", kinds={"python"},
-          output_required=False)
+          output_required=False, op_tags=PROVIDERS)
 def approved_script(
     context: dg.AssetExecutionContext,
     config: RenderVariantConfig,
