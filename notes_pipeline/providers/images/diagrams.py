@@ -87,7 +87,7 @@ def _list(canvas: Canvas, items: list[str], area: Box, *, numbered: bool, connec
         needed -= blocks.pop().height + gap
     y = area.top + (max(0, (area.height - needed) // 2) if centre else 0)
     centres: list[tuple[float, float]] = []
-    for n, block in enumerate(blocks, 1):
+    for block in blocks:
         cx = area.right - marker if canvas.rtl else area.left + marker
         cy = y + block.line_height / 2
         centres.append((cx, cy))
