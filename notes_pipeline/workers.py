@@ -57,8 +57,12 @@ def celery_config_source() -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "task_default_queue": PROVIDERS_QUEUE,  # untagged steps (reports, gc) go where cheap workers listen
+        # Redis looks for tasks past their visibility timeout every `unacked_restore_interval` seconds only
+        # on every `unacked_restore_throttle`-th look (default 10 x 10 s): look every time, at most 10 s apart.
         "broker_transport_options": {"visibility_timeout": visibility, "max_retries": 3, "interval_start": 0,
-                                     "interval_step": 0.2, "interval_max": 0.5},
+                                     "interval_step": 0.2, "interval_max": 0.5,
+                                     "unacked_restore_interval": min(10, max(1, visibility // 4)),
+                                     "unacked_restore_throttle": 1},
         "result_backend_transport_options": {"visibility_timeout": visibility},
         "broker_connection_retry_on_startup": True,
     }
