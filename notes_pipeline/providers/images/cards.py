@@ -23,7 +23,7 @@ from notes_pipeline.domain.math_text import MATHTEXT_LOCK, plain_math, readable,
 from notes_pipeline.domain.models import CodeVisual, FigureVisual, FormulaVisual, ImageRequest, TableVisual
 from notes_pipeline.providers.http import open_image
 from notes_pipeline.providers.images.base import ImageResult, NoPicture
-from notes_pipeline.providers.images.layouts import figure_layout, material_layout
+from notes_pipeline.providers.images.layouts import MaterialLayout, figure_layout, material_layout
 from notes_pipeline.providers.images.text import (
     ELLIPSIS,
     Box,
@@ -54,6 +54,16 @@ def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG", optimize=False, compress_level=3)
     return out.getvalue()
+
+
+def _material_card(request: ImageRequest) -> tuple[Image.Image, ImageDraw.ImageDraw, Writer, MaterialLayout]:
+    """The backdrop of a code, table or formula card with the scene's heading drawn at its top."""
+    image = background(request)
+    draw = ImageDraw.Draw(image)
+    writer = Writer(request.language)
+    layout = material_layout(request.style.width, request.style.height)
+    _heading(draw, writer, request, layout.heading)
+    return image, draw, writer, layout
 
 
 def _heading(draw: ImageDraw.ImageDraw, writer: Writer, request: ImageRequest, box: Box, *,
@@ -167,11 +177,7 @@ def code_card(request: ImageRequest, visual: CodeVisual) -> Image.Image:
     unit = min(style.width, style.height)
     dark = _luminance(style.palette.background) < 0.5
     colours = get_style_by_name("monokai" if dark else "friendly")
-    image = background(request)
-    draw = ImageDraw.Draw(image)
-    writer = Writer(request.language)
-    layout = material_layout(style.width, style.height)
-    _heading(draw, writer, request, layout.heading)
+    image, draw, writer, layout = _material_card(request)
     area = layout.content
     pad = round(unit * 0.03)
     inner = Box(area.left + pad, area.top + pad, area.right - pad, area.bottom - pad)
@@ -207,11 +213,7 @@ def code_card(request: ImageRequest, visual: CodeVisual) -> Image.Image:
 def table_card(request: ImageRequest, visual: TableVisual) -> Image.Image:
     style, palette = request.style, request.style.palette
     unit = min(style.width, style.height)
-    image = background(request)
-    draw = ImageDraw.Draw(image)
-    writer = Writer(request.language)
-    layout = material_layout(style.width, style.height)
-    _heading(draw, writer, request, layout.heading)
+    image, draw, writer, layout = _material_card(request)
     box = layout.content
     count = max(len(visual.header), *(len(r) for r in visual.rows)) if visual.rows else len(visual.header)
     min_size = max(9, round(unit * 0.022))
@@ -287,11 +289,7 @@ def _mathtext_image(line: str, size: float, colour: str) -> Image.Image:
 def formula_card(request: ImageRequest, visual: FormulaVisual) -> Image.Image:
     style = request.style
     unit = min(style.width, style.height)
-    image = background(request)
-    draw = ImageDraw.Draw(image)
-    writer = Writer(request.language)
-    layout = material_layout(style.width, style.height)
-    _heading(draw, writer, request, layout.heading)
+    image, draw, writer, layout = _material_card(request)
     box = layout.content
     lines = to_mathtext(visual.latex)
     if lines is not None:
