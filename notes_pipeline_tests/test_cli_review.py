@@ -19,24 +19,10 @@ from notes_pipeline.stages.images import make_images
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import load_model
 from notes_pipeline.store.reviews import ReviewStore
+from notes_pipeline_tests.defs.review_helpers import VOLCANO_NOTES as NOTES
 from notes_pipeline_tests.defs.review_helpers import materialize, register
 from notes_pipeline_tests.stages.test_caches import Calls, CountingSlides
 
-NOTES = b"""---
-resolution: 480
-review: true
----
-# Volcanoes
-
-## Magma rises
-Hot rock melts deep underground. The magma rises because it is lighter than the rock around it.
-
-## Eruptions
-Pressure builds until the magma breaks through. Lava, ash and gas pour out.
-
-## New land
-Cooling lava becomes new rock. Islands like Hawaii grew this way.
-"""
 
 
 @pytest.fixture

@@ -22,27 +22,13 @@ from notes_pipeline.providers.images.pexels import PexelsLibrary
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import load_model
+from notes_pipeline_tests.defs.review_helpers import VOLCANO_NOTES as NOTES
 from notes_pipeline_tests.defs.review_helpers import materialize, register
 from notes_pipeline_tests.providers.stubs import StubServer
 from notes_pipeline_tests.providers.stubs.stock import StockSite
 
 KEY = "pexels-test-" + "k" * 20
 RENDER = ["approved_script", "scene_narration", "scene_images", "final_video"]
-NOTES = b"""---
-resolution: 480
-review: true
----
-# Volcanoes
-
-## Magma rises
-Hot rock melts deep underground. The magma rises because it is lighter than the rock around it.
-
-## Eruptions
-Pressure builds until the magma breaks through. Lava, ash and gas pour out.
-
-## New land
-Cooling lava becomes new rock. Islands like Hawaii grew this way.
-"""
 
 
 class StubbedStockProviders(ProvidersResource):

@@ -19,6 +19,23 @@ from notes_pipeline_tests.stages.test_caches import Calls, CountingNarrator, Cou
 
 CALLS = Calls()  # module-wide: resources are rebuilt per step, the count must outlive them
 
+# A short three-section note with review on: the review and pick tests render it at 480p.
+VOLCANO_NOTES = b"""---
+resolution: 480
+review: true
+---
+# Volcanoes
+
+## Magma rises
+Hot rock melts deep underground. The magma rises because it is lighter than the rock around it.
+
+## Eruptions
+Pressure builds until the magma breaks through. Lava, ash and gas pour out.
+
+## New land
+Cooling lava becomes new rock. Islands like Hawaii grew this way.
+"""
+
 
 class SlowNarrator(CountingNarrator):
     """The real espeak narrator, counted, taking a while per scene so progress can be watched."""
