@@ -43,8 +43,16 @@ dev: install
 	@echo "Dagster UI on http://127.0.0.1:3000 ; drop .md/.txt notes into $(NOTES_PIPELINE_HOME)/bucket/inbox/"
 	$(BIN)/notes-pipeline dev --host 127.0.0.1 --port 3000
 
+# The suite as two pytest processes side by side, one per core: the end-to-end suites (marker `slow`) and the
+# rest, each in its own temporary folder so neither cleans up the other's; the slow half's report follows.
 test: install browser ocr redis
-	$(BIN)/python -m pytest
+	@rm -rf .pytest && mkdir -p .pytest
+	@$(BIN)/python -m pytest -p no:cacheprovider -m slow --basetemp=$(CURDIR)/.pytest/slow > .pytest/slow.log 2>&1 & \
+	slow=$$!; \
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not slow" --basetemp=$(CURDIR)/.pytest/rest; rest=$$?; \
+	wait $$slow; slow_status=$$?; \
+	echo "---- the slow half (marker slow), run beside the rest ----"; cat .pytest/slow.log; \
+	exit $$(( rest || slow_status ))
 
 # Debian's Chromium screenshots the reports dashboard in the tests; where it cannot be installed they skip.
 browser:
@@ -80,4 +88,4 @@ corpus: install
 	$(BIN)/python -m benchmarks.corpus $(CORPUS_ARGS)
 
 clean:
-	rm -rf $(VENV) .dagster .pgdata .pgdata.supervisor.log .pgserver-run out .pytest_cache $(DBT_PROJECT)/target $(DBT_PROJECT)/logs
+	rm -rf $(VENV) .dagster .pgdata .pgdata.supervisor.log .pgserver-run out .pytest .pytest_cache $(DBT_PROJECT)/target $(DBT_PROJECT)/logs
