@@ -68,7 +68,9 @@ def test_the_wheel_installs_into_a_fresh_venv_and_renders_the_demo_from_an_empty
 
         found = subprocess.run([str(python), "-c", "import notes_pipeline; print(notes_pipeline.__file__)"],
                                cwd=empty, env=env, check=True, capture_output=True, text=True).stdout
-        assert str(tmp_path / "venv") in found and str(REPO) not in found
+        # From the fresh venv, not the checkout (whose temp folder may itself sit under the checkout).
+        assert Path(found.strip()).is_relative_to(tmp_path / "venv")
+        assert not Path(found.strip()).is_relative_to(REPO / "notes_pipeline")
 
         videos = sorted((empty / "out" / "bucket" / "projects").glob("*/renders/*/video.mp4"))
         assert len(videos) == 3 and all(v.stat().st_size > 10_000 for v in videos)
