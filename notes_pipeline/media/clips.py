@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ import av
 import ffmpeg
 from PIL import Image
 
-from notes_pipeline.media.ffmpeg import MediaError
+from notes_pipeline.media.ffmpeg import MediaError, run_ffmpeg
 
 MIN_CLIP_S = 0.1  # shorter than this is not a clip but a still (and would loop thousands of times a scene)
 
@@ -89,6 +90,23 @@ def poster_frame(data: bytes, *, name: str, at_s: float = 0.0) -> Image.Image:
             return picture.to_image().convert("RGB")
     except av.error.FFmpegError as err:
         raise MediaError(f"the clip {name} cannot be read as video: {err}") from None
+
+
+def muted_clip(mp4: bytes, *, what: str = "a stock clip", timeout_s: float = 120) -> bytes:
+    """The clip's video stream alone (copied, not re-encoded), in an MP4 that starts playing at once.
+
+    A downloaded clip may carry an audio track (street noise, music); the composer never reads it,
+    but the stored copy should not carry it either.
+    """
+    with tempfile.TemporaryDirectory(prefix="clip-") as folder:
+        source, target = Path(folder, "in.mp4"), Path(folder, "out.mp4")
+        source.write_bytes(mp4)
+        stream = ffmpeg.input(str(source)).output(str(target), map="0:v:0", an=None, c="copy",
+                                                  movflags="+faststart")
+        run_ffmpeg(stream, what=f"the muted copy of {what}", timeout_s=timeout_s)
+        if not target.is_file() or not target.stat().st_size:
+            raise MediaError(f"FFmpeg wrote nothing for {what}: the clip has no video stream")
+        return target.read_bytes()
 
 
 def _duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.publish.google import (
     DEFAULT_CHUNK_BYTES,
     Progress,
@@ -30,8 +29,6 @@ def upload_file(service: Any, video: Path, metadata: VideoMetadata, *, folder_id
         media_body=ReplayableFileUpload(str(video), mimetype="video/mp4", chunksize=chunk_bytes,
                                         resumable=True))
     created = resumable_upload(request, "Drive files.create", sleep=sleep, progress=progress)
-    file_id = created.get("id")
-    if not isinstance(file_id, str) or not file_id:
-        raise PipelineError("Drive files.create answered without a file id")
+    file_id = created["id"]
     url = created.get("webViewLink") or f"https://drive.google.com/file/d/{file_id}/view"
     return Published(remote_id=file_id, url=url, details={"folder": folder_id or "", "name": body["name"]})

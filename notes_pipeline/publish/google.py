@@ -180,7 +180,7 @@ def call(request: Any, what: str, *, attempts: int = 3, sleep: Sleep = time.slee
 
 def resumable_upload(request: Any, what: str, *, max_resumes: int = MAX_RESUMES, sleep: Sleep = time.sleep,
                      progress: Progress | None = None) -> dict[str, Any]:
-    """Run a resumable media request to the end and return the created resource.
+    """Run a resumable media request to the end and return the created resource (it has an id).
 
     Each `next_chunk()` sends one chunk; after a 5xx or a dropped connection the next call
     asks the session for the last byte it acknowledged and resumes there (never from zero).
@@ -201,6 +201,8 @@ def resumable_upload(request: Any, what: str, *, max_resumes: int = MAX_RESUMES,
         else:
             failures_in_a_row = 0
             if response is not None:
+                if not isinstance(response.get("id"), str) or not response["id"]:
+                    raise PipelineError(f"{what} answered without an id")
                 return response
             if status is not None and progress is not None:
                 progress(status.resumable_progress, status.total_size)

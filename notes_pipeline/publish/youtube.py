@@ -82,9 +82,7 @@ def upload_video(service: Any, video: Path, metadata: VideoMetadata, *, privacy:
         media_body=ReplayableFileUpload(str(video), mimetype="video/mp4", chunksize=chunk_bytes,
                                         resumable=True))
     created = resumable_upload(request, "YouTube videos.insert", sleep=sleep, progress=progress)
-    video_id = created.get("id")
-    if not isinstance(video_id, str) or not video_id:
-        raise PipelineError("YouTube videos.insert answered without a video id")
+    video_id = created["id"]
     details: dict[str, Any] = {"privacy": created.get("status", {}).get("privacyStatus", privacy)}
     if captions is not None:
         details["captions"] = _optional(lambda: call(service.captions().insert(

@@ -25,7 +25,7 @@ from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.image_quality import LowQualityImageError, QualityGate
 from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.media.ffmpeg import MediaError
-from notes_pipeline.media.poster import muted_clip, poster_frame
+from notes_pipeline.media.clips import muted_clip, poster_frame
 from notes_pipeline.providers.config import HttpConfig
 from notes_pipeline.providers.http import (
     CircuitBreaker,
@@ -38,13 +38,14 @@ from notes_pipeline.providers.http import (
     safe_fetch,
 )
 from notes_pipeline.providers.images.base import ImageResult, NoPicture
-from notes_pipeline.providers.images.frames import finish_image
+from notes_pipeline.providers.images.frames import finish_image, to_frame_png
 from notes_pipeline.providers.images.prompting import visual_query
 
 Media = Literal["photos", "videos"]
 # Words in a result's tags or URLs that mean it is not a clean, free picture.
 UNCLEAN_MARKS = ("watermark", "premium", "istock", "shutterstock", "getty", "sponsored")
 VERSION = "1"  # part of every library's identity: a new choosing rule means new pictures
+POSTER_AT_S = 0.5  # past a fade-in from black at the very start of a stock clip
 
 
 class NoUsableStockResultError(PipelineError):
@@ -220,11 +221,13 @@ class StockLibrary:
             response, _, fetched = safe_fetch(hit.url, self.downloads, accept=("video/",),
                                               max_bytes=self.max_clip_bytes)
             clip = muted_clip(response.content, what=source)
-            still = poster_frame(clip, what=source)
+            poster = poster_frame(clip, name=source, at_s=POSTER_AT_S)
+            gate.check(poster, source=source)
+            png, size = to_frame_png(poster, *frame), poster.size
         else:
             download = safe_download(hit.url, self.downloads)
-            still, fetched = download.content, download.attempts
-        png, size = finish_image(still, request, source=source, gate=gate)
+            fetched = download.attempts
+            png, size = finish_image(download.content, request, source=source, gate=gate)
         return ImageResult(png=png, clip=clip, provider=self.name, attempts=fetched, visual_kind="stock",
                            latency_s=round(time.perf_counter() - started, 4), source_url=hit.page_url,
                            attribution=self.attribution(hit), licence=self.licence,
