@@ -40,21 +40,26 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import ffmpeg
 import numpy as np
 
 from notes_pipeline.domain.models import (
-    ImagesManifest, NarrationManifest, RenderOptions, SceneWords, ScriptManifest,
+    ImagesManifest,
+    NarrationManifest,
+    RenderOptions,
+    SceneWords,
+    ScriptManifest,
 )
-from notes_pipeline.package_files import examples_dir
 from notes_pipeline.media.clips import ClipInputs, clip_frames, clip_info
 from notes_pipeline.media.composer import AMBIENT, RenderSpec, SceneMedia, compose_video, fitted_stills, frame_plan
 from notes_pipeline.media.ffmpeg import run_ffmpeg
 from notes_pipeline.media.loudness import join_narration, narration
 from notes_pipeline.media.presets import PRESETS, encode_args
 from notes_pipeline.media.probe import probe
+from notes_pipeline.package_files import examples_dir
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.providers.llm.local import LocalScriptWriter
 from notes_pipeline.providers.tts.espeak import EspeakNarrator
@@ -127,6 +132,10 @@ class _ChildRssSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def _full_render(scenes, spec, out: Path, degraded: list[bool]) -> None:
+    degraded.append(compose_video(scenes, spec, out).degraded)
 
 
 def measure(work: Callable[[], object], *, include_self: bool = False) -> Measured:
@@ -267,8 +276,14 @@ def full_spec(options: RenderOptions, language: str = "en") -> RenderSpec:
 
 def moviepy_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path) -> Path:
     """The same stills, narration, gentle zoom and cross-fades, the MoviePy 2 way."""
-    from moviepy import AudioFileClip, CompositeVideoClip, ImageClip, concatenate_audioclips, concatenate_videoclips
-    from moviepy import vfx
+    from moviepy import (
+        AudioFileClip,
+        CompositeVideoClip,
+        ImageClip,
+        concatenate_audioclips,
+        concatenate_videoclips,
+        vfx,
+    )
 
     fade = 0.4
     clips = []
@@ -347,8 +362,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 work.mkdir()
                 floors, fulls, degraded = [], [], []
                 for _ in range(REPEATS if len(scenes) <= 10 else 1):  # the long rows show growth, once is enough
-                    floors.append(measure(lambda: floor_render(scenes, spec, work / "floor.mp4")))
-                    fulls.append(measure(lambda: degraded.append(compose_video(scenes, spec, work / "full").degraded)))
+                    floors.append(measure(partial(floor_render, scenes, spec, work / "floor.mp4")))
+                    fulls.append(measure(partial(_full_render, scenes, spec, work / "full", degraded)))
                 video_s = probe(work / "floor.mp4").duration_s
                 label = f"{options.frame_size.width}x{options.frame_size.height}, {name}{' (degraded)' * any(degraded)}"
                 print(_row(label, video_s, _best(floors), _best(fulls)), flush=True)

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from benchmarks import chaos
-from benchmarks import inbox_sweep
+from benchmarks import chaos, inbox_sweep
 from notes_pipeline.defs.media.assets import media_assets
 from notes_pipeline.defs.media.checks import media_checks
 from notes_pipeline.defs.partitions import notes_documents
-from notes_pipeline.package_files import examples_dir
 from notes_pipeline.defs.resources import pipeline_resources
+from notes_pipeline.package_files import examples_dir
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.providers.llm.local import LocalScriptWriter
 from notes_pipeline.providers.tts.espeak import EspeakNarrator

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-from pathlib import Path
 
 import numpy as np
 

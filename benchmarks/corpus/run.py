@@ -174,10 +174,6 @@ def measure_document(row: Row, bucket, doc_id: str, notes: str, *, floor: bool) 
         row.floor_ratio = floor_ratio(bucket, script_manifest, narration, images, script.language)
 
 
-def visual_share(images) -> float:
-    """The share of a video's scenes whose picture is more than the text card (what the images manifest says)."""
-    return sum(i.visual_kind != "card" for i in images.images) / len(images.images) if images.images else 0.0
-
 
 def floor_ratio(bucket, script_manifest, narration, images, language: str) -> float:
     """The full render's wall time over the floor's, on this document's own media at 720p."""

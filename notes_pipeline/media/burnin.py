@@ -1,23 +1,5 @@
-"""Burning subtitles in: libass draws each distinct picture once, `overlay` lays it on every frame.
-
-FFmpeg's `ass` filter blends the text onto every frame in plain C: about 1.2 ms a 720p
-frame, 4 s of CPU for a 105 s video (benchmarks/RESULTS.md). Between two changes (a word
-highlighted, a cue starting or ending) the subtitles are the same picture, so here libass
-draws onto a transparent canvas only on the frames where something changes (found with
-FFmpeg's own millisecond clock, `frame_ms`; each draw costs libass about 3 ms at 720p), and
-`overlay` (SIMD) holds each picture until the next. Those frames come from a file the concat
-demuxer reads (`write_canvas_listing`), so no argument grows with the words: a scene of any
-length burns in with the same command. Blending costs by the pixel, so when the
-script's layout keeps its text in a band at the bottom (`Script.text_top`), only that band
-is laid on.
-
-That is exact only for still, opaque text: drawing onto a transparent canvas, libass's alpha
-mode multiplies a translucent colour's opacity in twice (and darkens the anti-aliased outer
-edge of an opaque outline toward the canvas's black by at most a quarter of its colour, which
-with a near-black outline is invisible: test_burnin compares against the `ass` filter). A script
-with a translucent colour, a fade or any other animation is therefore drawn by the `ass` filter
-on every frame, as before; write_ass keeps the subtitles opaque and still, so only headings (a
-translucent box that fades) take that path.
+"""Burning subtitles in: libass draws each distinct picture once and `overlay` holds it on the frames
+until the next change; animated or translucent subtitles fall back to the `ass` filter (docs/rendering.md).
 """
 
 from __future__ import annotations

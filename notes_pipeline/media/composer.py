@@ -1,27 +1,7 @@
-"""Scenes (a still and a narration clip each) to one H.264/AAC MP4 that looks edited.
+"""Scenes (a still or clip and a narration each) to one H.264/AAC MP4 that looks edited.
 
-The full render: every still pans or zooms gently (media/motion.py), scenes cross-fade
-inside the silence after each scene's last word (media/timeline.py), subtitles are burned
-in by libass with the spoken word highlighted (media/subtitles.py; drawn once per change and
-overlaid, media/burnin.py), scene headings may be overlaid, a music bed may be ducked under the voice, and the mix is brought to -14 LUFS
-(media/loudness.py). A scene with a clip shows the clip, muted, instead of its moving still
-(media/clips.py).
-
-How it is rendered, and why (figures in benchmarks/RESULTS.md):
-- The video is cut into chunks of about CHUNK_S seconds: consecutive scenes, and a scene
-  longer than that in parts of its own (media/timeline.py, `pieces`), so a video of one long
-  scene still keeps every core busy. Each chunk is one FFmpeg filter graph: each still decoded
-  once, moved, cross-faded, subtitled, encoded. Chunks render in parallel (one per core) and are
-  joined by the concat demuxer without re-encoding; a chunk that begins inside a scene or with a
-  cross-fade renders those frames itself, which is possible because every frame is a pure
-  function of time.
-  Memory is bounded by the chunk, not the video, and no frame ever passes through Python.
-- The soundtrack is mixed, measured, levelled and encoded to AAC by audio-only passes
-  while the chunks render; the last pass only copies both streams into the MP4, so
-  nothing but the chunks stands between the start and the end of the render.
-
-If anything in the full render fails, `compose_video` delivers a plain render instead
-(stills cut on the narration, plain subtitles, the narration as recorded) and says why.
+Rendered in chunks in parallel and joined without re-encoding; a failed full render falls back to a
+plain one and says why (the how and why: docs/rendering.md).
 """
 
 from __future__ import annotations

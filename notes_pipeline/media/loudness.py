@@ -1,21 +1,5 @@
-"""The soundtrack: narration joined, music bed ducked under it, mix brought to a loudness target.
-
-Levels are measured, never assumed (TTS voices and users' music files differ by 10 dB and
-more), with FFmpeg's EBU R128 meter (`ebur128`), which is cheap; `loudnorm` is avoided
-because it resamples to 192 kHz and costs ten times more. Three audio-only passes:
-
-1. measure the narration (and the music) in LUFS;
-2. mix: the voice set to a reference level and compressed in two stages (a TTS voice has a
-   20 dB crest factor, these bring it to about 10 dB; otherwise -14 LUFS under a -2 dBFS
-   ceiling would need 8 dB of limiting, which costs loudness and overshoots), the music set
-   MUSIC_BELOW_VOICE_LU under it and ducked by a sidechain compressor keyed on the voice;
-   the mix is written as float WAV and measured;
-3. find the gain that lands on the target *after* the peak limiter: the limiter takes
-   away some loudness, so two trial gains are measured (in parallel) and the gain is
-   interpolated between them (`gain_for_target`).
-
-The soundtrack is then encoded with that gain and the limiter, and its true peak measured on
-the encoded file (`encode_limited`): a lossy codec adds its own peaks on top of the limiter's.
+"""The soundtrack: narration joined, music ducked under it, the mix brought to a measured loudness
+target with its true peak checked on the encoded file (the passes: docs/rendering.md).
 """
 
 from __future__ import annotations

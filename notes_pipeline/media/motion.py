@@ -1,27 +1,5 @@
-"""Gentle pan and zoom on a still, smooth to a fraction of a pixel, at little cost.
-
-FFmpeg's zoompan (and any crop/scale chain) places the picture on whole pixels, so slow
-motion moves in visible steps. Here the picture is rendered exactly only at keyframes
-spaced so that nothing on screen moves more than one pixel between two of them, and the
-`framerate` filter blends neighbouring keyframes linearly for every frame in between.
-Blending two pictures at most a pixel apart is resampling at the in-between position, so
-motion is smooth (measured in benchmarks/RESULTS.md: 0.08 px from a smooth path, against
-0.9 px for zoompan) while the exact work runs a few times per second only. Keyframes are
-whole-pixel crops (and, for a zoom, one swscale pass), exact by construction:
-
-- a pan scales the still once and crops it one pixel further along per keyframe;
-- a zoom pads the still to a square of side S (a little over the frame's longer side
-  times the largest zoom) once, and per keyframe k crops the square's centre of side
-  S - 2k (whole pixels, k in from each edge) and scales it back to S with FFmpeg's
-  zoompan, then crops the frame from the middle: the zoom is exactly S / (S - 2k) on both
-  axes about the frame's centre, and no edge of the frame moves more than a pixel per
-  step. (A centred crop of the still itself cannot do this: its width and height cannot
-  both be whole and in the frame's aspect ratio at fine steps.) It costs a fraction of
-  FFmpeg's `perspective` filter, which it replaced (benchmarks/RESULTS.md).
-
-Everything stays in 4:2:0, where a crop can only start on an even pixel: odd offsets are cut
-from a second copy of the picture shifted by one pixel (made once, through 4:4:4), so no
-keyframe pays for a conversion (2.2 ms a 720p frame in swscale).
+"""Gentle pan and zoom on a still, smooth to a fraction of a pixel: exact keyframes a pixel apart,
+blended in between (the why: docs/rendering.md).
 """
 
 from __future__ import annotations

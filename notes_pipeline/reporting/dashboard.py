@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -113,7 +113,7 @@ th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
 def render_dashboard(marts: Marts, *, generated_at: datetime | None = None) -> Dashboard:
     """The whole report from the marts: headline cards, four charts and the tables behind them."""
     top = headline(marts)
-    generated_at = generated_at or datetime.now(timezone.utc)
+    generated_at = generated_at or datetime.now(UTC)
     main = charts.success_over_time(marts.daily_success_rate)
     figures = [
         (main, "Videos per day and success rate"),

@@ -56,7 +56,8 @@ def test_one_document_becomes_a_video_that_matches_its_narration(resources, buck
     narration: NarrationManifest = result.output_for_node("scene_narration")
     images: ImagesManifest = result.output_for_node("scene_images")
     render: VideoRender = result.output_for_node("final_video")
-    assert all(c.passed for c in result.get_asset_check_evaluations())
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks)
 
     video = bucket.local_path(render.video_key)
     info = probe(video)
@@ -100,7 +101,8 @@ def test_one_document_becomes_a_video_that_matches_its_narration(resources, buck
     audio = _rows(database_url, "SELECT sequence_number, provider, duration_ms, usage->>'characters' FROM assets "
                   "WHERE project_id = %s AND asset_type = 'audio' ORDER BY sequence_number", doc_id)
     assert [(n, p) for n, p, _, _ in audio] == [(c.scene_index, "espeak") for c in narration.clips]
-    assert all(abs(ms - c.duration_s * 1000) <= 1 and float(chars) > 0 for (_, _, ms, chars), c in zip(audio, narration.clips))
+    assert all(abs(ms - c.duration_s * 1000) <= 1 and float(chars) > 0
+               for (_, _, ms, chars), c in zip(audio, narration.clips, strict=True))
     kinds = _rows(database_url, "SELECT asset_type, count(*) FROM assets WHERE project_id = %s GROUP BY 1 ORDER BY 1", doc_id)
     assert dict(kinds) == {"audio": len(narration.clips), "image": len(images.images), "script": 1, "subtitles": 2,
                            "thumbnail": 1, "video": 1}
@@ -108,8 +110,8 @@ def test_one_document_becomes_a_video_that_matches_its_narration(resources, buck
     # Re-materialising reuses every clip, image and the render itself.
     again = materialize(instance, resources, doc_id)
     assert again.success
-    assert all(c.reused for c in again.output_for_node("scene_narration").clips)
-    assert all(i.reused for i in again.output_for_node("scene_images").images)
+    assert [c.reused for c in again.output_for_node("scene_narration").clips] == [True] * len(narration.clips)
+    assert [i.reused for i in again.output_for_node("scene_images").images] == [True] * len(images.images)
     assert again.output_for_node("final_video").reused
 
 

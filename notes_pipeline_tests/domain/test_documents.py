@@ -108,7 +108,7 @@ def test_a_bad_json_prompt_file_says_what_is_wrong(data: bytes, cause: str):
 
 
 # The post `jekyll new` writes (_posts/<date>-welcome-to-jekyll.markdown), with the keys themes add.
-JEKYLL_POST = """---
+JEKYLL_POST = b"""---
 layout: post
 title:  "Welcome to Jekyll!"
 date:   2024-01-12 10:21:00 +0530
@@ -121,7 +121,7 @@ description: How a Jekyll site turns posts into pages.
 You'll find this post in your `_posts` directory. Go ahead and edit it and re-build the site to see your changes.
 You can rebuild the site in many different ways, but the most common way is to run `jekyll serve`, which launches
 a web server and auto-regenerates your site when a file is updated.
-""".encode()
+"""
 
 
 def test_front_matter_of_a_jekyll_post_is_data_not_an_error():

@@ -15,9 +15,11 @@ def _scenes() -> list[SceneTiming]:
 
 def test_cues_are_short_ordered_and_stay_in_their_scene():
     cues = build_cues(_scenes(), max_chars=42)
+    assert len(cues) >= 4
     assert all(len(c.lines) <= 2 and all(len(line) <= 42 for line in c.lines) for c in cues)
     assert all(a.end_s <= b.start_s for a, b in zip(cues, cues[1:]))
     first_scene = [c for c in cues if c.start_s < 9.0]
+    assert 0 < len(first_scene) < len(cues)
     assert all(c.end_s <= 9.0 for c in first_scene)
     assert all(9.0 <= c.start_s and c.end_s <= 13.0 for c in cues if c not in first_scene)
     # sentence ends close a cue: no cue carries the end of one sentence and the start of the next
@@ -27,6 +29,7 @@ def test_cues_are_short_ordered_and_stay_in_their_scene():
 
 def test_vertical_frames_get_shorter_lines():
     cues = build_cues(_scenes(), max_chars=26)
+    assert sum(len(c.lines) for c in cues) >= 8
     assert all(len(line) <= 26 for c in cues for line in c.lines)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from datetime import date, timezone
+from datetime import UTC, date
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ STAGE_OF_KIND = {"audio": "scene_narration", "image": "scene_images"}
 
 
 def _day(ts) -> date:
-    return ts.astimezone(timezone.utc).date()
+    return ts.astimezone(UTC).date()
 
 
 def _pct(values: list[float], q: float) -> float:

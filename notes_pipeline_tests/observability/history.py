@@ -9,14 +9,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
 STAGES = ("video_script", "scene_narration", "scene_images", "final_video")
-START = datetime(2025, 3, 1, tzinfo=timezone.utc)
+START = datetime(2025, 3, 1, tzinfo=UTC)
 # Probability that a stage fails for good (after its retries) and the project with it.
 FATAL = {"video_script": 0.02, "scene_narration": 0.03, "scene_images": 0.04, "final_video": 0.02}
 # Typical wall time of a successful attempt (lognormal median, seconds).

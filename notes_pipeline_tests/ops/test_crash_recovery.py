@@ -30,9 +30,9 @@ from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.domain.models import VideoRender
 from notes_pipeline.instance import STORAGE_URL_ENV, prepare_instance
 from notes_pipeline.media.probe import probe
+from notes_pipeline.stages.abandoned import ABANDONED_REASON
 from notes_pipeline.store import keys
 from notes_pipeline.store.audit import AuditLog
-from notes_pipeline.stages.abandoned import ABANDONED_REASON
 from notes_pipeline.store.bucket import Bucket, load_model
 from notes_pipeline.store.db import Database
 from notes_pipeline.store.state import StateStore

@@ -44,7 +44,8 @@ def _drop(bucket: LocalBucket, name: str, data: bytes, mtime_s: int = 100) -> No
     os.utime(bucket.local_path(keys.INBOX_PREFIX + name), ns=(mtime_s * 10**9, mtime_s * 10**9))
 
 
-def _scan(bucket, index, cursor=InboxCursor(), known=(), **kw):
+def _scan(bucket, index, cursor=None, known=(), **kw):
+    cursor = cursor or InboxCursor()
     kw.setdefault("settle_s", 0)
     return scan_inbox(bucket, cursor, index=index, known_doc_ids=known, max_bytes=LIMIT, **kw)
 

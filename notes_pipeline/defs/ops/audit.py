@@ -1,10 +1,8 @@
 """The audit hooks of the media assets: which workflow a step belongs to, and its event publisher.
 
-A workflow is the first run of a document's pipeline and every run that retries it:
-Dagster gives a retried or re-executed run its root run's id (and the `dagster/root_run_id`
-tag), so that id (or the run's own, for a first run) names the workflow in Postgres, the webhook and the sheet. It
-is also the scene-task worker; a crashed run's scenes are free for any run at once (claims
-die with the claiming process's database session).
+A workflow is a document's first run and every retry of it (Dagster's root run id), so one id names it
+in Postgres, the webhook and the sheet. It is also the scene-task worker: a crashed run's scene claims die
+with its database session.
 """
 
 from __future__ import annotations

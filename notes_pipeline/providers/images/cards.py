@@ -258,7 +258,7 @@ def table_card(request: ImageRequest, visual: TableVisual) -> Image.Image:
             text = writer.fit_line(cell, size, r == 0, int(right - left - 2 * pad)) if cell else ""
             if text:
                 runs_y = top + (row_height - block.line_height) // 2
-                writer.draw_line(draw, text, runs_y, block, "#%02x%02x%02x" % colour, round(left + pad),
+                writer.draw_line(draw, text, runs_y, block, "#{:02x}{:02x}{:02x}".format(*colour), round(left + pad),
                                  round(right - pad))
     bottom = box.top + (len(rows) + 1) * row_height
     draw.line([box.left, bottom, box.right - 1, bottom], fill=rgb(palette.accent), width=max(1, unit // 360))

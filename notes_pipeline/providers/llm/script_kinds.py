@@ -11,12 +11,12 @@ problem (the shared repair loop in structured.py), and after three answers to th
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from notes_pipeline.domain.models import Script
 
 
-class ScriptKind(str, Enum):
+class ScriptKind(StrEnum):
     AD = "ad"
     QUIZ = "quiz"  # an explainer whose questions and answers are scenes
     TRIBUTE = "tribute"
