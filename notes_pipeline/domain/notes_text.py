@@ -37,11 +37,14 @@ Visual = FigureVisual | CodeVisual | TableVisual | FormulaVisual
 
 _BROKEN_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
+# A URL the sentence needs ("Please see https://… for more"): without it the sentence would not read.
+_BEFORE_OBJECT = re.compile(r"\b(?:see|at|visit|from|via|check|read|on|to)\s+$", re.IGNORECASE)
 _PICTOGRAPHS = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\u2b00-\u2bff\ufe0f\u200d\u20e3]"
 )
 _MARKUP_LEFTOVERS = re.compile(r"(?<!\w)[#*_~`>|]+|[#*_~`>|]+(?!\w)")
 _TXT_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)]|\(\d+\)|\(?[a-z]\))\s+")
+_LABELLED = re.compile(r"^\w[\w -]{0,30}: \w")  # "Aliases: example", a label and its value
 _ASIDE = re.compile(r"^\([^()]*\)[.!?।۔]?$")  # a sentence that is only a bracketed aside: '(translations).'
 _HEADER_FIELD = re.compile(r"^([A-Z][A-Za-z-]*):[ \t]+(\S.*)$")
 # "the `setup.py` script": code between a determiner and a noun only names the noun.
@@ -71,6 +74,35 @@ class Block:
     is_item: bool = False
 
 
+# Where a clause that only says how, or gives an example, begins: "... rendering by replacing `A` with `B`."
+_MEANS_CLAUSE = re.compile(r",?\s+(?:by|using|via|such as|like|e\.g\.|for example|for instance)\s", re.IGNORECASE)
+_PURPOSE_CLAUSE = re.compile(r"To [^,]{3,80}?,\s+(?=[a-z])")  # "To ensure … supports it, check …"
+_MIN_SALVAGED_WORDS = 5
+
+
+def _without_code_clause(sentence: str) -> str:
+    """A sentence whose code sits only in a clause that says how or what for, said without that clause.
+
+    "You can configure Quartz to use MathJax rendering by replacing `…` with `…`." keeps what it says and
+    loses only the how, which the slide shows; "To ensure {% … %} supports it, check the version." keeps
+    its main clause. Anything else holding code stays unspeakable.
+    """
+    first = sentence.find(UNSPEAKABLE)
+    if first < 0:
+        return sentence
+    if (purpose := _PURPOSE_CLAUSE.match(sentence)) and UNSPEAKABLE not in sentence[purpose.end():]:
+        main = sentence[purpose.end():]
+        if len(main.split()) >= _MIN_SALVAGED_WORDS:
+            return main[0].upper() + main[1:]
+    cuts = [m.start() for m in _MEANS_CLAUSE.finditer(sentence, 0, first)]
+    if not cuts:
+        return sentence
+    kept = sentence[:cuts[-1]].rstrip(" ,;:")
+    if len(kept.split()) < _MIN_SALVAGED_WORDS or _DETERMINER_END.search(kept + " "):
+        return sentence
+    return kept + "."
+
+
 @dataclass
 class Section:
     heading: str | None
@@ -82,10 +114,12 @@ class Section:
         """The speakable sentences of a paragraph, in order.
 
         Left out: a sentence holding a formula or code, a bracketed aside, and a fragment of one or
-        two words without a full stop ('or', 'For example:'), which only introduces what follows.
+        two words without a full stop ('or', 'For example:'), which only introduces what follows
+        (a label with its value, "Aliases: example", is kept).
         """
-        self.blocks.extend(Block(s) for s in split_sentences(text)
-                           if speakable(s) and not _ASIDE.match(s) and (ends_sentence(s) or len(s.split()) >= 3))
+        sentences = (_without_code_clause(s) for s in split_sentences(text))
+        self.blocks.extend(Block(s) for s in sentences if speakable(s) and not _ASIDE.match(s)
+                           and (ends_sentence(s) or len(s.split()) >= 3 or _LABELLED.match(s)))
 
     def add_item(self, text: str) -> None:
         if text and speakable(text):
@@ -115,9 +149,25 @@ class Outline:
         return sum(s.word_count for s in self.sections)
 
 
+_CLOSERS = {")": "(", "]": "["}
+
+
+def _url_gap(match: re.Match) -> str:
+    """What a URL leaves behind: the punctuation after it (and a closing bracket it did not open), or
+    UNSPEAKABLE where the sentence needs it ("Please see https://… for more")."""
+    url, tail = match.group(), ""
+    while url and (url[-1] in ".,;:!?'\"" or (url[-1] in _CLOSERS and url.count(url[-1]) > url.count(_CLOSERS[url[-1]]))):
+        url, tail = url[:-1], url[-1] + tail
+    needed = _BEFORE_OBJECT.search(match.string, max(0, match.start() - 12), match.start())
+    return (UNSPEAKABLE if needed else "") + tail
+
+
 def clean_spoken(text: str) -> str:
-    """Plain words for a voice and a slide: no URLs, emoji, stray markup or doubled spaces."""
-    text = _URL.sub("", text)
+    """Plain words for a voice and a slide: no URLs, emoji, stray markup or doubled spaces.
+
+    A URL that is the object of its sentence marks the sentence unspeakable instead of leaving a hole.
+    """
+    text = _URL.sub(_url_gap, text)
     text = _PICTOGRAPHS.sub("", text)
     text = _MARKUP_LEFTOVERS.sub("", text)
     text = re.sub(r"\(\s*\)|\[\s*\]", "", text)
@@ -162,6 +212,11 @@ def _inline_text(token: Token) -> str:
                 after = children[n + 1].content if n + 1 < len(children) else ""
                 modifier = bool(_DETERMINER_END.search(before) and re.match(r"\s+\w", after))
                 words = inline_code_words(child.content, modifies_next=modifier)
+                if (words == UNSPEAKABLE and before.rstrip().endswith(":") and not _LEAD_IN.search(before.rstrip())
+                        and not after.strip(" .;")):
+                    # "pass it to the plugin: `Plugin.X({...})`": the example ends the line and the slide shows it.
+                    words = ""
+                    parts[-1] = parts[-1].rstrip().rstrip(":")
             link_words += len(words.split()) if in_link else 0
             for broken in _BROKEN_LINK.finditer(words):  # '[text](url with spaces)' is still a link
                 links, link_words = links + 1, link_words + len(broken.group(1).split())

@@ -30,7 +30,8 @@ _CITATION = re.compile(r"\s?\[(?:\^[^\]\n]+|\d+(?:\s*[,–-]\s*\d+)*|citation ne
 # An issue reference left as an unresolved reference link: "([#1037][])" in release notes.
 _ISSUE_REFERENCE = re.compile(r"\s?\(\[#?\d+\]\[\]\)|\s?\[#?\d+\]\[\]")
 _WIKILINK = re.compile(r"!?\[\[([^\]|#\n]*)(?:#[^\]|\n]*)?(?:\|([^\]\n]+))?\]\]")
-_CALLOUT = re.compile(r"^((?:[ \t]*>)+[ \t]*)\[![\w-]+\][+-]?[ \t]*", re.MULTILINE)  # nested quotes too
+# A callout's marker, nested quotes too; its title ("> [!note] Notes") is kept as a sentence of its own.
+_CALLOUT = re.compile(r"^((?:[ \t]*>)+[ \t]*)\[![\w-]+\][+-]?[ \t]*([^\n]*?)[ \t]*$", re.MULTILINE)
 _TAG = re.compile(r"(?<![\w&/#\]\)\\])#[A-Za-z][\w/-]*")
 _RST_LINK = re.compile(r"`([^`<]+?)\s*<[^>`]+>`__?")
 _SIMPLE_FORMULA = re.compile(r"^(?:[A-Za-z]|\d+(?:[.,]\d+)?)$")
@@ -113,6 +114,11 @@ def _wikilink(match: re.Match) -> str:
     return (match.group(2) or match.group(1)).strip()
 
 
+def _callout(match: re.Match) -> str:
+    title = match.group(2)
+    return match.group(1) + (title + "." if title and title[-1].isalnum() else title)
+
+
 def _outside_code_spans(text: str, transform) -> str:
     """Apply `transform` between inline code spans: `$x^2$` in code is code, said (or not) as code."""
     parts, last = [], 0
@@ -134,7 +140,7 @@ def _speech_source(text: str) -> str:
     text = _CITATION.sub("", text)
     text = _ISSUE_REFERENCE.sub("", text)
     text = _WIKILINK.sub(_wikilink, text)
-    text = _CALLOUT.sub(r"\1", text)
+    text = _CALLOUT.sub(_callout, text)
     text = _RST_LINK.sub(r"\1", text)
     return _TAG.sub("", text)
 

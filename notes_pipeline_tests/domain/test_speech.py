@@ -52,7 +52,7 @@ def test_wikilinks_callouts_tags_and_inline_code():
             "> [!note] Remember\n> Leaves are green.\n\nRun `git status` first. Then call `f(x) = x**2` here.\n")
     words = spoken(text)
     assert "See how plants eat and Chlorophyll." in words
-    assert "Remember Leaves are green." in words and "Run git status first." in words
+    assert "Remember. Leaves are green." in words and "Run git status first." in words
     assert "call" not in words and "#" not in words and "!note" not in words
 
 
@@ -184,3 +184,43 @@ def test_a_symbol_shown_after_its_own_name_is_said_once():
     # From the corpus's github-docs-tables.md.
     text = "## Tables\nYou can create tables with pipes `|` and hyphens `-`. Fence math with `$$`.\n"
     assert spoken(text) == "You can create tables with pipes and hyphens. Fence math with two dollar signs."
+
+
+def test_code_that_only_says_how_or_shows_an_example_leaves_the_sentence_speakable():
+    """Issue 14's drops: sentences built around a bit of code lost what they said (quartz callouts and LaTeX notes)."""
+    text = ("## Customization\n"
+            "- Disable callouts: simply pass `callouts: false` to the plugin: "
+            "`Plugin.ObsidianFlavoredMarkdown({ callouts: false })`\n"
+            "- Editing icons: `quartz/styles/callouts.scss`\n\n"
+            "Remove all instances of `Plugin.Latex()` from `quartz.config.ts`.\n\n"
+            "In `quartz.config.ts`, you can configure Quartz to use MathJax SVG rendering by replacing "
+            "`Plugin.Latex({ renderEngine: 'katex' })` with `Plugin.Latex({ renderEngine: 'mathjax' })`\n\n"
+            "To ensure {% data variables.product.company_short %} supports your Mermaid syntax, check the "
+            "Mermaid version currently in use.\n")
+    words = spoken(text)
+    assert "Disable callouts: simply pass callouts false to the plugin." in words
+    assert "Editing icons: callouts dot scss." in words
+    assert "Remove all instances of Plugin dot Latex from quartz dot config dot ts." in words
+    assert "In quartz dot config dot ts, you can configure Quartz to use MathJax SVG rendering." in words
+    assert "Check the Mermaid version currently in use." in words
+    assert markup_in(words) == [] and "katex" not in words and "renderEngine" not in words
+
+
+@pytest.mark.parametrize("sentence", [
+    "It works, except with `foo(bar, baz)`.",  # an exception is not a "how": cutting it would change the meaning
+    "Use `foo(bar, baz)` to start the server.",
+    "Run the following: `{ a: [1, 2] }`",  # a lead-in to its code says nothing alone
+])
+def test_code_the_sentence_needs_keeps_it_unsaid(sentence):
+    assert spoken("## S\n" + sentence + "\n") == ""
+
+
+def test_a_url_the_sentence_needs_drops_the_sentence_and_one_in_brackets_just_goes():
+    words = spoken("## Help\nAll bug reports are welcome. Please see https://github.com/PJK/libcbor for more info.\n\n"
+                   "The project (https://example.org/a_(b)) is small and fast.\n")
+    assert words == "All bug reports are welcome. The project is small and fast."
+
+
+def test_a_callouts_title_and_a_label_with_its_value_are_said():
+    words = spoken("## Types\n> [!EXAMPLE] Examples\n>\n> Aliases: example\n\n> [!tip] Hint\n>\n> Aliases: tip, hint\n")
+    assert words == "Examples. Aliases: example. Hint. Aliases: tip, hint."
