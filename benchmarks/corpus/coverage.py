@@ -3,8 +3,12 @@
 Each section (the text under one markdown heading, or the whole note when it has none) is a
 document for TF-IDF within the note; its top terms are the words most particular to it. Coverage
 is the share of those terms that occur in the narration, averaged over the sections that have
-terms. Code, URLs, HTML, front matter and LaTeX are removed first: they are not what a listener
-should hear, so they must not count as missed.
+terms. Only what may be spoken counts: code, URLs, HTML, front matter and LaTeX are removed first,
+and so is what issue 14 says is never narrated — apparatus sections (contents, references, further
+reading, licence, languages: `domain.speech.APPARATUS_HEADING`), "read in other languages" lines,
+lines that are only a link, sentences built around a template tag, images' alt text, RST directives
+and interactive sessions, and a plain-text note's metadata header (its Summary stays). A writer cannot be credited for reading those out, nor
+blamed for leaving them out.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import math
 import re
 from collections import Counter
 
+from notes_pipeline.domain.speech import APPARATUS_HEADING, is_other_languages_line
+
 TOP_TERMS = 5
 # Letters of any script with their combining marks (Devanagari vowel signs are marks, not letters).
 _WORD = re.compile(r"[^\W\d_][\w\u0300-\u036f\u0900-\u097f\u0600-\u06ff\u200c\u200d]*")
@@ -20,6 +26,16 @@ _FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)\r?\n.*?\r?\n(?:---|\+\+\+)\r?\n", 
 _FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.S | re.M)
 _NOISE = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$|https?://\S+|<[^>\n]+>|`[^`\n]*`|\{\{.*?\}\}|\{%.*?%\}", re.S)
 _HEADING = re.compile(r"^#{1,6}\s+\S.*$", re.M)
+_TEMPLATE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
+_SENTENCE_END = re.compile(r"(?<=[.!?।۔])\s+")
+# A line that is only a link: a list of pointers (`- [Guide](url)`, `[[Other note]]`, a bare URL).
+_LINK_ONLY = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\[\[[^\]]*\]\]|\[[^\]]*\]\([^)]*\)|https?://\S+)"
+                        r"\s*(?:[*_]*\([^)\n]{0,30}\)[*_]*)?\s*$")  # "- [Guide](url) *(in English)*"
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")  # alt text describes a picture that is shown, not said
+# reStructuredText machinery: a directive with its indented options, an interactive session with its output.
+_RST_DIRECTIVE = re.compile(r"^\.\. .*(?:\n[ \t]+\S.*)*", re.M)
+_SESSION = re.compile(r"^[ \t]*>>> .*(?:\n(?![ \t]*\n).*)*", re.M)
+_HEADER_FIELD = re.compile(r"^([A-Z][A-Za-z-]*):[ \t]+(\S.*)$")
 # Words too common to say what a section is about, in the note languages we see most.
 STOPWORDS = frozenset("""
 a an the and or but if then else of to in on at by for with from as is are was were be been being it its this
@@ -31,9 +47,33 @@ other some such own same both few many much one two three first new use used usi
 """.split())
 
 
+def _without_header(text: str) -> str:
+    """A plain-text note's RFC 822 header (a package's metadata) reduced to its Summary and Title."""
+    first, _, rest = text.lstrip("\n").partition("\n\n")
+    fields = [m for line in first.splitlines() if (m := _HEADER_FIELD.match(line))]
+    if len(fields) < 3 or len(fields) < 0.6 * len(first.splitlines()):
+        return text
+    kept = [value for key, value in (m.groups() for m in fields) if key.lower() in ("summary", "title")]
+    return "\n".join(kept) + "\n\n" + rest
+
+
+def _speakable_lines(text: str) -> str:
+    kept, apparatus = [], False
+    for line in text.split("\n"):
+        if _HEADING.match(line):
+            apparatus = bool(APPARATUS_HEADING.match(line.lstrip("#").strip().strip("*_ ")))
+        if apparatus or is_other_languages_line(line) or _LINK_ONLY.match(line):
+            continue
+        if _TEMPLATE.search(line):
+            line = " ".join(s for s in _SENTENCE_END.split(line) if not _TEMPLATE.search(s))
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def _prose(notes: str) -> str:
-    text = _FRONT_MATTER.sub("", notes.replace("\r\n", "\n"))
-    return _NOISE.sub(" ", _FENCE.sub(" ", text))
+    text = _without_header(_FRONT_MATTER.sub("", notes.replace("\r\n", "\n")))
+    text = _SESSION.sub(" ", _RST_DIRECTIVE.sub(" ", _IMAGE.sub(" ", _FENCE.sub(" ", text))))
+    return _NOISE.sub(" ", _speakable_lines(text))
 
 
 def terms(text: str) -> list[str]:

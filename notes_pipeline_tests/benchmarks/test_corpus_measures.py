@@ -79,6 +79,30 @@ def test_coverage_ignores_code_urls_and_latex_in_the_notes() -> None:
     assert coverage(note, "Setup: install the package.") == 1.0  # the heading is content too
 
 
+def test_coverage_counts_only_what_may_be_spoken() -> None:
+    """Apparatus, language lists, link lists, template sentences, alt text, RST machinery and sessions never count."""
+    note = ("# Volcanoes\nMagma rises through the crust. ![Magma chamber diagram](chamber.png)\n\n"
+            "To ensure {% data variables.product.prodname %} renders basalt, check it.\n\n"
+            "- [Eruption glossary](https://example.org/glossary) *(in English)*\n- [[Pyroclastic flows]]\n\n"
+            "Read this in other languages: Deutsch, Español\n\n"
+            ".. image:: https://example.org/badge.svg\n   :target: https://example.org/ci\n\n"
+            "    >>> erupt(volcano)\n    ashfall tephra\n\n"
+            "## License\nPermission is hereby granted, free of charge, to any person obtaining a copy.\n")
+    assert sections(note) == [sections(note)[0]]  # the License section is gone
+    words = set(top_terms(note, k=20)[0])
+    assert {"magma", "crust", "volcanoes"} <= words
+    assert words.isdisjoint({"chamber", "diagram", "basalt", "eruption", "glossary", "pyroclastic", "deutsch",
+                             "image", "target", "erupt", "ashfall", "tephra", "permission", "granted"})
+
+
+def test_a_plain_text_metadata_header_counts_only_its_summary() -> None:
+    note = ("Metadata-Version: 2.1\nName: sniffio\nSummary: Sniff out which async library runs\n"
+            "Classifier: License :: OSI Approved\nClassifier: Framework :: Trio\n\nThe library detects the loop.\n")
+    words = set(top_terms(note, k=20)[0])
+    assert {"sniff", "async", "library", "loop"} <= words
+    assert words.isdisjoint({"classifier", "metadata", "version", "osi", "approved", "framework"})
+
+
 def test_coverage_reads_devanagari_words_whole() -> None:
     note = "# पानी\nपानी जीवन है। पानी बचाओ।\n"
     assert top_terms(note, k=1) == [["पानी"]]  # vowel signs are marks: the word is not cut at them
