@@ -19,7 +19,7 @@ defs = dg.Definitions(
     schedules=[gc_schedule],
     sensors=[inbox_sensor, script_review_sensor, *ops_sensors],
     resources=pipeline_resources(),
-    executor=job_executor(),  # None (multiprocess) unless NOTES_PIPELINE_EXECUTOR=celery
+    executor=job_executor(),  # in-process unless NOTES_PIPELINE_EXECUTOR says otherwise
 )
 defs = dg.Definitions.merge(defs, observability_definitions())
 

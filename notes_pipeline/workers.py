@@ -1,6 +1,8 @@
 """Steps on Celery workers (dagster-celery, Redis broker): the executor setting and the worker process.
 
-The default stays the single-machine setup. NOTES_PIPELINE_EXECUTOR=celery gives every job the
+The default is the single-machine setup: every step in the run's own process (a run worker forked
+warm, notes_pipeline/warm_runs.py). NOTES_PIPELINE_EXECUTOR=multiprocess gives each step a process of
+its own; NOTES_PIPELINE_EXECUTOR=celery gives every job the
 celery executor: each step becomes a task on the `render` or `providers` queue (defs/queues.py)
 and runs in whichever `notes-pipeline worker` takes it. A worker shares nothing local with the
 machine that launched the run: media go through the bucket (NOTES_PIPELINE_BUCKET, S3/R2/MinIO),
@@ -29,9 +31,10 @@ VISIBILITY_TIMEOUT_ENV = "NOTES_PIPELINE_CELERY_VISIBILITY_TIMEOUT"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 # Longer than any one step (a long 1080p render is minutes): a shorter one would hand a running task out twice.
 DEFAULT_VISIBILITY_TIMEOUT_S = 1800
-# in_process: every step of a run in the run's own process, one after another. No process start-up
-# per step (seconds each); narration and pictures then no longer overlap. For small documents.
-EXECUTORS = ("multiprocess", "in_process", "celery")
+# in_process (default): every step of a run in the run's own process, one after another, with no process
+# start-up per step (seconds each). multiprocess: a process per step, forked from a server that imported the
+# definitions once per run, so narration and pictures overlap. celery: steps on `notes-pipeline worker`s.
+EXECUTORS = ("in_process", "multiprocess", "celery")
 
 
 class WorkerSettingsError(ValueError):
@@ -39,7 +42,7 @@ class WorkerSettingsError(ValueError):
 
 
 def executor_choice() -> str:
-    choice = os.environ.get(EXECUTOR_ENV, "").strip().lower() or "multiprocess"
+    choice = os.environ.get(EXECUTOR_ENV, "").strip().lower() or EXECUTORS[0]
     if choice not in EXECUTORS:
         raise WorkerSettingsError(f"{EXECUTOR_ENV}={choice!r}: expected one of {', '.join(EXECUTORS)}")
     return choice
@@ -68,19 +71,22 @@ def celery_config_source() -> dict[str, Any]:
     }
 
 
-def job_executor():  # -> dg.ExecutorDefinition | None; None keeps Dagster's default (multiprocess)
-    """The executor every job uses: None by default, else the in-process or the Redis-backed celery one.
+def job_executor():  # -> dg.ExecutorDefinition
+    """The executor every job uses: in-process by default, else the multiprocess or the Redis-backed celery one.
+
+    Multiprocess steps start by forking a server that has imported the definitions once per run
+    (`forkserver`), not as fresh Pythons that each import Dagster, dbt and the pipeline again.
 
     The broker URL may hold a password, so the executor config names the environment variable
     (set to the default when unset) instead of holding the URL: it never reaches the run config.
     """
+    import dagster as dg
+
     choice = executor_choice()
     if choice == "in_process":
-        import dagster as dg
-
         return dg.in_process_executor
     if choice != "celery":
-        return None
+        return dg.multiprocess_executor.configured({"start_method": {"forkserver": {}}}, name="multiprocess")
     from dagster_celery import celery_executor
 
     os.environ.setdefault(BROKER_ENV, DEFAULT_BROKER)

@@ -2,8 +2,7 @@
 
 Render steps (FFmpeg: the final video and the check that decodes it) go to `render`; steps that
 mostly wait on providers (script writer, voice, pictures, their checks) go to `providers`, so
-render machines and cheap machines can be sized apart. The tags are inert under the default
-multiprocess executor.
+render machines and cheap machines can be sized apart. The tags are inert under the other executors.
 """
 
 # dagster_celery.tags.DAGSTER_CELERY_QUEUE_TAG, spelled out: importing dagster_celery loads Celery into every process.

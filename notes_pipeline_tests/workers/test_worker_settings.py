@@ -21,9 +21,9 @@ QUEUE = "dagster-celery/queue"
 
 def test_the_default_is_the_single_machine_executor_and_a_typo_is_refused(monkeypatch):
     monkeypatch.delenv("NOTES_PIPELINE_EXECUTOR", raising=False)
-    assert executor_choice() == "multiprocess" and job_executor() is None
-    monkeypatch.setenv("NOTES_PIPELINE_EXECUTOR", "in_process")
-    assert job_executor().name == "in_process"
+    assert executor_choice() == "in_process" and job_executor().name == "in_process"
+    monkeypatch.setenv("NOTES_PIPELINE_EXECUTOR", "multiprocess")
+    assert job_executor().name == "multiprocess"  # its steps' processes: test_step_processes.py
     monkeypatch.setenv("NOTES_PIPELINE_EXECUTOR", "celerey")
     with pytest.raises(WorkerSettingsError, match="NOTES_PIPELINE_EXECUTOR='celerey'"):
         executor_choice()

@@ -39,7 +39,7 @@ def _retry_request(context: dg.SensorEvaluationContext, store: Bucket, failure: 
 
 @dg.sensor(
     job=notes_video_job,
-    minimum_interval_seconds=5,
+    minimum_interval_seconds=2,  # a tick lists one page of the inbox: cheap enough to keep a drop's wait short
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def inbox_sensor(
