@@ -73,7 +73,7 @@ def test_run_against_a_closed_port_is_one_line_naming_the_masked_url(url, tmp_pa
 
 def test_a_video_on_s3_is_found_and_named_by_its_uri(s3_bucket_url, s3_env, monkeypatch, capsys):
     """On S3/R2 there is no local path: the CLI must still see the video (or it would render it again)."""
-    from notes_pipeline.cli import finished_video
+    from notes_pipeline.cli.runner import finished_video
     from notes_pipeline.defs.resources import BucketResource
     from notes_pipeline.domain.models import VideoRender
     from notes_pipeline.store import keys
@@ -102,18 +102,19 @@ def test_a_database_lost_inside_dagster_is_one_masked_line(monkeypatch, capsys):
     import sqlalchemy.exc
 
     from notes_pipeline import cli
+    from notes_pipeline.cli import commands
 
     def lost(args):
         driver = sqlalchemy.exc.OperationalError(
             "INSERT INTO event_logs", {}, Exception("connection to postgresql://np:hunter2@127.0.0.1:5/d lost"))
         raise RuntimeError("Error occurred while writing the event log") from driver
 
-    monkeypatch.setattr(cli, "cmd_list", lost)
+    monkeypatch.setattr(commands, "cmd_list", lost)
     with pytest.raises(SystemExit) as exit_:
         cli.main(["list"])
     (line,) = str(exit_.value).splitlines()
     assert line.startswith("notes-pipeline list: lost the database mid-command (") and "run the command again" in line
     assert "postgresql://np:***@127.0.0.1:5/d lost" in line and "hunter2" not in line
-    monkeypatch.setattr(cli, "cmd_list", lambda args: 1 / 0)
+    monkeypatch.setattr(commands, "cmd_list", lambda args: 1 / 0)
     with pytest.raises(ZeroDivisionError):  # anything else is not dressed up as a database problem
         cli.main(["list"])

@@ -118,19 +118,14 @@ def _register(instance, paths: Sequence[Path]) -> None:
     """Tick the real inbox sensor until it has nothing new (it reads a capped batch per tick)."""
     import dagster as dg
 
-    from notes_pipeline.defs.ingest.sensors import inbox_sensor
-    from notes_pipeline.defs.partitions import notes_documents
+    from notes_pipeline.cli.runner import inbox_tick
     from notes_pipeline.defs.resources import pipeline_resources
 
     cursor = None
     for _ in range(len(paths) + 2):
-        with dg.build_sensor_context(instance=instance, cursor=cursor,
-                                     resources=pipeline_resources(inbox_settle_s=0)) as context:
-            result = inbox_sensor(context)
+        result = inbox_tick(instance, pipeline_resources(inbox_settle_s=0), cursor)
         if isinstance(result, dg.SkipReason):
             return
-        for request in result.dynamic_partitions_requests or []:
-            instance.add_dynamic_partitions(notes_documents.name, list(request.partition_keys))
         if not result.run_requests and result.cursor == cursor:
             return
         cursor = result.cursor
@@ -193,7 +188,8 @@ def floor_ratio(bucket, script_manifest, narration, images, language: str) -> fl
 def run_corpus(paths: Sequence[Path], *, floor: bool) -> list[Row]:
     import dagster as dg
 
-    from notes_pipeline.cli import QUIET_RUN_CONFIG, _failure_text, submit
+    from notes_pipeline.cli.commands import submit
+    from notes_pipeline.cli.runner import QUIET_RUN_CONFIG, failure_text
     from notes_pipeline.definitions import defs
     from notes_pipeline.defs.partitions import notes_documents
     from notes_pipeline.defs.resources import BucketResource
@@ -223,7 +219,7 @@ def run_corpus(paths: Sequence[Path], *, floor: bool) -> list[Row]:
             row.wall_s = time.perf_counter() - started
             render = load_model(bucket, keys.manifest(doc_id, "final_video"), VideoRender) if run.success else None
             if render is None:
-                failure = _failure_text(run) if not run.success else "no video was made"
+                failure = failure_text(run) if not run.success else "no video was made"
                 row.why = _FAILED_DOCUMENT.sub("", failure.strip().splitlines()[0])
             else:
                 row.status = "degraded" if render.degraded else "finished"

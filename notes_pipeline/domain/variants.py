@@ -14,26 +14,32 @@ from pydantic import Field
 from notes_pipeline.domain.models import AspectRatio, RenderOptions, _Frozen
 
 _SLUG = re.compile(r"[^a-z0-9]+")
+_ASPECT_RATIOS = ", ".join(f"'{a.value}'" for a in list(AspectRatio)[:-1]) + f" or '{list(AspectRatio)[-1].value}'"
 
 
 class RenderVariant(_Frozen):
     """Overrides of a document's options; an empty variant is the document's own render."""
 
-    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$")
-    aspect_ratio: AspectRatio | None = None
+    # The one list of a variant's fields: the run config of `approved_script` and `notes-pipeline render` follow it.
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$",
+                                 description="e.g. 'hi': narration in this language (translated with Gemini)")
+    aspect_ratio: AspectRatio | None = Field(None, description=_ASPECT_RATIOS)
     resolution: int | None = Field(None, description="480, 720 or 1080")
-    voice: str | None = Field(None, min_length=1, max_length=60)
+    voice: str | None = Field(None, min_length=1, max_length=60, description="a voice name of the narration provider")
 
     def is_empty(self) -> bool:
-        return not any(v is not None for v in (self.language, self.aspect_ratio, self.resolution, self.voice))
+        return not self.overrides()
+
+    def overrides(self) -> dict[str, object]:
+        """The fields set, by name (an aspect ratio as its value, '9:16'): a run config of the variant."""
+        return self.model_dump(mode="json", exclude_none=True)
 
     def apply(self, options: RenderOptions, language: str) -> tuple[RenderOptions, str]:
         """(options, language) of the render: the document's, with this variant's overrides.
 
         Options are validated again, so a resolution the renderer does not offer fails here.
         """
-        update = {k: v for k, v in (("aspect_ratio", self.aspect_ratio), ("resolution", self.resolution),
-                                     ("voice", self.voice)) if v is not None}
+        update = self.model_dump(exclude_none=True, exclude={"language"})
         target = self.language or language
         if target != language:
             update["language"] = target

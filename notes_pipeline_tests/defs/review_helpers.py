@@ -7,12 +7,11 @@ from typing import Any
 
 import dagster as dg
 
-from notes_pipeline.defs.ingest.sensors import inbox_sensor
+from notes_pipeline.cli.runner import inbox_tick
+from notes_pipeline.cli.runner import review_tick as run_review_tick
 from notes_pipeline.defs.media.assets import media_assets
 from notes_pipeline.defs.media.checks import media_checks
-from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import ProvidersResource
-from notes_pipeline.defs.review.sensors import script_review_sensor
 from notes_pipeline.domain.models import SpeechAudio
 from notes_pipeline_tests.conftest import drop
 from notes_pipeline_tests.stages.test_caches import Calls, CountingNarrator, CountingSlides
@@ -67,10 +66,9 @@ def reset_calls() -> None:
 
 def register(instance: dg.DagsterInstance, resources: dict[str, Any], bucket, name: str, data: bytes) -> str:
     drop(bucket, name, data, mtime_s=1000)
-    with dg.build_sensor_context(instance=instance, resources=resources) as context:
-        result = inbox_sensor(context)
+    result = inbox_tick(instance, resources)
+    assert isinstance(result, dg.SensorResult), result
     (request,) = result.run_requests
-    instance.add_dynamic_partitions(notes_documents.name, [request.partition_key])
     return request.partition_key
 
 
@@ -81,11 +79,8 @@ def materialize(instance, resources, doc_id: str, selection=None, **kwargs) -> d
 
 def review_tick(instance, resources) -> dg.SensorResult:
     """One tick of the review sensor, its asset events stored as the daemon would store them."""
-    with dg.build_sensor_context(instance=instance, resources=resources) as context:
-        result = script_review_sensor(context)
+    result = run_review_tick(instance, resources)
     assert isinstance(result, dg.SensorResult), result
-    for event in result.asset_events or []:
-        instance.report_runless_asset_event(event)
     return result
 
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import dagster as dg
 import pytest
 
-from notes_pipeline.defs.ingest.sensors import inbox_sensor
+from notes_pipeline.cli.runner import inbox_tick
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.domain.documents import content_hash
@@ -24,11 +24,8 @@ from notes_pipeline_tests.s3_server import sent_s3_requests
 
 def _tick(instance, resources, cursor=None):
     """One sensor evaluation, then what the daemon does with its result: add the partitions."""
-    with dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
-        result = inbox_sensor(context)
+    result = inbox_tick(instance, resources, cursor)
     assert isinstance(result, dg.SensorResult), result
-    for request in result.dynamic_partitions_requests:
-        instance.add_dynamic_partitions(notes_documents.name, list(request.partition_keys))
     return result
 
 
@@ -80,15 +77,13 @@ def test_missing_bucket_folder_is_a_skip_not_a_crash(tmp_path, database_url):
     root = tmp_path / "file-not-folder"
     root.write_text("x")
     resources = pipeline_resources(bucket_root=str(root), database_url=database_url)
-    with dg.build_sensor_context(instance=instance, resources=resources) as context:
-        result = inbox_sensor(context)
+    result = inbox_tick(instance, resources)
     assert isinstance(result, dg.SkipReason) and "inbox" in result.skip_message
 
 
 def test_missing_s3_bucket_is_a_skip_naming_it(database_url, s3_env):
     resources = pipeline_resources(bucket_root="s3://np-not-created/notes/", database_url=database_url)
-    with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources=resources) as context:
-        result = inbox_sensor(context)
+    result = inbox_tick(dg.DagsterInstance.ephemeral(), resources)
     assert isinstance(result, dg.SkipReason)
     assert "np-not-created" in result.skip_message and "does not exist" in result.skip_message
 
@@ -96,8 +91,7 @@ def test_missing_s3_bucket_is_a_skip_naming_it(database_url, s3_env):
 def test_unreachable_database_is_a_skip_with_the_password_masked(tmp_path):
     url = "postgresql://notes:hunter2@127.0.0.1:9/nowhere"  # port 9 (discard): nothing listens
     resources = pipeline_resources(bucket_root=str(tmp_path / "bucket"), database_url=url)
-    with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources=resources) as context:
-        result = inbox_sensor(context)
+    result = inbox_tick(dg.DagsterInstance.ephemeral(), resources)
     assert isinstance(result, dg.SkipReason)
     assert "notes:***@127.0.0.1:9/nowhere" in result.skip_message and "hunter2" not in result.skip_message
 

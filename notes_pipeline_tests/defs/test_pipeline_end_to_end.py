@@ -9,8 +9,7 @@ import dagster as dg
 import psycopg
 import pytest
 
-from notes_pipeline.defs.ingest.sensors import inbox_sensor
-from notes_pipeline.defs.partitions import notes_documents
+from notes_pipeline.cli.runner import inbox_tick
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, VideoRender
 from notes_pipeline.media.probe import probe, scene_change_times
 from notes_pipeline_tests.conftest import EXAMPLES, drop
@@ -150,9 +149,7 @@ def test_a_bad_document_does_not_affect_another(resources, bucket):
     instance = dg.DagsterInstance.ephemeral()
     drop(bucket, "bad.md", b"\xff\xfe\x00binary", mtime_s=1000)
     drop(bucket, "Notes with spaces & \u00fcnicode \u091c\u0932.md", NOTES, mtime_s=1001)
-    with dg.build_sensor_context(instance=instance, resources=resources) as context:
-        result = inbox_sensor(context)
-    instance.add_dynamic_partitions(notes_documents.name, [r.partition_key for r in result.run_requests])
+    result = inbox_tick(instance, resources)
     outcomes = {r.tags["notes_pipeline/source"]: materialize(instance, resources, r.partition_key).success
                 for r in result.run_requests}
     assert outcomes == {"inbox/bad.md": False, "inbox/Notes with spaces & \u00fcnicode \u091c\u0932.md": True}

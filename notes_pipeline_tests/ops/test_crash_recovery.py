@@ -22,10 +22,9 @@ import dagster as dg
 import psycopg
 import pytest
 
-from notes_pipeline.defs.ingest.sensors import inbox_sensor
+from notes_pipeline.cli.runner import inbox_tick
 from notes_pipeline.defs.ops.dead_runs import fail_dead_runs
 from notes_pipeline.defs.ops.sensors import record_run_failure
-from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.domain.models import VideoRender
 from notes_pipeline.instance import STORAGE_URL_ENV, prepare_instance
@@ -102,9 +101,7 @@ def crash(tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch) -
     bucket = resources["bucket"].get()
     drop(bucket, "river.md", NOTES, mtime_s=1000)
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        with dg.build_sensor_context(instance=instance, resources=resources) as context:
-            (request,) = inbox_sensor(context).run_requests
-        instance.add_dynamic_partitions(notes_documents.name, [request.partition_key])
+        (request,) = inbox_tick(instance, resources).run_requests
     return CrashSetup(request.partition_key, env, home, bucket, scratch, calls_log, resources)
 
 

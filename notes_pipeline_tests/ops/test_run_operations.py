@@ -8,10 +8,9 @@ import dagster as dg
 import psycopg
 import pytest
 
-from notes_pipeline.defs.ingest.sensors import inbox_sensor
+from notes_pipeline.cli.runner import inbox_tick
 from notes_pipeline.defs.media.assets import media_assets
 from notes_pipeline.defs.ops.sensors import record_run_failure, record_run_success
-from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import PipelineSettings
 from notes_pipeline.instance import prepare_instance
 from notes_pipeline.store.audit import AuditLog
@@ -22,10 +21,7 @@ GOOD = b"# Tides\n\n## The moon\nThe moon pulls the oceans into two bulges.\n\n#
 
 
 def _requests(instance: dg.DagsterInstance, resources) -> dict[str, dg.RunRequest]:
-    with dg.build_sensor_context(instance=instance, resources=resources) as context:
-        result = inbox_sensor(context)
-    for request in result.dynamic_partitions_requests:
-        instance.add_dynamic_partitions(notes_documents.name, list(request.partition_keys))
+    result = inbox_tick(instance, resources)
     return {r.tags["notes_pipeline/source"]: r for r in result.run_requests}
 
 

@@ -9,9 +9,8 @@ import time
 import dagster as dg
 import pytest
 
-from notes_pipeline.defs.ingest.sensors import inbox_sensor
+from notes_pipeline.cli.runner import inbox_tick
 from notes_pipeline.defs.media.assets import approved_script, scene_images, scene_narration, video_script
-from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.providers.audit.sinks import close_sinks
 from notes_pipeline.providers.audit.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, verify_signature
@@ -46,9 +45,7 @@ def test_a_failing_or_hanging_receiver_does_not_slow_or_fail_the_run(tmp_path, d
     bucket = base["bucket"].get()
     for n, topic in enumerate(TOPICS):
         drop(bucket, f"{topic}.md", _notes(topic), mtime_s=1000 + n)
-    with dg.build_sensor_context(instance=instance, resources=base) as context:
-        result = inbox_sensor(context)
-    instance.add_dynamic_partitions(notes_documents.name, [r.partition_key for r in result.run_requests])
+    result = inbox_tick(instance, base)
     docs = {r.tags["notes_pipeline/source"].removeprefix("inbox/").removesuffix(".md"): r.partition_key
             for r in result.run_requests}
 

@@ -84,8 +84,7 @@ def test_two_workers_deliver_six_videos_once_even_when_one_is_killed_mid_render(
         tmp_path, s3_bucket_url, monkeypatch):
     import dagster as dg
 
-    from notes_pipeline.defs.ingest.sensors import inbox_sensor
-    from notes_pipeline.defs.partitions import notes_documents
+    from notes_pipeline.cli.runner import inbox_tick
     from notes_pipeline.defs.resources import BucketResource, pipeline_resources
     from notes_pipeline.instance import open_instance
     from notes_pipeline.store import keys
@@ -125,10 +124,7 @@ def test_two_workers_deliver_six_videos_once_even_when_one_is_killed_mid_render(
             bucket = BucketResource().get()
             for i in range(1, 7):
                 bucket.put_bytes(f"{keys.INBOX_PREFIX}topic-{i}.md", _notes(i).encode())
-            with dg.build_sensor_context(instance=instance, resources=pipeline_resources(inbox_settle_s=0)) as ctx:
-                result = inbox_sensor(ctx)
-            for request in result.dynamic_partitions_requests or []:
-                instance.add_dynamic_partitions(notes_documents.name, list(request.partition_keys))
+            result = inbox_tick(instance, pipeline_resources(inbox_settle_s=0))
             doc_ids = sorted(r.partition_key for r in result.run_requests or [])
             assert len(doc_ids) == 6
 

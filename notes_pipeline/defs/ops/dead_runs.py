@@ -16,7 +16,7 @@ from notes_pipeline.stages.abandoned import ABANDONED_REASON, close_abandoned_ru
 from notes_pipeline.store.state import StateStore
 
 _UNFINISHED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
-# The holder token (store/holder.py) of the process that executes a run in-process (cli.in_process_tags).
+# The holder token (store/holder.py) of the process that executes a run in-process (cli/runner.py in_process_tags).
 HOLDER_TAG = "notes_pipeline/holder"
 
 

@@ -7,8 +7,12 @@ review. A render variant (another language, format, resolution or voice) is this
 run config, on the same partition: `notes-pipeline render` sets it, the launchpad shows it.
 """
 
+from enum import Enum
+from typing import Any, get_args
+
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, create_model
+from pydantic.fields import FieldInfo
 
 from notes_pipeline.defs.errors import stage_failure
 from notes_pipeline.defs.partitions import notes_documents
@@ -24,16 +28,22 @@ from notes_pipeline.store.reviews import ReviewStore
 STAGE = "approved_script"
 
 
-class RenderVariantConfig(dg.Config):
-    """Another render of the approved script; fields left empty keep the document's own options."""
-
-    language: str | None = Field(None, description="e.g. 'hi': narration in this language (translated with Gemini)")
-    aspect_ratio: str | None = Field(None, description="'16:9', '9:16' or '1:1'")
-    resolution: int | None = Field(None, description="480, 720 or 1080")
-    voice: str | None = Field(None, description="a voice name of the narration provider")
-
+class _VariantConfig(dg.Config):
     def variant(self) -> RenderVariant:
         return RenderVariant.model_validate(self.model_dump())
+
+
+def _config_field(field: FieldInfo) -> tuple[Any, FieldInfo]:
+    """A RenderVariant field as run config: optional, an enum given by its value ('9:16'); checked by RenderVariant."""
+    (kind,) = [t for t in get_args(field.annotation) if t is not type(None)]
+    return (str if issubclass(kind, Enum) else kind) | None, Field(None, description=field.description)
+
+
+RenderVariantConfig = create_model(
+    "RenderVariantConfig", __base__=_VariantConfig, __module__=__name__,
+    __doc__="Another render of the approved script; fields left empty keep the document's own options.",
+    **{name: _config_field(field) for name, field in RenderVariant.model_fields.items()},
+)
 
 
 def approve_hint(doc_id: str) -> str:
@@ -68,9 +78,9 @@ def approved_script(
             raise dg.Failure(f"document '{doc_id}' at stage '{STAGE}': the render variant is not valid: {err}",
                              allow_retries=False) from None
         rendered = apply_variant(store, gate.manifest, variant, writer=providers.get_script_writer())
-        if rendered.manifest.variant:
-            state.sync_scenes(doc_id, load_script(store, rendered.manifest))
         script = load_script(store, rendered.manifest)
+        if rendered.manifest.variant:
+            state.sync_scenes(doc_id, script)
     for note in rendered.notes:
         context.log.warning(note)
     assert gate.chosen is not None
@@ -85,3 +95,8 @@ def approved_script(
         "notes": "; ".join(rendered.notes),
         "preview": dg.MetadataValue.md(script_markdown(script)),
     })
+
+
+def variant_run_config(variant: RenderVariant) -> dict[str, Any]:
+    """The run config that renders `variant` (`notes-pipeline render` sets it, the launchpad shows it)."""
+    return {"ops": {approved_script.op.name: {"config": variant.overrides()}}}

@@ -13,9 +13,9 @@ import os
 import textwrap
 from pathlib import Path
 
-from notes_pipeline.cli import (
-    QUIET_RUN_CONFIG, Outcome, _bucket, _failure_text, _instance, _report, _state, finished_video, in_process_tags,
-)
+from notes_pipeline.cli.environment import open_bucket, open_dagster_instance, open_state
+from notes_pipeline.cli.outcomes import report_outcomes
+from notes_pipeline.cli.runner import execute_request, process_reviews
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import AspectRatio, ImagesManifest, Script, ScriptManifest
 from notes_pipeline.domain.script_edits import SceneEdit
@@ -29,7 +29,7 @@ WRAP = 96
 
 
 def _reviews() -> ReviewStore:
-    return ReviewStore(_state().db)
+    return ReviewStore(open_state().db)
 
 
 def _fail(err: PipelineError | ValueError) -> SystemExit:
@@ -42,41 +42,8 @@ def _review_state(version: ScriptVersion) -> str:
     return "awaiting approval" if version.review_required else "no review asked for"
 
 
-def process_reviews(instance=None) -> list[Outcome]:  # instance: dg.DagsterInstance
-    """One tick of the review sensor in this process, then each render it asks for (as the daemon would)."""
-    import dagster as dg
-
-    from notes_pipeline.defs.resources import pipeline_resources
-    from notes_pipeline.defs.review.sensors import script_review_sensor
-
-    instance = instance or _instance()
-    with dg.build_sensor_context(instance=instance, resources=pipeline_resources()) as context:
-        result = script_review_sensor(context)
-    if isinstance(result, dg.SkipReason):
-        raise SystemExit(f"review: {result.skip_message}")
-    for event in result.asset_events or []:
-        instance.report_runless_asset_event(event)
-    return [execute_request(instance, request) for request in result.run_requests or []]
-
-
-def execute_request(instance, request, *, extra_config: dict | None = None) -> Outcome:
-    """Run one RunRequest of the notes_video job in this process."""
-    from notes_pipeline.definitions import defs
-
-    doc_id = request.partition_key
-    print(f"rendering {doc_id} (script version {request.tags.get('notes_pipeline/script_version', '?')}) ...",
-          flush=True)
-    run = defs.resolve_job_def("notes_video").execute_in_process(
-        partition_key=doc_id, instance=instance, raise_on_error=False, asset_selection=request.asset_selection,
-        run_config={**QUIET_RUN_CONFIG, **(extra_config or {})}, tags=in_process_tags(request.tags),
-    )
-    if not run.success:
-        return Outcome(doc_id, error=_failure_text(run))
-    return Outcome(doc_id, video=finished_video(_bucket(), doc_id), rendered=True)
-
-
 def cmd_script(args: argparse.Namespace) -> int:
-    bucket, reviews = _bucket(), _reviews()
+    bucket, reviews = open_bucket(), _reviews()
     versions = reviews.versions(args.doc_id)
     if not versions:
         raise SystemExit(f"{args.doc_id}: no script yet (see `notes-pipeline status {args.doc_id}`)")
@@ -135,7 +102,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
     from notes_pipeline.stages.candidates import pick_candidate
     from notes_pipeline.stages.review import edit_script, store_user_image
 
-    bucket, reviews = _bucket(), _reviews()
+    bucket, reviews = open_bucket(), _reviews()
     try:
         user_image = None
         if args.image:
@@ -160,7 +127,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         print(f"it waits for approval: notes-pipeline approve {args.doc_id}")
         return 0
     if args.run:
-        return _report(process_reviews())
+        return report_outcomes(process_reviews())
     print("the review sensor renders it (make dev); or render it here: notes-pipeline run")
     return 0
 
@@ -169,7 +136,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
     from notes_pipeline.stages.review import approve
 
     try:
-        version, created = approve(_bucket(), _reviews(), args.doc_id, approved_by=args.by or getpass.getuser())
+        version, created = approve(open_bucket(), _reviews(), args.doc_id, approved_by=args.by or getpass.getuser())
     except PipelineError as err:
         raise _fail(err) from None
     if created:
@@ -179,7 +146,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
     if not version.review_required:
         print("note: this document does not ask for review; its versions render without approval")
     if args.run:
-        return _report(process_reviews())
+        return report_outcomes(process_reviews())
     print("the review sensor renders it (make dev); or render it here: notes-pipeline run")
     return 0
 
@@ -189,16 +156,18 @@ def cmd_render(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from notes_pipeline.defs.resources import ProvidersResource
+    from notes_pipeline.defs.review.assets import variant_run_config
     from notes_pipeline.defs.review.sensors import RENDER_ASSETS
     from notes_pipeline.stages.variants import cannot_translate_note, translator_of
 
-    bucket, reviews = _bucket(), _reviews()
+    bucket, reviews = open_bucket(), _reviews()
     latest = reviews.latest(args.doc_id)
     if latest is None:
         raise SystemExit(f"{args.doc_id}: no script yet (see `notes-pipeline status {args.doc_id}`)")
     chosen = latest if latest.renderable else reviews.latest_approved(args.doc_id)
     if chosen is None:
-        raise SystemExit(f"{args.doc_id}: version {latest.version} awaits approval: notes-pipeline approve {args.doc_id}")
+        raise SystemExit(f"{args.doc_id}: version {latest.version} awaits approval: "
+                         f"notes-pipeline approve {args.doc_id}")
     script = load_model(bucket, chosen.object_key, Script)
     manifest = load_model(bucket, keys.manifest(args.doc_id, "video_script"), ScriptManifest)
     if script is None or manifest is None:
@@ -216,12 +185,10 @@ def cmd_render(args: argparse.Namespace) -> int:
             print("note: " + cannot_translate_note(script.language, args.lang))
         else:
             print(f"the script is translated to '{args.lang}' by the configured script writer")
-    config = {k: v for k, v in (("language", args.lang), ("aspect_ratio", args.format),
-                                ("resolution", args.resolution), ("voice", args.voice)) if v is not None}
     request = dg.RunRequest(partition_key=args.doc_id, asset_selection=RENDER_ASSETS,
                             tags={"notes_pipeline/script_version": str(chosen.version),
                                   "notes_pipeline/variant": variant_id or "default"})
-    outcome = execute_request(_instance(), request, extra_config={"ops": {"approved_script": {"config": config}}})
+    outcome = execute_request(open_dagster_instance(), request, extra_config=variant_run_config(variant))
     if outcome.error:
         print(f"FAILED {args.doc_id}: {outcome.error}")
         return 1
@@ -230,22 +197,6 @@ def cmd_render(args: argparse.Namespace) -> int:
     render = find_render(bucket, args.doc_id)
     print(f"render {render.render_id if render else '?'}: {outcome.video}")
     print(f"all renders: notes-pipeline list {args.doc_id}")
-    return 0
-
-
-def list_renders_of(doc_id: str) -> int:
-    from notes_pipeline.stages.renders import list_renders
-
-    bucket = _bucket()
-    renders = list_renders(bucket, doc_id)
-    if not renders:
-        raise SystemExit(f"{doc_id}: no renders yet (see `notes-pipeline status {doc_id}`)")
-    print(f"{doc_id}: {len(renders)} render{'s' if len(renders) > 1 else ''} (* the latest)")
-    for listing in renders:
-        r = listing.render
-        path = bucket.local_path(r.video_key) or r.video_key
-        print(f"{'*' if listing.latest else ' '} {r.render_id:<28} {r.width}x{r.height}  {r.duration_s:6.1f}s  "
-              f"{r.bytes / 1e6:6.2f} MB  {path}")
     return 0
 
 
@@ -270,7 +221,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     edit.add_argument("--run", action="store_true", help="render it now, in this process (no review asked for)")
     edit.set_defaults(func=cmd_edit)
 
-    approve = sub.add_parser("approve", help="approve the latest script version: its narration, images and video follow")
+    approve = sub.add_parser("approve",
+                             help="approve the latest script version: its narration, images and video follow")
     approve.add_argument("doc_id")
     approve.add_argument("--by", help=f"who approves (default: {os.environ.get('USER', 'the login name')})")
     approve.add_argument("--run", action="store_true", help="render it now, in this process")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from notes_pipeline.cli import _bucket, _state
+from notes_pipeline.cli.environment import open_bucket, open_state
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.providers.config import ProviderConfigError, Secrets, load_config
 from notes_pipeline.publish.publisher import PublishRequest, PublishSettings, publish_render, source_options
@@ -18,7 +18,7 @@ from notes_pipeline.store.publications import PublicationStore
 def cmd_publish(args: argparse.Namespace) -> int:
     from notes_pipeline.stages.renders import document_exists, find_render, near_documents
 
-    bucket = _bucket()
+    bucket = open_bucket()
     if not document_exists(bucket, args.doc_id):
         near = near_documents(bucket, args.doc_id)
         raise SystemExit(f"no document {args.doc_id}" + (f"; did you mean: {', '.join(near)}" if near else ""))
@@ -34,7 +34,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     asked = PublishRequest.from_options(options, args.to)
     assert asked is not None  # --to is required
     request = PublishRequest(asked.target, args.privacy or asked.privacy, args.folder or asked.drive_folder)
-    store = PublicationStore(_state().db)
+    store = PublicationStore(open_state().db)
     try:
         publication, uploaded = publish_render(bucket, store, render, request, secrets=Secrets.from_env(),
                                                settings=PublishSettings.from_config(config))

@@ -1,70 +1,28 @@
-"""`notes-pipeline`: drop notes in, run the pipeline in-process, find the videos.
+"""The commands of `notes-pipeline` that drop notes in, run the pipeline in-process and find the videos.
 
-The commands drive the same Dagster definitions the UI shows (same instance in
-DAGSTER_HOME, same job, same sensor code), so a video made here appears in `make dev`.
+They drive the same Dagster definitions the UI shows (same instance in DAGSTER_HOME, same job,
+same sensor code), so a video made here appears in `make dev`.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
+from notes_pipeline.cli.environment import open_bucket, open_dagster_instance, open_state
+from notes_pipeline.cli.outcomes import Outcome, report_outcomes
+from notes_pipeline.cli.runner import close_dead_runs, finished_video, process_inbox, render_documents
 from notes_pipeline.domain.documents import content_hash, document_id, is_notes_file
-from notes_pipeline.domain.models import SourceRecord, VideoRender
-from notes_pipeline.instance import open_instance
+from notes_pipeline.domain.models import SourceRecord
 from notes_pipeline.package_files import examples_dir, workspace_file
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, load_model
-from notes_pipeline.store.db import DATABASE_URL_ENV, DatabaseUnavailableError, mask_url, resolve_url
+from notes_pipeline.store.db import DATABASE_URL_ENV, mask_url, resolve_url
 
 EXAMPLES_DIR = examples_dir()
-# Failures are summarised by this command itself; Dagster's own console log would repeat them with stack traces.
-QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-
-
-@dataclass
-class Outcome:
-    doc_id: str
-    video: str | None = None  # a path on this machine, or the object's URI on S3/R2
-    error: str | None = None
-    rendered: bool = False
-    waiting: bool = False  # its script waits for a person's approval (review: true)
-    skipped: str | None = None  # it failed before and nothing it depends on changed: this line says so
-
-
-def _bucket() -> Bucket:
-    from notes_pipeline.defs.resources import BucketResource
-
-    return BucketResource().get()
-
-
-def _instance():  # -> dg.DagsterInstance, imported lazily: `--help` should not load Dagster
-    from notes_pipeline.definitions import pool_names
-
-    return open_instance(_dagster_home(), pool_names())
-
-
-def _dagster_home() -> Path:
-    if not os.environ.get("DAGSTER_HOME"):
-        os.environ["DAGSTER_HOME"] = str(Path(".dagster").resolve())
-    return Path(os.environ["DAGSTER_HOME"])
-
-
-def finished_video(bucket: Bucket, doc_id: str) -> str | None:
-    """Where the MP4 of the document's latest successful render is, if it is still in the bucket:
-    a path on this machine for a local bucket, the object's URI on S3/R2."""
-    render = load_model(bucket, keys.manifest(doc_id, "final_video"), VideoRender)
-    if render is None or bucket.stat(render.video_key) is None:
-        return None
-    local = bucket.local_path(render.video_key)
-    return str(local) if local else bucket.uri(render.video_key)
 
 
 def submit(paths: Sequence[Path], bucket: Bucket) -> list[str]:
@@ -83,170 +41,59 @@ def submit(paths: Sequence[Path], bucket: Bucket) -> list[str]:
     return submitted
 
 
-def process_inbox() -> list[Outcome]:
-    """One pass of the inbox sensor, then the video job for every document without a video.
-
-    This is what the daemon does in `make dev`, run in this process: registration goes
-    through the real sensor and rendering through the real job on the real instance.
-    """
-    import dagster as dg
-
-    from notes_pipeline.defs.ingest.sensors import inbox_sensor
-    from notes_pipeline.defs.partitions import notes_documents
-    from notes_pipeline.defs.resources import pipeline_resources
-
-    instance = _instance()
-    _close_dead_runs(instance)
-    bucket = _bucket()
-    with dg.build_sensor_context(instance=instance, resources=pipeline_resources(inbox_settle_s=0)) as context:
-        result = inbox_sensor(context)
-    if isinstance(result, dg.SkipReason):
-        raise SystemExit(f"inbox: {result.skip_message}")
-    for request in result.dynamic_partitions_requests or []:
-        instance.add_dynamic_partitions(notes_documents.name, list(request.partition_keys))
-
-    wanted = [r.partition_key for r in result.run_requests or []]
-    # Documents registered earlier that still have no video (e.g. a run that was interrupted).
-    for doc_id in instance.get_dynamic_partitions(notes_documents.name):
-        if doc_id not in wanted and finished_video(bucket, doc_id) is None and not _awaits_review(doc_id):
-            wanted.append(doc_id)
-
-    outcomes = render_documents(instance, bucket, sorted(wanted))
-    from notes_pipeline.cli_review import process_reviews
-
-    return outcomes + process_reviews(instance)
-
-
-@cache
-def _video_job():  # -> dg.JobDefinition; loading every definition takes seconds: only when a run is due
-    from notes_pipeline.definitions import defs
-
-    return defs.resolve_job_def("notes_video")
-
-
-def render_documents(instance, bucket: Bucket, doc_ids: Sequence[str]) -> list[Outcome]:
-    """Run the video job here for each document without a video, except those whose recorded failure
-    would repeat (nothing they depend on changed): those get a `skipped` line instead of a run."""
-    from notes_pipeline.stages.failures import blocking_failure, skip_line
-
-    state = _state()
-    outcomes = []
-    for doc_id in doc_ids:
-        done = finished_video(bucket, doc_id)
-        if done is not None:
-            outcomes.append(Outcome(doc_id, video=done))
-            continue
-        if (failure := blocking_failure(bucket, state, doc_id)) is not None:
-            outcomes.append(Outcome(doc_id, skipped=skip_line(failure)))
-            continue
-        print(f"rendering {doc_id} ...", flush=True)
-        run = _video_job().execute_in_process(
-            partition_key=doc_id, instance=instance, raise_on_error=False,
-            run_config=QUIET_RUN_CONFIG, tags=in_process_tags(),
-        )
-        if run.success and _awaits_review(doc_id):
-            outcomes.append(Outcome(doc_id, waiting=True))
-        elif run.success:
-            outcomes.append(Outcome(doc_id, video=finished_video(bucket, doc_id), rendered=True))
-        else:
-            outcomes.append(Outcome(doc_id, error=_failure_text(run)))
-    return outcomes
-
-
-def in_process_tags(tags: dict[str, str] | None = None) -> dict[str, str]:
-    """Tags of a run this process executes itself: its holder token lets any other process see
-    that the run died with it (defs/ops/dead_runs.py), even between two stages."""
-    from notes_pipeline.defs.ops.dead_runs import HOLDER_TAG
-
-    return {**(tags or {}), "notes_pipeline/trigger": "cli", HOLDER_TAG: str(_state().holder.token())}
-
-
-def _close_dead_runs(instance) -> None:  # instance: dg.DagsterInstance
-    """Runs whose worker was killed mid-stage are marked failed before anything looks at them."""
-    from notes_pipeline.defs.ops.dead_runs import fail_dead_runs
-
-    fail_dead_runs(instance, _state())
-
-
-def _awaits_review(doc_id: str) -> bool:
-    """Its latest script asks for review and no version was ever approved: nothing to render yet."""
-    from notes_pipeline.store.reviews import ReviewStore
-
-    reviews = ReviewStore(_state().db)
-    latest = reviews.latest(doc_id)
-    return latest is not None and not latest.renderable and reviews.latest_approved(doc_id) is None
-
-
-def _failure_text(run) -> str:  # run: dg.ExecuteInProcessResult
-    """The description of the failed step (our Failure names document, stage and cause)."""
-    for event in reversed(run.all_events):
-        if event.is_step_failure:
-            data = event.step_failure_data
-            if data.user_failure_data and data.user_failure_data.description:
-                return data.user_failure_data.description
-            if data.error:
-                return data.error.message.strip().splitlines()[0]
-    return "the run failed; see `make dev` for its log"
-
-
-def _report(outcomes: list[Outcome]) -> int:
-    """Failures first, then every video path; the last line is the first document's video."""
-    for o in outcomes:
-        if o.skipped:
-            print(o.skipped, file=sys.stderr)
-        elif o.waiting:
-            print(f"waiting for review: {o.doc_id} (read it: notes-pipeline script {o.doc_id}; "
-                  f"approve: notes-pipeline approve {o.doc_id})")
-        elif o.error or o.video is None:
-            print(f"FAILED {o.doc_id}: {o.error or 'no video was made'}", file=sys.stderr)
-    videos = [o for o in outcomes if o.video]
-    for o in videos[1:]:
-        print(f"{'rendered' if o.rendered else 'up to date'}: {o.video}")
-    if videos:
-        print(videos[0].video)
-    elif not outcomes:
-        print("the inbox has no new notes")
-    return 1 if any(o.error or (o.video is None and not o.waiting and not o.skipped) for o in outcomes) else 0
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     examples = sorted(p for p in Path(args.examples).iterdir() if is_notes_file(p.name))
     if not examples:
         raise SystemExit(f"no example notes in {args.examples}")
-    bucket = _bucket()
+    bucket = open_bucket()
     submit(examples, bucket)
     print(f"inbox: {len(examples)} example notes in {bucket.local_path(keys.INBOX_PREFIX)}")
     processed = {o.doc_id: o for o in process_inbox()}
     # Report every example in order, rendered now or earlier, so the last line is the first one's video.
     doc_ids = [document_id(p.name, content_hash(p.read_bytes())) for p in examples]
-    return _report([processed.get(d) or Outcome(d, video=finished_video(bucket, d)) for d in doc_ids])
+    return report_outcomes([processed.get(d) or Outcome(d, video=finished_video(bucket, d)) for d in doc_ids])
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.files]
-    for doc_id, path in zip(submit(paths, _bucket()), paths, strict=True):
+    for doc_id, path in zip(submit(paths, open_bucket()), paths, strict=True):
         print(f"{doc_id}  {path}")
-    return _report(process_inbox()) if args.run else 0
+    return report_outcomes(process_inbox()) if args.run else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _report(process_inbox())
+    return report_outcomes(process_inbox())
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     if args.doc_id:
-        from notes_pipeline.cli_review import list_renders_of
-
         return list_renders_of(args.doc_id)
-    bucket = _bucket()
+    bucket = open_bucket()
     records = [r for o in bucket.list(keys.PROJECTS_PREFIX) if o.key.endswith("/source.json")
                if (r := load_model(bucket, o.key, SourceRecord)) is not None]
     if not records:
-        print("no documents yet: drop notes into", bucket.local_path(keys.INBOX_PREFIX) or bucket.uri(keys.INBOX_PREFIX))
-    state = _state() if records else None
+        inbox = bucket.local_path(keys.INBOX_PREFIX) or bucket.uri(keys.INBOX_PREFIX)
+        print("no documents yet: drop notes into", inbox)
+    state = open_state() if records else None
     for record in sorted(records, key=lambda r: r.registered_at):
         video = finished_video(bucket, record.doc_id)
         print(f"{record.doc_id}\t{record.source_name}\t{video or _no_video(state, record.doc_id)}")
+    return 0
+
+
+def list_renders_of(doc_id: str) -> int:
+    from notes_pipeline.stages.renders import list_renders
+
+    bucket = open_bucket()
+    renders = list_renders(bucket, doc_id)
+    if not renders:
+        raise SystemExit(f"{doc_id}: no renders yet (see `notes-pipeline status {doc_id}`)")
+    print(f"{doc_id}: {len(renders)} render{'s' if len(renders) > 1 else ''} (* the latest)")
+    for listing in renders:
+        r = listing.render
+        path = bucket.local_path(r.video_key) or r.video_key
+        print(f"{'*' if listing.latest else ' '} {r.render_id:<28} {r.width}x{r.height}  {r.duration_s:6.1f}s  "
+              f"{r.bytes / 1e6:6.2f} MB  {path}")
     return 0
 
 
@@ -264,7 +111,7 @@ def cmd_download(args: argparse.Namespace) -> int:
     """Copy the MP4 here; from a bucket that can sign URLs (S3/R2), print a presigned URL instead."""
     from notes_pipeline.stages.renders import document_exists, find_render, near_documents
 
-    bucket = _bucket()
+    bucket = open_bucket()
     if not document_exists(bucket, args.doc_id):
         near = near_documents(bucket, args.doc_id)
         raise SystemExit(f"no document {args.doc_id}" + (f"; did you mean: {', '.join(near)}" if near else "")
@@ -282,21 +129,11 @@ def cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
-def _state():  # -> StateStore; a clear one-line error when the database is down
-    from notes_pipeline.defs.resources import DatabaseResource
-    from notes_pipeline.domain.errors import PipelineError
-
-    try:
-        return DatabaseResource().state()
-    except PipelineError as err:
-        raise SystemExit(str(err)) from None
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     from notes_pipeline.follow import missing_stages
 
-    state = _state()
-    _close_dead_runs(_instance())
+    state = open_state()
+    close_dead_runs(open_dagster_instance())
     if args.follow:
         from notes_pipeline.follow import follow
 
@@ -322,7 +159,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if status == "review":
         print(f"  waiting for review: notes-pipeline script {args.doc_id}, then notes-pipeline approve {args.doc_id}")
     if project["final_video_key"]:
-        video = _bucket().local_path(project["final_video_key"])
+        video = open_bucket().local_path(project["final_video_key"])
         print(f"  video: {video or project['final_video_key']}")
     return 1 if status in ("failed", "incomplete") else 0
 
@@ -333,19 +170,19 @@ def _run_in_progress(doc_id: str) -> bool:
 
     waiting_or_running = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
                           dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
-    runs = _instance().get_run_records(dg.RunsFilter(tags={"dagster/partition": doc_id}, statuses=waiting_or_running),
-                                       limit=1)
+    runs = open_dagster_instance().get_run_records(
+        dg.RunsFilter(tags={"dagster/partition": doc_id}, statuses=waiting_or_running), limit=1)
     return bool(runs)
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
     """Forget the document's recorded failure and render it here, now (finished scenes come from the caches)."""
-    state = _state()
+    state = open_state()
     if state.project(args.doc_id) is None:
         raise SystemExit(f"{args.doc_id}: no such project (see `notes-pipeline list`)")
     if state.clear_failure(args.doc_id):
         print(f"{args.doc_id}: its failure is forgotten; trying again", flush=True)
-    return _report(render_documents(_instance(), _bucket(), [args.doc_id]))
+    return report_outcomes(render_documents(open_dagster_instance(), open_bucket(), [args.doc_id]))
 
 
 def cmd_gc(args: argparse.Namespace) -> int:
@@ -353,7 +190,7 @@ def cmd_gc(args: argparse.Namespace) -> int:
 
     from notes_pipeline.stages.gc import collect_garbage
 
-    report = collect_garbage(_bucket(), _state(), now=datetime.now(UTC),
+    report = collect_garbage(open_bucket(), open_state(), now=datetime.now(UTC),
                              retention=timedelta(days=args.retention_days), dry_run=not args.apply)
     for line in report.lines():
         print(line)
@@ -366,7 +203,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     The embedded server is started here, before Dagster exists in any process: its code servers
     and daemon inherit the URLs instead of forking pg_ctl beside their gRPC threads."""
-    _instance().dispose()  # its tables and pools exist before the daemon and the UI share them
+    open_dagster_instance().dispose()  # its tables and pools exist before the daemon and the UI share them
     os.environ[DATABASE_URL_ENV] = resolve_url()
     workspace = workspace_file()
     dg_cli = str(Path(sys.executable).with_name("dg"))
@@ -407,7 +244,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         queues = parse_queues(args.queues)
     except WorkerSettingsError as err:
         raise SystemExit(f"worker: {err}") from None
-    _instance().dispose()  # the instance's storage URL is exported before Celery forks its pool
+    open_dagster_instance().dispose()  # the instance's storage URL is exported before Celery forks its pool
     os.environ[DATABASE_URL_ENV] = resolve_url()
     from notes_pipeline.defs.resources import BucketResource
 
@@ -435,7 +272,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             write_dashboard(url, Path(args.out))
             print(Path(args.out).resolve())
         else:
-            bucket = _bucket()
+            bucket = open_bucket()
             _, uri = publish_dashboard(url, bucket)
             print(bucket.local_path(DASHBOARD_KEY) or uri)
     except PipelineError as err:
@@ -443,23 +280,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _database_error_in(err: BaseException) -> BaseException | None:
-    """The connection error, if `err` is or wraps one from any of the drivers in play (ours: psycopg 3;
-    Dagster's storage: SQLAlchemy over psycopg2); Dagster may wrap it, so the causes are searched."""
-    seen: BaseException | None = err
-    while seen is not None:
-        names = {f"{c.__module__.split('.')[0]}.{c.__name__}" for c in type(seen).__mro__}
-        if names & {"psycopg.OperationalError", "psycopg2.OperationalError", "sqlalchemy.OperationalError",
-                    "psycopg_pool.PoolTimeout", "psycopg.InterfaceError", "psycopg2.InterfaceError"}:
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    warnings.filterwarnings("ignore", module="dagster")
-    parser = argparse.ArgumentParser(prog="notes-pipeline", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def add_commands(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="render the bundled example notes, offline")
     demo.add_argument("--examples", default=str(EXAMPLES_DIR), help="folder of example notes")
     demo.set_defaults(func=cmd_demo)
@@ -506,34 +327,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("--out", help="write the dashboard here instead of the bucket's reports/dashboard.html")
     report.add_argument("--no-build", action="store_true", help="render from the reports as last built")
     report.set_defaults(func=cmd_report)
-    from notes_pipeline.cli_review import add_commands
-
-    add_commands(sub)
-    from notes_pipeline.cli_publish import add_commands as add_publish_commands
-
-    add_publish_commands(sub)
-    args = parser.parse_args(argv)
-    # The pool's reconnect attempts would print a warning each; the failure is reported once, below.
-    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
-    try:
-        code = args.func(args)
-        sys.stdout.flush()  # inside the try: a reader that left shows up here, not at interpreter exit
-        return code
-    except DatabaseUnavailableError as err:
-        raise SystemExit(f"notes-pipeline {args.command}: {err}") from None
-    except BrokenPipeError:
-        # The reader went away (`status ... | head`): what it wanted was printed. Point stdout at
-        # /dev/null so the interpreter's final flush does not raise again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except Exception as err:
-        if (lost := _database_error_in(err)) is None:
-            raise
-        reason = mask_url(str(lost).strip().splitlines()[0] if str(lost).strip() else type(lost).__name__)
-        raise SystemExit(f"notes-pipeline {args.command}: lost the database mid-command ({reason}). Start it "
-                         f"again (or fix {DATABASE_URL_ENV}) and run the command again: finished scenes are "
-                         f"reused") from None
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
