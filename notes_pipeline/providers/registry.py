@@ -1,6 +1,6 @@
 """Which providers can run here, and the fallback chains built from them.
 
-A provider is configured when every secret it needs is set; the others are left out of
+A provider is configured when every secret it needs (its class's `needs`, see catalog.py) is set; the others are left out of
 their chain (never called, never half-set-up). The offline providers need nothing, so
 with no keys at all each chain is just its offline member and the pipeline behaves
 exactly as it always has. Building a provider makes no network call.
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from notes_pipeline.providers.catalog import declared_providers
 from notes_pipeline.providers.config import SECRET_ENV_VARS, ProvidersConfig, Secrets
 from notes_pipeline.providers.embeddings.base import Embedder
 from notes_pipeline.providers.http import Sleep
@@ -22,22 +23,6 @@ from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.providers.tts.chain import NarratorChain
 
 CAPABILITIES = ("script", "narration", "images", "image search", "stock")
-OFFLINE = {"local", "espeak", "slides"}
-# Each provider's secrets: any one of the alternatives (tuples of fields) configures it.
-REQUIREMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "gemini": (("gemini_api_key",),),
-    "ollama": (("ollama_host",),),
-    "openai_compatible": (("openai_base_url",),),
-    "google": (("google_tts_api_key",), ("google_application_credentials",)),
-    "elevenlabs": (("elevenlabs_api_key",),),
-    "cloudflare": (("cloudflare_api_token", "cloudflare_account_id"),),
-    "together": (("together_api_key",),),
-    "huggingface": (("hf_token",),),
-    "web_search": (("google_cse_api_key", "google_cse_id"),),
-    "pexels": (("pexels_api_key",),),
-    "pixabay": (("pixabay_api_key",),),
-    "veo": (("veo_api_key",),),
-}
 
 
 @dataclass(frozen=True)
@@ -64,11 +49,12 @@ class ProviderRegistry:
         self.secrets = secrets
         self.sleep = sleep
         self.slots = slots
+        known = declared_providers()
         for capability, names in self.chains().items():
             for name in names:
-                if name not in OFFLINE and name not in REQUIREMENTS:
+                if name not in known:
                     raise UnknownProviderError(f"unknown {capability} provider {name!r} in the provider config; "
-                                               f"known: {sorted(OFFLINE | set(REQUIREMENTS))}")
+                                               f"known: {sorted(known)}")
 
     # ---- what is configured ------------------------------------------------------------
     def chains(self) -> dict[str, list[str]]:
@@ -82,14 +68,13 @@ class ProviderRegistry:
         }
 
     def configured(self, name: str) -> bool:
-        if name in OFFLINE:
-            return True
-        return any(all(self.secrets.value(f) for f in option) for option in REQUIREMENTS[name])
+        needs = declared_providers()[name].needs
+        return not needs or any(all(self.secrets.value(f) for f in option) for option in needs)
 
     def _detail(self, name: str) -> str:
-        if name in OFFLINE:
+        options = declared_providers()[name].needs
+        if not options:
             return "offline, always available"
-        options = REQUIREMENTS[name]
         for option in options:
             if all(self.secrets.value(f) for f in option):
                 return " + ".join(SECRET_ENV_VARS[f] for f in option) + " set"
