@@ -24,7 +24,8 @@ Needs = tuple[tuple[str, ...], ...]
 class ProviderDeclaration:
     name: str
     needs: Needs
-    module: str  # e.g. "tts/google.py": where the declaration is, for error messages
+    module: str  # e.g. "tts/google.py"
+    class_name: str
 
     @property
     def offline(self) -> bool:
@@ -74,7 +75,7 @@ def _declarations(module: str, source: str) -> list[ProviderDeclaration]:
         if not isinstance(name, str) or not _is_needs(needs):
             raise ProviderDeclarationError(f"{where}: `name` must be a string and `needs` a tuple of tuples of "
                                            f"secret fields, e.g. needs = ((\"x_api_key\",),)")
-        declarations.append(ProviderDeclaration(name, needs, module))
+        declarations.append(ProviderDeclaration(name, needs, module, cls))
     return declarations
 
 

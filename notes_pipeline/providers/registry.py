@@ -1,26 +1,29 @@
 """Which providers can run here, and the fallback chains built from them.
 
-A provider is configured when every secret it needs (its class's `needs`, see catalog.py) is set; the others are left out of
-their chain (never called, never half-set-up). The offline providers need nothing, so
-with no keys at all each chain is just its offline member and the pipeline behaves
-exactly as it always has. Building a provider makes no network call.
+A provider is configured when every secret it needs (its class's `needs`, see catalog.py) is set;
+the others are left out of their chain (never called, never half-set-up). The offline providers
+need nothing, so with no keys at all each chain is just its offline member and the pipeline
+behaves exactly as it always has. Building a provider makes no network call.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from notes_pipeline.providers.catalog import declared_providers
-from notes_pipeline.providers.config import SECRET_ENV_VARS, ProvidersConfig, Secrets
+from notes_pipeline.providers.config import SECRET_ENV_VARS, ProviderConfigError, ProvidersConfig, Secrets, load_config
 from notes_pipeline.providers.embeddings.base import Embedder
 from notes_pipeline.providers.http import Sleep
 from notes_pipeline.providers.images.base import ImageSource
 from notes_pipeline.providers.limits import SlotLimiter
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.providers.tts.chain import NarratorChain
+
+log = logging.getLogger(__name__)
 
 CAPABILITIES = ("script", "narration", "images", "image search", "stock")
 
@@ -233,3 +236,17 @@ class ProviderRegistry:
         from notes_pipeline.providers.audit.sinks import external_sinks
 
         return external_sinks(self.config.audit, self.config.http, self.secrets, load_workflows, database_key)
+
+
+def narration_kinds(environ: Mapping[str, str] | None = None) -> set[str]:
+    """The narrators this deployment runs (the narration chain whose secrets are set), as Dagster kind tags.
+
+    Read when the definitions load, from the same config file and environment the runs use. A broken
+    config file is reported by the run that needs it, with the file and field named, so here it only
+    leaves the offline voice's tag rather than stopping the whole code location from loading.
+    """
+    try:
+        return set(ProviderRegistry(load_config(), Secrets.from_env(environ)).active("narration"))
+    except (ProviderConfigError, UnknownProviderError) as err:
+        log.warning("narration kinds: %s", err)
+        return {"espeak"}
