@@ -38,7 +38,8 @@ def test_a_provider_secret_comes_from_its_field_in_capitals_and_the_others_from_
     assert provider_fields and not provider_fields & set(OTHER_SECRETS)
     assert SECRET_ENV_VARS == {**{f: f.upper() for f in provider_fields}, **OTHER_SECRETS}
     # The variables deployments already set keep their names.
-    assert SECRET_ENV_VARS["hf_token"] == "HF_TOKEN" and SECRET_ENV_VARS["google_oauth"] == "NOTES_PIPELINE_GOOGLE_OAUTH"
+    assert SECRET_ENV_VARS["hf_token"] == "HF_TOKEN"
+    assert SECRET_ENV_VARS["google_oauth"] == "NOTES_PIPELINE_GOOGLE_OAUTH"
     assert len(SECRET_ENV_VARS) == 23
 
 
