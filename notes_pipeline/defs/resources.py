@@ -98,46 +98,29 @@ class ProvidersResource(dg.ConfigurableResource):
     """Which implementation serves each capability: the chains of providers.yaml, limited to providers
     whose secrets are set. With no keys every chain is its offline member (local, espeak, slides).
 
-    Secrets are fields so Dagster resolves them from `EnvVar`s at run time: the run config and
+    Secrets are config values so Dagster resolves them from `EnvVar`s at run time: the run config and
     the UI show the variable's name, never its value. `pipeline_resources()` binds only the
     variables that are set, since an unset `EnvVar` fails the resource at start-up.
     """
 
     config_path: str = ""  # empty: $NOTES_PIPELINE_PROVIDERS_CONFIG, else the providers.yaml shipped
-    gemini_api_key: str | None = None
-    google_tts_api_key: str | None = None
-    google_application_credentials: str | None = None
-    elevenlabs_api_key: str | None = None
-    cloudflare_api_token: str | None = None
-    cloudflare_account_id: str | None = None
-    together_api_key: str | None = None
-    hf_token: str | None = None
-    google_cse_api_key: str | None = None
-    google_cse_id: str | None = None
-    webhook_url: str | None = None
-    webhook_secret: str | None = None
-    sheets_credentials: str | None = None
-    audit_sheet_id: str | None = None
-    ollama_host: str | None = None
-    openai_base_url: str | None = None
-    openai_api_key: str | None = None
-    pexels_api_key: str | None = None
-    pixabay_api_key: str | None = None
-    google_oauth: str | None = None  # publishing (publish/): an authorized-user JSON, or a path to it
-    c2pa_cert: str | None = None     # C2PA signing (media/credentials.py): PEM or a path
-    c2pa_key: str | None = None
-    veo_api_key: str | None = None
+    # Field of SECRET_ENV_VARS -> its value; from_environment() binds each as an EnvVar.
+    secrets: dict[str, str] = {}
     # Where provider slots are counted (providers.yaml `concurrency`): "" is the pipeline's database
     # (NOTES_PIPELINE_DATABASE_URL, else embedded); None turns the limits off.
     database_url: str | None = None
 
     def registry(self) -> ProviderRegistry:
-        secrets = Secrets.from_values({field: getattr(self, field) for field in SECRET_ENV_VARS})
+        secrets = self.get_secrets()
         config = load_config(self.config_path or None)
         slots = None
         if self.database_url is not None and config.concurrency.limits:
             slots = provider_slots(self.database_url, config.concurrency.limits, wait_s=config.concurrency.wait_s)
         return ProviderRegistry(config, secrets, slots=slots)
+
+    def get_secrets(self) -> Secrets:
+        """The secrets as resolved for this run: what the registry and publishing use."""
+        return Secrets.from_values(self.secrets)
 
     def get_audit_sinks(self, db: Database) -> list[AuditSink]:
         """The webhook and Google Sheet copies of the audit trail that the environment configures."""
@@ -154,10 +137,10 @@ class ProvidersResource(dg.ConfigurableResource):
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None, **fields: Any) -> "ProvidersResource":
-        """Each secret bound as `dg.EnvVar` when its variable is set (and not empty), else left None."""
+        """Each secret bound as `dg.EnvVar` when its variable is set (and not empty), else left out."""
         env = os.environ if environ is None else environ
         secrets = {field: dg.EnvVar(var) for field, var in SECRET_ENV_VARS.items() if env.get(var)}
-        return cls(**secrets, **fields)
+        return cls(secrets=secrets, **fields)
 
     def get_embedder(self) -> Embedder:
         return self.registry().embedder()

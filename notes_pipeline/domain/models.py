@@ -8,7 +8,7 @@ the media, so a later stage (or a person) can find everything without re-probing
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -32,6 +32,12 @@ class AspectRatio(StrEnum):
 # Queue priority of a document's runs (see domain/tiers.py).
 Tier = Literal["free", "standard", "premium"]
 
+# What the renderer offers, each written only here. Resolution: the frame's short side in pixels;
+# Quality: encode speed (media/presets.py holds each one's x264 settings).
+Resolution = Literal[480, 720, 1080]
+RESOLUTIONS: tuple[Resolution, ...] = get_args(Resolution)
+Quality = Literal["draft", "final"]
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -45,7 +51,7 @@ class RenderOptions(_Frozen):
         None, ge=15, le=900, description="Narration length to aim for; None picks one from the notes."
     )
     aspect_ratio: AspectRatio = AspectRatio.WIDESCREEN
-    resolution: Literal[480, 720, 1080] = 720
+    resolution: Resolution = 720
     fps: int = Field(30, ge=15, le=60)
     language: str | None = Field(None, description="A supported language ('hi', or a tag such as 'hi-IN'); "
                                                    "None: detected from the notes.")
@@ -58,7 +64,7 @@ class RenderOptions(_Frozen):
     # How soon the run starts, not what it makes: excluded from dumps, so hashes and renders ignore it.
     tier: Tier | None = Field(
         None, exclude=True, description="Queue priority tier; None: the deployment's default.")
-    quality: Literal["draft", "final"] = Field(
+    quality: Quality = Field(
         "final", description="Encode speed: 'draft' renders about twice as fast, 'final' is for publishing."
     )
     heading_overlay: bool = Field(False, description="Show each scene's heading at the top of the frame.")

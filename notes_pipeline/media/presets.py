@@ -7,9 +7,8 @@ uses, so both read them from here rather than repeating x264 options.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-Quality = Literal["draft", "final"]
+from notes_pipeline.domain.models import Quality
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class EncodePreset:
 # 0.15 dB lower PSNR (benchmarks/RESULTS.md). Draft was ultrafast, which turns off CABAC and B-frames:
 # its files came out 4x the final's. superfast at CRF 30 keeps them: a 20 s 720p render of four slides
 # took 13% less FFmpeg CPU than final and its file was 26% smaller (benchmarks/RESULTS.md).
-PRESETS: dict[str, EncodePreset] = {
+PRESETS: dict[Quality, EncodePreset] = {
     "draft": EncodePreset(x264_preset="superfast", crf=30, audio_bitrate="96k"),
     "final": EncodePreset(x264_preset="veryfast", crf=22, audio_bitrate="128k", x264_params="subme=1"),
 }

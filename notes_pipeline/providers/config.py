@@ -9,6 +9,7 @@ environment. Secrets are `SecretStr`, so a repr, a log line or an exception that
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -16,35 +17,28 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from notes_pipeline.providers.catalog import declared_providers
 from notes_pipeline.providers.embeddings.base import EMBEDDING_DIMENSIONS
 
 CONFIG_ENV_VAR = "NOTES_PIPELINE_PROVIDERS_CONFIG"
 
-# Field of `Secrets` -> the environment variable it comes from.
-SECRET_ENV_VARS: dict[str, str] = {
-    "gemini_api_key": "GEMINI_API_KEY",
-    "google_tts_api_key": "GOOGLE_TTS_API_KEY",
-    "google_application_credentials": "GOOGLE_APPLICATION_CREDENTIALS",
-    "elevenlabs_api_key": "ELEVENLABS_API_KEY",
-    "cloudflare_api_token": "CLOUDFLARE_API_TOKEN",
-    "cloudflare_account_id": "CLOUDFLARE_ACCOUNT_ID",
-    "together_api_key": "TOGETHER_API_KEY",
-    "hf_token": "HF_TOKEN",
-    "google_cse_api_key": "GOOGLE_CSE_API_KEY",
-    "google_cse_id": "GOOGLE_CSE_ID",
-    "webhook_url": "NOTES_PIPELINE_WEBHOOK_URL",
+# Secrets that no chain provider's `needs` names (see providers/catalog.py): field -> its environment variable.
+# A provider's own secrets come from the variable named like the field in capitals (gemini_api_key: GEMINI_API_KEY).
+OTHER_SECRETS: dict[str, str] = {
+    "openai_api_key": "OPENAI_API_KEY",  # only for OpenAI-compatible servers that ask for a key
+    "webhook_url": "NOTES_PIPELINE_WEBHOOK_URL",  # hook URLs often carry a token: kept secret too
     "webhook_secret": "NOTES_PIPELINE_WEBHOOK_SECRET",
-    "sheets_credentials": "GOOGLE_SHEETS_CREDENTIALS",
+    "sheets_credentials": "GOOGLE_SHEETS_CREDENTIALS",  # service-account JSON, or a path to it
     "audit_sheet_id": "NOTES_PIPELINE_AUDIT_SHEET_ID",
-    "ollama_host": "OLLAMA_HOST",
-    "openai_base_url": "OPENAI_BASE_URL",
-    "openai_api_key": "OPENAI_API_KEY",
-    "pexels_api_key": "PEXELS_API_KEY",
-    "pixabay_api_key": "PIXABAY_API_KEY",
-    "google_oauth": "NOTES_PIPELINE_GOOGLE_OAUTH",
-    "c2pa_cert": "NOTES_PIPELINE_C2PA_CERT",
+    "google_oauth": "NOTES_PIPELINE_GOOGLE_OAUTH",  # publishing: an authorized-user JSON, or a path to it
+    "c2pa_cert": "NOTES_PIPELINE_C2PA_CERT",  # C2PA signing certificate chain: PEM, or a path to it
     "c2pa_key": "NOTES_PIPELINE_C2PA_KEY",
-    "veo_api_key": "VEO_API_KEY",
+}
+# Field of `Secrets` -> the environment variable it comes from: every secret, derived from the two above.
+SECRET_ENV_VARS: dict[str, str] = {
+    **{field: field.upper() for provider in declared_providers().values() for option in provider.needs
+       for field in option},
+    **OTHER_SECRETS,
 }
 
 
@@ -285,51 +279,34 @@ def load_config(path: str | Path | None = None) -> ProvidersConfig:
 
 
 class Secrets(_Strict):
-    """API keys and credentials, each None when its environment variable is unset or empty."""
+    """API keys and credentials by field of SECRET_ENV_VARS; a field is absent when its variable is unset or empty."""
 
-    gemini_api_key: SecretStr | None = None
-    google_tts_api_key: SecretStr | None = None
-    google_application_credentials: SecretStr | None = Field(
-        None, description="Path of a service-account JSON file (its contents are the secret)."
-    )
-    elevenlabs_api_key: SecretStr | None = None
-    cloudflare_api_token: SecretStr | None = None
-    cloudflare_account_id: SecretStr | None = None
-    together_api_key: SecretStr | None = None
-    hf_token: SecretStr | None = None
-    google_cse_api_key: SecretStr | None = None
-    google_cse_id: SecretStr | None = None
-    webhook_url: SecretStr | None = Field(None, description="Hook URLs often carry a token: kept secret too.")
-    webhook_secret: SecretStr | None = None
-    sheets_credentials: SecretStr | None = Field(None, description="Service-account JSON, or a path to it.")
-    audit_sheet_id: SecretStr | None = None
-    ollama_host: SecretStr | None = Field(None, description="Ollama's address, e.g. http://127.0.0.1:11434.")
-    openai_base_url: SecretStr | None = Field(
-        None, description="An OpenAI-compatible server, e.g. http://127.0.0.1:1234/v1.")
-    openai_api_key: SecretStr | None = Field(None, description="Only for servers that ask for a key.")
-    pexels_api_key: SecretStr | None = None
-    pixabay_api_key: SecretStr | None = None
-    google_oauth: SecretStr | None = Field(
-        None, description="YouTube/Drive publishing: an authorized-user JSON (with a refresh token), or a path to it.")
-    c2pa_cert: SecretStr | None = Field(None, description="C2PA signing certificate chain: PEM, or a path to it.")
-    c2pa_key: SecretStr | None = Field(None, description="C2PA signing private key: PEM, or a path to it.")
-    veo_api_key: SecretStr | None = Field(
-        None, description="Veo clips (billed by the second); may hold the same value as GEMINI_API_KEY.")
+    values: dict[str, SecretStr] = Field(default_factory=dict)
+
+    @field_validator("values")
+    @classmethod
+    def _known(cls, values: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        unknown = sorted(set(values) - set(SECRET_ENV_VARS))
+        if unknown:
+            raise ValueError(f"unknown secrets {unknown}; known: {sorted(SECRET_ENV_VARS)}")
+        return values
 
     @classmethod
-    def from_values(cls, values: dict[str, str | None]) -> Secrets:
+    def from_values(cls, values: Mapping[str, str | None]) -> Secrets:
         """Empty strings count as unset, so `KEY=` in an env file does not half-configure a provider."""
-        return cls(**{k: v for k, v in values.items() if v})
+        return cls(values={k: SecretStr(v) for k, v in values.items() if v})
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Secrets:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Secrets:
         env = os.environ if environ is None else environ
         return cls.from_values({field: env.get(var) for field, var in SECRET_ENV_VARS.items()})
 
     def value(self, field: str) -> str | None:
-        secret = getattr(self, field)
+        if field not in SECRET_ENV_VARS:
+            raise KeyError(f"unknown secret {field!r}")
+        secret = self.values.get(field)
         return secret.get_secret_value() if secret is not None else None
 
     def present(self) -> list[str]:
         """Values of every secret that is set: what must never appear in logs or artefacts."""
-        return [v for f in SECRET_ENV_VARS if (v := self.value(f))]
+        return [secret.get_secret_value() for secret in self.values.values()]

@@ -1,19 +1,21 @@
 """Which providers can run here, and the fallback chains built from them.
 
-A provider is configured when every secret it needs is set; the others are left out of
-their chain (never called, never half-set-up). The offline providers need nothing, so
-with no keys at all each chain is just its offline member and the pipeline behaves
-exactly as it always has. Building a provider makes no network call.
+A provider is configured when every secret it needs (its class's `needs`, see catalog.py) is set;
+the others are left out of their chain (never called, never half-set-up). The offline providers
+need nothing, so with no keys at all each chain is just its offline member and the pipeline
+behaves exactly as it always has. Building a provider makes no network call.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from notes_pipeline.providers.config import SECRET_ENV_VARS, ProvidersConfig, Secrets
+from notes_pipeline.providers.catalog import declared_providers
+from notes_pipeline.providers.config import SECRET_ENV_VARS, ProviderConfigError, ProvidersConfig, Secrets, load_config
 from notes_pipeline.providers.embeddings.base import Embedder
 from notes_pipeline.providers.http import Sleep
 from notes_pipeline.providers.images.base import ImageSource
@@ -21,23 +23,9 @@ from notes_pipeline.providers.limits import SlotLimiter
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.providers.tts.chain import NarratorChain
 
+log = logging.getLogger(__name__)
+
 CAPABILITIES = ("script", "narration", "images", "image search", "stock")
-OFFLINE = {"local", "espeak", "slides"}
-# Each provider's secrets: any one of the alternatives (tuples of fields) configures it.
-REQUIREMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "gemini": (("gemini_api_key",),),
-    "ollama": (("ollama_host",),),
-    "openai_compatible": (("openai_base_url",),),
-    "google": (("google_tts_api_key",), ("google_application_credentials",)),
-    "elevenlabs": (("elevenlabs_api_key",),),
-    "cloudflare": (("cloudflare_api_token", "cloudflare_account_id"),),
-    "together": (("together_api_key",),),
-    "huggingface": (("hf_token",),),
-    "web_search": (("google_cse_api_key", "google_cse_id"),),
-    "pexels": (("pexels_api_key",),),
-    "pixabay": (("pixabay_api_key",),),
-    "veo": (("veo_api_key",),),
-}
 
 
 @dataclass(frozen=True)
@@ -64,11 +52,12 @@ class ProviderRegistry:
         self.secrets = secrets
         self.sleep = sleep
         self.slots = slots
+        known = declared_providers()
         for capability, names in self.chains().items():
             for name in names:
-                if name not in OFFLINE and name not in REQUIREMENTS:
+                if name not in known:
                     raise UnknownProviderError(f"unknown {capability} provider {name!r} in the provider config; "
-                                               f"known: {sorted(OFFLINE | set(REQUIREMENTS))}")
+                                               f"known: {sorted(known)}")
 
     # ---- what is configured ------------------------------------------------------------
     def chains(self) -> dict[str, list[str]]:
@@ -82,14 +71,13 @@ class ProviderRegistry:
         }
 
     def configured(self, name: str) -> bool:
-        if name in OFFLINE:
-            return True
-        return any(all(self.secrets.value(f) for f in option) for option in REQUIREMENTS[name])
+        needs = declared_providers()[name].needs
+        return not needs or any(all(self.secrets.value(f) for f in option) for option in needs)
 
     def _detail(self, name: str) -> str:
-        if name in OFFLINE:
+        options = declared_providers()[name].needs
+        if not options:
             return "offline, always available"
-        options = REQUIREMENTS[name]
         for option in options:
             if all(self.secrets.value(f) for f in option):
                 return " + ".join(SECRET_ENV_VARS[f] for f in option) + " set"
@@ -248,3 +236,17 @@ class ProviderRegistry:
         from notes_pipeline.providers.audit.sinks import external_sinks
 
         return external_sinks(self.config.audit, self.config.http, self.secrets, load_workflows, database_key)
+
+
+def narration_kinds(environ: Mapping[str, str] | None = None) -> set[str]:
+    """The narrators this deployment runs (the narration chain whose secrets are set), as Dagster kind tags.
+
+    Read when the definitions load, from the same config file and environment the runs use. A broken
+    config file is reported by the run that needs it, with the file and field named, so here it only
+    leaves the offline voice's tag rather than stopping the whole code location from loading.
+    """
+    try:
+        return set(ProviderRegistry(load_config(), Secrets.from_env(environ)).active("narration"))
+    except (ProviderConfigError, UnknownProviderError) as err:
+        log.warning("narration kinds: %s", err)
+        return {"espeak"}

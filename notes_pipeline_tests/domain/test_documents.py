@@ -4,7 +4,7 @@ import pytest
 
 from notes_pipeline.domain.documents import content_hash, decode_notes, document_id, parse_document, slugify
 from notes_pipeline.domain.errors import BadInputError
-from notes_pipeline.domain.models import AspectRatio, RenderOptions
+from notes_pipeline.domain.models import RESOLUTIONS, AspectRatio, RenderOptions
 
 LIMIT = 1_000_000
 
@@ -50,6 +50,13 @@ def test_front_matter_sets_options_and_is_not_narrated():
 def test_bad_front_matter_names_the_option(front, cause):
     with pytest.raises(BadInputError, match=cause.replace("[", r"\[")):
         parse_document("t-1", "t.md", f"---\n{front}\n---\nSome notes.".encode(), max_bytes=LIMIT)
+
+
+def test_each_resolution_offered_is_the_short_side_of_every_frame():
+    assert RESOLUTIONS == (480, 720, 1080)
+    for resolution in RESOLUTIONS:
+        for aspect in AspectRatio:
+            assert min(RenderOptions(resolution=resolution, aspect_ratio=aspect).frame_size) == resolution
 
 
 def test_language_is_detected_when_not_given():

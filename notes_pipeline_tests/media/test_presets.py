@@ -4,10 +4,16 @@ Its speed is measured in benchmarks/RESULTS.md, not here."""
 
 from __future__ import annotations
 
-import numpy as np
-from PIL import Image, ImageDraw
+from typing import get_args
 
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from pydantic import ValidationError
+
+from notes_pipeline.domain.models import Quality, RenderOptions
 from notes_pipeline.media.composer import RenderSpec, compose_video
+from notes_pipeline.media.presets import PRESETS
 from notes_pipeline_tests.media.scenes import tone_scenes
 
 
@@ -34,3 +40,11 @@ def test_a_draft_file_is_smaller_than_the_final_one(tmp_path):
         assert not composed.degraded
         sizes[quality] = composed.video_path.stat().st_size
     assert sizes["draft"] < sizes["final"] * 0.9, sizes
+
+
+def test_every_quality_the_options_accept_has_its_encode_preset():
+    assert set(PRESETS) == set(get_args(Quality))
+    for quality in PRESETS:
+        assert RenderOptions(quality=quality).quality == quality
+    with pytest.raises(ValidationError, match="Input should be 'draft' or 'final'"):
+        RenderOptions(quality="lossless")

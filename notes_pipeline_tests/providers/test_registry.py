@@ -131,8 +131,8 @@ def test_the_resource_binds_env_vars_only_for_the_secrets_that_are_set(no_keys, 
     monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEYS["GEMINI_API_KEY"])
     monkeypatch.setenv("HF_TOKEN", "")
     resource = ProvidersResource.from_environment()
-    assert resource.gemini_api_key == "GEMINI_API_KEY"  # the variable's name, resolved only at run time
-    assert resource.hf_token is None and resource.elevenlabs_api_key is None
+    assert resource.secrets["gemini_api_key"] == "GEMINI_API_KEY"  # the variable's name, resolved only at run time
+    assert "hf_token" not in resource.secrets and "elevenlabs_api_key" not in resource.secrets
     assert FAKE_KEYS["GEMINI_API_KEY"] not in repr(resource)
     with StubServer() as stub:
         monkeypatch.setenv(CONFIG_ENV_VAR, str(write_config(stub_config(stub.url), tmp_path / "p.yaml")))

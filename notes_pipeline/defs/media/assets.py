@@ -20,6 +20,7 @@ from notes_pipeline.defs.review.assets import approved_script
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, ScriptManifest, VideoRender
 from notes_pipeline.providers.images.user import UserImages
 from notes_pipeline.providers.config import load_config
+from notes_pipeline.providers.registry import narration_kinds
 from notes_pipeline.stages.candidates import candidates_markdown
 from notes_pipeline.stages.images import make_images
 from notes_pipeline.stages.narration import narrate_script
@@ -83,7 +84,7 @@ def video_script(
     )
 
 
-@dg.asset(kinds={"espeak"}, pool="tts", op_tags=PROVIDERS, **_common)
+@dg.asset(kinds=narration_kinds(), pool="tts", op_tags=PROVIDERS, **_common)
 def scene_narration(
     context: dg.AssetExecutionContext,
     approved_script: ScriptManifest,

@@ -11,7 +11,7 @@ from notes_pipeline.defs.errors import stage_failure
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import BucketResource, DatabaseResource, ProvidersResource
 from notes_pipeline.domain.models import VideoRender
-from notes_pipeline.providers.config import SECRET_ENV_VARS, Secrets, load_config
+from notes_pipeline.providers.config import load_config
 from notes_pipeline.publish.publisher import (
     STAGE,
     PublishOutcome,
@@ -35,7 +35,7 @@ def published_video(context: dg.AssetExecutionContext, final_video: VideoRender,
         if request is None:
             outcome = PublishOutcome(doc_id=doc_id, render_id=final_video.render_id)
         else:
-            secrets = Secrets.from_values({field: getattr(providers, field) for field in SECRET_ENV_VARS})
+            secrets = providers.get_secrets()
             settings = PublishSettings.from_config(load_config(providers.config_path or None).publish)
             publication, uploaded = publish_render(store, PublicationStore(database.get()), final_video, request,
                                                    secrets=secrets, settings=settings)

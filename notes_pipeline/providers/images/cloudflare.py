@@ -24,6 +24,7 @@ DEFAULT_MODEL = "@cf/black-forest-labs/flux-1-schnell"
 
 class CloudflareImages(GeneratedImageSource):
     name = "cloudflare"
+    needs = (("cloudflare_api_token", "cloudflare_account_id"),)
 
     def __init__(self, api_token: str, account_id: str, *, model: str = DEFAULT_MODEL,
                  base_url: str = DEFAULT_BASE_URL, http: HttpConfig | None = None, gate: QualityGate | None = None,

@@ -19,6 +19,7 @@ DEFAULT_MODEL = "black-forest-labs/FLUX.1-schnell"
 
 class HuggingFaceImages(GeneratedImageSource):
     name = "huggingface"
+    needs = (("hf_token",),)
 
     def __init__(self, token: str, *, model: str = DEFAULT_MODEL, base_url: str = DEFAULT_BASE_URL,
                  http: HttpConfig | None = None, gate: QualityGate | None = None, sleep: Sleep = time.sleep) -> None:

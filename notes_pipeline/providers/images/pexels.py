@@ -33,6 +33,7 @@ def _fitted(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
 
 class PexelsLibrary(StockLibrary):
     name = "pexels"
+    needs = (("pexels_api_key",),)
     licence = LICENCE
     site = "Pexels"
 

@@ -35,6 +35,7 @@ def orientation(request: ImageRequest) -> str:
 
 class PixabayLibrary(StockLibrary):
     name = "pixabay"
+    needs = (("pixabay_api_key",),)
     licence = LICENCE
     site = "Pixabay"
 

@@ -27,6 +27,7 @@ class SlideRenderer:
     """Title + bullets slides in the video's locked palette, for 16:9, 9:16 and 1:1 frames."""
 
     name = "slides"
+    needs = ()
 
     def identity(self) -> str:
         return f"slides v{SLIDES_VERSION}"

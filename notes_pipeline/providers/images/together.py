@@ -22,6 +22,7 @@ DEFAULT_MODEL = "black-forest-labs/FLUX.1-schnell"
 
 class TogetherImages(GeneratedImageSource):
     name = "together"
+    needs = (("together_api_key",),)
 
     def __init__(self, api_key: str, *, model: str = DEFAULT_MODEL, base_url: str = DEFAULT_BASE_URL,
                  http: HttpConfig | None = None, gate: QualityGate | None = None,

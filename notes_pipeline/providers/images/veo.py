@@ -53,6 +53,7 @@ class VeoClips:
     """Scenes without a search query get a generated clip; `png` is its poster, `clip` the MP4."""
 
     name = "veo"
+    needs = (("veo_api_key",),)
     ai_generated = True  # the public-figure policy keeps AI clips away from scenes about real people
 
     def __init__(self, api_key: str, config: VeoConfig | None = None, *, http: HttpConfig | None = None,

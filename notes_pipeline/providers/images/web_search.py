@@ -105,6 +105,7 @@ class WebImageSearch:
     """Scenes with a search query get a real photograph from the web, with its attribution."""
 
     name = "web_search"
+    needs = (("google_cse_api_key", "google_cse_id"),)
 
     def __init__(self, api_key: str, engine_id: str, *, base_url: str = DEFAULT_BASE_URL, min_width: int = 800,
                  min_height: int = 450, max_results: int = 10, http: HttpConfig | None = None,

@@ -59,6 +59,7 @@ def _content(turn: Turn) -> types.Content:
 
 class GeminiScriptWriter(StructuredScriptWriter):
     name = "gemini"
+    needs = (("gemini_api_key",),)
 
     def __init__(
         self,

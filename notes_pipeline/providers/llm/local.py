@@ -266,6 +266,7 @@ def _compose(units: list[_Unit], lead_unit: _Unit | None, title: str, language: 
 
 class LocalScriptWriter:
     name = "local"
+    needs = ()
 
     def __init__(self, max_scene_seconds: float = MAX_SCENE_SECONDS, speaking: SpeakingRate | None = None) -> None:
         """`speaking` is the narrator's clock; by default the calibrated offline voice (eSpeak NG) per language."""

@@ -63,6 +63,7 @@ class _ChatWriter(StructuredScriptWriter):
 
 class OllamaScriptWriter(_ChatWriter):
     name = "ollama"
+    needs = (("ollama_host",),)
 
     def generate(self, choice: ModelChoice, turns: list[Turn], *, temperature: float) -> tuple[ModelAnswer, int]:
         response = self._post("/api/chat", {
@@ -82,6 +83,7 @@ class OllamaScriptWriter(_ChatWriter):
 
 class OpenAICompatibleScriptWriter(_ChatWriter):
     name = "openai_compatible"
+    needs = (("openai_base_url",),)
 
     def generate(self, choice: ModelChoice, turns: list[Turn], *, temperature: float) -> tuple[ModelAnswer, int]:
         response = self._post("/chat/completions", {

@@ -51,6 +51,7 @@ def word_starts_from_alignment(text: str, alignment: dict[str, Any] | None) -> l
 
 class ElevenLabsNarrator:
     name = "elevenlabs"
+    needs = (("elevenlabs_api_key",),)
 
     def __init__(
         self,

@@ -138,6 +138,7 @@ class EspeakNarrator:
     """A real, offline voice for en, hi, ur and the ~100 other languages eSpeak NG speaks."""
 
     name = "espeak"
+    needs = ()
 
     def __init__(self, words_per_minute: int = 160, tail_silence_s: float = 0.35) -> None:
         self.words_per_minute = words_per_minute

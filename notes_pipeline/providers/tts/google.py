@@ -41,6 +41,7 @@ _VOICE_NAME = re.compile(r"^(?P<code>[a-z]{2,3}-[A-Z]{2,3})-[A-Za-z0-9]+-[A-Za-z
 
 class GoogleNarrator:
     name = "google"
+    needs = (("google_tts_api_key",), ("google_application_credentials",))
 
     def __init__(
         self,
