@@ -17,7 +17,7 @@ from notes_pipeline.cli.environment import open_bucket, open_dagster_instance, o
 from notes_pipeline.cli.outcomes import report_outcomes
 from notes_pipeline.cli.runner import execute_request, process_reviews
 from notes_pipeline.domain.errors import PipelineError
-from notes_pipeline.domain.models import AspectRatio, ImagesManifest, Script, ScriptManifest
+from notes_pipeline.domain.models import RESOLUTIONS, AspectRatio, ImagesManifest, Script, ScriptManifest
 from notes_pipeline.domain.script_edits import SceneEdit
 from notes_pipeline.domain.variants import RenderVariant
 from notes_pipeline.stages.candidates import describe, shown
@@ -232,6 +232,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     render.add_argument("doc_id")
     render.add_argument("--lang", help="narration language, e.g. hi (translated when Gemini is configured)")
     render.add_argument("--format", choices=[a.value for a in AspectRatio], help="aspect ratio")
-    render.add_argument("--resolution", type=int, choices=[480, 720, 1080])
+    render.add_argument("--resolution", type=int, choices=RESOLUTIONS)
     render.add_argument("--voice", help="a voice name of the narration provider")
     render.set_defaults(func=cmd_render)

@@ -11,10 +11,11 @@ import re
 
 from pydantic import Field
 
-from notes_pipeline.domain.models import AspectRatio, RenderOptions, _Frozen
+from notes_pipeline.domain.models import RESOLUTIONS, AspectRatio, RenderOptions, _Frozen
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 _ASPECT_RATIOS = ", ".join(f"'{a.value}'" for a in list(AspectRatio)[:-1]) + f" or '{list(AspectRatio)[-1].value}'"
+_RESOLUTIONS = ", ".join(map(str, RESOLUTIONS[:-1])) + f" or {RESOLUTIONS[-1]}"
 
 
 class RenderVariant(_Frozen):
@@ -24,7 +25,7 @@ class RenderVariant(_Frozen):
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}$",
                                  description="e.g. 'hi': narration in this language (translated with Gemini)")
     aspect_ratio: AspectRatio | None = Field(None, description=_ASPECT_RATIOS)
-    resolution: int | None = Field(None, description="480, 720 or 1080")
+    resolution: int | None = Field(None, description=_RESOLUTIONS)
     voice: str | None = Field(None, min_length=1, max_length=60, description="a voice name of the narration provider")
 
     def is_empty(self) -> bool:
