@@ -142,6 +142,7 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+){0,3}")
 _FILE_WITH_SPACES = re.compile(r"[A-Za-z][\w' -]{0,40}\.[A-Za-z]{1,4}")  # `Path to file.md`
 _WIKILINK_CODE = re.compile(r"(!?)\[\[([\w' -]{1,40})(?:([#|^])([\w' -]{1,30}))?\]\]")
 _WIKILINK_PARTS = {"#": "hash", "|": "pipe", "^": "caret"}
+_FLAG = re.compile(r"(?P<dashes>--?)(?P<name>[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+){0,4})")  # `--with-libyaml`
 _CALL = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){0,3})\(\)")  # `Plugin.Latex()`
 _PATH = re.compile(r"\.{0,2}/?(?:[\w.-]+/){1,6}(?P<file>[A-Za-z][\w-]*\.[A-Za-z0-9]{1,5})")  # `a/b/latex.ts`
 _SETTING = re.compile(r"(?P<key>[A-Za-z][A-Za-z0-9_]{0,30})\s*(?P<sign>[:=])\s*(?P<value>true|false|null|none|\d+|[A-Za-z]+)")
@@ -160,6 +161,8 @@ def spoken_code(code: str) -> str | None:
         return name if len(code) == 1 else f"{_COUNTS[len(code)]} {name}s"
     if len(code) == 2 and code[0] == "\\" and code[1] in _SYMBOL_NAMES:  # an escape: `\$`
         return f"backslash {_SYMBOL_NAMES[code[1]]}"
+    if flag := _FLAG.fullmatch(code):  # a command-line option, as people read it out
+        return ("dash dash " if flag.group("dashes") == "--" else "dash ") + flag.group("name").replace("-", " ")
     if call := _CALL.fullmatch(code):  # a call without arguments is said by its name
         code = call.group("name")
     if path := _PATH.fullmatch(code):  # a path by its file: the picture shows the folders

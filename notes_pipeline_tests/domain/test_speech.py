@@ -196,13 +196,15 @@ def test_code_that_only_says_how_or_shows_an_example_leaves_the_sentence_speakab
             "In `quartz.config.ts`, you can configure Quartz to use MathJax SVG rendering by replacing "
             "`Plugin.Latex({ renderEngine: 'katex' })` with `Plugin.Latex({ renderEngine: 'mathjax' })`\n\n"
             "To ensure {% data variables.product.company_short %} supports your Mermaid syntax, check the "
-            "Mermaid version currently in use.\n")
+            "Mermaid version currently in use.\n\n"
+            "To skip the check, use the option\n`--with-libyaml`: `python setup.py --with-libyaml install`.\n")
     words = spoken(text)
     assert "Disable callouts: simply pass callouts false to the plugin." in words
     assert "Editing icons: callouts dot scss." in words
     assert "Remove all instances of Plugin dot Latex from quartz dot config dot ts." in words
     assert "In quartz dot config dot ts, you can configure Quartz to use MathJax SVG rendering." in words
     assert "Check the Mermaid version currently in use." in words
+    assert "To skip the check, use the option dash dash with libyaml." in words
     assert markup_in(words) == [] and "katex" not in words and "renderEngine" not in words
 
 
