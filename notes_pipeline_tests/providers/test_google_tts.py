@@ -12,7 +12,7 @@ from google.auth.credentials import AnonymousCredentials
 
 from notes_pipeline.media.audio import read_wav
 from notes_pipeline.providers.config import HttpConfig, load_config
-from notes_pipeline.providers.http import HttpError
+from notes_pipeline.providers.http.errors import HttpError
 from notes_pipeline.providers.tts.google import GoogleNarrator
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 from notes_pipeline_tests.providers.stubs.google_tts import GAP_S, LEAD_S, google_tts_handler, word_seconds

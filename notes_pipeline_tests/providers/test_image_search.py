@@ -10,7 +10,8 @@ from PIL import Image
 from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import CircuitOpenError, HttpError, UrlGuard
+from notes_pipeline.providers.http.errors import CircuitOpenError, HttpError
+from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.web_search import NoUsableSearchResultError, WebImageSearch, skip_reason, SearchHit
 from notes_pipeline_tests.providers.stubs import Reply, StubServer, png_bytes

@@ -12,7 +12,7 @@ from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.media.clips import clip_bytes_info
 from notes_pipeline.providers.config import HttpConfig, VeoConfig
-from notes_pipeline.providers.http import HttpError, UnexpectedContentError
+from notes_pipeline.providers.http.errors import HttpError, UnexpectedContentError
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.prompting import PolicyRefusalError
 from notes_pipeline.providers.images.slides import SlideRenderer

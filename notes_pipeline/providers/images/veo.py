@@ -30,7 +30,9 @@ from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.media.clips import clip_bytes_info, poster_frame
 from notes_pipeline.media.ffmpeg import MediaError
 from notes_pipeline.providers.config import HttpConfig, VeoConfig
-from notes_pipeline.providers.http import Clock, Failure, HttpClient, HttpError, Sleep, UnexpectedContentError
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.errors import HttpError, UnexpectedContentError
+from notes_pipeline.providers.http.retry import Clock, Failure, Sleep
 from notes_pipeline.providers.images.base import ImageResult
 from notes_pipeline.providers.images.frames import to_frame_png
 from notes_pipeline.providers.images.prompting import (

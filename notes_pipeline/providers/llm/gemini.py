@@ -18,14 +18,8 @@ from google.genai import types
 
 from notes_pipeline.domain.models import NotesDocument
 from notes_pipeline.providers.config import GeminiConfig, HttpConfig
-from notes_pipeline.providers.http import (
-    BREAKER_STATUSES,
-    Clock,
-    Failure,
-    HttpClient,
-    Sleep,
-    parse_retry_after,
-)
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.retry import BREAKER_STATUSES, Clock, Failure, Sleep, parse_retry_after
 from notes_pipeline.providers.llm.gemini_schema import GeminiScript
 from notes_pipeline.providers.llm.prompts import SYSTEM_INSTRUCTION, Plan
 from notes_pipeline.providers.llm.routing import Route, route

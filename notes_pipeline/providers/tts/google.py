@@ -30,7 +30,8 @@ from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import SpeechAudio
 from notes_pipeline.media.audio import write_wav
 from notes_pipeline.providers.config import GoogleTTSConfig, HttpConfig
-from notes_pipeline.providers.http import BREAKER_STATUSES, Clock, Failure, HttpClient, Sleep, parse_retry_after
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.retry import BREAKER_STATUSES, Clock, Failure, Sleep, parse_retry_after
 from notes_pipeline.providers.tts.joining import Piece, join_pieces
 from notes_pipeline.providers.tts.ssml import marked_ssml, ssml_bytes, starts_from_marks
 
