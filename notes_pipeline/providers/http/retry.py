@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from notes_pipeline.providers.http.errors import HttpError
 
@@ -61,3 +61,10 @@ def status_failure(status: int, headers: Mapping[str, str]) -> Failure | None:
                        retry_after_s=parse_retry_after(headers.get("Retry-After")))
     return Failure(f"answered {status}", retryable=False, status=status,
                    counts_for_breaker=status in BREAKER_STATUSES)
+
+
+def sdk_failure(status: int, detail: str, headers: Mapping[str, str]) -> Failure:
+    """`status_failure` for an error an SDK raised, its reason naming the SDK's word for it (e.g. RESOURCE_EXHAUSTED).
+    An error without a usable status (below 400) is final and does not count towards the breaker."""
+    failure = status_failure(status, headers) or Failure("", retryable=False, status=status, counts_for_breaker=False)
+    return replace(failure, reason=f"answered {status} {detail}".strip())
