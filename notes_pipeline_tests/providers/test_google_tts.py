@@ -130,6 +130,14 @@ def test_retries_are_bounded_and_then_the_error_names_the_status(stub):
     assert err.value.attempts == 3 and len(stub.requests) == 3
 
 
+def test_a_429_is_sent_max_attempts_times_in_all_the_sdk_adds_no_retries(stub):
+    sleeps: list[float] = []
+    stub.script(*[Reply.too_many(retry_after=1)] * 9)
+    with pytest.raises(HttpError, match="429 TooManyRequests after 3 attempts") as err:
+        narrator(stub, sleeps=sleeps).synthesize("Rain falls.", language="en")
+    assert err.value.attempts == 3 and len(stub.requests) == 3 and sleeps == [1.0, 1.0]
+
+
 def test_the_api_key_travels_in_a_header_and_never_reaches_logs_or_errors(stub, caplog):
     stub.script(Reply.json({"error": {"code": 403, "message": "API key not valid", "status": "PERMISSION_DENIED"}},
                            status=403))

@@ -100,6 +100,16 @@ def test_429_with_retry_after_is_honoured_and_the_key_stays_out_of_errors():
     assert KEY not in str(failed.value) and failed.value.__cause__ is None and failed.value.__suppress_context__
 
 
+def test_a_429_is_sent_max_attempts_times_in_all_the_client_adds_no_retries():
+    sleeps: list[float] = []
+    with StubServer() as stub:
+        stub.handler = wire.custom_search(items_for(stub), images=PICTURES)
+        stub.script(*[Reply.too_many(retry_after=1)] * 9)
+        with pytest.raises(HttpError, match="answered 429 after 3 attempts"):
+            searcher(stub, sleeps).render(request_for())
+    assert len(stub.requests) == 3 and sleeps == [1.0, 1.0]
+
+
 @pytest.mark.parametrize("reply, why", [(Reply.malformed_json(), "malformed JSON"),
                                         (Reply.wrong_type(), "malformed JSON"),
                                         (Reply.json({"items": "nope"}), "no list of items")])

@@ -96,6 +96,16 @@ def test_a_429_on_start_is_retried_after_the_wait_it_asks_for(video):
     assert [START.match(r.route) is not None for r in stub.requests] == [True, True, False]
 
 
+def test_a_429_is_sent_max_attempts_times_in_all_the_sdk_adds_no_retries(video):
+    time = FakeTime()
+    with StubServer(VeoWire(video)) as stub:
+        stub.script(*[Reply.too_many(retry_after=2)] * 9)
+        with pytest.raises(HttpError, match="429 RESOURCE_EXHAUSTED after 3 attempts"):
+            veo_for(stub, time).render_with_report(request_for())
+    assert [START.match(r.route) is not None for r in stub.requests] == [True] * 3
+    assert time.slept == [2, 2]
+
+
 def test_a_5xx_while_polling_is_retried_and_counted(video):
     with StubServer(VeoWire(video, pending=1)) as stub:
         wire = stub.handler
