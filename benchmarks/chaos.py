@@ -31,7 +31,8 @@ from typing import Any
 from notes_pipeline.domain.models import Script, ScriptManifest
 from notes_pipeline.package_files import examples_dir
 from notes_pipeline.providers.config import HttpConfig, load_config
-from notes_pipeline.providers.http import UrlGuard, reset_circuit_breakers
+from notes_pipeline.providers.http.breaker import reset_circuit_breakers
+from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.cloudflare import CloudflareImages
 from notes_pipeline.providers.images.huggingface import HuggingFaceImages

@@ -13,7 +13,8 @@ import time
 from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import UrlGuard, reset_circuit_breakers
+from notes_pipeline.providers.http.breaker import reset_circuit_breakers
+from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.pexels import PexelsLibrary
 from notes_pipeline_tests.providers.stubs import StubServer
 from notes_pipeline_tests.providers.stubs.stock import StockSite

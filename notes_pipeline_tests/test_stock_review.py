@@ -16,7 +16,8 @@ from notes_pipeline.defs.resources import ProvidersResource
 from notes_pipeline.domain.models import ImagesManifest, Provenance, Script, ScriptManifest, VideoRender
 from notes_pipeline.media.probe import probe
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import UrlGuard, reset_circuit_breakers
+from notes_pipeline.providers.http.breaker import reset_circuit_breakers
+from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.pexels import PexelsLibrary
 from notes_pipeline.providers.images.slides import SlideRenderer

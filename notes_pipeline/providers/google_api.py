@@ -13,7 +13,8 @@ import httplib2
 from google.auth import exceptions as auth_errors
 from googleapiclient.errors import HttpError as GoogleHttpError
 
-from notes_pipeline.providers.http import Failure, UnexpectedContentError, status_failure
+from notes_pipeline.providers.http.errors import UnexpectedContentError
+from notes_pipeline.providers.http.retry import Failure, status_failure
 
 
 def execute(request: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 from notes_pipeline.providers.catalog import declared_providers
 from notes_pipeline.providers.config import SECRET_ENV_VARS, ProviderConfigError, ProvidersConfig, Secrets, load_config
 from notes_pipeline.providers.embeddings.base import Embedder
-from notes_pipeline.providers.http import Sleep
+from notes_pipeline.providers.http.retry import Sleep
 from notes_pipeline.providers.images.base import ImageSource
 from notes_pipeline.providers.limits import SlotLimiter
 from notes_pipeline.providers.llm.chain import ScriptWriterChain

@@ -3,7 +3,7 @@
 `![alt](diagram.png)` is read from the bucket beside the note (`inbox/course/lesson.md` →
 `inbox/course/diagram.png`); a path starting with `/` from the inbox root; a path that climbs
 out of the inbox with `..` is refused. An http(s) URL came from outside: it is fetched through
-the SSRF-safe download of `providers/http.py` (public addresses only, every redirect checked,
+the SSRF-safe download of `providers/http/download.py` (public addresses only, every redirect checked,
 images only). Both are capped at 15 MB and must decode as a picture. A figure that cannot be
 had is not a failed document: the scene falls back to its next picture and the reason is kept
 with the scene's image (`SceneImage.figure_problem`).
@@ -22,7 +22,11 @@ from urllib.parse import unquote, urlsplit
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import FigureVisual
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import HttpClient, UrlGuard, display_url, open_image, safe_download
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.download import safe_download
+from notes_pipeline.providers.http.errors import display_url
+from notes_pipeline.providers.http.ssrf import UrlGuard
+from notes_pipeline.providers.images.decode import open_image
 from notes_pipeline.stages.script import load_source_record
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, ObjectNotFoundError

@@ -2,7 +2,7 @@
 
 Scenes are independent: a scene whose provider fails is reported alone, and the others are
 neither redone nor held back by it. Nothing here calls a scene's work twice: the HTTP policy
-(providers/http.py) is the one retry owner of a provider call, and the provider chains degrade
+(providers/http/) is the one retry owner of a provider call, and the provider chains degrade
 a scene (fallback provider, slide) before its work ever fails.
 """
 

@@ -14,7 +14,7 @@ from notes_pipeline.defs.media.assets import approved_script, scene_narration, v
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.providers.config import CONFIG_ENV_VAR, SECRET_ENV_VARS
-from notes_pipeline.providers.http import reset_circuit_breakers
+from notes_pipeline.providers.http.breaker import reset_circuit_breakers
 from notes_pipeline_tests.conftest import drop
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 from notes_pipeline_tests.providers.stubs.provider_config import stub_config, write_config

@@ -14,7 +14,7 @@ from notes_pipeline.defs.media.assets import approved_script, scene_images, scen
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.providers.audit.sinks import close_sinks
 from notes_pipeline.providers.audit.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, verify_signature
-from notes_pipeline.providers.http import reset_circuit_breakers
+from notes_pipeline.providers.http.breaker import reset_circuit_breakers
 from notes_pipeline.store.audit import AuditLog
 from notes_pipeline.store.db import Database
 from notes_pipeline_tests.conftest import drop

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from notes_pipeline.providers.http import reset_circuit_breakers
+from notes_pipeline.providers.http.breaker import reset_circuit_breakers
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from notes_pipeline.domain.models import SourceRecord
 from notes_pipeline.providers.audit.sheets import HEADER, SheetsAuditSink, column_letter, workflow_row
 from notes_pipeline.providers.audit.sinks import close_sinks, sheets_sink
 from notes_pipeline.providers.config import AuditConfig, HttpConfig, Secrets
-from notes_pipeline.providers.http import reset_circuit_breakers
+from notes_pipeline.providers.http.breaker import reset_circuit_breakers
 from notes_pipeline.store.audit import AuditLog
 from notes_pipeline.store.db import Database
 from notes_pipeline.store.state import StateStore

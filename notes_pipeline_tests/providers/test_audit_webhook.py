@@ -19,7 +19,7 @@ from notes_pipeline.providers.audit.webhook import (
     verify_signature,
 )
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import reset_circuit_breakers
+from notes_pipeline.providers.http.breaker import reset_circuit_breakers
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 
 SECRET = "whsec_5e1f0b7a9c"

@@ -9,7 +9,7 @@ import pytest
 
 from notes_pipeline.media.audio import read_wav
 from notes_pipeline.providers.config import HttpConfig, load_config
-from notes_pipeline.providers.http import HttpError, UnexpectedContentError
+from notes_pipeline.providers.http.errors import HttpError, UnexpectedContentError
 from notes_pipeline.providers.tts.elevenlabs import ElevenLabsNarrator, word_starts_from_alignment
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 from notes_pipeline_tests.providers.stubs.elevenlabs import CHAR_S, LEAD_S, SPACE_S, elevenlabs_handler

@@ -87,6 +87,7 @@ def test_gemini_embedder_errors_are_clear_and_carry_no_key(gemini_stub: str) -> 
     with pytest.raises(PipelineError) as raised:
         embedder.embed(["x"])
     assert "429" in str(raised.value) and "test-key-123" not in str(raised.value)
+    assert len(_GeminiStub.seen) == 1  # sent once: neither the SDK nor a policy retries a cache lookup
     with pytest.raises(PipelineError, match="sizes \\[2\\]"):
         embedder.embed(["x"])  # a vector of the wrong width is refused, not stored
 

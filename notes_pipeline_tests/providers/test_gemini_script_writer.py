@@ -126,6 +126,14 @@ def test_429_with_retry_after_and_500_are_retried_boundedly(stub):
     assert "503" in attempts[0].problems[0] and script.writer == "local"
 
 
+def test_a_429_is_sent_max_attempts_times_in_all_the_sdk_adds_no_retries(stub):
+    sleeps: list[float] = []
+    stub.script(*[Reply.too_many(retry_after=1)] * 9)  # more than enough for a second loop to show
+    with pytest.raises(ScriptWriterError, match="429"):
+        writer(stub, sleeps).write_recorded(doc())
+    assert len(stub.requests) == 3 and sleeps == [1.0, 1.0]  # max_attempts requests, the policy's two waits
+
+
 def test_a_hanging_server_is_a_timeout_that_is_retried(stub):
     stub.script(Reply.hang(3))
     script, attempts = writer(stub, timeout_s=0.3).write_recorded(doc())

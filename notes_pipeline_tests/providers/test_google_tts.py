@@ -12,7 +12,7 @@ from google.auth.credentials import AnonymousCredentials
 
 from notes_pipeline.media.audio import read_wav
 from notes_pipeline.providers.config import HttpConfig, load_config
-from notes_pipeline.providers.http import HttpError
+from notes_pipeline.providers.http.errors import HttpError
 from notes_pipeline.providers.tts.google import GoogleNarrator
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 from notes_pipeline_tests.providers.stubs.google_tts import GAP_S, LEAD_S, google_tts_handler, word_seconds
@@ -128,6 +128,14 @@ def test_retries_are_bounded_and_then_the_error_names_the_status(stub):
     with pytest.raises(HttpError, match="503") as err:
         narrator(stub).synthesize("Rain falls.", language="en")
     assert err.value.attempts == 3 and len(stub.requests) == 3
+
+
+def test_a_429_is_sent_max_attempts_times_in_all_the_sdk_adds_no_retries(stub):
+    sleeps: list[float] = []
+    stub.script(*[Reply.too_many(retry_after=1)] * 9)
+    with pytest.raises(HttpError, match="429 TooManyRequests after 3 attempts") as err:
+        narrator(stub, sleeps=sleeps).synthesize("Rain falls.", language="en")
+    assert err.value.attempts == 3 and len(stub.requests) == 3 and sleeps == [1.0, 1.0]
 
 
 def test_the_api_key_travels_in_a_header_and_never_reaches_logs_or_errors(stub, caplog):

@@ -7,13 +7,13 @@ import time
 import pytest
 
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import (
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.errors import (
     CircuitOpenError,
-    HttpClient,
     HttpError,
     ResponseTooLargeError,
     UnexpectedContentError,
-    )
+)
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 
 KEY = "sk-live-4f9c2a7be81d"

@@ -11,12 +11,8 @@ from notes_pipeline.domain.image_quality import LowQualityImageError
 from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import (
-    HttpError,
-    ResponseTooLargeError,
-    UnexpectedContentError,
-    UrlGuard,
-    )
+from notes_pipeline.providers.http.errors import HttpError, ResponseTooLargeError, UnexpectedContentError
+from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.cloudflare import CloudflareImages
 from notes_pipeline.providers.images.huggingface import HuggingFaceImages
 from notes_pipeline.providers.images.prompting import PolicyRefusalError, provider_seed

@@ -10,7 +10,8 @@ from PIL import Image
 from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import CircuitOpenError, HttpError, UrlGuard
+from notes_pipeline.providers.http.errors import CircuitOpenError, HttpError
+from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.web_search import NoUsableSearchResultError, WebImageSearch, skip_reason, SearchHit
 from notes_pipeline_tests.providers.stubs import Reply, StubServer, png_bytes
@@ -97,6 +98,16 @@ def test_429_with_retry_after_is_honoured_and_the_key_stays_out_of_errors():
         with pytest.raises(HttpError, match="answered 500 after 3 attempts") as failed:
             searcher(stub).render(request_for())
     assert KEY not in str(failed.value) and failed.value.__cause__ is None and failed.value.__suppress_context__
+
+
+def test_a_429_is_sent_max_attempts_times_in_all_the_client_adds_no_retries():
+    sleeps: list[float] = []
+    with StubServer() as stub:
+        stub.handler = wire.custom_search(items_for(stub), images=PICTURES)
+        stub.script(*[Reply.too_many(retry_after=1)] * 9)
+        with pytest.raises(HttpError, match="answered 429 after 3 attempts"):
+            searcher(stub, sleeps).render(request_for())
+    assert len(stub.requests) == 3 and sleeps == [1.0, 1.0]
 
 
 @pytest.mark.parametrize("reply, why", [(Reply.malformed_json(), "malformed JSON"),

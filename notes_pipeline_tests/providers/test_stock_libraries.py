@@ -12,7 +12,8 @@ from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.media.probe import probe
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import HttpError, UrlGuard
+from notes_pipeline.providers.http.errors import HttpError
+from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.base import NoPicture
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.pexels import PexelsLibrary

@@ -6,7 +6,10 @@ import pytest
 from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.providers.config import SECRET_ENV_VARS, Secrets
-from notes_pipeline.providers.http import HttpClient, UnexpectedContentError, UrlGuard, safe_fetch
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.download import safe_fetch
+from notes_pipeline.providers.http.errors import UnexpectedContentError
+from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.prompting import visual_query
 from notes_pipeline.providers.llm.gemini_schema import GeminiScene, GeminiScript, to_script

@@ -12,7 +12,7 @@ from notes_pipeline.domain.models import ImageRequest, Scene
 from notes_pipeline.domain.style import style_lock
 from notes_pipeline.media.clips import clip_bytes_info
 from notes_pipeline.providers.config import HttpConfig, VeoConfig
-from notes_pipeline.providers.http import HttpError, UnexpectedContentError
+from notes_pipeline.providers.http.errors import HttpError, UnexpectedContentError
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.prompting import PolicyRefusalError
 from notes_pipeline.providers.images.slides import SlideRenderer
@@ -94,6 +94,16 @@ def test_a_429_on_start_is_retried_after_the_wait_it_asks_for(video):
     assert result.clip == video and result.attempts == 2
     assert time.slept[0] == 3  # the Retry-After, then one poll
     assert [START.match(r.route) is not None for r in stub.requests] == [True, True, False]
+
+
+def test_a_429_is_sent_max_attempts_times_in_all_the_sdk_adds_no_retries(video):
+    time = FakeTime()
+    with StubServer(VeoWire(video)) as stub:
+        stub.script(*[Reply.too_many(retry_after=2)] * 9)
+        with pytest.raises(HttpError, match="429 RESOURCE_EXHAUSTED after 3 attempts"):
+            veo_for(stub, time).render_with_report(request_for())
+    assert [START.match(r.route) is not None for r in stub.requests] == [True] * 3
+    assert time.slept == [2, 2]
 
 
 def test_a_5xx_while_polling_is_retried_and_counted(video):

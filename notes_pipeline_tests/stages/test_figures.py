@@ -6,7 +6,8 @@ import pytest
 
 from notes_pipeline.domain.models import FigureVisual
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import HttpClient, UrlGuard
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.cards import NotesMaterial
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.llm.local import LocalScriptWriter

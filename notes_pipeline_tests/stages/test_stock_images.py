@@ -5,7 +5,8 @@ import pytest
 
 from notes_pipeline.domain.models import RenderOptions, Scene, Script, ScriptManifest
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import UrlGuard, reset_circuit_breakers
+from notes_pipeline.providers.http.breaker import reset_circuit_breakers
+from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.chain import ImageChain
 from notes_pipeline.providers.images.pexels import PexelsLibrary
 from notes_pipeline.providers.images.slides import SlideRenderer

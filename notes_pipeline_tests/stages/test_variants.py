@@ -10,7 +10,7 @@ import pytest
 from notes_pipeline.domain.models import AspectRatio, RenderOptions, Scene, Script, ScriptManifest
 from notes_pipeline.domain.variants import RenderVariant
 from notes_pipeline.providers.config import HttpConfig, load_config
-from notes_pipeline.providers.http import reset_circuit_breakers
+from notes_pipeline.providers.http.breaker import reset_circuit_breakers
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.providers.llm.gemini import GeminiScriptWriter
 from notes_pipeline.providers.llm.local import LocalScriptWriter

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from notes_pipeline.providers.config import Secrets
-from notes_pipeline.providers.http import reset_circuit_breakers
+from notes_pipeline.providers.http.breaker import reset_circuit_breakers
 from notes_pipeline.providers.registry import ProviderRegistry
 from notes_pipeline.store.slots import ProviderBusyError, ProviderSlots, lock_namespace
 from notes_pipeline_tests.providers.stubs import StubServer

@@ -1,6 +1,6 @@
 """The four media assets of one notes document. Thin: each calls its stage in notes_pipeline.stages.
 
-No asset has a RetryPolicy: a provider call is retried by the HTTP policy alone (providers/http.py),
+No asset has a RetryPolicy: a provider call is retried by the HTTP policy alone (providers/http/),
 a failing scene degrades through its provider chain, and a crashed run is retried by the instance's
 crash-only `run_retries` (dagster.yaml). A RetryPolicy here would re-run every failed call again.
 """

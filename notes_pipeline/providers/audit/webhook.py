@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 from notes_pipeline.domain.events import PipelineEvent
 from notes_pipeline.providers.audit.background import BackgroundQueue
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import HttpClient, HttpError
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.errors import HttpError
 
 log = logging.getLogger(__name__)
 

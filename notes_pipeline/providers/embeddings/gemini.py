@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.providers.embeddings.base import EMBEDDING_DIMENSIONS
+from notes_pipeline.providers.http.retry import Failure
 
 
 class GeminiEmbedder:
@@ -17,9 +18,10 @@ class GeminiEmbedder:
         from google import genai
         from google.genai import types
 
-        options = types.HttpOptions(timeout=int(timeout_s * 1000), base_url=base_url) if base_url else \
-            types.HttpOptions(timeout=int(timeout_s * 1000))
-        self._client = genai.Client(api_key=api_key, http_options=options)
+        from notes_pipeline.providers.google_errors import genai_http_options
+
+        self._client = genai.Client(api_key=api_key, http_options=genai_http_options(base_url=base_url,
+                                                                                     timeout_s=timeout_s))
         self._types = types
         self.model, self.dimensions = model, dimensions
 
@@ -27,16 +29,16 @@ class GeminiEmbedder:
         return f"gemini:{self.model}:{self.dimensions}"
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        from google.genai import errors
+        from notes_pipeline.providers.google_errors import genai_call
 
+        config = self._types.EmbedContentConfig(output_dimensionality=self.dimensions)
         try:
-            response = self._client.models.embed_content(
-                model=self.model, contents=list(texts),
-                config=self._types.EmbedContentConfig(output_dimensionality=self.dimensions),
-            )
-        except errors.APIError as err:
-            # The SDK's message can echo the request; keep only the status.
-            raise PipelineError(f"Gemini embeddings failed with HTTP {err.code} ({err.status})") from None
+            response = genai_call(lambda: self._client.models.embed_content(model=self.model, contents=list(texts),
+                                                                            config=config))
+        except Failure as failure:
+            # Not retried: a failed lookup costs one semantic-cache miss (the fallback embeds locally), not a
+            # wait. The reason names the status only; the SDK's message can echo the request.
+            raise PipelineError(f"Gemini embeddings failed: {failure.reason}") from None
         vectors = [list(e.values or []) for e in (response.embeddings or [])]
         if len(vectors) != len(texts) or any(len(v) != self.dimensions for v in vectors):
             raise PipelineError(

@@ -21,8 +21,8 @@ from pygments.util import ClassNotFound
 
 from notes_pipeline.domain.math_text import MATHTEXT_LOCK, plain_math, readable, to_mathtext
 from notes_pipeline.domain.models import CodeVisual, FigureVisual, FormulaVisual, ImageRequest, TableVisual
-from notes_pipeline.providers.http import open_image
 from notes_pipeline.providers.images.base import ImageResult, NoPicture
+from notes_pipeline.providers.images.decode import open_image
 from notes_pipeline.providers.images.layouts import MaterialLayout, figure_layout, material_layout
 from notes_pipeline.providers.images.text import (
     ELLIPSIS,

@@ -14,7 +14,7 @@ from typing import Any
 from notes_pipeline.domain.image_quality import QualityGate
 from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import Sleep
+from notes_pipeline.providers.http.retry import Sleep
 from notes_pipeline.providers.images.generated import GeneratedImageSource
 from notes_pipeline.providers.images.prompting import NEGATIVE_PROMPT, generation_size, image_prompt, provider_seed
 

@@ -13,7 +13,7 @@ from PIL import Image, ImageOps
 
 from notes_pipeline.domain.image_quality import QualityGate
 from notes_pipeline.domain.models import ImageRequest
-from notes_pipeline.providers.http import open_image
+from notes_pipeline.providers.images.decode import open_image
 
 MAX_PIXELS = 40_000_000
 

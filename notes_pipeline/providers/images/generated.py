@@ -11,7 +11,9 @@ from abc import ABC, abstractmethod
 from notes_pipeline.domain.image_quality import QualityGate
 from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.providers.config import HttpConfig
-from notes_pipeline.providers.http import HttpClient, HttpResponse, Sleep, UnexpectedContentError
+from notes_pipeline.providers.http.client import HttpClient, HttpResponse
+from notes_pipeline.providers.http.errors import UnexpectedContentError
+from notes_pipeline.providers.http.retry import Sleep
 from notes_pipeline.providers.images.base import ImageResult
 from notes_pipeline.providers.images.frames import finish_image
 from notes_pipeline.providers.images.prompting import PROMPT_VERSION, refuse_real_subjects

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from notes_pipeline.domain.models import ImageRequest
-from notes_pipeline.providers.http import UnexpectedContentError
+from notes_pipeline.providers.http.errors import UnexpectedContentError
 from notes_pipeline.providers.images.stock import Media, SearchPage, StockHit, StockLibrary, best_file
 
 DEFAULT_BASE_URL = "https://pixabay.com"

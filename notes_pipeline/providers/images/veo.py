@@ -22,7 +22,6 @@ import time
 from typing import Any
 
 from google import genai
-from google.genai import errors as genai_errors
 from google.genai import types
 
 from notes_pipeline.domain.image_quality import QualityGate
@@ -30,7 +29,10 @@ from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.media.clips import clip_bytes_info, poster_frame
 from notes_pipeline.media.ffmpeg import MediaError
 from notes_pipeline.providers.config import HttpConfig, VeoConfig
-from notes_pipeline.providers.http import Clock, Failure, HttpClient, HttpError, Sleep, UnexpectedContentError
+from notes_pipeline.providers.google_errors import genai_call, genai_http_options
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.errors import HttpError, UnexpectedContentError
+from notes_pipeline.providers.http.retry import Clock, Failure, Sleep
 from notes_pipeline.providers.images.base import ImageResult
 from notes_pipeline.providers.images.frames import to_frame_png
 from notes_pipeline.providers.images.prompting import (
@@ -40,7 +42,6 @@ from notes_pipeline.providers.images.prompting import (
     provider_seed,
     refuse_real_subjects,
 )
-from notes_pipeline.providers.llm.gemini import _TRANSPORT_ERRORS, GeminiScriptWriter
 
 POSTER_AT_S = 1.0  # generated clips often open on a fade: the poster is taken a second in
 
@@ -59,8 +60,8 @@ class VeoClips:
     def __init__(self, api_key: str, config: VeoConfig | None = None, *, http: HttpConfig | None = None,
                  gate: QualityGate | None = None, sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> None:
         self.config = config or VeoConfig()
-        self._client = genai.Client(vertexai=True, api_key=api_key, http_options=types.HttpOptions(
-            base_url=self.config.base_url, timeout=int(self.config.request_timeout_s * 1000)))
+        self._client = genai.Client(vertexai=True, api_key=api_key, http_options=genai_http_options(
+            base_url=self.config.base_url, timeout_s=self.config.request_timeout_s))
         self.policy = HttpClient(self.name, http, secrets=[api_key], sleep=sleep, clock=clock)
         self.gate = gate or QualityGate()
         self.sleep, self.clock = sleep, clock
@@ -147,11 +148,7 @@ class VeoClips:
     def _sdk(call: Any) -> Any:
         """One SDK call, its failures classified for the policy (429 and 5xx are retried)."""
         try:
-            return call()
-        except genai_errors.APIError as err:
-            raise GeminiScriptWriter._failure(err) from None
-        except _TRANSPORT_ERRORS as err:
-            raise Failure(f"failed in transport ({type(err).__name__})", retryable=True) from None
+            return genai_call(call)
         except ValueError as err:  # the SDK's json.loads of a garbled answer
             raise Failure(f"answered malformed JSON ({type(err).__name__})", retryable=False,
                           kind=UnexpectedContentError) from None

@@ -8,24 +8,17 @@ one generateContent call through the SDK under the shared HTTP policy. The SDK's
 
 from __future__ import annotations
 
-import importlib
 import random
 import time
 
 from google import genai
-from google.genai import errors as genai_errors
 from google.genai import types
 
 from notes_pipeline.domain.models import NotesDocument
 from notes_pipeline.providers.config import GeminiConfig, HttpConfig
-from notes_pipeline.providers.http import (
-    BREAKER_STATUSES,
-    Clock,
-    Failure,
-    HttpClient,
-    Sleep,
-    parse_retry_after,
-)
+from notes_pipeline.providers.google_errors import genai_call, genai_http_options
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.retry import Clock, Sleep
 from notes_pipeline.providers.llm.gemini_schema import GeminiScript
 from notes_pipeline.providers.llm.prompts import SYSTEM_INSTRUCTION, Plan
 from notes_pipeline.providers.llm.routing import Route, route
@@ -36,20 +29,6 @@ from notes_pipeline.providers.llm.structured import (
     StructuredScriptWriter,
     Turn,
 )
-
-
-def _transport_errors() -> tuple[type[BaseException], ...]:
-    """The HTTP library's own errors, which the SDK lets through unwrapped (timeouts, refused connections)."""
-    found: list[type[BaseException]] = [TimeoutError, ConnectionError]
-    for module in ("httpx2", "httpx"):  # google-genai uses one of them, depending on its version
-        try:
-            found.append(importlib.import_module(module).TransportError)
-        except (ImportError, AttributeError):
-            pass
-    return tuple(found)
-
-
-_TRANSPORT_ERRORS = _transport_errors()
 
 
 def _content(turn: Turn) -> types.Content:
@@ -73,9 +52,7 @@ class GeminiScriptWriter(StructuredScriptWriter):
     ) -> None:
         self.config = config
         self._client = genai.Client(
-            api_key=api_key,
-            http_options=types.HttpOptions(base_url=config.base_url, timeout=int(config.timeout_s * 1000)),
-        )
+            api_key=api_key, http_options=genai_http_options(base_url=config.base_url, timeout_s=config.timeout_s))
         # The SDK sends the request; the shared policy decides on retries, waits and the breaker.
         self._policy = HttpClient("gemini", http, secrets=[api_key], sleep=sleep, clock=clock, rng=rng)
         self._secrets = (api_key,)
@@ -94,12 +71,8 @@ class GeminiScriptWriter(StructuredScriptWriter):
                                                  response_schema=GeminiScript)
 
         def attempt() -> ModelAnswer:
-            try:
-                response = self._client.models.generate_content(model=model, contents=contents, config=config)
-            except genai_errors.APIError as err:
-                raise self._failure(err) from None
-            except _TRANSPORT_ERRORS as err:
-                raise Failure(f"failed in transport ({type(err).__name__})", retryable=True) from None
+            response = genai_call(lambda: self._client.models.generate_content(model=model, contents=contents,
+                                                                              config=config))
             candidate = response.candidates[0] if response.candidates else None
             usage = response.usage_metadata
             return ModelAnswer(
@@ -111,15 +84,6 @@ class GeminiScriptWriter(StructuredScriptWriter):
 
         answer, report = self._policy.call(f"generateContent {model}", attempt)
         return answer, report.attempts
-
-    @staticmethod
-    def _failure(err: genai_errors.APIError) -> Failure:
-        code = int(err.code or 0)
-        headers = getattr(err.response, "headers", None) or {}
-        reason = f"answered {code} {err.status or ''}".strip()
-        if code == 429 or code >= 500:
-            return Failure(reason, retryable=True, status=code, retry_after_s=parse_retry_after(headers.get("retry-after")))
-        return Failure(reason, retryable=False, status=code, counts_for_breaker=code in BREAKER_STATUSES)
 
     # ---- the writer --------------------------------------------------------------------
     def plan(self, document: NotesDocument) -> tuple[Plan, Route]:

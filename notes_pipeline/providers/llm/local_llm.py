@@ -14,7 +14,9 @@ from typing import Any
 
 from notes_pipeline.domain.models import NotesDocument
 from notes_pipeline.providers.config import HttpConfig, LocalLLMConfig
-from notes_pipeline.providers.http import HttpClient, HttpResponse, Sleep, UnexpectedContentError
+from notes_pipeline.providers.http.client import HttpClient, HttpResponse
+from notes_pipeline.providers.http.errors import UnexpectedContentError
+from notes_pipeline.providers.http.retry import Sleep
 from notes_pipeline.providers.llm.gemini_schema import GeminiScript
 from notes_pipeline.providers.llm.prompts import SYSTEM_INSTRUCTION, Plan
 from notes_pipeline.providers.llm.structured import (

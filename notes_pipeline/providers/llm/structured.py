@@ -5,7 +5,7 @@ a repair request that sends the model its own answer and the exact problems, and
 regeneration at a lower temperature with the broken rules stated up front. Each answer is
 parsed and validated explicitly (a prompt injection the model obeyed is one more problem).
 If none passes, ScriptWriterError carries every attempt to the next writer in the chain.
-Transport failures are retried under the shared HTTP policy (`providers/http.py`) and, once
+Transport failures are retried under the shared HTTP policy (`providers/http/`) and, once
 it gives up, end this writer's turn at once: a repair cannot help a server that is down.
 A subclass only says which model to use and how one call goes over the wire.
 """
@@ -24,7 +24,7 @@ from notes_pipeline.domain.notes_text import parse_notes
 from notes_pipeline.domain.script_validation import validate_script
 from notes_pipeline.domain.speaking_rate import espeak_rate
 from notes_pipeline.domain.speech import addressed_to_model
-from notes_pipeline.providers.http import HttpError, redact
+from notes_pipeline.providers.http.errors import HttpError, redact
 from notes_pipeline.providers.llm.base import ScriptWriterError, WrittenScript
 from notes_pipeline.providers.llm.gemini_schema import AnswerError, parse_answer, to_script
 from notes_pipeline.providers.llm.local import LENGTH_TOLERANCE, default_target

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import SpeechAudio
-from notes_pipeline.providers.http import CircuitOpenError, HttpError
+from notes_pipeline.providers.http.errors import CircuitOpenError, HttpError
 from notes_pipeline.providers.limits import SlotLimiter, slot
 from notes_pipeline.providers.tts.base import Narrator
 

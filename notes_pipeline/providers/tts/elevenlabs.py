@@ -23,7 +23,9 @@ from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import SpeechAudio
 from notes_pipeline.media.audio import write_wav
 from notes_pipeline.providers.config import ElevenLabsConfig, HttpConfig
-from notes_pipeline.providers.http import Clock, HttpClient, Sleep, UnexpectedContentError
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.errors import UnexpectedContentError
+from notes_pipeline.providers.http.retry import Clock, Sleep
 from notes_pipeline.providers.tts.joining import Piece, join_pieces
 
 _VOICE_ID = re.compile(r"^[A-Za-z0-9]{20}$")

@@ -30,7 +30,8 @@ from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import SpeechAudio
 from notes_pipeline.media.audio import write_wav
 from notes_pipeline.providers.config import GoogleTTSConfig, HttpConfig
-from notes_pipeline.providers.http import BREAKER_STATUSES, Clock, Failure, HttpClient, Sleep, parse_retry_after
+from notes_pipeline.providers.http.client import HttpClient
+from notes_pipeline.providers.http.retry import Clock, Failure, Sleep, sdk_failure
 from notes_pipeline.providers.tts.joining import Piece, join_pieces
 from notes_pipeline.providers.tts.ssml import marked_ssml, ssml_bytes, starts_from_marks
 
@@ -141,9 +142,6 @@ class GoogleNarrator:
 
 
 def _failure(err: google_exceptions.GoogleAPICallError) -> Failure:
-    code = int(err.code or 0)
+    """google-api-core's error read by the policy's rule (its class name says what the status means)."""
     headers = getattr(err.response, "headers", None) or {}
-    reason = f"answered {code} {type(err).__name__}"
-    if code == 429 or code >= 500:
-        return Failure(reason, retryable=True, status=code, retry_after_s=parse_retry_after(headers.get("Retry-After")))
-    return Failure(reason, retryable=False, status=code, counts_for_breaker=code in BREAKER_STATUSES)
+    return sdk_failure(int(err.code or 0), type(err).__name__, headers)
