@@ -96,7 +96,7 @@ class Chaos:
 
 
 def _narrator(stub: StubServer) -> NarratorChain:
-    config = load_config().narration.elevenlabs.model_copy(update={"base_url": stub.url})
+    config = load_config().narration.settings_for(ElevenLabsNarrator).model_copy(update={"base_url": stub.url})
     return NarratorChain([ElevenLabsNarrator(config, api_key=XI_KEY, http=HTTP), EspeakNarrator()])
 
 
@@ -190,7 +190,7 @@ def stages_under_latency(root: Path, workers: int, latency_s: float) -> tuple[fl
     patient = HTTP.model_copy(update={"read_timeout_s": latency_s + 5})
     with StubServer(wire.cloudflare(CF_TOKEN, CF_ACCOUNT), latency_s=latency_s) as images_stub, \
             StubServer(elevenlabs_handler(), latency_s=latency_s) as voice_stub:
-        config = load_config().narration.elevenlabs.model_copy(update={"base_url": voice_stub.url})
+        config = load_config().narration.settings_for(ElevenLabsNarrator).model_copy(update={"base_url": voice_stub.url})
         narrator = ElevenLabsNarrator(config, api_key=XI_KEY, http=patient)
         chain = ImageChain([CloudflareImages(CF_TOKEN, CF_ACCOUNT, base_url=f"{images_stub.url}/client/v4",
                                              http=patient)])

@@ -228,7 +228,9 @@ def cmd_providers(args: argparse.Namespace) -> int:
     print("fallback chains (configured order -> what runs now):")
     for capability, names in registry.chains().items():
         print(f"  {capability}: {' > '.join(names)}  ->  {' > '.join(registry.active(capability))}")
-    gemini, google = config.script.gemini, config.narration.google
+    from notes_pipeline.providers.tts.google import GoogleNarrator
+
+    gemini, google = config.script.gemini, config.narration.settings_for(GoogleNarrator)
     print()
     print(f"gemini models: fast {gemini.models.fast}, strong {gemini.models.strong}, "
           f"grounded {gemini.models.grounded}")

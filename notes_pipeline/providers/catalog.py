@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -30,6 +31,11 @@ class ProviderDeclaration:
     @property
     def offline(self) -> bool:
         return not self.needs
+
+    def load(self) -> type:
+        """The class itself (imports its module, and so its SDK)."""
+        module = importlib.import_module("notes_pipeline.providers." + self.module.removesuffix(".py").replace("/", "."))
+        return getattr(module, self.class_name)
 
 
 class ProviderDeclarationError(ValueError):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from notes_pipeline.providers.catalog import declared_providers
 from notes_pipeline.providers.embeddings.base import EMBEDDING_DIMENSIONS
@@ -44,6 +44,10 @@ SECRET_ENV_VARS: dict[str, str] = {
 
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProviderSettings(_Strict):
+    """A provider's own section of providers.yaml: its module declares it as the class's `Settings`."""
 
 
 class _Open(BaseModel):
@@ -102,34 +106,32 @@ class ScriptConfig(_Strict):
     openai_compatible: LocalLLMConfig = LocalLLMConfig(model="local-model")
 
 
-class GoogleTTSConfig(_Strict):
-    base_url: str
-    sample_rate: int = Field(24000, ge=8000, le=48000)
-    max_request_bytes: int = Field(5000, ge=200, le=5000)
-    speaking_rate: float = Field(1.0, ge=0.25, le=4.0)
-    timeout_s: float = Field(60, gt=0)
-    voices: dict[str, tuple[str, str]] = Field(description="language -> (BCP-47 code, voice name)")
+class NarrationConfig(_Open):
+    """The narration chain, and one section of settings per narrator, named like it.
 
+    A section is read by its narrator's own `Settings` model when the narrator is built
+    (`settings_for`), so a narrator's settings live in its module; a section no narrator
+    is called is refused here, at load.
+    """
 
-class ElevenLabsConfig(_Strict):
-    base_url: str
-    model: str
-    output_format: str = Field("pcm_22050", pattern=r"^pcm_\d{4,5}$")
-    max_request_chars: int = Field(4000, ge=100)
-    voices: dict[str, str] = Field(description="language -> voice id; 'default' for any other language")
-
-    @property
-    def sample_rate(self) -> int:
-        return int(self.output_format.removeprefix("pcm_"))
-
-    def voice_for(self, language: str) -> str | None:
-        return self.voices.get(language) or self.voices.get("default")
-
-
-class NarrationConfig(_Strict):
     chain: list[str] = Field(min_length=1)
-    google: GoogleTTSConfig
-    elevenlabs: ElevenLabsConfig
+
+    @model_validator(mode="after")
+    def _sections_name_narrators(self) -> NarrationConfig:
+        known = {name for name, p in declared_providers().items() if p.module.startswith("tts/")}
+        unknown = sorted(set(self.model_extra or {}) - known)
+        if unknown:
+            raise ValueError(f"no narrator is called {', '.join(unknown)}; narrators: {', '.join(sorted(known))}")
+        return self
+
+    def settings_for(self, narrator: Any) -> BaseModel:
+        """The narrator class's section, validated by its `Settings` model (a clear error names the section)."""
+        section = (self.model_extra or {}).get(narrator.name) or {}
+        try:
+            return narrator.Settings.model_validate(section)
+        except ValidationError as err:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
+            raise ProviderConfigError(f"narration.{narrator.name} in the provider config is invalid: {problems}") from None
 
 
 class ImageProviderConfig(_Open):
@@ -306,6 +308,13 @@ class Secrets(_Strict):
             raise KeyError(f"unknown secret {field!r}")
         secret = self.values.get(field)
         return secret.get_secret_value() if secret is not None else None
+
+    def require(self, field: str) -> str:
+        """The secret's value; a clear error naming its variable when unset (a chain only builds configured ones)."""
+        value = self.value(field)
+        if value is None:
+            raise ProviderConfigError(f"{SECRET_ENV_VARS[field]} is not set")
+        return value
 
     def present(self) -> list[str]:
         """Values of every secret that is set: what must never appear in logs or artefacts."""

@@ -123,26 +123,16 @@ class ProviderRegistry:
         return ScriptWriterChain(writers or [LocalScriptWriter()], slots=self.slots)
 
     def narrator(self) -> NarratorChain:
+        """Each configured narrator built by its own class from its providers.yaml section and the secrets:
+        adding one is its module and providers.yaml (docs/adding_a_provider.md)."""
         from notes_pipeline.providers.tts.espeak import EspeakNarrator
 
-        narration, http = self.config.narration, self.config.http
-
-        def google() -> Any:
-            from notes_pipeline.providers.tts.google import GoogleNarrator
-
-            return GoogleNarrator(narration.google, api_key=self.secrets.value("google_tts_api_key"),
-                                  credentials_file=None if self.secrets.value("google_tts_api_key")
-                                  else self.secrets.value("google_application_credentials"),
-                                  http=http, sleep=self.sleep)
-
-        def elevenlabs() -> Any:
-            from notes_pipeline.providers.tts.elevenlabs import ElevenLabsNarrator
-
-            return ElevenLabsNarrator(narration.elevenlabs, api_key=self._secret("elevenlabs_api_key"), http=http,
-                                      sleep=self.sleep)
-
-        narrators = self._build({"google": google, "elevenlabs": elevenlabs, "espeak": EspeakNarrator},
-                                self.active("narration"))
+        providers = declared_providers()
+        narrators = []
+        for name in self.active("narration"):
+            narrator = providers[name].load()
+            narrators.append(narrator.from_settings(self.config.narration.settings_for(narrator), self.secrets,
+                                                    http=self.config.http, sleep=self.sleep))
         return NarratorChain(narrators or [EspeakNarrator()], slots=self.slots)
 
     def image_source(self) -> ImageSource:

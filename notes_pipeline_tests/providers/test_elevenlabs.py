@@ -26,7 +26,7 @@ def stub():
 
 
 def narrator(stub: StubServer, sleeps: list[float] | None = None, **changes) -> ElevenLabsNarrator:
-    config = load_config().narration.elevenlabs.model_copy(update={"base_url": stub.url, **changes})
+    config = load_config().narration.settings_for(ElevenLabsNarrator).model_copy(update={"base_url": stub.url, **changes})
     return ElevenLabsNarrator(config, api_key=KEY, http=HttpConfig(max_attempts=3, backoff_base_s=0.2, read_timeout_s=2),
                               sleep=sleeps.append if sleeps is not None else (lambda s: None))
 

@@ -33,7 +33,7 @@ def stub():
 
 def narrator(stub: StubServer, *, api_key: str | None = None, sleeps: list[float] | None = None,
              **changes) -> GoogleNarrator:
-    config = load_config().narration.google.model_copy(update={"base_url": stub.url, "sample_rate": RATE,
+    config = load_config().narration.settings_for(GoogleNarrator).model_copy(update={"base_url": stub.url, "sample_rate": RATE,
                                                                "timeout_s": 2, **changes})
     credentials = None if api_key else AnonymousCredentials()
     return GoogleNarrator(config, api_key=api_key, credentials=credentials,

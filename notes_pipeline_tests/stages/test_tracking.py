@@ -161,7 +161,7 @@ def test_retries_are_the_provider_attempts_actually_made(database: Database, tmp
     bucket, state = LocalBucket(tmp_path / "bucket"), StateStore(database)
     script = _script(bucket, state)
     with StubServer(google_tts_handler()) as stub:
-        config = load_config().narration.google.model_copy(update={"base_url": stub.url, "sample_rate": 16000})
+        config = load_config().narration.settings_for(GoogleNarrator).model_copy(update={"base_url": stub.url, "sample_rate": 16000})
         narrator = GoogleNarrator(config, credentials=AnonymousCredentials(), sleep=lambda s: None,
                                   http=HttpConfig(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.01))
 

@@ -22,7 +22,9 @@ from notes_pipeline.domain.chunking import chunk_text
 from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import SpeechAudio
 from notes_pipeline.media.audio import write_wav
-from notes_pipeline.providers.config import ElevenLabsConfig, HttpConfig
+from pydantic import Field
+
+from notes_pipeline.providers.config import HttpConfig, ProviderSettings, Secrets
 from notes_pipeline.providers.http.client import HttpClient
 from notes_pipeline.providers.http.errors import UnexpectedContentError
 from notes_pipeline.providers.http.retry import Clock, Sleep
@@ -51,13 +53,36 @@ def word_starts_from_alignment(text: str, alignment: dict[str, Any] | None) -> l
     return found if len(found) == len(words) else unknown
 
 
+class ElevenLabsSettings(ProviderSettings):
+    """providers.yaml `narration.elevenlabs`."""
+
+    base_url: str
+    model: str
+    output_format: str = Field("pcm_22050", pattern=r"^pcm_\d{4,5}$")
+    max_request_chars: int = Field(4000, ge=100)
+    voices: dict[str, str] = Field(description="language -> voice id; 'default' for any other language")
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.output_format.removeprefix("pcm_"))
+
+    def voice_for(self, language: str) -> str | None:
+        return self.voices.get(language) or self.voices.get("default")
+
+
 class ElevenLabsNarrator:
     name = "elevenlabs"
     needs = (("elevenlabs_api_key",),)
+    Settings = ElevenLabsSettings
+
+    @classmethod
+    def from_settings(cls, settings: ElevenLabsSettings, secrets: Secrets, *, http: HttpConfig,
+                      sleep: Sleep) -> ElevenLabsNarrator:
+        return cls(settings, api_key=secrets.require("elevenlabs_api_key"), http=http, sleep=sleep)
 
     def __init__(
         self,
-        config: ElevenLabsConfig,
+        config: ElevenLabsSettings,
         *,
         api_key: str,
         http: HttpConfig | None = None,

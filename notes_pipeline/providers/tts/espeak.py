@@ -14,11 +14,14 @@ from pathlib import Path
 
 import espeakng_loader
 import numpy as np
+from pydantic import Field
 
 from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import SpeechAudio, WordTiming
 from notes_pipeline.domain.timing import estimate_word_timings
 from notes_pipeline.media.audio import audible_span, write_wav
+from notes_pipeline.providers.config import HttpConfig, ProviderSettings, Secrets
+from notes_pipeline.providers.http.retry import Sleep
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000
@@ -134,11 +137,24 @@ def _timings_from_events(
     return timings
 
 
+class EspeakSettings(ProviderSettings):
+    """providers.yaml `narration.espeak` (optional)."""
+
+    words_per_minute: int = Field(160, ge=80, le=450)
+    tail_silence_s: float = Field(0.35, ge=0, le=2)
+
+
 class EspeakNarrator:
     """A real, offline voice for en, hi, ur and the ~100 other languages eSpeak NG speaks."""
 
     name = "espeak"
     needs = ()
+    Settings = EspeakSettings
+
+    @classmethod
+    def from_settings(cls, settings: EspeakSettings, secrets: Secrets, *, http: HttpConfig,
+                      sleep: Sleep) -> EspeakNarrator:
+        return cls(settings.words_per_minute, settings.tail_silence_s)
 
     def __init__(self, words_per_minute: int = 160, tail_silence_s: float = 0.35) -> None:
         self.words_per_minute = words_per_minute

@@ -29,7 +29,9 @@ from notes_pipeline.domain.chunking import chunk_text
 from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import SpeechAudio
 from notes_pipeline.media.audio import write_wav
-from notes_pipeline.providers.config import GoogleTTSConfig, HttpConfig
+from pydantic import Field
+
+from notes_pipeline.providers.config import HttpConfig, ProviderSettings, Secrets
 from notes_pipeline.providers.http.client import HttpClient
 from notes_pipeline.providers.http.retry import Clock, Failure, Sleep, sdk_failure
 from notes_pipeline.providers.tts.joining import Piece, join_pieces
@@ -40,13 +42,33 @@ SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 _VOICE_NAME = re.compile(r"^(?P<code>[a-z]{2,3}-[A-Z]{2,3})-[A-Za-z0-9]+-[A-Za-z0-9]+$")
 
 
+class GoogleTTSSettings(ProviderSettings):
+    """providers.yaml `narration.google`."""
+
+    base_url: str
+    sample_rate: int = Field(24000, ge=8000, le=48000)
+    max_request_bytes: int = Field(5000, ge=200, le=5000)
+    speaking_rate: float = Field(1.0, ge=0.25, le=4.0)
+    timeout_s: float = Field(60, gt=0)
+    voices: dict[str, tuple[str, str]] = Field(description="language -> (BCP-47 code, voice name)")
+
+
 class GoogleNarrator:
     name = "google"
     needs = (("google_tts_api_key",), ("google_application_credentials",))
+    Settings = GoogleTTSSettings
+
+    @classmethod
+    def from_settings(cls, settings: GoogleTTSSettings, secrets: Secrets, *, http: HttpConfig,
+                      sleep: Sleep) -> GoogleNarrator:
+        """An API key if set, else the service-account file."""
+        key = secrets.value("google_tts_api_key")
+        return cls(settings, api_key=key, credentials_file=None if key else secrets.value("google_application_credentials"),
+                   http=http, sleep=sleep)
 
     def __init__(
         self,
-        config: GoogleTTSConfig,
+        config: GoogleTTSSettings,
         *,
         api_key: str | None = None,
         credentials_file: str | None = None,
