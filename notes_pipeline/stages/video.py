@@ -47,12 +47,12 @@ def music_key(music: str) -> str | None:
     return None if music in ("none", AMBIENT) else keys.validate_key(MUSIC_PREFIX + music)
 
 
-def render_id_for(manifest: ScriptManifest, narration: NarrationManifest, images: ImagesManifest,
+def render_id_for(script: ScriptManifest, narration: NarrationManifest, images: ImagesManifest,
                   music_etag: str | None = None) -> str:
     """Readable and content-addressed: '720p-16x9-en-1a2b3c4d'. Same inputs, same id, same video."""
-    options = manifest.options
+    options = script.options
     digest = input_hash(
-        script=manifest.script_hash,
+        script=script.script_hash,
         clips=[(c.input_hash, c.duration_s) for c in narration.clips],
         images=[i.input_hash for i in images.images],
         options=options,
@@ -60,7 +60,7 @@ def render_id_for(manifest: ScriptManifest, narration: NarrationManifest, images
         renderer=RENDER_VERSION,
     )
     aspect = options.aspect_ratio.value.replace(":", "x")
-    return f"{options.resolution}p-{aspect}-{manifest.language}-{digest[:8]}"
+    return f"{options.resolution}p-{aspect}-{script.language}-{digest[:8]}"
 
 
 def _local(bucket: Bucket, key: str, work: Path) -> Path:
