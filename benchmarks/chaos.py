@@ -45,7 +45,7 @@ from notes_pipeline.providers.tts.espeak import EspeakNarrator
 from notes_pipeline.stages.images import make_images
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
 from notes_pipeline.stages.narration import narrate_script
-from notes_pipeline.stages.script import load_script, write_script
+from notes_pipeline.stages.script import load_document, load_script, write_script
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import LocalBucket, put_model
 from notes_pipeline_tests.providers.stubs import Recorded, Reply, StubServer, png_bytes
@@ -157,7 +157,8 @@ def run_documents(root: Path, *, fault_rate: float, seed: int = 7) -> dict[str, 
         narrated_by: Counter[str] = Counter()
         for doc_id in _documents(bucket, DOCUMENTS):
             try:
-                manifest, _ = write_script(bucket, doc_id, LocalScriptWriter(), max_bytes=MAX_BYTES)
+                manifest, _ = write_script(bucket, load_document(bucket, doc_id, max_bytes=MAX_BYTES),
+                                           LocalScriptWriter())
                 manifest = _with_search_query(bucket, manifest)
                 narration = narrate_script(bucket, manifest, narrator, workers=4)
                 images = make_images(bucket, manifest, images_source, workers=4)
@@ -186,7 +187,8 @@ def stages_under_latency(root: Path, workers: int, latency_s: float) -> tuple[fl
     source = EXAMPLES / "how-solar-panels-work.md"
     bucket.put_bytes(keys.INBOX_PREFIX + source.name, source.read_bytes())
     scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=MAX_BYTES, settle_s=0)
-    manifest, script = write_script(bucket, scan.registered[0].doc_id, LocalScriptWriter(), max_bytes=MAX_BYTES)
+    document = load_document(bucket, scan.registered[0].doc_id, max_bytes=MAX_BYTES)
+    manifest, script = write_script(bucket, document, LocalScriptWriter())
     patient = HTTP.model_copy(update={"read_timeout_s": latency_s + 5})
     with StubServer(wire.cloudflare(CF_TOKEN, CF_ACCOUNT), latency_s=latency_s) as images_stub, \
             StubServer(elevenlabs_handler(), latency_s=latency_s) as voice_stub:

@@ -66,7 +66,7 @@ from notes_pipeline.providers.tts.espeak import EspeakNarrator
 from notes_pipeline.stages.images import make_images
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
 from notes_pipeline.stages.narration import narrate_script
-from notes_pipeline.stages.script import load_script, write_script
+from notes_pipeline.stages.script import load_document, load_script, write_script
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import LocalBucket
 
@@ -160,7 +160,8 @@ def example_scenes(root: Path, resolution: int) -> list[SceneMedia]:
     notes = f"---\nresolution: {resolution}\n---\n" + EXAMPLE.read_text(encoding="utf-8")
     bucket.put_bytes(keys.INBOX_PREFIX + EXAMPLE.name, notes.encode())
     scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=MAX_BYTES, settle_s=0)
-    script_manifest, _ = write_script(bucket, scan.registered[0].doc_id, LocalScriptWriter(), max_bytes=MAX_BYTES)
+    document = load_document(bucket, scan.registered[0].doc_id, max_bytes=MAX_BYTES)
+    script_manifest, _ = write_script(bucket, document, LocalScriptWriter())
     narration = narrate_script(bucket, script_manifest, EspeakNarrator(), workers=2)
     images = make_images(bucket, script_manifest, SlideRenderer(), workers=2)
     return document_scenes(bucket, script_manifest, narration, images)

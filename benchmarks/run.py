@@ -28,7 +28,7 @@ from notes_pipeline.providers.tts.espeak import EspeakNarrator
 from notes_pipeline.stages.images import make_images
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
 from notes_pipeline.stages.narration import narrate_script
-from notes_pipeline.stages.script import write_script
+from notes_pipeline.stages.script import load_document, write_script
 from notes_pipeline.stages.video import render_video
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import LocalBucket
@@ -50,10 +50,12 @@ def stages_once(root: Path, workers: int) -> tuple[dict[str, float], float, int]
     t: dict[str, float] = {}
     scan = _timed(t, "ingest", scan_inbox, bucket, InboxCursor(), known_doc_ids=[], max_bytes=MAX_BYTES, settle_s=0)
     doc_id = scan.registered[0].doc_id
-    script, _ = _timed(t, "video_script", write_script, bucket, doc_id, LocalScriptWriter(), max_bytes=MAX_BYTES)
+    script, written = _timed(t, "video_script", lambda: write_script(
+        bucket, load_document(bucket, doc_id, max_bytes=MAX_BYTES), LocalScriptWriter()))
     narration = _timed(t, "scene_narration", narrate_script, bucket, script, EspeakNarrator(), workers=workers)
     images = _timed(t, "scene_images", make_images, bucket, script, SlideRenderer(), workers=workers)
-    render = _timed(t, "final_video", render_video, bucket, script, narration, images, scratch_root=root / "scratch")
+    render = _timed(t, "final_video", render_video, bucket, script, written, narration, images,
+                    scratch_root=root / "scratch")
     t["total"] = sum(t.values())
     return t, render.duration_s, script.scene_count
 

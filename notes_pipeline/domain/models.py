@@ -302,6 +302,8 @@ class ScriptManifest(_Frozen):
     attempts: list[ScriptAttempt] = Field(default_factory=list)
     version: int | None = Field(None, description="The script version (script.v<N>.json) this manifest names.")
     variant: str | None = Field(None, description="None: the document's own render; else e.g. 'hi-9x16-480p'.")
+    reused_from: str | None = Field(None, description="The finished project whose script the semantic cache "
+                                                      "reused: final_video copies its render when the inputs match.")
 
 
 class NarrationClip(_Frozen):

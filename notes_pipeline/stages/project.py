@@ -52,14 +52,17 @@ def project_stage(bucket: Bucket, state: StateStore, doc_id: str, stage: str, *,
 def script_stage(bucket: Bucket, state: StateStore, doc_id: str, writer: ScriptWriter, embedder: Embedder, *,
                  max_bytes: int, semantic_threshold: float,
                  run_id: str | None = None) -> tuple[ScriptManifest, Script, SemanticMatch | None]:
-    """Write (or reuse) the script, then make the scene rows match it."""
+    """Write (or reuse) the script, then make the scene rows match it.
+
+    The notes are parsed once here; a semantic reuse is carried in the manifest (`reused_from`) for
+    final_video, and recorded in the database for reporting only."""
     document = load_document(bucket, doc_id, max_bytes=max_bytes)
     state.set_request(doc_id, document.options, prompt_text=document.text)
     reusable = find_reusable_script(bucket, state, embedder, document, threshold=semantic_threshold)
-    manifest, script = write_script(bucket, doc_id, ReusedScript(reusable[0]) if reusable else writer,
-                                    max_bytes=max_bytes)
+    manifest, script = write_script(bucket, document, ReusedScript(reusable[0]) if reusable else writer)
     match = reusable[1] if reusable else None
     if match is not None:
+        manifest = manifest.model_copy(update={"reused_from": match.project_id})
         state.set_status(doc_id, "running", reused_from=match.project_id)
     state.sync_scenes(doc_id, script)
     state.record_asset(AssetRecord(
@@ -69,19 +72,19 @@ def script_stage(bucket: Bucket, state: StateStore, doc_id: str, writer: ScriptW
     return manifest, script, match
 
 
-def video_stage(bucket: Bucket, state: StateStore, script: ScriptManifest, narration: NarrationManifest,
-                images: ImagesManifest, *, scratch_root: Path | None = None,
+def video_stage(bucket: Bucket, state: StateStore, manifest: ScriptManifest, script: Script,
+                narration: NarrationManifest, images: ImagesManifest, *, scratch_root: Path | None = None,
                 run_id: str | None = None) -> VideoRender:
-    """Copy the render of a semantically reused project when it matches exactly, else render; record it."""
-    doc_id = script.doc_id
-    project = state.project(doc_id)
-    reused_from = project["reused_from"] if project else None
+    """Copy the render of a semantically reused project (the manifest's `reused_from`) when it matches
+    exactly, else render; record it. `script` is the manifest's script, loaded once by the caller."""
+    doc_id = manifest.doc_id
+    reused_from = manifest.reused_from
     render = None
     if reused_from:
-        render = copy_render(bucket, reused_from, doc_id, render_id_for(script, narration, images),
+        render = copy_render(bucket, reused_from, doc_id, render_id_for(manifest, narration, images),
                              scratch_root=scratch_root)
     if render is None:
-        render = render_video(bucket, script, narration, images, scratch_root=scratch_root,
+        render = render_video(bucket, manifest, script, narration, images, scratch_root=scratch_root,
                               exclusive=lambda render_id: state.db.advisory_lock(f"render:{doc_id}:{render_id}"))
     hit = "semantic" if reused_from and render.reused else "exact" if render.reused else "none"
     files = [("video", render.video_key), ("subtitles", render.srt_key), ("subtitles", render.vtt_key),

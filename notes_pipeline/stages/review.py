@@ -96,9 +96,10 @@ def record_version(bucket: Bucket, reviews: ReviewStore, base: ScriptManifest, s
     return latest, manifest, created
 
 
-def record_written(bucket: Bucket, reviews: ReviewStore, manifest: ScriptManifest) -> tuple[ScriptVersion, ScriptManifest]:
-    """The writer's script.json as a version; the manifest returned names the immutable version file."""
-    script = load_script(bucket, manifest)
+def record_written(bucket: Bucket, reviews: ReviewStore, manifest: ScriptManifest,
+                   script: Script) -> tuple[ScriptVersion, ScriptManifest]:
+    """The writer's script (`manifest`'s, passed in rather than read back) as a version; the manifest
+    returned names the immutable version file."""
     version, versioned, _ = record_version(bucket, reviews, manifest, script, origin="writer",
                                            summary=f"written by {script.writer}")
     return version, versioned
@@ -205,7 +206,7 @@ def review_gate(bucket: Bucket, state: StateStore, reviews: ReviewStore, video_s
     doc_id = video_script.doc_id
     latest = reviews.latest(doc_id)
     if latest is None:  # a script written before versions were kept
-        latest, video_script = record_written(bucket, reviews, video_script)
+        latest, video_script = record_written(bucket, reviews, video_script, load_script(bucket, video_script))
     chosen = latest if latest.renderable else reviews.latest_approved(doc_id)
     if chosen is None:
         state.set_status(doc_id, "review")

@@ -28,6 +28,7 @@ def load_source_record(bucket: Bucket, doc_id: str) -> SourceRecord:
 
 
 def load_document(bucket: Bucket, doc_id: str, *, max_bytes: int) -> NotesDocument:
+    """The registered notes parsed, with the options they ask for: video_script parses them once and passes them on."""
     record = load_source_record(bucket, doc_id)
     if record.copy_key is None or record.size_bytes > max_bytes:
         raise BadInputError(
@@ -48,11 +49,11 @@ def load_script(bucket: Bucket, manifest: ScriptManifest) -> Script:
                             f"{err.errors()[0]['msg']}") from None
 
 
-def write_script(bucket: Bucket, doc_id: str, writer: ScriptWriter, *, max_bytes: int) -> tuple[ScriptManifest, Script]:
+def write_script(bucket: Bucket, document: NotesDocument, writer: ScriptWriter) -> tuple[ScriptManifest, Script]:
     """The writer (a chain, or one writer taken as a chain of one) writes; its attempts go into the manifest.
 
     The notes' own material is put on the scenes here, so every writer's script shows it."""
-    document = load_document(bucket, doc_id, max_bytes=max_bytes)
+    doc_id = document.doc_id
     chain = writer if isinstance(writer, ScriptWriterChain) else ScriptWriterChain([writer])
     script, attempts = chain.write_recorded(document)
     script = attach_material(script, document)  # the notes' figures, code, tables and formulas, whoever wrote

@@ -17,6 +17,7 @@ from notes_pipeline.domain.models import (
     SceneImage,
     SceneProvenance,
     SceneWords,
+    Script,
     ScriptManifest,
     VideoRender,
 )
@@ -32,7 +33,7 @@ from notes_pipeline.media.credentials import (
 )
 from notes_pipeline.stages.hashing import input_hash
 from notes_pipeline.stages.scratch import scratch_dir
-from notes_pipeline.stages.script import load_script, load_source_record
+from notes_pipeline.stages.script import load_source_record
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, ObjectInfo, load_model, put_model
 
@@ -72,7 +73,8 @@ def _local(bucket: Bucket, key: str, work: Path) -> Path:
 
 def render_video(
     bucket: Bucket,
-    script: ScriptManifest,
+    manifest: ScriptManifest,
+    script: Script,
     narration: NarrationManifest,
     images: ImagesManifest,
     *,
@@ -82,35 +84,35 @@ def render_video(
 ) -> VideoRender:
     """Compose the render, or reuse it when it exists. `exclusive(render_id)` is held while rendering so
     that of two processes asked for the same render one makes it and the other reuses it. The MP4 is
-    signed with C2PA Content Credentials when `signing_keys()` gives keys (by default: the environment's)."""
-    doc_id = script.doc_id
-    options = script.options
+    signed with C2PA Content Credentials when `signing_keys()` gives keys (by default: the environment's).
+    `script` is the manifest's script, loaded once by the caller and passed down."""
+    doc_id = manifest.doc_id
+    options = manifest.options
     user_music = music_key(options.music)
     music_info = bucket.stat(user_music) if user_music else None
     if user_music and music_info is None:
         raise BadInputError(f"the music file '{options.music}' was not found: put it in the bucket at {user_music}")
-    render_id = render_id_for(script, narration, images, _music_version(music_info))
+    render_id = render_id_for(manifest, narration, images, _music_version(music_info))
     manifest_key = keys.render_file(doc_id, render_id, "render.json")
     with exclusive(render_id):
         existing = load_model(bucket, manifest_key, VideoRender)
         if existing is not None and bucket.stat(existing.video_key):
             return existing.model_copy(update={"reused": True})
-        return _compose(bucket, script, narration, images, render_id, manifest_key, scratch_root=scratch_root,
-                        signing_keys=signing_keys)
+        return _compose(bucket, manifest, script, narration, images, render_id, manifest_key,
+                        scratch_root=scratch_root, signing_keys=signing_keys)
 
 
-def _compose(bucket: Bucket, script: ScriptManifest, narration: NarrationManifest, images: ImagesManifest,
-             render_id: str, manifest_key: str, *, scratch_root: Path | None,
+def _compose(bucket: Bucket, manifest: ScriptManifest, script: Script, narration: NarrationManifest,
+             images: ImagesManifest, render_id: str, manifest_key: str, *, scratch_root: Path | None,
              signing_keys: Callable[[], SigningKeys | None]) -> VideoRender:
-    doc_id = script.doc_id
-    options = script.options
+    doc_id = manifest.doc_id
+    options = manifest.options
     user_music = music_key(options.music)
     width, height = options.frame_size
     started = time.perf_counter()
     with scratch_dir(f"{doc_id}-{render_id}", scratch_root) as work:
         images_by_scene = {i.scene_index: i for i in images.images}
-        written = load_script(bucket, script)
-        headings = {s.index: s.heading for s in written.scenes}
+        headings = {s.index: s.heading for s in script.scenes}
         scenes = []
         for clip in narration.clips:
             words = SceneWords.model_validate_json(bucket.get_bytes(clip.words_key))
@@ -128,16 +130,16 @@ def _compose(bucket: Bucket, script: ScriptManifest, narration: NarrationManifes
             music = AMBIENT
         elif user_music:
             music = _local(bucket, user_music, work)
-        spec = RenderSpec(width=width, height=height, fps=options.fps, language=script.language,
+        spec = RenderSpec(width=width, height=height, fps=options.fps, language=manifest.language,
                           quality=options.quality, heading_overlay=options.heading_overlay, music=music)
         composed = compose_video(scenes, spec, work / "render")
         file_key = {name: keys.render_file(doc_id, render_id, name)
                     for name in ("video.mp4", "subtitles.srt", "subtitles.vtt", "thumbnail.jpg", "provenance.json")}
-        provenance = _provenance(bucket, script, narration, images, render_id).model_copy(update={
+        provenance = _provenance(bucket, manifest, script, narration, images, render_id).model_copy(update={
             "music": options.music, "render_degraded": composed.degraded, "fallback_reason": composed.fallback_reason,
         })
         signed = work / "video.signed.mp4"
-        credentials = _credentials(bucket, composed.video_path, signed, provenance, written.title, images, work,
+        credentials = _credentials(bucket, composed.video_path, signed, provenance, script.title, images, work,
                                    signing_keys)
         final = signed if credentials == SIGNED else composed.video_path
         provenance = provenance.model_copy(update={"content_credentials": credentials})
@@ -186,24 +188,24 @@ def _music_version(info: ObjectInfo | None) -> str | None:
     return None if info is None else f"{info.size}:{info.modified_ns}"
 
 
-def _provenance(bucket: Bucket, script: ScriptManifest, narration: NarrationManifest,
+def _provenance(bucket: Bucket, manifest: ScriptManifest, script: Script, narration: NarrationManifest,
                 images: ImagesManifest, render_id: str) -> Provenance:
-    source = load_source_record(bucket, script.doc_id)
+    source = load_source_record(bucket, manifest.doc_id)
     voices = sorted({f"{c.provider}:{c.voice}" for c in narration.clips})
     pictures = sorted({i.provider for i in images.images})
-    scene_policies = {s.index: policy_for(s) for s in load_script(bucket, script).scenes}
+    scene_policies = {s.index: policy_for(s) for s in script.scenes}
     return Provenance(
-        doc_id=script.doc_id,
+        doc_id=manifest.doc_id,
         render_id=render_id,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         disclosure=(
             "AI-generated: this video was made automatically from written notes. "
-            f"Script by {script.writer}; synthetic voice ({', '.join(voices)}); pictures by {', '.join(pictures)}."
+            f"Script by {manifest.writer}; synthetic voice ({', '.join(voices)}); pictures by {', '.join(pictures)}."
         ),
         source_name=source.source_name,
         source_sha256=source.content_hash,
-        script_sha256=script.script_hash,
-        script_writer=script.writer,
+        script_sha256=manifest.script_hash,
+        script_writer=manifest.writer,
         narration_providers=voices,
         image_providers=pictures,
         software={name: version(name) for name in ("notes_pipeline", "dagster", "imageio-ffmpeg", "pillow")},

@@ -8,7 +8,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from notes_pipeline.domain.models import ImageRequest, NotesDocument, Script, SpeechAudio, VideoRender
+from notes_pipeline.domain.models import (
+    ImageRequest,
+    NotesDocument,
+    Script,
+    ScriptManifest,
+    SpeechAudio,
+    VideoRender,
+)
 from notes_pipeline.providers.embeddings.local import LocalEmbedder
 from notes_pipeline.providers.images.slides import SlideRenderer
 from notes_pipeline.providers.llm.local import LocalScriptWriter
@@ -77,16 +84,16 @@ def run_pipeline(bucket: Bucket, state: StateStore, doc_id: str, calls: Calls, t
     """The four stages as the assets run them, without Dagster, recording into the database."""
     worker = f"test-{doc_id}"
     with project_stage(bucket, state, doc_id, "video_script", run_id=worker):
-        script, _, _ = script_stage(bucket, state, doc_id, CountingWriter(calls, edit_scene), LocalEmbedder(),
-                                    max_bytes=1_000_000, semantic_threshold=0.98)
+        manifest, script, _ = script_stage(bucket, state, doc_id, CountingWriter(calls, edit_scene),
+                                           LocalEmbedder(), max_bytes=1_000_000, semantic_threshold=0.98)
     with project_stage(bucket, state, doc_id, "scene_narration", run_id=worker):
-        narration = narrate_script(bucket, script, CountingNarrator(calls),
+        narration = narrate_script(bucket, manifest, CountingNarrator(calls),
                                    tracker=SceneTracker(state, doc_id, "audio", worker=worker))
     with project_stage(bucket, state, doc_id, "scene_images", run_id=worker):
-        images = make_images(bucket, script, CountingSlides(calls),
+        images = make_images(bucket, manifest, CountingSlides(calls),
                              tracker=SceneTracker(state, doc_id, "image", worker=worker))
     with project_stage(bucket, state, doc_id, "final_video", run_id=worker):
-        return video_stage(bucket, state, script, narration, images, scratch_root=tmp / "scratch")
+        return video_stage(bucket, state, manifest, script, narration, images, scratch_root=tmp / "scratch")
 
 
 def register(bucket: Bucket, name: str, data: bytes) -> str:
@@ -153,3 +160,30 @@ def test_a_changed_scene_alone_is_made_again(store: Bucket, database: Database, 
     with psycopg.connect(database.url) as conn:
         stages = conn.execute("SELECT stage, status FROM stage_runs WHERE project_id = %s ORDER BY id", (doc_id,)).fetchall()
     assert stages == [(s, "succeeded") for s in ("video_script", "scene_narration", "scene_images", "final_video")] * 2
+
+
+@pytest.mark.slow
+def test_the_reuse_decision_travels_in_the_manifest_not_through_the_database(
+    store: Bucket, database: Database, tmp_path: Path
+) -> None:
+    state = StateStore(database)
+    first_id = register(store, "coffee.txt", PROMPT)
+    first = run_pipeline(store, state, first_id, Calls(), tmp_path)
+
+    second_id = register(store, "coffee-again.txt", PARAPHRASE)
+    with project_stage(store, state, second_id, "video_script", run_id="test"):
+        written, script, match = script_stage(store, state, second_id, CountingWriter(Calls()), LocalEmbedder(),
+                                              max_bytes=1_000_000, semantic_threshold=0.98)
+    assert match is not None and written.reused_from == first_id
+    assert state.project(second_id)["reused_from"] == first_id  # still recorded, for the reports
+    # The manifest as Dagster's IO manager hands it to the next step (another process, maybe), while the
+    # database forgets the reuse: final_video still copies the earlier render.
+    manifest = ScriptManifest.model_validate_json(written.model_dump_json())
+    with psycopg.connect(database.url) as conn:
+        conn.execute("UPDATE projects SET reused_from = NULL WHERE id = %s", (second_id,))
+    narration = narrate_script(store, manifest, CountingNarrator(Calls()))
+    images = make_images(store, manifest, CountingSlides(Calls()))
+    with project_stage(store, state, second_id, "final_video", run_id="test"):
+        render = video_stage(store, state, manifest, script, narration, images, scratch_root=tmp_path / "scratch")
+    assert render.reused and render.render_id == first.render_id and render.render_s == 0.0
+    assert store.get_bytes(render.video_key) == store.get_bytes(first.video_key)

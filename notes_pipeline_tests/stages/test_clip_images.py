@@ -15,6 +15,7 @@ from notes_pipeline.providers.images.frames import to_frame_png
 from notes_pipeline.providers.tts.espeak import EspeakNarrator
 from notes_pipeline.stages.images import billed_usage, make_images
 from notes_pipeline.stages.narration import narrate_script
+from notes_pipeline.stages.script import load_script
 from notes_pipeline.stages.video import render_video
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import LocalBucket, put_model
@@ -81,7 +82,8 @@ def test_clips_are_stored_beside_their_posters_cached_and_played(tmp_path, clip)
     assert all(i.reused and bucket.get_bytes(i.clip_key) == clip for i in again.images)
 
     narration = narrate_script(bucket, script, EspeakNarrator(), workers=1)
-    render = render_video(bucket, script, narration, again, scratch_root=tmp_path / "scratch")
+    render = render_video(bucket, script, load_script(bucket, script), narration, again,
+                          scratch_root=tmp_path / "scratch")
     assert not render.degraded, render.fallback_reason
     video = [f for _, f in frames(bucket.local_path(render.video_key))]
     top = slice(0, render.height // 2)

@@ -14,7 +14,7 @@ from notes_pipeline.providers.llm.local import LocalScriptWriter
 from notes_pipeline.stages.figures import FigureError, FigureFetcher, figure_key
 from notes_pipeline.stages.images import make_images
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
-from notes_pipeline.stages.script import write_script
+from notes_pipeline.stages.script import load_document, write_script
 from notes_pipeline.store.bucket import LocalBucket
 from notes_pipeline_tests.providers.stubs import Reply, StubServer, png_bytes
 
@@ -88,7 +88,8 @@ def test_a_figure_that_cannot_be_had_falls_back_with_its_reason_recorded(tmp_pat
              "![The stages](img/missing.png)\n\n## The end\n\nThat is the whole pipeline from start to finish.\n")
     bucket.put_bytes(NOTE, notes.encode())
     scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=1_000_000, settle_s=0)
-    manifest, script = write_script(bucket, scan.registered[0].doc_id, LocalScriptWriter(), max_bytes=1_000_000)
+    manifest, script = write_script(bucket, load_document(bucket, scan.registered[0].doc_id, max_bytes=1_000_000),
+                                    LocalScriptWriter())
     scene = next(s for s in script.scenes if s.visual is not None)
     images = make_images(bucket, manifest, ImageChain(leading=[NotesMaterial()]), workers=1)
     image = images.images[scene.index - 1]
@@ -110,7 +111,8 @@ def test_a_web_figure_is_drawn_and_its_address_kept_for_provenance(tmp_path):
                  f"document.\n\n![The stages]({url})\n\n## The end\n\nThat is the whole pipeline from start to end.\n")
         bucket.put_bytes(NOTE, notes.encode())
         scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=1_000_000, settle_s=0)
-        manifest, script = write_script(bucket, scan.registered[0].doc_id, LocalScriptWriter(), max_bytes=1_000_000)
+        document = load_document(bucket, scan.registered[0].doc_id, max_bytes=1_000_000)
+        manifest, script = write_script(bucket, document, LocalScriptWriter())
         fetcher = FigureFetcher(bucket, NOTE, _client(UrlGuard(allow=frozenset({("127.0.0.1", stub.port)}))))
         images = make_images(bucket, manifest, ImageChain(leading=[NotesMaterial()]), workers=1, figures=fetcher)
     scene = next(s for s in script.scenes if s.visual is not None)

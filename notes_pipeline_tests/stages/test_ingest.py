@@ -9,7 +9,7 @@ from notes_pipeline.domain.errors import BadInputError
 from notes_pipeline.domain.models import SourceRecord
 from notes_pipeline.providers.llm.local import LocalScriptWriter
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
-from notes_pipeline.stages.script import write_script
+from notes_pipeline.stages.script import load_document, write_script
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import LocalBucket
 from notes_pipeline.store.inbox_index import InboxIndex
@@ -241,7 +241,7 @@ def test_front_matter_from_other_tools_is_kept_in_the_source_record_and_reaches_
     assert record.front_matter == {"author": "Ada", "layout": "post"} and record.tier == "premium"
     assert record.problem is None
     writer = RecordingWriter()
-    write_script(bucket, record.doc_id, writer, max_bytes=LIMIT)
+    write_script(bucket, load_document(bucket, record.doc_id, max_bytes=LIMIT), writer)
     (document,) = writer.documents
     assert document.title == "Tides" and document.front_matter == {"author": "Ada", "layout": "post"}
 
@@ -252,7 +252,7 @@ def test_an_unsupported_language_fails_before_any_script_is_made(bucket, index):
     assert "language: 'xx' is not supported" in record.problem  # said at registration already
     writer = RecordingWriter()
     with pytest.raises(BadInputError, match=r"not supported; supported: .*en \(English\)"):
-        write_script(bucket, record.doc_id, writer, max_bytes=LIMIT)
+        write_script(bucket, load_document(bucket, record.doc_id, max_bytes=LIMIT), writer)
     assert writer.documents == [] and bucket.stat(keys.script(record.doc_id)) is None
 
 

@@ -23,7 +23,7 @@ from notes_pipeline.providers.tts.espeak import EspeakNarrator
 from notes_pipeline.stages.images import make_images
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
 from notes_pipeline.stages.narration import narrate_script
-from notes_pipeline.stages.script import write_script
+from notes_pipeline.stages.script import load_document, write_script
 from notes_pipeline.stages.video import render_video
 from notes_pipeline.store.bucket import LocalBucket
 
@@ -99,7 +99,8 @@ def test_each_kind_of_material_is_its_own_card_in_the_video(tmp_path, monkeypatc
     bucket.put_bytes("inbox/course/lesson.md", NOTES.encode())
     bucket.put_bytes("inbox/course/img/stages.png", stages_picture())
     scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=1_000_000, settle_s=0)
-    manifest, script = write_script(bucket, scan.registered[0].doc_id, LocalScriptWriter(), max_bytes=1_000_000)
+    manifest, script = write_script(bucket, load_document(bucket, scan.registered[0].doc_id, max_bytes=1_000_000),
+                                    LocalScriptWriter())
     images = make_images(bucket, manifest, ProviderRegistry(load_config(), Secrets.from_env({})).image_source(),
                          workers=2)
     kinds = {s.heading: i.visual_kind for s, i in zip(script.scenes, images.images, strict=True)}
@@ -111,7 +112,7 @@ def test_each_kind_of_material_is_its_own_card_in_the_video(tmp_path, monkeypatc
     assert all(i.provider == "notes" for i in images.images if i.visual_kind in material.values())
 
     narration = narrate_script(bucket, manifest, EspeakNarrator(), workers=2)
-    render = render_video(bucket, manifest, narration, images, scratch_root=tmp_path / "scratch")
+    render = render_video(bucket, manifest, script, narration, images, scratch_root=tmp_path / "scratch")
     ends = [*render.scene_starts_s[1:], render.duration_s]
     middles = [(start + end) / 2 for start, end in zip(render.scene_starts_s, ends, strict=True)]
     frames = frames_at(tmp_path / "bucket" / render.video_key, middles)

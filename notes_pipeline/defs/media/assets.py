@@ -64,13 +64,13 @@ def video_script(
             max_bytes=settings.max_notes_bytes, semantic_threshold=settings.semantic_cache_threshold,
             run_id=context.run.run_id,
         )
-        version, manifest = record_written(bucket.get(), ReviewStore(state.db), manifest)
+        version, manifest = record_written(bucket.get(), ReviewStore(state.db), manifest, script)
     if match is not None:
         context.log.info(f"reusing the script of {match.project_id} (similarity {match.similarity:.3f})")
     return dg.MaterializeResult(
         value=manifest,
         metadata={
-            "reused_from": match.project_id if match else "",
+            "reused_from": manifest.reused_from or "",
             "title": script.title,
             "scene_count": manifest.scene_count,
             "word_count": manifest.word_count,
@@ -181,14 +181,14 @@ def final_video(
     """The finished MP4 with burned-in subtitles, sidecar SRT/VTT, thumbnail and provenance."""
     store = bucket.get()
     with _stage(context, bucket, database, "final_video", providers) as state:
-        render = video_stage(store, state, approved_script, scene_narration, scene_images,
+        script = load_script(store, approved_script)  # once: the render and the metadata share it
+        render = video_stage(store, state, approved_script, script, scene_narration, scene_images,
                              scratch_root=settings.scratch_root(), run_id=context.run.run_id)
     path = store.local_path(render.video_key)
-    title = load_script(store, approved_script).title
     return dg.MaterializeResult(
         value=render,
         metadata={
-            "title": title,
+            "title": script.title,
             "path": dg.MetadataValue.path(str(path) if path else render.video_key),
             "dagster/uri": store.uri(render.video_key),
             "render_id": render.render_id,
