@@ -1,4 +1,4 @@
-"""Throughput and where the time goes from drop to MP4: the default setup, then 1 and 2 Celery workers.
+"""Throughput and where the time goes from drop to MP4: the default setup, a process per step, 1 and 2 Celery workers.
 
 Each setup is what production runs: `dagster-daemon` (the inbox sensor and the queued run
 coordinator of dagster.yaml) on a fresh instance and bucket; N copies of the 10-scene example
@@ -8,7 +8,7 @@ launched), the run's start-up (launched -> run worker started), each step's star
 -> started: a process per step, or the Celery queue and the worker), each step's own work, and
 drop -> MP4 (final_video done). Prints one table row per setup and the step breakdown.
 
-    .venv/bin/python -m benchmarks.throughput [--docs 12] [--setups default,in-process,celery-1,celery-2]
+    .venv/bin/python -m benchmarks.throughput [--docs 12] [--setups default,multiprocess,celery-1,celery-2]
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def run_setup(name: str, workers: int, n_docs: int, timeout_s: float, resolution
     with ExitStack() as stack:
         # The media only: the embedded Postgres in root/.pgdata is stopped when this process exits.
         stack.callback(shutil.rmtree, root / "out", True)
-        if name == "in-process":
-            env["NOTES_PIPELINE_EXECUTOR"] = "in_process"
+        if name == "multiprocess":
+            env["NOTES_PIPELINE_EXECUTOR"] = "multiprocess"
         if workers:
             from notes_pipeline_tests.workers.servers import redis_server
 
