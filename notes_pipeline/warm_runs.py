@@ -21,6 +21,7 @@ from typing import Any
 
 import dagster as dg
 from dagster._core.launcher import CheckRunHealthResult, LaunchRunContext, RunLauncher, WorkerStatus
+from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster._serdes import ConfigurableClass, ConfigurableClassData
 
 PID_TAG = "notes_pipeline/run_worker_pid"
@@ -145,6 +146,16 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
 
     def dispose(self) -> None:
         self._server.stop()
+
+
+class WarmQueuedRunCoordinator(QueuedRunCoordinator):
+    """Dagster's queued run coordinator, which the daemon builds when it starts: it builds the run launcher
+    too, so the warm server is ready before the first run (the launcher is otherwise built at first use)."""
+
+    def register_instance(self, instance: dg.DagsterInstance) -> None:
+        super().register_instance(instance)
+        if _in_daemon():
+            _ = instance.run_launcher
 
 
 def _in_daemon() -> bool:

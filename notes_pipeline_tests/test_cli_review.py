@@ -21,8 +21,7 @@ from notes_pipeline.store.bucket import load_model
 from notes_pipeline.store.reviews import ReviewStore
 from notes_pipeline_tests.defs.review_helpers import VOLCANO_NOTES as NOTES
 from notes_pipeline_tests.defs.review_helpers import materialize, register
-from notes_pipeline_tests.stages.test_caches import Calls, CountingSlides
-
+from notes_pipeline_tests.stages.counting import Calls, CountingSlides
 
 
 @pytest.fixture

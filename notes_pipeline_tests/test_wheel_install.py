@@ -19,23 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from notes_pipeline_tests.wheel_helpers import REPO, build_wheel
+
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _build_wheel(dist: Path) -> Path:
-    """From a copy of the sources: setuptools builds in-tree, and a stale build/ would leak into the wheel."""
-    source = dist.parent / "source"
-    # Only what the wheel is built from: an ignore list would also copy pytest's own temp folder under the checkout.
-    shutil.copytree(REPO / "notes_pipeline", source / "notes_pipeline",
-                    ignore=shutil.ignore_patterns("__pycache__", "logs"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(REPO / name, source / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    "-w", str(dist), str(source)], check=True, capture_output=True, text=True)
-    (wheel,) = dist.glob("notes_pipeline-*.whl")
-    return wheel
 
 
 def _fresh_venv(where: Path) -> Path:
@@ -50,7 +36,7 @@ def _fresh_venv(where: Path) -> Path:
 
 @pytest.mark.timeout(900)
 def test_the_wheel_installs_into_a_fresh_venv_and_renders_the_demo_from_an_empty_directory(tmp_path):
-    wheel = _build_wheel(tmp_path / "dist")
+    wheel = build_wheel(tmp_path / "dist")
     python = _fresh_venv(tmp_path / "venv")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
                     "--no-index", str(wheel)], check=True, capture_output=True, text=True)

@@ -14,7 +14,7 @@ from notes_pipeline.defs.media.checks import media_checks
 from notes_pipeline.defs.resources import ProvidersResource
 from notes_pipeline.domain.models import SpeechAudio
 from notes_pipeline_tests.conftest import drop
-from notes_pipeline_tests.stages.test_caches import Calls, CountingNarrator, CountingSlides
+from notes_pipeline_tests.stages.counting import Calls, CountingNarrator, CountingSlides
 
 CALLS = Calls()  # module-wide: resources are rebuilt per step, the count must outlive them
 

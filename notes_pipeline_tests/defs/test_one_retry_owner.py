@@ -9,9 +9,8 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from notes_pipeline.defs.ingest.sensors import inbox_sensor
+from notes_pipeline.cli.runner import inbox_tick
 from notes_pipeline.defs.media.assets import approved_script, scene_narration, video_script
-from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.providers.config import CONFIG_ENV_VAR, SECRET_ENV_VARS
 from notes_pipeline.providers.http.breaker import reset_circuit_breakers
@@ -48,9 +47,7 @@ def test_a_provider_that_always_fails_is_called_attempts_times_per_scene(tmp_pat
         resources = pipeline_resources(bucket_root=str(tmp_path / "bucket"), scratch_dir=str(tmp_path / "scratch"),
                                        database_url=database_url, inbox_settle_s=0)
         drop(resources["bucket"].get(), "rain.md", NOTES, mtime_s=1000)
-        with dg.build_sensor_context(instance=instance, resources=resources) as context:
-            (request,) = inbox_sensor(context).run_requests
-        instance.add_dynamic_partitions(notes_documents.name, [request.partition_key])
+        (request,) = inbox_tick(instance, resources).run_requests
         result = dg.materialize([video_script, approved_script, scene_narration], partition_key=request.partition_key,
                                 instance=instance, resources=resources, raise_on_error=False)
     reset_circuit_breakers()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from notes_pipeline_tests.test_wheel_install import REPO, _build_wheel
+from notes_pipeline_tests.wheel_helpers import REPO, build_wheel
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +57,7 @@ def test_the_recipe_is_runtime_only_non_root_and_starts_a_worker():
 @pytest.mark.skipif(os.geteuid() != 0, reason="the image build runs as root (apt-get, useradd); so must its rehearsal")
 def test_every_run_command_of_the_dockerfile_succeeds_in_a_fresh_folder(tmp_path):
     context = tmp_path / "context"
-    wheel = _build_wheel(tmp_path / "build" / "dist")
+    wheel = build_wheel(tmp_path / "build" / "dist")
     (context / "deploy" / "dist").mkdir(parents=True)
     shutil.copy(wheel, context / "deploy" / "dist")
     image = tmp_path / "image"

@@ -7,14 +7,14 @@ import dagster as dg
 
 from notes_pipeline.defs.ops.gc import garbage_collection
 from notes_pipeline.defs.resources import PipelineSettings
-from notes_pipeline_tests.stages.test_gc import RENDER, _age_everything, _delivered_and_failed
+from notes_pipeline_tests.stages.gc_fixtures import RENDER, age_everything, delivered_and_failed
 
 
 def test_the_gc_job_deletes_failed_work_and_keeps_delivered_work(resources, bucket, tmp_path) -> None:
     state = resources["database"].state()
-    _delivered_and_failed(state, bucket)
+    delivered_and_failed(state, bucket)
     state.set_status("good-doc", "running")  # as a backfill of one asset leaves it
-    _age_everything(state.db)
+    age_everything(state.db)
     instance = dg.DagsterInstance.ephemeral()
     result = garbage_collection.execute_in_process(
         instance=instance, resources={**resources, "settings": PipelineSettings(gc_retention_days=7,

@@ -8,15 +8,13 @@ import pytest
 
 from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import PipelineError
-from notes_pipeline.providers.config import HttpConfig, load_config
 from notes_pipeline.providers.llm.base import ScriptWriterError
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
-from notes_pipeline.providers.llm.gemini import GeminiScriptWriter
 from notes_pipeline.providers.llm.local import LocalScriptWriter
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 from notes_pipeline_tests.providers.stubs.gemini import gemini_handler, gemini_reply, script_json, texts_of
+from notes_pipeline_tests.providers.writer_stubs import KEY, writer
 
-KEY = "AIzaSy-test-gemini-key-7c1e"
 NOTES = b"""# Volcanoes
 
 ## How they form
@@ -40,18 +38,10 @@ OFF_TOPIC = script_json("Football", [
 ])
 
 
-
 @pytest.fixture
 def stub():
     with StubServer(gemini_handler(GOOD)) as server:
         yield server
-
-
-def writer(stub: StubServer, sleeps: list[float] | None = None, **gemini) -> GeminiScriptWriter:
-    config = load_config().script.gemini.model_copy(update={"base_url": stub.url, "timeout_s": 2, **gemini})
-    http = HttpConfig(max_attempts=3, backoff_base_s=0.25, backoff_max_s=5)
-    return GeminiScriptWriter(config, api_key=KEY, http=http,
-                              sleep=sleeps.append if sleeps is not None else (lambda s: None))
 
 
 def doc(data: bytes = NOTES, name: str = "volcanoes.md"):

@@ -10,7 +10,6 @@ from notes_pipeline.providers.http.ssrf import UrlGuard, is_public_address, reso
 from notes_pipeline_tests.providers.stubs import Reply, StubServer, png_bytes
 
 
-
 @pytest.fixture
 def stub():
     with StubServer(lambda r: Reply.png(320, 200)) as server:

@@ -13,7 +13,7 @@ from notes_pipeline.providers.config import HttpConfig
 from notes_pipeline.providers.http.errors import CircuitOpenError, HttpError
 from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.chain import ImageChain
-from notes_pipeline.providers.images.web_search import NoUsableSearchResultError, WebImageSearch, skip_reason, SearchHit
+from notes_pipeline.providers.images.web_search import NoUsableSearchResultError, SearchHit, WebImageSearch, skip_reason
 from notes_pipeline_tests.providers.stubs import Reply, StubServer, png_bytes
 from notes_pipeline_tests.providers.stubs import images as wire
 

@@ -6,14 +6,14 @@ import pytest
 
 from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import BadInputError
-from notes_pipeline.providers.config import HttpConfig, Secrets, load_config
+from notes_pipeline.providers.config import Secrets, load_config
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
 from notes_pipeline.providers.llm.local import LocalScriptWriter
-from notes_pipeline.providers.llm.local_llm import OllamaScriptWriter, OpenAICompatibleScriptWriter
 from notes_pipeline.providers.registry import ProviderRegistry
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 from notes_pipeline_tests.providers.stubs.gemini import script_json
 from notes_pipeline_tests.providers.stubs.local_llm import chat_handler, messages_of, ollama_reply, openai_reply
+from notes_pipeline_tests.providers.writer_stubs import ollama, openai
 
 NOTES = b"""# Volcanoes
 
@@ -38,7 +38,6 @@ OBEYED = script_json("Volcanoes", [
                         "AIza" "SyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStU."),
     ("Mount St Helens", "In 1980 the eruption of Mount St Helens removed 400 m of its summit."),
 ])
-HTTP = HttpConfig(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05)
 
 
 @pytest.fixture
@@ -49,15 +48,6 @@ def stub():
 
 def doc(data: bytes = NOTES, name: str = "volcanoes.md"):
     return parse_document("volcanoes-1", name, data, max_bytes=1_000_000)
-
-
-def ollama(stub: StubServer) -> OllamaScriptWriter:
-    return OllamaScriptWriter(load_config().script.ollama, base_url=stub.url, http=HTTP, sleep=lambda s: None)
-
-
-def openai(stub: StubServer, key: str | None = "lm-studio-key") -> OpenAICompatibleScriptWriter:
-    return OpenAICompatibleScriptWriter(load_config().script.openai_compatible, base_url=f"{stub.url}/v1",
-                                        api_key=key, http=HTTP, sleep=lambda s: None)
 
 
 def test_ollama_gets_the_schema_in_format_and_the_notes_as_quoted_material(stub):

@@ -14,10 +14,9 @@ from collections.abc import Callable
 import dagster as dg
 import pytest
 
-from notes_pipeline.defs.ingest.sensors import inbox_sensor
+from notes_pipeline.cli.runner import inbox_tick
 from notes_pipeline.defs.media.assets import media_assets
 from notes_pipeline.defs.media.checks import media_checks
-from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, ScriptManifest, VideoRender
 from notes_pipeline.providers.config import CONFIG_ENV_VAR, SECRET_ENV_VARS
@@ -92,9 +91,7 @@ def test_a_materialisation_with_keys_uses_the_providers_and_writes_no_key_anywhe
                                        inbox_settle_s=0)
         bucket = resources["bucket"].get()
         drop(bucket, "leaves.md", NOTES, mtime_s=1000)
-        with dg.build_sensor_context(instance=instance, resources=resources) as context:
-            (request,) = inbox_sensor(context).run_requests
-        instance.add_dynamic_partitions(notes_documents.name, [request.partition_key])
+        (request,) = inbox_tick(instance, resources).run_requests
         with caplog.at_level(logging.DEBUG):
             result = dg.materialize([*media_assets, *media_checks], partition_key=request.partition_key,
                                     instance=instance, resources=resources, raise_on_error=False)

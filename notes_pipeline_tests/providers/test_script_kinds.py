@@ -18,8 +18,8 @@ from notes_pipeline.providers.tts.espeak import EspeakNarrator
 from notes_pipeline_tests.providers.stubs import StubServer
 from notes_pipeline_tests.providers.stubs.gemini import gemini_handler, gemini_reply, script_json, texts_of
 from notes_pipeline_tests.providers.stubs.local_llm import chat_handler, messages_of, ollama_reply, openai_reply
-from notes_pipeline_tests.providers.test_gemini_script_writer import writer as gemini
-from notes_pipeline_tests.providers.test_local_llm_script_writer import ollama, openai
+from notes_pipeline_tests.providers.writer_stubs import ollama, openai
+from notes_pipeline_tests.providers.writer_stubs import writer as gemini
 
 CORPUS = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus" / "documents"
 VACCINES = (CORPUS / "prompt-vaccines-explainer-90s.prompt").read_bytes()

@@ -2,81 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from notes_pipeline.domain.models import (
-    ImageRequest,
-    NotesDocument,
-    Script,
     ScriptManifest,
-    SpeechAudio,
     VideoRender,
 )
 from notes_pipeline.providers.embeddings.local import LocalEmbedder
-from notes_pipeline.providers.images.slides import SlideRenderer
-from notes_pipeline.providers.llm.local import LocalScriptWriter
-from notes_pipeline.providers.tts.espeak import EspeakNarrator
 from notes_pipeline.stages.images import make_images
-from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
 from notes_pipeline.stages.narration import narrate_script
 from notes_pipeline.stages.project import project_stage, script_stage, video_stage
 from notes_pipeline.stages.tracking import SceneTracker
 from notes_pipeline.store.bucket import Bucket, LocalBucket
 from notes_pipeline.store.db import Database
 from notes_pipeline.store.state import StateStore
-from notes_pipeline_tests.conftest import drop
+from notes_pipeline_tests.stages.counting import (
+    PROMPT,
+    Calls,
+    CountingNarrator,
+    CountingSlides,
+    CountingWriter,
+    register,
+)
 
-# Small renders keep the test quick; the options are part of what must match for reuse.
-PROMPT = b"---\nresolution: 480\n---\nCreate a friendly 30-second ad for a coffee cup brand about the morning ritual.\n"
 PARAPHRASE = b"---\nresolution: 480\n---\nAbout the morning ritual: a friendly 30-second coffee cup brand ad.\n"
-
-
-@dataclass
-class Calls:
-    script: int = 0
-    narration: list[str] = field(default_factory=list)
-    images: list[int] = field(default_factory=list)
-
-
-class CountingWriter(LocalScriptWriter):
-    """The real local writer, counting its calls (and optionally editing one scene)."""
-
-    def __init__(self, calls: Calls, edit_scene: int | None = None) -> None:
-        super().__init__()
-        self.calls, self.edit_scene = calls, edit_scene
-
-    def write(self, document: NotesDocument) -> Script:
-        self.calls.script += 1
-        script = super().write(document)
-        if self.edit_scene is None:
-            return script
-        scenes = [s.model_copy(update={"narration": s.narration + " And one more thing."}) if s.index == self.edit_scene
-                  else s for s in script.scenes]
-        return script.model_copy(update={"scenes": scenes})
-
-
-class CountingNarrator(EspeakNarrator):
-    def __init__(self, calls: Calls) -> None:
-        super().__init__()
-        self.calls = calls
-
-    def synthesize(self, text: str, *, language: str, voice: str | None = None) -> SpeechAudio:
-        self.calls.narration.append(text)
-        return super().synthesize(text, language=language, voice=voice)
-
-
-class CountingSlides(SlideRenderer):
-    def __init__(self, calls: Calls) -> None:
-        super().__init__()
-        self.calls = calls
-
-    def render(self, request: ImageRequest) -> bytes:
-        self.calls.images.append(request.scene.index)
-        return super().render(request)
 
 
 def run_pipeline(bucket: Bucket, state: StateStore, doc_id: str, calls: Calls, tmp: Path, *,
@@ -94,12 +46,6 @@ def run_pipeline(bucket: Bucket, state: StateStore, doc_id: str, calls: Calls, t
                              tracker=SceneTracker(state, doc_id, "image", worker=worker))
     with project_stage(bucket, state, doc_id, "final_video", run_id=worker):
         return video_stage(bucket, state, manifest, script, narration, images, scratch_root=tmp / "scratch")
-
-
-def register(bucket: Bucket, name: str, data: bytes) -> str:
-    drop(bucket, name, data)
-    scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=1_000_000, settle_s=0)
-    return next(r.doc_id for r in scan.registered if r.source_name == name)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from notes_pipeline.store.bucket import LocalBucket
 from notes_pipeline.store.db import Database
 from notes_pipeline.store.state import StateStore
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
-from notes_pipeline_tests.stages.test_caches import PROMPT, register
+from notes_pipeline_tests.stages.counting import PROMPT, register
 
 
 @pytest.mark.parametrize("status", [500, 403])

@@ -6,59 +6,33 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
-
-from notes_pipeline.domain.models import SourceRecord
 from notes_pipeline.stages.gc import collect_garbage
 from notes_pipeline.store.bucket import LocalBucket
 from notes_pipeline.store.cache import entry_prefix
 from notes_pipeline.store.db import Database
 from notes_pipeline.store.reviews import ReviewStore
 from notes_pipeline.store.state import AssetRecord, GcCandidate, StateStore
-
-OLD_S = (datetime.now(UTC) - timedelta(days=30)).timestamp()
-RENDER = "projects/good-doc/renders/720p-16x9-en-1a2b3c4d/"
-
-
-def _project(state: StateStore, doc_id: str, status: str) -> None:
-    state.register_project(SourceRecord(doc_id=doc_id, source_key=f"inbox/{doc_id}.md", source_name=f"{doc_id}.md",
-                                        content_hash="b" * 64, size_bytes=1, copy_key=None, registered_at="x"))
-    state.set_status(doc_id, status)
-
-
-def _asset(state: StateStore, bucket: LocalBucket, doc_id: str, asset_type: str, key: str, size: int,
-           content_hash: str | None = None) -> None:
-    bucket.put_bytes(key, b"x" * size)
-    state.record_asset(AssetRecord(project_id=doc_id, asset_type=asset_type, object_key=key, content_hash=content_hash))
-
-
-def _age_everything(database: Database) -> None:
-    """Thirty days since anything happened to any project."""
-    with psycopg.connect(database.url, autocommit=True) as conn:
-        conn.execute("UPDATE projects SET updated_at = now() - interval '30 days'")
-        conn.execute("UPDATE assets SET created_at = now() - interval '30 days'")
-
-
-def _delivered_and_failed(state: StateStore, bucket: LocalBucket) -> None:
-    _project(state, "failed-doc", "failed")
-    _asset(state, bucket, "failed-doc", "image", "projects/failed-doc/scenes/01/image.png", 1000, "f" * 64)
-    _project(state, "good-doc", "done")
-    _asset(state, bucket, "good-doc", "image", "projects/good-doc/scenes/01/image.png", 10, "a" * 64)
-    _asset(state, bucket, "good-doc", "video", RENDER + "video.mp4", 10)
-    bucket.put_bytes(RENDER + "render.json", b"{}")
+from notes_pipeline_tests.stages.gc_fixtures import (
+    OLD_S,
+    RENDER,
+    age_everything,
+    asset_row,
+    delivered_and_failed,
+    project_row,
+)
 
 
 def test_gc_finds_orphans_and_unused_cache_entries_and_deletes_them_only_with_apply(
     tmp_path: Path, database: Database
 ) -> None:
     bucket, state = LocalBucket(tmp_path / "bucket"), StateStore(database)
-    _delivered_and_failed(state, bucket)
+    delivered_and_failed(state, bucket)
     live, unused_old, unused_new = (entry_prefix("images", h * 64) + "image.png" for h in "acd")
     for key in (live, unused_old, unused_new):
         bucket.put_bytes(key, b"z" * 100)
     for key in (live, unused_old):
         os.utime(bucket.local_path(key), (OLD_S, OLD_S))
-    _age_everything(state.db)
+    age_everything(state.db)
 
     now = datetime.now(UTC)
     dry = collect_garbage(bucket, state, now=now, retention=timedelta(days=14))
@@ -81,9 +55,9 @@ def test_gc_finds_orphans_and_unused_cache_entries_and_deletes_them_only_with_ap
 def test_a_delivered_project_that_a_later_run_left_running_keeps_everything(tmp_path: Path, database: Database) -> None:
     """projects.status is whatever the last stage wrote; the video that exists decides."""
     bucket, state = LocalBucket(tmp_path / "bucket"), StateStore(database)
-    _delivered_and_failed(state, bucket)
+    delivered_and_failed(state, bucket)
     state.set_status("good-doc", "running")  # what a backfill of one asset leaves behind
-    _age_everything(state.db)
+    age_everything(state.db)
     report = collect_garbage(bucket, state, now=datetime.now(UTC), retention=timedelta(0))
     assert [i.key for i in report.orphaned] == ["projects/failed-doc/scenes/01/image.png"]
     assert state.project("good-doc")["status"] == "done"
@@ -92,15 +66,15 @@ def test_a_delivered_project_that_a_later_run_left_running_keeps_everything(tmp_
 def test_an_approved_script_version_of_a_failed_project_is_kept_and_says_why(tmp_path: Path,
                                                                               database: Database) -> None:
     bucket, state = LocalBucket(tmp_path / "bucket"), StateStore(database)
-    _project(state, "failed-doc", "failed")
+    project_row(state, "failed-doc", "failed")
     version_key = "projects/failed-doc/script.v1.json"
-    _asset(state, bucket, "failed-doc", "script", version_key, 50)
+    asset_row(state, bucket, "failed-doc", "script", version_key, 50)
     reviews = ReviewStore(database)
     with reviews.versioning("failed-doc") as writer:
         writer.insert(version=1, content_hash="c" * 64, object_key=version_key, origin="writer", summary="",
                       scene_count=3, review_required=True)
     assert reviews.approve("failed-doc", 1, "ann")
-    _age_everything(database)
+    age_everything(database)
     report = collect_garbage(bucket, state, now=datetime.now(UTC), retention=timedelta(0), dry_run=False)
     assert report.count == 0 and report.kept == [(version_key, "approved script version 1 of failed-doc")]
     assert bucket.stat(version_key) is not None
@@ -118,8 +92,8 @@ class DeliversDuringTheListing(StateStore):
 
 def test_references_are_read_again_at_delete_time(tmp_path: Path, database: Database) -> None:
     bucket, state = LocalBucket(tmp_path / "bucket"), DeliversDuringTheListing(database)
-    _delivered_and_failed(state, bucket)
-    _age_everything(database)
+    delivered_and_failed(state, bucket)
+    age_everything(database)
     report = collect_garbage(bucket, state, now=datetime.now(UTC), retention=timedelta(days=14), dry_run=False)
     assert report.count == 0
     assert report.kept == [("projects/failed-doc/scenes/01/image.png", "a delivered render of failed-doc")]

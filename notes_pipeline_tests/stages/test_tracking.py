@@ -28,7 +28,7 @@ from notes_pipeline.store.db import Database
 from notes_pipeline.store.state import AssetRecord, SceneBusyError, StateStore
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 from notes_pipeline_tests.providers.stubs.google_tts import google_tts_handler
-from notes_pipeline_tests.stages.test_caches import register
+from notes_pipeline_tests.stages.counting import register
 
 CLAIM_AND_HANG = ("import sys, time\n"
                   "from notes_pipeline.store.db import Database\n"
