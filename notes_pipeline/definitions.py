@@ -5,8 +5,8 @@ import dagster as dg
 from notes_pipeline.defs.ingest.sensors import inbox_sensor
 from notes_pipeline.defs.media.assets import media_assets, notes_video_job
 from notes_pipeline.defs.media.checks import media_checks
-from notes_pipeline.defs.ops.gc import garbage_collection, gc_schedule
 from notes_pipeline.defs.observability import observability_definitions
+from notes_pipeline.defs.ops.gc import garbage_collection, gc_schedule
 from notes_pipeline.defs.ops.sensors import ops_sensors
 from notes_pipeline.defs.resources import pipeline_resources
 from notes_pipeline.defs.review.sensors import script_review_sensor

@@ -19,7 +19,6 @@ import psycopg
 import yaml
 
 from notes_pipeline.package_files import instance_template
-from notes_pipeline.workers import executor_choice
 from notes_pipeline.store.db import (
     DATABASE_URL_ENV,
     advisory_lock,
@@ -28,6 +27,7 @@ from notes_pipeline.store.db import (
     default_pgdata,
     embedded_url,
 )
+from notes_pipeline.workers import executor_choice
 
 STORAGE_URL_ENV = "NOTES_PIPELINE_DAGSTER_STORAGE_URL"
 PROJECT_YAML = instance_template()

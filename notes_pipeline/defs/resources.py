@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from notes_pipeline.domain.models import Tier
 from notes_pipeline.providers.audit.base import AuditSink
-from notes_pipeline.providers.embeddings.base import Embedder
 from notes_pipeline.providers.config import SECRET_ENV_VARS, Secrets, load_config
+from notes_pipeline.providers.embeddings.base import Embedder
 from notes_pipeline.providers.images.base import ImageSource
 from notes_pipeline.providers.llm.base import ScriptWriter
 from notes_pipeline.providers.registry import ProviderRegistry

@@ -33,7 +33,7 @@ from notes_pipeline.publish.google import (
     google_service,
     user_credentials,
 )
-from notes_pipeline.publish.youtube import video_metadata, upload_video
+from notes_pipeline.publish.youtube import upload_video, video_metadata
 from notes_pipeline.stages.scratch import scratch_dir
 from notes_pipeline.stages.script import load_source_record
 from notes_pipeline.store import keys

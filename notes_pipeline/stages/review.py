@@ -20,8 +20,8 @@ from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.image_quality import QualityGate
 from notes_pipeline.domain.models import Script, ScriptManifest
 from notes_pipeline.domain.script_edits import (
-    ScriptEditError,
     SceneEdit,
+    ScriptEditError,
     apply_edit,
     check_edited,
     describe_changes,

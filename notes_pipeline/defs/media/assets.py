@@ -18,8 +18,8 @@ from notes_pipeline.defs.queues import PROVIDERS, RENDER
 from notes_pipeline.defs.resources import BucketResource, DatabaseResource, PipelineSettings, ProvidersResource
 from notes_pipeline.defs.review.assets import approved_script
 from notes_pipeline.domain.models import ImagesManifest, NarrationManifest, ScriptManifest, VideoRender
-from notes_pipeline.providers.images.user import UserImages
 from notes_pipeline.providers.config import load_config
+from notes_pipeline.providers.images.user import UserImages
 from notes_pipeline.providers.registry import narration_kinds
 from notes_pipeline.stages.candidates import candidates_markdown
 from notes_pipeline.stages.images import make_images

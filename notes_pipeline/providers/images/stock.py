@@ -24,8 +24,8 @@ from typing import Literal
 from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.image_quality import LowQualityImageError, QualityGate
 from notes_pipeline.domain.models import ImageRequest
-from notes_pipeline.media.ffmpeg import MediaError
 from notes_pipeline.media.clips import muted_clip, poster_frame
+from notes_pipeline.media.ffmpeg import MediaError
 from notes_pipeline.providers.config import HttpConfig
 from notes_pipeline.providers.http.breaker import CircuitBreaker
 from notes_pipeline.providers.http.client import HttpClient

@@ -18,7 +18,6 @@ from notes_pipeline.domain.script_validation import MAX_BULLETS, MAX_SCENE_SECON
 from notes_pipeline.providers.llm.gemini_schema import GeminiScript
 from notes_pipeline.providers.llm.script_kinds import detect_kind, instructions
 
-
 SYSTEM_INSTRUCTION = (
     "You are an experienced educator who writes scripts for short narrated explainer videos. "
     "You explain one idea at a time in plain spoken language, in short sentences a narrator can read aloud, "

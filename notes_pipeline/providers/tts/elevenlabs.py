@@ -17,13 +17,12 @@ import time
 from typing import Any
 
 import numpy as np
+from pydantic import Field
 
 from notes_pipeline.domain.chunking import chunk_text
 from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import SpeechAudio
 from notes_pipeline.media.audio import write_wav
-from pydantic import Field
-
 from notes_pipeline.providers.config import HttpConfig, ProviderSettings, Secrets
 from notes_pipeline.providers.http.client import HttpClient
 from notes_pipeline.providers.http.errors import UnexpectedContentError

@@ -24,13 +24,12 @@ from google.api_core import exceptions as google_exceptions
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import Credentials
 from google.cloud import texttospeech_v1beta1 as tts
+from pydantic import Field
 
 from notes_pipeline.domain.chunking import chunk_text
 from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.models import SpeechAudio
 from notes_pipeline.media.audio import write_wav
-from pydantic import Field
-
 from notes_pipeline.providers.config import HttpConfig, ProviderSettings, Secrets
 from notes_pipeline.providers.http.client import HttpClient
 from notes_pipeline.providers.http.retry import Clock, Failure, Sleep, sdk_failure
