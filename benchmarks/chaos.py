@@ -58,9 +58,23 @@ DOCUMENTS = 20
 FAULT_RATE = 0.3
 LATENCY_S = 0.2
 CF_TOKEN, CF_ACCOUNT, TG_KEY, HF_TOKEN, CSE_KEY, CSE_ID, XI_KEY = (
-    "bench-cf-token", "bench-account", "bench-tg", "bench-hf", "bench-cse", "bench-cx", "bench-xi")
-HTTP = HttpConfig(connect_timeout_s=1, read_timeout_s=1, max_attempts=3, backoff_base_s=0.1, backoff_max_s=2,
-                  breaker_failures=5, breaker_cooldown_s=5)
+    "bench-cf-token",
+    "bench-account",
+    "bench-tg",
+    "bench-hf",
+    "bench-cse",
+    "bench-cx",
+    "bench-xi",
+)
+HTTP = HttpConfig(
+    connect_timeout_s=1,
+    read_timeout_s=1,
+    max_attempts=3,
+    backoff_base_s=0.1,
+    backoff_max_s=2,
+    breaker_failures=5,
+    breaker_cooldown_s=5,
+)
 FAULTS = ("429", "500", "503", "hang", "malformed", "truncated", "wrong_type")
 
 
@@ -114,26 +128,39 @@ def _with_search_query(bucket: LocalBucket, manifest: ScriptManifest) -> ScriptM
     """Mark scene 2 as being about a real place, as Gemini would, so it takes the search path."""
     script = load_script(bucket, manifest)
     scenes = list(script.scenes)
-    scenes[1] = scenes[1].model_copy(update={"search_query": f"{scenes[1].heading} photograph",
-                                             "image_prompt": None})
+    scenes[1] = scenes[1].model_copy(update={"search_query": f"{scenes[1].heading} photograph", "image_prompt": None})
     put_model(bucket, manifest.script_key, Script.model_validate({**script.model_dump(), "scenes": scenes}))
     return manifest
 
 
 def _image_chain(stubs: dict[str, StubServer], search_stub: StubServer) -> ImageChain:
     guard = UrlGuard(allow=frozenset({("127.0.0.1", search_stub.port)}))
-    return ImageChain([
-        CloudflareImages(CF_TOKEN, CF_ACCOUNT, base_url=f"{stubs['cloudflare'].url}/client/v4", http=HTTP),
-        TogetherImages(TG_KEY, base_url=f"{stubs['together'].url}/v1", http=HTTP),
-        HuggingFaceImages(HF_TOKEN, base_url=f"{stubs['huggingface'].url}/hf-inference/models", http=HTTP),
-    ], search=WebImageSearch(CSE_KEY, CSE_ID, base_url=f"{search_stub.url}/", http=HTTP, download_guard=guard,
-                             min_width=800, min_height=450))
+    return ImageChain(
+        [
+            CloudflareImages(CF_TOKEN, CF_ACCOUNT, base_url=f"{stubs['cloudflare'].url}/client/v4", http=HTTP),
+            TogetherImages(TG_KEY, base_url=f"{stubs['together'].url}/v1", http=HTTP),
+            HuggingFaceImages(HF_TOKEN, base_url=f"{stubs['huggingface'].url}/hf-inference/models", http=HTTP),
+        ],
+        search=WebImageSearch(
+            CSE_KEY,
+            CSE_ID,
+            base_url=f"{search_stub.url}/",
+            http=HTTP,
+            download_guard=guard,
+            min_width=800,
+            min_height=450,
+        ),
+    )
 
 
 def _search_handler(stub: StubServer) -> Callable[[Recorded], Reply]:
     pictures = {f"/img/{i}.png": png_bytes(1280, 720) for i in range(3)}
-    items = [wire.search_item(f"{stub.url}/img/{i}.png", site=f"site{i}.example.org", title=f"Photo {i}",
-                              width=1280, height=720) for i in range(3)]
+    items = [
+        wire.search_item(
+            f"{stub.url}/img/{i}.png", site=f"site{i}.example.org", title=f"Photo {i}", width=1280, height=720
+        )
+        for i in range(3)
+    ]
     return wire.custom_search(items, images=pictures)
 
 
@@ -142,8 +169,10 @@ def run_documents(root: Path, *, fault_rate: float, seed: int = 7) -> dict[str, 
     bucket = LocalBucket(root / "bucket")
     chaos = Chaos(fault_rate, seed)
     with ExitStack() as stack:
-        stubs = {name: stack.enter_context(StubServer(latency_s=LATENCY_S))
-                 for name in ("cloudflare", "together", "huggingface", "web_search")}
+        stubs = {
+            name: stack.enter_context(StubServer(latency_s=LATENCY_S))
+            for name in ("cloudflare", "together", "huggingface", "web_search")
+        }
         stubs["cloudflare"].handler = chaos(wire.cloudflare(CF_TOKEN, CF_ACCOUNT))
         stubs["together"].handler = chaos(wire.together(TG_KEY))
         stubs["huggingface"].handler = chaos(wire.huggingface(HF_TOKEN))
@@ -157,16 +186,18 @@ def run_documents(root: Path, *, fault_rate: float, seed: int = 7) -> dict[str, 
         narrated_by: Counter[str] = Counter()
         for doc_id in _documents(bucket, DOCUMENTS):
             try:
-                manifest, _ = write_script(bucket, load_document(bucket, doc_id, max_bytes=MAX_BYTES),
-                                           LocalScriptWriter())
+                manifest, _ = write_script(
+                    bucket, load_document(bucket, doc_id, max_bytes=MAX_BYTES), LocalScriptWriter()
+                )
                 manifest = _with_search_query(bucket, manifest)
                 narration = narrate_script(bucket, manifest, narrator, workers=4)
                 images = make_images(bucket, manifest, images_source, workers=4)
             except Exception as err:  # noqa: BLE001 - the benchmark counts failures instead of stopping
                 errors.append(f"{doc_id}: {err}")
                 continue
-            complete = (len(images.images) == manifest.scene_count == len(narration.clips)
-                        and all(bucket.stat(i.image_key) for i in images.images))
+            complete = len(images.images) == manifest.scene_count == len(narration.clips) and all(
+                bucket.stat(i.image_key) for i in images.images
+            )
             completed += complete
             scenes += manifest.scene_count
             served.update(i.provider for i in images.images)
@@ -174,9 +205,17 @@ def run_documents(root: Path, *, fault_rate: float, seed: int = 7) -> dict[str, 
             narrated_by.update(c.provider for c in narration.clips)
         wall = time.perf_counter() - started
         calls = {name: len(stub.requests) for name, stub in stubs.items()}
-    return {"wall_s": wall, "completed": completed, "scenes": scenes, "served": served, "fallbacks": fallbacks,
-            "calls": calls, "errors": errors, "injected": chaos.injected,
-            "narrated_by": narrated_by}
+    return {
+        "wall_s": wall,
+        "completed": completed,
+        "scenes": scenes,
+        "served": served,
+        "fallbacks": fallbacks,
+        "calls": calls,
+        "errors": errors,
+        "injected": chaos.injected,
+        "narrated_by": narrated_by,
+    }
 
 
 def stages_under_latency(root: Path, workers: int, latency_s: float) -> tuple[float, float, int]:
@@ -190,12 +229,17 @@ def stages_under_latency(root: Path, workers: int, latency_s: float) -> tuple[fl
     document = load_document(bucket, scan.registered[0].doc_id, max_bytes=MAX_BYTES)
     manifest, script = write_script(bucket, document, LocalScriptWriter())
     patient = HTTP.model_copy(update={"read_timeout_s": latency_s + 5})
-    with StubServer(wire.cloudflare(CF_TOKEN, CF_ACCOUNT), latency_s=latency_s) as images_stub, \
-            StubServer(elevenlabs_handler(), latency_s=latency_s) as voice_stub:
-        config = load_config().narration.settings_for(ElevenLabsNarrator).model_copy(update={"base_url": voice_stub.url})
+    with (
+        StubServer(wire.cloudflare(CF_TOKEN, CF_ACCOUNT), latency_s=latency_s) as images_stub,
+        StubServer(elevenlabs_handler(), latency_s=latency_s) as voice_stub,
+    ):
+        config = (
+            load_config().narration.settings_for(ElevenLabsNarrator).model_copy(update={"base_url": voice_stub.url})
+        )
         narrator = ElevenLabsNarrator(config, api_key=XI_KEY, http=patient)
-        chain = ImageChain([CloudflareImages(CF_TOKEN, CF_ACCOUNT, base_url=f"{images_stub.url}/client/v4",
-                                             http=patient)])
+        chain = ImageChain(
+            [CloudflareImages(CF_TOKEN, CF_ACCOUNT, base_url=f"{images_stub.url}/client/v4", http=patient)]
+        )
         started = time.perf_counter()
         narration = narrate_script(bucket, manifest, narrator, workers=workers)
         narrated = time.perf_counter()
@@ -225,25 +269,33 @@ def _table(runs: dict[str, dict[str, Any]]) -> None:
 
 def main() -> None:
     logging.getLogger("notes_pipeline").setLevel(logging.ERROR)  # every injected fault logs a warning
-    print(f"\n# chaos: {DOCUMENTS} documents, stub providers on 127.0.0.1 answering after {LATENCY_S * 1000:.0f} ms, "
-          f"script → narration → images (final render skipped)")
+    print(
+        f"\n# chaos: {DOCUMENTS} documents, stub providers on 127.0.0.1 answering after {LATENCY_S * 1000:.0f} ms, "
+        f"script → narration → images (final render skipped)"
+    )
     runs: dict[str, dict[str, Any]] = {}
     for label, rate in (("no faults", 0.0), ("30% faults", FAULT_RATE)):
         with tempfile.TemporaryDirectory(prefix="np-chaos-") as tmp:
             runs[label] = run_documents(Path(tmp), fault_rate=rate)
     chaos = runs["30% faults"]
-    print("narration: ElevenLabs (stub, same faults) → eSpeak NG; images: Cloudflare → Together → Hugging Face → "
-          "slides, Custom Search → slides for the scene with a search query\n")
+    print(
+        "narration: ElevenLabs (stub, same faults) → eSpeak NG; images: Cloudflare → Together → Hugging Face → "
+        "slides, Custom Search → slides for the scene with a search query\n"
+    )
     _table(runs)
     injected = ", ".join(f"{k} {v}" for k, v in sorted(chaos["injected"].items()))
     print(f"\nfaults injected: {sum(chaos['injected'].values())} ({injected})")
-    print(f"completion rate with faults: {chaos['completed'] / DOCUMENTS:.0%}; "
-          f"wall time {chaos['wall_s'] / runs['no faults']['wall_s']:.2f}x the fault-free run")
+    print(
+        f"completion rate with faults: {chaos['completed'] / DOCUMENTS:.0%}; "
+        f"wall time {chaos['wall_s'] / runs['no faults']['wall_s']:.2f}x the fault-free run"
+    )
     for error in chaos["errors"] + runs["no faults"]["errors"]:
         print(f"FAILED {error}")
 
-    print("\n# narration + images stages, one 10-scene document, every provider call taking 1 s "
-          "(0 s: the same work without provider latency, i.e. the local decoding/encoding cost)")
+    print(
+        "\n# narration + images stages, one 10-scene document, every provider call taking 1 s "
+        "(0 s: the same work without provider latency, i.e. the local decoding/encoding cost)"
+    )
     print("| scene workers | provider latency s | narration s | images s | both s |")
     print("|---:|---:|---:|---:|---:|")
     timings: dict[tuple[int, float], tuple[float, float, int]] = {}
@@ -253,8 +305,10 @@ def main() -> None:
             narration_s, images_s, scenes = timings[workers, latency]
             print(f"| {workers} | {latency:.0f} | {narration_s:.2f} | {images_s:.2f} | {narration_s + images_s:.2f} |")
     wide, serial = timings[10, 1.0], timings[1, 1.0]
-    print(f"{scenes} scenes, 2 provider calls each: {2 * scenes:.0f} s of provider latency in sum; with 10 workers "
-          f"both stages took {wide[0] + wide[1]:.2f} s, one worker {serial[0] + serial[1]:.2f} s")
+    print(
+        f"{scenes} scenes, 2 provider calls each: {2 * scenes:.0f} s of provider latency in sum; with 10 workers "
+        f"both stages took {wide[0] + wide[1]:.2f} s, one worker {serial[0] + serial[1]:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -140,6 +140,7 @@ def _full_render(scenes, spec, out: Path, degraded: list[bool]) -> None:
 
 def measure(work: Callable[[], object], *, include_self: bool = False) -> Measured:
     """Wall seconds, CPU seconds of the children (plus this process when asked) and their peak RSS."""
+
     def cpu() -> float:
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         total = kids.ru_utime + kids.ru_stime
@@ -167,16 +168,24 @@ def example_scenes(root: Path, resolution: int) -> list[SceneMedia]:
     return document_scenes(bucket, script_manifest, narration, images)
 
 
-def document_scenes(bucket: LocalBucket, script_manifest: ScriptManifest, narration: NarrationManifest,
-                    images: ImagesManifest) -> list[SceneMedia]:
+def document_scenes(
+    bucket: LocalBucket, script_manifest: ScriptManifest, narration: NarrationManifest, images: ImagesManifest
+) -> list[SceneMedia]:
     """Any document's own media (its stills, narration and word timings in a local bucket), ready for
     `floor_render` and `compose_video`: what lets the corpus measure the full render against the floor."""
     script = load_script(bucket, script_manifest)
     scenes = []
     for clip, image, scene in zip(narration.clips, images.images, script.scenes, strict=True):
         words = SceneWords.model_validate_json(bucket.get_bytes(clip.words_key)).words
-        scenes.append(SceneMedia(bucket.local_path(image.image_key), bucket.local_path(clip.audio_key),
-                                 clip.duration_s, words, heading=scene.heading))
+        scenes.append(
+            SceneMedia(
+                bucket.local_path(image.image_key),
+                bucket.local_path(clip.audio_key),
+                clip.duration_s,
+                words,
+                heading=scene.heading,
+            )
+        )
     return scenes
 
 
@@ -187,11 +196,17 @@ def merged_scenes(scenes: Sequence[SceneMedia], parts: int, work: Path) -> list[
     for n, group in enumerate(np.array_split(np.arange(len(scenes)), parts)):
         members = [scenes[i] for i in group]
         offsets = np.concatenate([[0.0], np.cumsum([s.duration_s for s in members])[:-1]])
-        words = [w.model_copy(update={"start_s": w.start_s + off, "end_s": w.end_s + off})
-                 for off, scene in zip(offsets, members, strict=True) for w in scene.words]
+        words = [
+            w.model_copy(update={"start_s": w.start_s + off, "end_s": w.end_s + off})
+            for off, scene in zip(offsets, members, strict=True)
+            for w in scene.words
+        ]
         audio = join_narration([s.audio_path for s in members], work / f"long{n}.wav")
-        merged.append(SceneMedia(members[0].image_path, audio, sum(s.duration_s for s in members), words,
-                                 heading=members[0].heading))
+        merged.append(
+            SceneMedia(
+                members[0].image_path, audio, sum(s.duration_s for s in members), words, heading=members[0].heading
+            )
+        )
     return merged
 
 
@@ -228,8 +243,18 @@ def stock_clips(work: Path, count: int) -> list[Path]:
         streams = [ffmpeg.input(f"{source}:rate={fps}", f="lavfi", t=seconds)]
         if sound:
             streams.append(ffmpeg.input("sine=frequency=440:sample_rate=48000", f="lavfi", t=seconds))
-        run_ffmpeg(ffmpeg.output(*streams, str(path), vcodec="libx264", preset="veryfast", crf=23, pix_fmt="yuv420p",
-                                 **({"acodec": "aac"} if sound else {})), what=f"stock clip {n}")
+        run_ffmpeg(
+            ffmpeg.output(
+                *streams,
+                str(path),
+                vcodec="libx264",
+                preset="veryfast",
+                crf=23,
+                pix_fmt="yuv420p",
+                **({"acodec": "aac"} if sound else {}),
+            ),
+            what=f"stock clip {n}",
+        )
         made.append(path)
     return [made[i % len(made)] for i in range(count)]
 
@@ -239,12 +264,17 @@ def clip_floor_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path)
     normalised and cover-cropped as the composer does it, joined, encoded with the narration."""
     plan = frame_plan([s.duration_s for s in scenes], spec.fps)
     inputs = ClipInputs()
-    videos = [clip_frames(inputs, s.clip_path, clip_info(s.clip_path), 0, count, width=spec.width,
-                          height=spec.height, fps=spec.fps) for s, (_, count) in zip(scenes, plan, strict=True)]
+    videos = [
+        clip_frames(
+            inputs, s.clip_path, clip_info(s.clip_path), 0, count, width=spec.width, height=spec.height, fps=spec.fps
+        )
+        for s, (_, count) in zip(scenes, plan, strict=True)
+    ]
     video = ffmpeg.concat(*videos, n=len(videos), v=1, a=0)
     audio = narration(join_narration([s.audio_path for s in scenes], out.with_name("floor-narration.wav")))
-    run_ffmpeg(ffmpeg.output(video, audio, str(out), **encode_args(spec.quality, spec.fps)),
-               what="the clip floor video")
+    run_ffmpeg(
+        ffmpeg.output(video, audio, str(out), **encode_args(spec.quality, spec.fps)), what="the clip floor video"
+    )
     return out
 
 
@@ -263,16 +293,27 @@ def clips_case(root: Path, quality: str) -> None:
         fulls.append(measure(lambda: degraded.append(compose_video(scenes, spec, work / "full").degraded)))
     video_s = probe(work / "floor.mp4").duration_s
     longer = sum(s.duration_s > clip_info(s.clip_path).duration_s for s in scenes)
-    label = (f"{options.frame_size.width}x{options.frame_size.height}, 10 clip scenes ({longer} looped)"
-             f"{' (degraded)' * any(degraded)}")
+    label = (
+        f"{options.frame_size.width}x{options.frame_size.height}, 10 clip scenes ({longer} looped)"
+        f"{' (degraded)' * any(degraded)}"
+    )
     print(_row(label, video_s, _best(floors), _best(fulls)), flush=True)
 
 
 def full_spec(options: RenderOptions, language: str = "en") -> RenderSpec:
     """Every feature on: pan/zoom, cross-fades, karaoke subtitles, ambient music ducked, -14 LUFS."""
     width, height = options.frame_size
-    return RenderSpec(width=width, height=height, fps=options.fps, language=language, quality=options.quality,
-                      effects=True, karaoke=True, music=AMBIENT, loudness_lufs=-14.0)
+    return RenderSpec(
+        width=width,
+        height=height,
+        fps=options.fps,
+        language=language,
+        quality=options.quality,
+        effects=True,
+        karaoke=True,
+        music=AMBIENT,
+        loudness_lufs=-14.0,
+    )
 
 
 def moviepy_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path) -> Path:
@@ -298,10 +339,18 @@ def moviepy_render(scenes: Sequence[SceneMedia], spec: RenderSpec, out: Path) ->
     narration_clips = [AudioFileClip(str(s.audio_path)) for s in scenes]
     video = video.with_audio(concatenate_audioclips(narration_clips))
     preset = PRESETS[spec.quality]
-    video.write_videofile(str(out), fps=spec.fps, codec="libx264", preset=preset.x264_preset, audio_codec="aac",
-                          audio_bitrate=preset.audio_bitrate, threads=os.cpu_count(), logger=None,
-                          ffmpeg_params=["-crf", str(preset.crf), "-pix_fmt", "yuv420p"]
-                          + (["-x264-params", preset.x264_params] if preset.x264_params else []))
+    video.write_videofile(
+        str(out),
+        fps=spec.fps,
+        codec="libx264",
+        preset=preset.x264_preset,
+        audio_codec="aac",
+        audio_bitrate=preset.audio_bitrate,
+        threads=os.cpu_count(),
+        logger=None,
+        ffmpeg_params=["-crf", str(preset.crf), "-pix_fmt", "yuv420p"]
+        + (["-x264-params", preset.x264_params] if preset.x264_params else []),
+    )
     for clip in narration_clips:
         clip.close()
     return out
@@ -322,10 +371,12 @@ def moviepy_version() -> str:
 
 
 def _row(label: str, video_s: float, floor: Measured, full: Measured) -> str:
-    return (f"| {label} | {video_s:.1f} | {floor.wall_s:.2f} | {full.wall_s:.2f} | {full.wall_s / floor.wall_s:.2f} "
-            f"| {floor.cpu_s:.1f} | {full.cpu_s:.1f} | {full.cpu_s / floor.cpu_s:.2f} "
-            f"| {video_s / full.wall_s:.1f} | {floor.peak_rss_mb:.0f} | {full.peak_rss_mb:.0f} "
-            f"| {full.largest_process_mb:.0f} |")
+    return (
+        f"| {label} | {video_s:.1f} | {floor.wall_s:.2f} | {full.wall_s:.2f} | {full.wall_s / floor.wall_s:.2f} "
+        f"| {floor.cpu_s:.1f} | {full.cpu_s:.1f} | {full.cpu_s / floor.cpu_s:.2f} "
+        f"| {video_s / full.wall_s:.1f} | {floor.peak_rss_mb:.0f} | {full.peak_rss_mb:.0f} "
+        f"| {full.largest_process_mb:.0f} |"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -338,10 +389,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_known_args(argv)[0]
     resolutions, lengths = ((720,), (10,)) if args.quick else ((480, 720, 1080), (10, 40))
     preset = PRESETS[args.quality]
-    print(f"# composer vs floor — {EXAMPLE.name}, {os.cpu_count()} cores, quality '{args.quality}' "
-          f"(x264 {preset.x264_preset}{' ' + preset.x264_params if preset.x264_params else ''}, CRF {preset.crf})")
-    print("| preset, scenes | video s | floor wall s | full wall s | wall ratio | floor CPU s | full CPU s "
-          "| CPU ratio | full realtime x | floor peak RSS MB | full peak RSS MB | full largest process MB |")
+    print(
+        f"# composer vs floor — {EXAMPLE.name}, {os.cpu_count()} cores, quality '{args.quality}' "
+        f"(x264 {preset.x264_preset}{' ' + preset.x264_params if preset.x264_params else ''}, CRF {preset.crf})"
+    )
+    print(
+        "| preset, scenes | video s | floor wall s | full wall s | wall ratio | floor CPU s | full CPU s "
+        "| CPU ratio | full realtime x | floor peak RSS MB | full peak RSS MB | full largest process MB |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     moviepy_case = None
     if args.clips:
@@ -376,13 +431,19 @@ def main(argv: Sequence[str] | None = None) -> None:
             movie = measure(lambda: moviepy_render(scenes, spec, work / "moviepy.mp4"), include_self=True)
             full = measure(lambda: compose_video(scenes, spec, work / "full"))
             video_s = probe(work / "moviepy.mp4").duration_s
-            print(f"\n| MoviePy {moviepy_version()} vs full render, 1280x720, scenes 2-3 | video s | wall s | CPU s "
-                  "| realtime x | peak RSS MB |\n|---|---:|---:|---:|---:|---:|")
+            print(
+                f"\n| MoviePy {moviepy_version()} vs full render, 1280x720, scenes 2-3 | video s | wall s | CPU s "
+                "| realtime x | peak RSS MB |\n|---|---:|---:|---:|---:|---:|"
+            )
             for name, m in (("MoviePy (zoom, fades, narration)", movie), ("full render (everything)", full)):
-                print(f"| {name} | {video_s:.1f} | {m.wall_s:.2f} | {m.cpu_s:.1f} | {video_s / m.wall_s:.1f} "
-                      f"| {m.peak_rss_mb:.0f} |")
-            print(f"full render vs MoviePy: {movie.wall_s / full.wall_s:.1f}x faster (wall), "
-                  f"{movie.cpu_s / full.cpu_s:.1f}x less CPU")
+                print(
+                    f"| {name} | {video_s:.1f} | {m.wall_s:.2f} | {m.cpu_s:.1f} | {video_s / m.wall_s:.1f} "
+                    f"| {m.peak_rss_mb:.0f} |"
+                )
+            print(
+                f"full render vs MoviePy: {movie.wall_s / full.wall_s:.1f}x faster (wall), "
+                f"{movie.cpu_s / full.cpu_s:.1f}x less CPU"
+            )
 
 
 if __name__ == "__main__":

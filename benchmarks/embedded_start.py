@@ -73,8 +73,9 @@ def main() -> None:
         return request
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("bench.Echo", {
-        "Start": grpc.unary_unary_rpc_method_handler(handle)})])
+    server.add_generic_rpc_handlers(
+        [grpc.method_handlers_generic_handler("bench.Echo", {"Start": grpc.unary_unary_rpc_method_handler(handle)})]
+    )
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     stop = threading.Event()
@@ -99,9 +100,11 @@ def main() -> None:
     server.stop(1)
     good = [s for ok, s in results if ok]
     # gRPC logs "skipping fork() handlers" (at INFO, GRPC_VERBOSITY=info) whenever this process forks.
-    print(f"{'pgserver.get_server' if args.pgserver else 'start_embedded'} from a gRPC thread: "
-          f"{len(good)}/{len(results)} started and stopped cleanly"
-          + (f", {min(good):.2f}-{max(good):.2f}s per start" if good else ""))
+    print(
+        f"{'pgserver.get_server' if args.pgserver else 'start_embedded'} from a gRPC thread: "
+        f"{len(good)}/{len(results)} started and stopped cleanly"
+        + (f", {min(good):.2f}-{max(good):.2f}s per start" if good else "")
+    )
 
 
 if __name__ == "__main__":

@@ -54,21 +54,28 @@ def _measure(label: str, bucket: Bucket, database: Database) -> None:
     list_s = time.perf_counter() - started
 
     index = InboxIndex(database, bucket.uri(keys.INBOX_PREFIX))
-    index.record([CheckedObject(key=o.key, size=o.size, version=o.version, outcome="registered",
-                                doc_id=f"doc-{i}") for i, o in enumerate(listed)])
+    index.record(
+        [
+            CheckedObject(key=o.key, size=o.size, version=o.version, outcome="registered", doc_id=f"doc-{i}")
+            for i, o in enumerate(listed)
+        ]
+    )
     known = {f"doc-{i}" for i in range(len(listed))}
     counting = _CountingReads(bucket)
     cursor, ticks, started = InboxCursor(), 0, time.perf_counter()
     while True:
-        scan = scan_inbox(counting, cursor, index=index, known_doc_ids=known, max_bytes=5_000_000,
-                          list_limit=PAGE, settle_s=0)
+        scan = scan_inbox(
+            counting, cursor, index=index, known_doc_ids=known, max_bytes=5_000_000, list_limit=PAGE, settle_s=0
+        )
         ticks, cursor = ticks + 1, scan.cursor
         if scan.sweep_done:
             break
     sweep_s = time.perf_counter() - started
-    print(f"{label:<6} {FILES} files: upload {FILES / upload_s:,.0f}/s (16 threads); list {len(listed) / list_s:,.0f} "
-          f"keys/s; quiet sweep {ticks} ticks, {sweep_s / ticks * 1000:,.0f} ms/tick of {PAGE} keys, "
-          f"{counting.reads} objects read")
+    print(
+        f"{label:<6} {FILES} files: upload {FILES / upload_s:,.0f}/s (16 threads); list {len(listed) / list_s:,.0f} "
+        f"keys/s; quiet sweep {ticks} ticks, {sweep_s / ticks * 1000:,.0f} ms/tick of {PAGE} keys, "
+        f"{counting.reads} objects read"
+    )
 
 
 def main() -> None:
@@ -87,8 +94,12 @@ def main() -> None:
         server.start()
         try:
             host, port = server.get_host_and_port()
-            client = S3Resource(endpoint_url=f"http://{host}:{port}", region_name="us-east-1",
-                                aws_access_key_id="bench", aws_secret_access_key="bench").get_client()
+            client = S3Resource(
+                endpoint_url=f"http://{host}:{port}",
+                region_name="us-east-1",
+                aws_access_key_id="bench",
+                aws_secret_access_key="bench",
+            ).get_client()
             client.create_bucket(Bucket="np-bench")
             _measure("local", LocalBucket(Path(tmp) / "bucket"), database)
             _measure("s3", S3Bucket(client, "np-bench", "bench/"), database)

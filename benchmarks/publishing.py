@@ -30,9 +30,36 @@ from notes_pipeline_tests.publish.google_stub import Fault, GoogleStub, authoriz
 
 def signing(folder: Path) -> None:
     video = folder / "video.mp4"
-    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=854x480:rate=30",
-                    "-f", "lavfi", "-i", "sine=frequency=300", "-t", "60", "-c:v", "libx264", "-preset", "veryfast",
-                    "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", str(video)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=854x480:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=300",
+            "-t",
+            "60",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-movflags",
+            "+faststart",
+            str(video),
+        ],
+        check=True,
+    )
     chain = make_chain()
     keys = SigningKeys(chain.cert_chain, chain.private_key)
     ingredients = samples._ingredients(folder)
@@ -45,9 +72,11 @@ def signing(folder: Path) -> None:
     read = read_credentials(folder / "signed.mp4", trust_anchors=chain.root)
     read_s = time.perf_counter() - started
     added = (folder / "signed.mp4").stat().st_size - video.stat().st_size
-    print(f"sign a 60 s 480p MP4 ({video.stat().st_size / 1e6:.2f} MB): best {min(times):.3f} s "
-          f"({', '.join(f'{t:.3f}' for t in times)}); +{added} bytes; read and validate {read_s:.3f} s "
-          f"({read.state if read else 'no manifest'})")
+    print(
+        f"sign a 60 s 480p MP4 ({video.stat().st_size / 1e6:.2f} MB): best {min(times):.3f} s "
+        f"({', '.join(f'{t:.3f}' for t in times)}); +{added} bytes; read and validate {read_s:.3f} s "
+        f"({read.state if read else 'no manifest'})"
+    )
 
 
 def uploads(folder: Path) -> None:
@@ -60,12 +89,15 @@ def uploads(folder: Path) -> None:
             credentials = user_credentials(authorized_user(stub), YOUTUBE_SCOPES, token_uri=stub.token_uri)
             service = google_service("youtube", "v3", credentials, endpoint=stub.url, ca_certs=stub.ca_certs)
             started = time.perf_counter()
-            upload_video(service, big, VideoMetadata(title="benchmark", description="", language="en"),
-                         sleep=lambda s: None)
+            upload_video(
+                service, big, VideoMetadata(title="benchmark", description="", language="en"), sleep=lambda s: None
+            )
             took = time.perf_counter() - started
-            print(f"upload 64 MiB in 8 MiB chunks, drop at {drop or 'none'}: {took:.2f} s ({64 / took:.0f} MiB/s); "
-                  f"received {stub.bytes_received} bytes, twice {stub.bytes_resent}, "
-                  f"{len(stub.requests('/upload/session/'))} PUTs")
+            print(
+                f"upload 64 MiB in 8 MiB chunks, drop at {drop or 'none'}: {took:.2f} s ({64 / took:.0f} MiB/s); "
+                f"received {stub.bytes_received} bytes, twice {stub.bytes_resent}, "
+                f"{len(stub.requests('/upload/session/'))} PUTs"
+            )
 
 
 def main() -> None:

@@ -50,12 +50,16 @@ def stages_once(root: Path, workers: int) -> tuple[dict[str, float], float, int]
     t: dict[str, float] = {}
     scan = _timed(t, "ingest", scan_inbox, bucket, InboxCursor(), known_doc_ids=[], max_bytes=MAX_BYTES, settle_s=0)
     doc_id = scan.registered[0].doc_id
-    script, written = _timed(t, "video_script", lambda: write_script(
-        bucket, load_document(bucket, doc_id, max_bytes=MAX_BYTES), LocalScriptWriter()))
+    script, written = _timed(
+        t,
+        "video_script",
+        lambda: write_script(bucket, load_document(bucket, doc_id, max_bytes=MAX_BYTES), LocalScriptWriter()),
+    )
     narration = _timed(t, "scene_narration", narrate_script, bucket, script, EspeakNarrator(), workers=workers)
     images = _timed(t, "scene_images", make_images, bucket, script, SlideRenderer(), workers=workers)
-    render = _timed(t, "final_video", render_video, bucket, script, written, narration, images,
-                    scratch_root=root / "scratch")
+    render = _timed(
+        t, "final_video", render_video, bucket, script, written, narration, images, scratch_root=root / "scratch"
+    )
     t["total"] = sum(t.values())
     return t, render.duration_s, script.scene_count
 
@@ -69,14 +73,18 @@ def dagster_once(root: Path) -> float:
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(notes_documents.name, [doc_id])
     started = time.perf_counter()
-    result = dg.materialize([*media_assets, *media_checks], partition_key=doc_id, instance=instance, resources=resources)
+    result = dg.materialize(
+        [*media_assets, *media_checks], partition_key=doc_id, instance=instance, resources=resources
+    )
     assert result.success
     return time.perf_counter() - started
 
 
 def main() -> None:
     print(f"# notes_pipeline benchmark — {EXAMPLE.name}, 1280x720@30, offline providers")
-    print(f"# {platform.python_version()} on {platform.machine()}, {Path('/proc/cpuinfo').read_text().count('processor')} cores")
+    print(
+        f"# {platform.python_version()} on {platform.machine()}, {Path('/proc/cpuinfo').read_text().count('processor')} cores"
+    )
     runs = []
     for workers in (4, 1):
         with tempfile.TemporaryDirectory(prefix="np-bench-") as tmp:

@@ -36,8 +36,16 @@ def samples(narrator: EspeakNarrator) -> list[dict]:
             texts += [("sentence", s) for s in _SENTENCE.split(scene["narration"]) if len(s.split()) >= 3]
         for kind, text in texts:
             seconds = narrator.synthesize(text, language=script["language"]).duration_s
-            rows.append({"doc": name, "language": script["language"], "kind": kind, "text": text,
-                         "seconds": seconds, "wpm": result["words_per_minute"]})
+            rows.append(
+                {
+                    "doc": name,
+                    "language": script["language"],
+                    "kind": kind,
+                    "text": text,
+                    "seconds": seconds,
+                    "wpm": result["words_per_minute"],
+                }
+            )
     return rows
 
 
@@ -69,9 +77,14 @@ def errors(rows: list[dict], model_for) -> dict[str, float]:
         real, predicted = docs.setdefault(r["doc"], [0.0, 0.0])
         docs[r["doc"]] = [real + r["seconds"], predicted + model_for(r)]
     per_doc = [abs(p - real) / real for real, p in docs.values()]
-    return {"scene median": 100 * statistics.median(per_scene), "scene worst": 100 * max(per_scene),
-            "document median": 100 * statistics.median(per_doc), "document worst": 100 * max(per_doc),
-            "documents": len(docs), "scenes": len(scenes)}
+    return {
+        "scene median": 100 * statistics.median(per_scene),
+        "scene worst": 100 * max(per_scene),
+        "document median": 100 * statistics.median(per_doc),
+        "document worst": 100 * max(per_doc),
+        "documents": len(docs),
+        "scenes": len(scenes),
+    }
 
 
 def main() -> None:
@@ -104,8 +117,10 @@ def main() -> None:
         for language in sorted({r["language"] for r in test}) + ["all"]:
             part = [r for r in test if language in ("all", r["language"])]
             e = errors(part, clock)
-            print(f"| {label} | {language} | {e['documents']} | {e['scenes']} | {e['scene median']:.1f}% | "
-                  f"{e['scene worst']:.1f}% | {e['document median']:.1f}% | {e['document worst']:.1f}% |")
+            print(
+                f"| {label} | {language} | {e['documents']} | {e['scenes']} | {e['scene median']:.1f}% | "
+                f"{e['scene worst']:.1f}% | {e['document median']:.1f}% | {e['document worst']:.1f}% |"
+            )
 
 
 if __name__ == "__main__":

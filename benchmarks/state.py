@@ -46,8 +46,19 @@ def load_projects(url: str, vectors: np.ndarray, opts_hash: str) -> float:
             copy.set_types(["text", "text", "text", "text", "text", "text", "vector", "text", "text"])
             for i, vector in enumerate(vectors):
                 doc = f"p-{i:06d}"
-                copy.write_row((doc, f"inbox/{doc}.txt", f"{doc}.txt", "0" * 64, opts_hash, "bench", vector, "done",
-                                f"projects/{doc}/renders/x/video.mp4"))
+                copy.write_row(
+                    (
+                        doc,
+                        f"inbox/{doc}.txt",
+                        f"{doc}.txt",
+                        "0" * 64,
+                        opts_hash,
+                        "bench",
+                        vector,
+                        "done",
+                        f"projects/{doc}/renders/x/video.mp4",
+                    )
+                )
     return time.perf_counter() - started
 
 
@@ -61,8 +72,17 @@ def lookups(url: str, queries: np.ndarray, opts_hash: str, *, use_index: bool) -
         sql = query("semantic_cache_lookup")
         for vector in queries:
             started = time.perf_counter()
-            row = conn.execute(sql, {"embedding": vector, "options_hash": opts_hash, "model": "bench",
-                                     "exclude_id": "", "threshold": 0.0, "candidates": 10}).fetchone()
+            row = conn.execute(
+                sql,
+                {
+                    "embedding": vector,
+                    "options_hash": opts_hash,
+                    "model": "bench",
+                    "exclude_id": "",
+                    "threshold": 0.0,
+                    "candidates": 10,
+                },
+            ).fetchone()
             times.append((time.perf_counter() - started) * 1000)
             found.append(row[0] if row else None)
     return times, found
@@ -75,14 +95,28 @@ def percentile(values: list[float], p: float) -> float:
 def writes_per_video(db: Database, runs: int = 10) -> list[float]:
     """Every write the assets make for one 10-scene video, timed end to end."""
     state = StateStore(db)
-    script = Script(title="T", summary="S", language="en", writer="local",
-                    scenes=[Scene(index=i, heading=f"H{i}", narration=f"Scene {i} words.") for i in range(1, SCENES + 1)])
+    script = Script(
+        title="T",
+        summary="S",
+        language="en",
+        writer="local",
+        scenes=[Scene(index=i, heading=f"H{i}", narration=f"Scene {i} words.") for i in range(1, SCENES + 1)],
+    )
     timings = []
     for run in range(runs):
         doc = f"w-{run}"
         started = time.perf_counter()
-        state.register_project(SourceRecord(doc_id=doc, source_key="inbox/w.md", source_name="w.md",
-                                            content_hash="c" * 64, size_bytes=1, copy_key=None, registered_at="x"))
+        state.register_project(
+            SourceRecord(
+                doc_id=doc,
+                source_key="inbox/w.md",
+                source_name="w.md",
+                content_hash="c" * 64,
+                size_bytes=1,
+                copy_key=None,
+                registered_at="x",
+            )
+        )
         for stage in ("video_script", "scene_narration", "scene_images", "final_video"):
             state.set_status(doc, "running")
             with state.stage(doc, stage, "bench-run"):
@@ -96,8 +130,9 @@ def writes_per_video(db: Database, runs: int = 10) -> list[float]:
                     for i in range(1, SCENES + 1):
                         state.claim(doc, i, kind, "bench-run")
                         state.finish(doc, i, kind, "bench-run", succeeded=True, attempts=1, input_hash="h")
-                        state.record_asset(AssetRecord(project_id=doc, asset_type=kind, object_key=f"k{i}",
-                                                       sequence_number=i))
+                        state.record_asset(
+                            AssetRecord(project_id=doc, asset_type=kind, object_key=f"k{i}", sequence_number=i)
+                        )
                 else:
                     for asset_type in ("video", "subtitles", "subtitles", "thumbnail"):
                         state.record_asset(AssetRecord(project_id=doc, asset_type=asset_type, object_key="v"))
@@ -125,8 +160,10 @@ def main() -> None:
             started = time.perf_counter()
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("SET maintenance_work_mem = '2GB'")
-                conn.execute("CREATE INDEX projects_prompt_embedding_hnsw ON projects "
-                             "USING hnsw (prompt_embedding vector_cosine_ops)")
+                conn.execute(
+                    "CREATE INDEX projects_prompt_embedding_hnsw ON projects "
+                    "USING hnsw (prompt_embedding vector_cosine_ops)"
+                )
                 conn.execute("ANALYZE projects")
             index_s = time.perf_counter() - started
             hnsw_ms, hnsw_found = lookups(url, queries, opts_hash, use_index=True)
@@ -138,17 +175,23 @@ def main() -> None:
         finally:
             server.cleanup()
 
-    print(f"\n## Product state ({PROJECTS:,} projects, {EMBEDDING_DIMENSIONS}-d clustered embeddings, "
-          f"{QUERIES} lookups)\n")
+    print(
+        f"\n## Product state ({PROJECTS:,} projects, {EMBEDDING_DIMENSIONS}-d clustered embeddings, "
+        f"{QUERIES} lookups)\n"
+    )
     print(f"load (binary COPY): {load_s:.1f} s; HNSW build (m=16, ef_construction=64): {index_s:.1f} s\n")
     print("| semantic-cache lookup | p50 ms | p95 ms |")
     print("|---|---:|---:|")
     print(f"| HNSW index (ef_search=100) | {percentile(hnsw_ms, 50):.2f} | {percentile(hnsw_ms, 95):.2f} |")
     print(f"| sequential scan | {percentile(scan_ms, 50):.2f} | {percentile(scan_ms, 95):.2f} |")
-    print(f"\nHNSW top-1 agrees with the exact scan on {recall:.0%} of lookups; "
-          f"speed-up at p50: {percentile(scan_ms, 50) / percentile(hnsw_ms, 50):.0f}x")
-    print(f"database writes per 10-scene video: median {statistics.median(write_ms):.0f} ms "
-          f"(min {min(write_ms):.0f}, max {max(write_ms):.0f}; {len(write_ms)} videos)")
+    print(
+        f"\nHNSW top-1 agrees with the exact scan on {recall:.0%} of lookups; "
+        f"speed-up at p50: {percentile(scan_ms, 50) / percentile(hnsw_ms, 50):.0f}x"
+    )
+    print(
+        f"database writes per 10-scene video: median {statistics.median(write_ms):.0f} ms "
+        f"(min {min(write_ms):.0f}, max {max(write_ms):.0f}; {len(write_ms)} videos)"
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,10 @@ def documents(n: int, resolution: int | None = None) -> dict[str, str]:
     front = f"---\nresolution: {resolution}\n---\n" if resolution else ""
     docs = {}
     for i in range(1, n + 1):
-        lines = [f"{line} This holds for panel batch {i}." if line and not line.startswith(("#", "-", "---")) else line
-                 for line in text.splitlines()]
+        lines = [
+            f"{line} This holds for panel batch {i}." if line and not line.startswith(("#", "-", "---")) else line
+            for line in text.splitlines()
+        ]
         docs[f"solar-batch-{i:02d}.md"] = front + "\n".join(lines) + "\n"
     return docs
 
@@ -81,19 +83,28 @@ def breakdown(instance, record, dropped_at: float) -> dict:
     steps = {}
     for key in sorted({s for _, k, s, _ in events if k == "STEP_START" and s}):
         start, end = first("STEP_START", key), first("STEP_SUCCESS", key) or first("STEP_FAILURE", key)
-        asked = (first("STEP_WORKER_STARTING", key) or first("ENGINE_EVENT", key, "Submitting celery task"))
+        asked = first("STEP_WORKER_STARTING", key) or first("ENGINE_EVENT", key, "Submitting celery task")
         taken = first("ENGINE_EVENT", key, "in celery worker")
-        steps[key] = {"own": end - start, "startup": start - (taken or asked or start),
-                      "queue": (taken - asked) if taken and asked else 0.0, "end": end}
+        steps[key] = {
+            "own": end - start,
+            "startup": start - (taken or asked or start),
+            "queue": (taken - asked) if taken and asked else 0.0,
+            "end": end,
+        }
     mp4 = steps[MP4_STEP]["end"]
     before_mp4 = [s for s in steps.values() if s["end"] <= mp4]
     work = sum(s["own"] for s in before_mp4)
     return {
-        "doc": record.dagster_run.tags.get("dagster/partition"), "drop_to_mp4": mp4 - dropped_at,
-        "sensor": created - dropped_at, "run_queue": launched - created, "run_startup": started - launched,
-        "step_startup": sum(s["startup"] for s in before_mp4), "step_queue": sum(s["queue"] for s in before_mp4),
-        "step_work": work, "mp4_at": mp4, "steps": {k: {"own": v["own"], "startup": v["startup"], "queue": v["queue"]}
-                                                   for k, v in steps.items()},
+        "doc": record.dagster_run.tags.get("dagster/partition"),
+        "drop_to_mp4": mp4 - dropped_at,
+        "sensor": created - dropped_at,
+        "run_queue": launched - created,
+        "run_startup": started - launched,
+        "step_startup": sum(s["startup"] for s in before_mp4),
+        "step_queue": sum(s["queue"] for s in before_mp4),
+        "step_work": work,
+        "mp4_at": mp4,
+        "steps": {k: {"own": v["own"], "startup": v["startup"], "queue": v["queue"]} for k, v in steps.items()},
     }
 
 
@@ -124,10 +135,17 @@ def run_setup(name: str, workers: int, n_docs: int, timeout_s: float, resolution
         env[DATABASE_URL_ENV] = os.environ[DATABASE_URL_ENV] = resolve_url()
         instance = open_instance(root / ".dagster", pool_names())
         env[STORAGE_URL_ENV] = os.environ[STORAGE_URL_ENV]  # what the dagster.yaml written by open_instance names
-        processes = [_spawn([str(BIN / "dagster-daemon"), "run", "-w", str(workspace_file())], env, root / "daemon.log")]
+        processes = [
+            _spawn([str(BIN / "dagster-daemon"), "run", "-w", str(workspace_file())], env, root / "daemon.log")
+        ]
         for i in range(workers):
-            processes.append(_spawn([str(BIN / "notes-pipeline"), "worker", "--concurrency", "1", "--name", f"w{i}@bench"],
-                                    env, root / f"worker-{i}.log"))
+            processes.append(
+                _spawn(
+                    [str(BIN / "notes-pipeline"), "worker", "--concurrency", "1", "--name", f"w{i}@bench"],
+                    env,
+                    root / f"worker-{i}.log",
+                )
+            )
         for process in processes:
             stack.callback(_stop, process)
         deadline = time.monotonic() + 120
@@ -148,7 +166,9 @@ def run_setup(name: str, workers: int, n_docs: int, timeout_s: float, resolution
         deadline = time.monotonic() + timeout_s
         while True:
             records = instance.get_run_records()
-            done = [r for r in records if r.dagster_run.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)]
+            done = [
+                r for r in records if r.dagster_run.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)
+            ]
             if len(done) >= n_docs or time.monotonic() > deadline:
                 break
             time.sleep(2)
@@ -163,23 +183,35 @@ def run_setup(name: str, workers: int, n_docs: int, timeout_s: float, resolution
     first_drop = min(dropped.values())
     last_mp4 = max((b["mp4_at"] for b in by_doc.values()), default=first_drop)
     elapsed = last_mp4 - first_drop
-    return {"setup": name, "workers": workers, "docs": n_docs, "finished": len(by_doc), "failed": len(failed),
-            "timeout_s": timeout_s,
-            "elapsed_s": elapsed, "docs_per_hour": len(by_doc) / elapsed * 3600 if by_doc else 0.0,
-            "load_before": load_before, "runs": list(by_doc.values())}
+    return {
+        "setup": name,
+        "workers": workers,
+        "docs": n_docs,
+        "finished": len(by_doc),
+        "failed": len(failed),
+        "timeout_s": timeout_s,
+        "elapsed_s": elapsed,
+        "docs_per_hour": len(by_doc) / elapsed * 3600 if by_doc else 0.0,
+        "load_before": load_before,
+        "runs": list(by_doc.values()),
+    }
 
 
 def summary(result: dict) -> str:
     runs = result["runs"]
     if not runs:
-        return (f"| {result['setup']} | 0/{result['docs']} in {result['timeout_s']:.0f} s | – | – | – | – | – | – | – | – | – "
-                f"| – | {result['load_before']:.1f} |")
+        return (
+            f"| {result['setup']} | 0/{result['docs']} in {result['timeout_s']:.0f} s | – | – | – | – | – | – | – | – | – "
+            f"| – | {result['load_before']:.1f} |"
+        )
     med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
     ratio = statistics.median(r["drop_to_mp4"] / r["step_work"] for r in runs)
-    return (f"| {result['setup']} | {result['finished']}/{result['docs']} | {result['docs_per_hour']:.0f} | "
-            f"{result['elapsed_s'] / max(1, result['finished']):.1f} | {med('drop_to_mp4'):.1f} | {med('step_work'):.1f} | "
-            f"{ratio:.2f} | {med('sensor'):.1f} | {med('run_queue'):.1f} | {med('run_startup'):.1f} | "
-            f"{med('step_queue'):.1f} | {med('step_startup'):.1f} | {result['load_before']:.1f} |")
+    return (
+        f"| {result['setup']} | {result['finished']}/{result['docs']} | {result['docs_per_hour']:.0f} | "
+        f"{result['elapsed_s'] / max(1, result['finished']):.1f} | {med('drop_to_mp4'):.1f} | {med('step_work'):.1f} | "
+        f"{ratio:.2f} | {med('sensor'):.1f} | {med('run_queue'):.1f} | {med('run_startup'):.1f} | "
+        f"{med('step_queue'):.1f} | {med('step_startup'):.1f} | {result['load_before']:.1f} |"
+    )
 
 
 def step_table(result: dict) -> list[str]:
@@ -187,15 +219,19 @@ def step_table(result: dict) -> list[str]:
     rows = []
     for key in keys:
         values = [r["steps"][key] for r in result["runs"] if key in r["steps"]]
-        rows.append(f"| {result['setup']} | {key} | {statistics.median(v['own'] for v in values):.2f} | "
-                    f"{statistics.median(v['startup'] for v in values):.2f} | "
-                    f"{statistics.median(v['queue'] for v in values):.2f} |")
+        rows.append(
+            f"| {result['setup']} | {key} | {statistics.median(v['own'] for v in values):.2f} | "
+            f"{statistics.median(v['startup'] for v in values):.2f} | "
+            f"{statistics.median(v['queue'] for v in values):.2f} |"
+        )
     return rows
 
 
-HEADER = ("| setup | videos | docs/hour | wall per doc s | drop→MP4 s (median) | step work s | drop→MP4 ÷ work | "
-          "sensor s | run queue s | run start-up s | step queue s | step start-up s | load before |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+HEADER = (
+    "| setup | videos | docs/hour | wall per doc s | drop→MP4 s (median) | step work s | drop→MP4 ÷ work | "
+    "sensor s | run queue s | run start-up s | step queue s | step start-up s | load before |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--setups", default="default,celery-1,celery-2")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--json", help="also write every run's breakdown here (after each setup)")
-    parser.add_argument("--resolution", type=int, help="front matter resolution for the copies (default: the example's)")
+    parser.add_argument(
+        "--resolution", type=int, help="front matter resolution for the copies (default: the example's)"
+    )
     args = parser.parse_args(argv)
     # A SIGTERM (e.g. `timeout`) unwinds like Ctrl-C: the daemon, workers and Redis started here are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

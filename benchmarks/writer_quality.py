@@ -42,10 +42,13 @@ def write_scripts(paths: list[Path], targets: dict[str, float] | None = None) ->
 
     try:
         from notes_pipeline.domain.request_options import with_requested_options
+
         old_tree = False
     except ImportError:  # the old tree: prompts' own words set no options
+
         def with_requested_options(document):
             return document
+
         old_tree = True
 
     results: dict[str, dict] = {}
@@ -62,21 +65,29 @@ def write_scripts(paths: list[Path], targets: dict[str, float] | None = None) ->
         except Exception as err:  # noqa: BLE001 - the table shows every failure with its cause
             results[path.name] = {"error": f"{type(err).__name__}: {err}"}
             continue
-        results[path.name] = {"script": script.model_dump(mode="json"),
-                              "words_per_minute": document.options.words_per_minute,
-                              "requested_s": document.options.target_duration_s}
+        results[path.name] = {
+            "script": script.model_dump(mode="json"),
+            "words_per_minute": document.options.words_per_minute,
+            "requested_s": document.options.target_duration_s,
+        }
     return results
 
 
 def old_scripts(paths: list[Path], commit: str) -> dict[str, dict]:
     """`write_scripts` run in a subprocess over the `notes_pipeline` package as it was at `commit`."""
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "notes_pipeline"],
-                             check=True, capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", commit, "notes_pipeline"], check=True, capture_output=True
+    ).stdout
     with tempfile.TemporaryDirectory(prefix="np-old-writer-") as tmp:
         with tarfile.open(fileobj=BytesIO(archive)) as tar:
             tar.extractall(tmp, filter="data")
-        done = subprocess.run([sys.executable, __file__, "--write", *map(str, paths)], check=True,
-                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": tmp})
+        done = subprocess.run(
+            [sys.executable, __file__, "--write", *map(str, paths)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": tmp},
+        )
     return json.loads(done.stdout)
 
 
@@ -94,8 +105,11 @@ def spoken_seconds(script: dict, words_per_minute: int) -> float:
     from notes_pipeline.providers.tts.espeak import EspeakNarrator
 
     narrator = EspeakNarrator()
-    return sum(narrator.synthesize(scene["narration"], language=script["language"]).duration_s
-               for scene in script["scenes"] if scene["narration"].strip())
+    return sum(
+        narrator.synthesize(scene["narration"], language=script["language"]).duration_s
+        for scene in script["scenes"]
+        if scene["narration"].strip()
+    )
 
 
 def measure(name: str, notes: str, result: dict) -> dict:
@@ -110,9 +124,12 @@ def measure(name: str, notes: str, result: dict) -> dict:
     script = result["script"]
     text = _narration(script)
     target = script.get("target_duration_s") or result["requested_s"]
-    result["measured"] = {"coverage": None if name.endswith(".prompt") else coverage(notes, text),
-                          "spoken_s": spoken_seconds(script, result["words_per_minute"]),
-                          "target_s": target, "markup": markup_count(text)}
+    result["measured"] = {
+        "coverage": None if name.endswith(".prompt") else coverage(notes, text),
+        "spoken_s": spoken_seconds(script, result["words_per_minute"]),
+        "target_s": target,
+        "markup": markup_count(text),
+    }
     return result["measured"]
 
 
@@ -134,9 +151,11 @@ def within(m: dict) -> bool:
 
 def table(paths: list[Path], old: dict[str, dict], new: dict[str, dict], same: dict[str, dict]) -> str:
     """`same`: the new writer held to the old one's spoken length, where coverage is compared."""
-    rows = ["| document | coverage old | coverage new | coverage new at old's length | duration old "
-            "| duration new (vs target) | markup old/new | new writer's error |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| document | coverage old | coverage new | coverage new at old's length | duration old "
+        "| duration new (vs target) | markup old/new | new writer's error |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     totals = {"lower": 0, "compared": 0, "within_old": 0, "within_new": 0, "markup_new": 0, "written": 0}
     for path in paths:
         notes = path.read_text(encoding="utf-8", errors="replace")
@@ -150,22 +169,30 @@ def table(paths: list[Path], old: dict[str, dict], new: dict[str, dict], same: d
         totals["markup_new"] += n.get("markup", 0)
         totals["written"] += "error" not in n
         error = n.get("error", "")
-        rows.append(f"| {path.name} | {_pct(o.get('coverage'))} | {_pct(n.get('coverage'))} "
-                    f"| {_pct(s.get('coverage'))} | {_duration(o)} "
-                    f"| {_duration(n)} | {o.get('markup', '—')}/{n.get('markup', '—')} "
-                    f"| {error[:100].replace('|', '/')} |")
-    summary = (f"{len(paths)} documents: new writer wrote {totals['written']}; coverage at the old writer's length "
-               f"lower than the old writer's on {totals['lower']} of {totals['compared']} compared; "
-               f"within ±15% of target: old "
-               f"{totals['within_old']}, new {totals['within_new']}; markup spoken (new): {totals['markup_new']}")
+        rows.append(
+            f"| {path.name} | {_pct(o.get('coverage'))} | {_pct(n.get('coverage'))} "
+            f"| {_pct(s.get('coverage'))} | {_duration(o)} "
+            f"| {_duration(n)} | {o.get('markup', '—')}/{n.get('markup', '—')} "
+            f"| {error[:100].replace('|', '/')} |"
+        )
+    summary = (
+        f"{len(paths)} documents: new writer wrote {totals['written']}; coverage at the old writer's length "
+        f"lower than the old writer's on {totals['lower']} of {totals['compared']} compared; "
+        f"within ±15% of target: old "
+        f"{totals['within_old']}, new {totals['within_new']}; markup spoken (new): {totals['markup_new']}"
+    )
     return "\n".join(rows) + "\n\n" + summary
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", default=OLD_WRITER, help="the commit whose local writer is compared")
-    parser.add_argument("--clock", choices=("espeak", "words"), default="espeak",
-                        help="spoken length by real eSpeak NG synthesis (default) or by words per minute")
+    parser.add_argument(
+        "--clock",
+        choices=("espeak", "words"),
+        default="espeak",
+        help="spoken length by real eSpeak NG synthesis (default) or by words per minute",
+    )
     parser.add_argument("--write", nargs="+", type=Path, help=argparse.SUPPRESS)  # the subprocess's half
     args = parser.parse_args(argv)
     CLOCK["name"] = args.clock
@@ -175,10 +202,14 @@ def main(argv: list[str] | None = None) -> None:
     paths = sorted(p for p in DOCUMENTS.iterdir() if p.is_file())
     old = old_scripts(paths, args.old)
     notes = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in paths}
-    old_lengths = {name: measure(name, notes[name], result)["spoken_s"] for name, result in old.items()
-                   if "error" not in result and not name.endswith(".prompt")}
-    same = write_scripts([p for p in paths if p.name in old_lengths],
-                         {name: min(900.0, max(15.0, s)) for name, s in old_lengths.items()})
+    old_lengths = {
+        name: measure(name, notes[name], result)["spoken_s"]
+        for name, result in old.items()
+        if "error" not in result and not name.endswith(".prompt")
+    }
+    same = write_scripts(
+        [p for p in paths if p.name in old_lengths], {name: min(900.0, max(15.0, s)) for name, s in old_lengths.items()}
+    )
     print(table(paths, old, write_scripts(paths), same))
 
 

@@ -18,8 +18,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from notes_pipeline.store.state import StateStore
 
-STAGES = (("video_script", "script"), ("scene_narration", "narration"), ("scene_images", "images"),
-          ("final_video", "video"))
+STAGES = (
+    ("video_script", "script"),
+    ("scene_narration", "narration"),
+    ("scene_images", "images"),
+    ("final_video", "video"),
+)
 _ORDER = {"video_script": 0, "scene_narration": 1, "scene_images": 1, "final_video": 2}
 _TASK_KIND = {"scene_narration": "audio_status", "scene_images": "image_status"}
 # 'incomplete': stages ran, none is running and there is no video; waiting would wait for ever.
@@ -63,8 +67,12 @@ def snapshot(state: StateStore, doc_id: str) -> Snapshot:
     current = next(iter(rows.values()))["current_run_id"] if rows else None
     in_current = {stage: row for stage, row in rows.items() if row["run_id"] == current}
     first = min((_ORDER[s] for s in in_current if s in _ORDER), default=0)
-    snap = Snapshot(project["status"], error=project["failure"], video_key=project["final_video_key"],
-                    running=any(row["status"] == "running" for row in in_current.values()))
+    snap = Snapshot(
+        project["status"],
+        error=project["failure"],
+        video_key=project["final_video_key"],
+        running=any(row["status"] == "running" for row in in_current.values()),
+    )
     for stage, label in STAGES:
         per_scene = stage in _TASK_KIND
         total = max(len(scenes), 1) if per_scene else 1
@@ -75,8 +83,12 @@ def snapshot(state: StateStore, doc_id: str) -> Snapshot:
             done = total if status == "succeeded" else finished_scenes
             line = StageLine(label, done, total, {"succeeded": "done"}.get(status, status))
         elif row is not None and (_ORDER[stage] < first or not snap.running):
-            line = StageLine(label, total if row["status"] == "succeeded" else 0, total, "done (earlier run)"
-                             if row["status"] == "succeeded" else row["status"])
+            line = StageLine(
+                label,
+                total if row["status"] == "succeeded" else 0,
+                total,
+                "done (earlier run)" if row["status"] == "succeeded" else row["status"],
+            )
         elif snap.status == "review" and _ORDER[stage] > 0:
             line = StageLine(label, 0, total, "waiting for review")
         else:
@@ -85,13 +97,26 @@ def snapshot(state: StateStore, doc_id: str) -> Snapshot:
     return snap
 
 
-def follow(state: StateStore, doc_id: str, *, interval_s: float = 0.5, timeout_s: float | None = None,
-           console: Console | None = None, run_in_progress: Callable[[], bool] = lambda: False) -> Snapshot:
+def follow(
+    state: StateStore,
+    doc_id: str,
+    *,
+    interval_s: float = 0.5,
+    timeout_s: float | None = None,
+    console: Console | None = None,
+    run_in_progress: Callable[[], bool] = lambda: False,
+) -> Snapshot:
     """Redraw the bars until the project is done, failed, waiting for review, or incomplete with no run
     in progress (`run_in_progress`: between two steps of a run no stage runs, yet the run goes on)."""
     console = console or Console()
-    progress = Progress(TextColumn("{task.description:<10}"), BarColumn(bar_width=32), MofNCompleteColumn(),
-                        TextColumn("{task.fields[state]}"), console=console, auto_refresh=False)
+    progress = Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(bar_width=32),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[state]}"),
+        console=console,
+        auto_refresh=False,
+    )
     started = time.monotonic()
     with progress:
         tasks = {label: progress.add_task(label, total=1, state="") for _, label in STAGES}

@@ -39,8 +39,10 @@ def instance_config(base: dict[str, Any]) -> dict[str, Any]:
     config["storage"] = {"postgres": {"postgres_url": {"env": STORAGE_URL_ENV}}}
     if executor_choice() == "celery":
         # Steps run on other machines, which must not write into this DAGSTER_HOME's folders.
-        config.setdefault("compute_logs", {"module": "dagster._core.storage.noop_compute_log_manager",
-                                           "class": "NoOpComputeLogManager"})
+        config.setdefault(
+            "compute_logs",
+            {"module": "dagster._core.storage.noop_compute_log_manager", "class": "NoOpComputeLogManager"},
+        )
     return config
 
 

@@ -18,8 +18,10 @@ def package_path(*parts: str) -> Path:
     """The path of a file or folder shipped in the package; fails clearly if the install lacks it."""
     path = Path(str(files(PACKAGE).joinpath(*parts)))
     if not path.exists():
-        raise FileNotFoundError(f"{'/'.join(parts)} is missing from the installed {PACKAGE} package ({path}); "
-                                "reinstall it (pyproject package-data lists what ships)")
+        raise FileNotFoundError(
+            f"{'/'.join(parts)} is missing from the installed {PACKAGE} package ({path}); "
+            "reinstall it (pyproject package-data lists what ships)"
+        )
     return path
 
 

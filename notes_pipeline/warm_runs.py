@@ -71,8 +71,14 @@ class WarmServer:
     def _restart(self) -> None:
         self.stop()
         self._started_code = code_mtime(self._package)
-        self._process = subprocess.Popen([sys.executable, "-m", "notes_pipeline.warm_runs"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, text=True, bufsize=1, start_new_session=True)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "notes_pipeline.warm_runs"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
 
     def stop(self) -> None:
         """Closing its input ends the server; run workers it started carry on."""
@@ -181,8 +187,7 @@ def _run_worker(run_id: str, instance_ref: str) -> None:
     os.dup2(devnull, 0)
     os.dup2(2, 1)  # stdout is the server's answer pipe: nothing of the run may write there
     with dg.DagsterInstance.from_ref(deserialize_value(instance_ref)) as instance:
-        _execute_run_command_body(run_id, instance, write_stream_fn=lambda _event: None,
-                                  set_exit_code_on_failure=False)
+        _execute_run_command_body(run_id, instance, write_stream_fn=lambda _event: None, set_exit_code_on_failure=False)
 
 
 def serve() -> None:

@@ -62,10 +62,15 @@ def celery_config_source() -> dict[str, Any]:
         "task_default_queue": PROVIDERS_QUEUE,  # untagged steps (reports, gc) go where cheap workers listen
         # Redis looks for tasks past their visibility timeout every `unacked_restore_interval` seconds only
         # on every `unacked_restore_throttle`-th look (default 10 x 10 s): look every time, at most 10 s apart.
-        "broker_transport_options": {"visibility_timeout": visibility, "max_retries": 3, "interval_start": 0,
-                                     "interval_step": 0.2, "interval_max": 0.5,
-                                     "unacked_restore_interval": min(10, max(1, visibility // 4)),
-                                     "unacked_restore_throttle": 1},
+        "broker_transport_options": {
+            "visibility_timeout": visibility,
+            "max_retries": 3,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+            "unacked_restore_interval": min(10, max(1, visibility // 4)),
+            "unacked_restore_throttle": 1,
+        },
         "result_backend_transport_options": {"visibility_timeout": visibility},
         "broker_connection_retry_on_startup": True,
     }
@@ -103,8 +108,14 @@ def celery_app():  # -> celery.Celery with dagster-celery's step task registered
     from dagster_celery.tasks import create_task
 
     url = broker_url()
-    app = make_app({"broker": url, "backend": url, "include": [],
-                    "config_source": dict_wrapper(dict(DEFAULT_CONFIG, **celery_config_source()))})
+    app = make_app(
+        {
+            "broker": url,
+            "backend": url,
+            "include": [],
+            "config_source": dict_wrapper(dict(DEFAULT_CONFIG, **celery_config_source())),
+        }
+    )
     create_task(app)
     return app
 
@@ -120,8 +131,21 @@ def parse_queues(text: str) -> list[str]:
 def worker_argv(queues: Sequence[str], concurrency: int, name: str | None = None) -> list[str]:
     """celery's `worker` command line: fair scheduling (no task waits behind a long one it was prefetched with)."""
     node = name or f"notes-{'-'.join(queues)}-{os.getpid()}@{socket.gethostname()}"
-    return ["worker", "--queues", ",".join(queues), "--concurrency", str(concurrency), "--hostname", node,
-            "--loglevel", "INFO", "-O", "fair", "--without-gossip", "--without-mingle"]
+    return [
+        "worker",
+        "--queues",
+        ",".join(queues),
+        "--concurrency",
+        str(concurrency),
+        "--hostname",
+        node,
+        "--loglevel",
+        "INFO",
+        "-O",
+        "fair",
+        "--without-gossip",
+        "--without-mingle",
+    ]
 
 
 def start_worker(queues: Sequence[str], concurrency: int, name: str | None = None) -> None:

@@ -25,7 +25,9 @@ EXAMPLES = examples_dir()
 @pytest.fixture
 def resources(tmp_path: Path, database_url: str) -> dict[str, Any]:
     return pipeline_resources(
-        bucket_root=str(tmp_path / "bucket"), database_url=database_url, scratch_dir=str(tmp_path / "scratch"),
+        bucket_root=str(tmp_path / "bucket"),
+        database_url=database_url,
+        scratch_dir=str(tmp_path / "scratch"),
         inbox_settle_s=0,
     )
 
@@ -135,10 +137,14 @@ def moto_endpoint() -> Any:
 def s3_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     """Test credentials in the standard AWS variables, no AWS config files, no instance metadata."""
     for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret", "AWS_SESSION_TOKEN": "testing",
-        "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing-secret",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
-        "NOTES_PIPELINE_S3_ENDPOINT_URL": moto_endpoint, "NOTES_PIPELINE_S3_REGION": "us-east-1",
+        "NOTES_PIPELINE_S3_ENDPOINT_URL": moto_endpoint,
+        "NOTES_PIPELINE_S3_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
@@ -164,4 +170,3 @@ def bucket_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "local":
         return str(tmp_path / "bucket")
     return request.getfixturevalue("s3_bucket_url")
-

@@ -23,7 +23,9 @@ def test_demo_prints_the_first_video_last_and_renders_nothing_twice(tmp_path, mo
     (tmp_path / "dagster").mkdir()
     examples = tmp_path / "examples"
     examples.mkdir()
-    (examples / "a-first.md").write_text("---\nresolution: 480\n---\n# Clouds\n\n## Forming\nWater vapour cools into droplets.\n")
+    (examples / "a-first.md").write_text(
+        "---\nresolution: 480\n---\n# Clouds\n\n## Forming\nWater vapour cools into droplets.\n"
+    )
     (examples / "b-second.txt").write_text("---\nresolution: 480\n---\nWind moves warm air. Cold air sinks.\n")
     (examples / "ignored.pdf").write_bytes(b"%PDF")
 
@@ -57,14 +59,25 @@ def test_commands_say_in_one_line_when_the_database_is_down(monkeypatch, capsys)
     assert "postgresql://me:***@127.0.0.1:1/notes" in message and "hunter2" not in message
 
 
-@pytest.mark.parametrize("url", ["postgresql://me:hunter2@127.0.0.1:1/notes",
-                                 "postgresql://me@127.0.0.1:1/notes?password=hunter2",
-                                 "host=127.0.0.1 port=1 user=me password=hunter2 dbname=notes"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://me:hunter2@127.0.0.1:1/notes",
+        "postgresql://me@127.0.0.1:1/notes?password=hunter2",
+        "host=127.0.0.1 port=1 user=me password=hunter2 dbname=notes",
+    ],
+)
 def test_run_against_a_closed_port_is_one_line_naming_the_masked_url(url, tmp_path):
-    env = {**os.environ, "NOTES_PIPELINE_DATABASE_URL": url, "DAGSTER_HOME": str(tmp_path / "dagster"),
-           "NOTES_PIPELINE_HOME": str(tmp_path / "home"), "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, "-m", "notes_pipeline.cli", "run"], env=env, capture_output=True,
-                          text=True, timeout=120)
+    env = {
+        **os.environ,
+        "NOTES_PIPELINE_DATABASE_URL": url,
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+        "NOTES_PIPELINE_HOME": str(tmp_path / "home"),
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "notes_pipeline.cli", "run"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 1 and done.stdout == ""
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("notes-pipeline run: cannot connect to the database at ") and "127.0.0.1" in line
@@ -82,10 +95,21 @@ def test_a_video_on_s3_is_found_and_named_by_its_uri(s3_bucket_url, s3_env, monk
     bucket = BucketResource(root=s3_bucket_url).get()
     doc_id, prefix = "clouds-0123456789", keys.project_prefix("clouds-0123456789")
     render = VideoRender(
-        doc_id=doc_id, render_id="480p-16x9-en-1a2b3c4d", video_key=f"{prefix}renders/r/video.mp4",
-        srt_key=f"{prefix}renders/r/subtitles.srt", vtt_key=f"{prefix}renders/r/subtitles.vtt",
-        thumbnail_key=f"{prefix}renders/r/thumbnail.jpg", manifest_key=keys.manifest(doc_id, "final_video"),
-        width=854, height=480, fps=30, duration_s=3.0, scene_starts_s=[0.0], bytes=8, render_s=1.0)
+        doc_id=doc_id,
+        render_id="480p-16x9-en-1a2b3c4d",
+        video_key=f"{prefix}renders/r/video.mp4",
+        srt_key=f"{prefix}renders/r/subtitles.srt",
+        vtt_key=f"{prefix}renders/r/subtitles.vtt",
+        thumbnail_key=f"{prefix}renders/r/thumbnail.jpg",
+        manifest_key=keys.manifest(doc_id, "final_video"),
+        width=854,
+        height=480,
+        fps=30,
+        duration_s=3.0,
+        scene_starts_s=[0.0],
+        bytes=8,
+        render_s=1.0,
+    )
     put_model(bucket, render.manifest_key, render)
     assert finished_video(bucket, doc_id) is None  # the manifest alone is not a video
     bucket.put_bytes(render.video_key, b"\x00\x00\x00\x18ftyp")
@@ -106,7 +130,8 @@ def test_a_database_lost_inside_dagster_is_one_masked_line(monkeypatch, capsys):
 
     def lost(args):
         driver = sqlalchemy.exc.OperationalError(
-            "INSERT INTO event_logs", {}, Exception("connection to postgresql://np:hunter2@127.0.0.1:5/d lost"))
+            "INSERT INTO event_logs", {}, Exception("connection to postgresql://np:hunter2@127.0.0.1:5/d lost")
+        )
         raise RuntimeError("Error occurred while writing the event log") from driver
 
     monkeypatch.setattr(commands, "cmd_list", lost)

@@ -39,6 +39,10 @@ def test_the_cli_modules_form_no_cycle():
 
 
 def test_no_cli_module_takes_a_private_name_of_another():
-    private = [(module, f"{target}.{name}") for module, taken in _imports().items()
-               for target, name in taken if name.startswith("_")]
+    private = [
+        (module, f"{target}.{name}")
+        for module, taken in _imports().items()
+        for target, name in taken
+        if name.startswith("_")
+    ]
     assert private == []

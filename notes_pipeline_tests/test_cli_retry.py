@@ -43,8 +43,10 @@ def test_failed_documents_are_skipped_until_asked_or_changed(cli_home: Path, mon
     assert main(["run"]) == 0  # nothing new: nothing run, one line per skipped document
     err = capsys.readouterr().err
     assert len(_runs()) == 2
-    assert (f"skipped {bad}: failed at video_script: invalid options in the front matter: resolution" in err
-            and f"— `notes-pipeline retry {bad}` to try again" in err)
+    assert (
+        f"skipped {bad}: failed at video_script: invalid options in the front matter: resolution" in err
+        and f"— `notes-pipeline retry {bad}` to try again" in err
+    )
     assert f"skipped {empty}: failed at video_script: the file is empty" in err
 
     assert main(["retry", bad]) == 1  # asked: run again (and it fails again, recorded again)

@@ -43,7 +43,7 @@ def _picture(width: int = 800, height: int = 600) -> bytes:
     """A photo-like picture: smooth gradients and a shape, which the quality gate accepts."""
     y, x = np.mgrid[0:height, 0:width]
     rgb = np.stack([x * 255 // width, y * 255 // height, (x + y) * 127 // (width + height)], axis=-1).astype(np.uint8)
-    rgb[height // 3: height // 2, width // 3: width // 2] = (250, 200, 40)
+    rgb[height // 3 : height // 2, width // 3 : width // 2] = (250, 200, 40)
     out = io.BytesIO()
     Image.fromarray(rgb).save(out, "JPEG", quality=90)
     return out.getvalue()
@@ -70,8 +70,12 @@ def test_script_edit_and_approve_from_the_command_line(doc, bucket, database, tm
 
     script = _latest(bucket, doc)
     assert [s.heading for s in script.scenes] == [
-        original.scenes[0].heading, "Volcanoes shape the land we live…", "Rising magma", original.scenes[2].heading,
-        original.scenes[3].heading]
+        original.scenes[0].heading,
+        "Volcanoes shape the land we live…",
+        "Rising magma",
+        original.scenes[2].heading,
+        original.scenes[3].heading,
+    ]
     assert script.scenes[3].image_prompt == "ash cloud over a volcano, watercolour"
     upload = script.scenes[4].user_image
     assert upload and upload.startswith(f"projects/{doc}/uploads/") and bucket.stat(upload)
@@ -147,8 +151,10 @@ def test_render_variants_sit_beside_each_other_and_download_by_id(tmp_path, data
     assert main(["render", doc, "--lang", "hi", "--format", "9:16"]) == 0
     out = capsys.readouterr().out
     assert "as hi-9x16-480p" in out
-    assert "the offline script writer cannot translate: the narration stays in English and is spoken with the " \
-           "Hindi voice" in out
+    assert (
+        "the offline script writer cannot translate: the narration stays in English and is spoken with the "
+        "Hindi voice" in out
+    )
     (render_id,) = [line.split()[1].rstrip(":") for line in out.splitlines() if line.startswith("render ")]
     assert render_id.startswith("480p-9x16-hi-")
 
@@ -163,7 +169,9 @@ def test_render_variants_sit_beside_each_other_and_download_by_id(tmp_path, data
     assert (tmp_path / "wide.mp4").read_bytes() == first.read_bytes()
     # The variant's clips are its own: the document's scene files were not overwritten.
     bucket_root = tmp_path / "home" / "bucket"
-    variant_clips = sorted((bucket_root / "projects" / doc / "variants" / "hi-9x16-480p" / "scenes").glob("*/audio.wav"))
+    variant_clips = sorted(
+        (bucket_root / "projects" / doc / "variants" / "hi-9x16-480p" / "scenes").glob("*/audio.wav")
+    )
     own_clips = sorted((bucket_root / "projects" / doc / "scenes").glob("*/audio.wav"))
     assert len(variant_clips) == len(own_clips) >= 3
     assert variant_clips[0].read_bytes() != own_clips[0].read_bytes()  # another voice

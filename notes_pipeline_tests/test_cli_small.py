@@ -34,11 +34,24 @@ def test_submit_prints_each_document_id_and_file(home: Path, tmp_path: Path, cap
 
 def test_download_of_an_unknown_id_says_no_document_and_lists_near_matches(home: Path, capsys) -> None:
     bucket = open_bucket(str(home / "bucket"))
-    for doc_id, name in (("clouds-07d28042b9", "clouds.md"), ("cloud-atlas-1a2b3c4d5e", "cloud-atlas.md"),
-                         ("wind-0f04899c34", "wind.txt")):
-        put_model(bucket, keys.source_record(doc_id), SourceRecord(
-            doc_id=doc_id, source_key=keys.INBOX_PREFIX + name, source_name=name, content_hash="0" * 64,
-            size_bytes=10, copy_key=None, registered_at="2026-01-01T00:00:00+00:00"))
+    for doc_id, name in (
+        ("clouds-07d28042b9", "clouds.md"),
+        ("cloud-atlas-1a2b3c4d5e", "cloud-atlas.md"),
+        ("wind-0f04899c34", "wind.txt"),
+    ):
+        put_model(
+            bucket,
+            keys.source_record(doc_id),
+            SourceRecord(
+                doc_id=doc_id,
+                source_key=keys.INBOX_PREFIX + name,
+                source_name=name,
+                content_hash="0" * 64,
+                size_bytes=10,
+                copy_key=None,
+                registered_at="2026-01-01T00:00:00+00:00",
+            ),
+        )
     with pytest.raises(SystemExit) as raised:
         main(["download", "clouds"])
     message = str(raised.value.code)
@@ -55,8 +68,13 @@ def test_download_of_an_unknown_id_says_no_document_and_lists_near_matches(home:
 def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
     """`notes-pipeline ... | head`: no BrokenPipeError traceback when the reader has gone."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = subprocess.Popen([sys.executable, "-m", "notes_pipeline.cli", "providers"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "notes_pipeline.cli", "providers"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     command.stdout.close()  # the reader is gone before the first line is written
     stderr = command.stderr.read()
     assert command.wait(timeout=120) == 0

@@ -15,7 +15,8 @@ from notes_pipeline.store.db import start_embedded
 
 
 def test_without_a_database_url_the_instance_lives_in_the_embedded_postgres(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("NOTES_PIPELINE_DATABASE_URL", raising=False)
     monkeypatch.delenv(STORAGE_URL_ENV, raising=False)
     root = Path(tempfile.mkdtemp(prefix="np-instance-pg-"))  # the server runs as another OS user

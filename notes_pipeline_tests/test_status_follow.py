@@ -51,26 +51,49 @@ def _read_all(fd: int, into: bytearray, stop: threading.Event) -> None:
         into.extend(chunk)
 
 
-def test_follow_draws_bars_that_advance_until_the_video_is_done(resources, bucket, database_url, tmp_path,
-                                                               cli_home):
+def test_follow_draws_bars_that_advance_until_the_video_is_done(resources, bucket, database_url, tmp_path, cli_home):
     reset_calls()
     # One instance for the run and the follower: between two steps no stage runs, but the run does.
     prepare_instance(cli_home / "dagster")
     instance = dg.DagsterInstance.get()
     doc_id = register(instance, resources, bucket, "rain.md", NOTES)
     # One scene at a time, each taking a while: the bar has time to be seen part-way.
-    slow = {**resources, "providers": CountingProviders(narrator_delay_s=0.5),
-            "settings": PipelineSettings(scratch_dir=str(tmp_path / "scratch"), scene_workers=1)}
+    slow = {
+        **resources,
+        "providers": CountingProviders(narrator_delay_s=0.5),
+        "settings": PipelineSettings(scratch_dir=str(tmp_path / "scratch"), scene_workers=1),
+    }
 
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
-    env = {**os.environ, "NOTES_PIPELINE_DATABASE_URL": database_url, "NOTES_PIPELINE_HOME": str(tmp_path),
-           "TERM": "xterm-256color", "COLUMNS": "140"}
+    env = {
+        **os.environ,
+        "NOTES_PIPELINE_DATABASE_URL": database_url,
+        "NOTES_PIPELINE_HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+        "COLUMNS": "140",
+    }
     env.pop("NO_COLOR", None)
     follower = subprocess.Popen(
-        [sys.executable, "-m", "notes_pipeline.cli", "status", doc_id, "--follow", "--interval", "0.1",
-         "--timeout", "240"],
-        stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, cwd=Path(__file__).resolve().parents[1])
+        [
+            sys.executable,
+            "-m",
+            "notes_pipeline.cli",
+            "status",
+            doc_id,
+            "--follow",
+            "--interval",
+            "0.1",
+            "--timeout",
+            "240",
+        ],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     os.close(slave)
     output, stop = bytearray(), threading.Event()
     reader = threading.Thread(target=_read_all, args=(master, output, stop), daemon=True)

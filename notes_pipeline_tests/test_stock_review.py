@@ -39,9 +39,14 @@ class StubbedStockProviders(ProvidersResource):
 
     def get_image_source(self):
         fast = HttpConfig(max_attempts=2, backoff_base_s=0.01, read_timeout_s=10, connect_timeout_s=2)
-        pexels = PexelsLibrary(KEY, base_url=f"http://127.0.0.1:{self.stub_port}", media=("photos", "videos"),
-                               http=fast, download_guard=UrlGuard(allow=frozenset({("127.0.0.1", self.stub_port)})),
-                               sleep=lambda s: None)
+        pexels = PexelsLibrary(
+            KEY,
+            base_url=f"http://127.0.0.1:{self.stub_port}",
+            media=("photos", "videos"),
+            http=fast,
+            download_guard=UrlGuard(allow=frozenset({("127.0.0.1", self.stub_port)})),
+            sleep=lambda s: None,
+        )
         return ImageChain(stock=[pexels], last_resort=SlideRenderer())
 
 
@@ -54,8 +59,9 @@ def pexels():
         shop.pexels_photos = [
             shop.pexels_photo(1, photographer="Ana Lens", file=shop.photo_file("a.png", 1280, 720)),
             shop.pexels_photo(2, alt="volcano watermark", file=shop.photo_file("wm.png", 1280, 720)),
-            shop.pexels_photo(3, photographer="Bo Field", file=shop.photo_file("b.png", 1280, 720,
-                                                                                colour=(200, 40, 40))),
+            shop.pexels_photo(
+                3, photographer="Bo Field", file=shop.photo_file("b.png", 1280, 720, colour=(200, 40, 40))
+            ),
         ]
         shop.pexels_videos = [shop.pexels_video(7, link=shop.video_file("lava.mp4", 854, 480), user="Rui Frames")]
         yield stub
@@ -69,8 +75,9 @@ def _render(instance, resources, doc_id) -> VideoRender:
     return render
 
 
-def test_stock_candidates_provenance_and_pick_without_a_provider_call(resources, bucket, database, tmp_path,
-                                                                     monkeypatch, pexels, capsys):
+def test_stock_candidates_provenance_and_pick_without_a_provider_call(
+    resources, bucket, database, tmp_path, monkeypatch, pexels, capsys
+):
     monkeypatch.setenv("NOTES_PIPELINE_HOME", str(tmp_path))
     resources = {**resources, "providers": StubbedStockProviders(stub_port=pexels.port)}
     instance = dg.DagsterInstance.ephemeral()
@@ -85,14 +92,18 @@ def test_stock_candidates_provenance_and_pick_without_a_provider_call(resources,
     assert first.attribution == "Photo by Ana Lens on Pexels" and first.clip_key is None
     # Each scene keeps the two clean photos and the clip; the watermarked photo was never fetched.
     assert [c.attribution for c in first.candidates] == [
-        "Photo by Ana Lens on Pexels", "Photo by Bo Field on Pexels", "Video by Rui Frames on Pexels"]
+        "Photo by Ana Lens on Pexels",
+        "Photo by Bo Field on Pexels",
+        "Video by Rui Frames on Pexels",
+    ]
     clip = first.candidates[2]
     assert clip.clip_key and clip.clip_key.startswith(f"projects/{doc}/candidates/") and bucket.stat(clip.clip_key)
     assert all(bucket.stat(c.image_key) for c in first.candidates)
     assert "/files/wm.png" not in {r.route for r in pexels.requests}
 
-    provenance = Provenance.model_validate_json(bucket.get_bytes(render.manifest_key.replace("render.json",
-                                                                                             "provenance.json")))
+    provenance = Provenance.model_validate_json(
+        bucket.get_bytes(render.manifest_key.replace("render.json", "provenance.json"))
+    )
     assert {(s.provider, s.licence, s.ai_generated) for s in provenance.scenes} == {("pexels", "Pexels License", False)}
     assert provenance.scenes[0].source_url == "https://www.pexels.com/photo/1/"
     assert probe(bucket.local_path(render.video_key)).video is not None
@@ -117,18 +128,23 @@ def test_stock_candidates_provenance_and_pick_without_a_provider_call(resources,
 
     picked = load_model(bucket, keys.manifest(doc, "scene_images"), ImagesManifest).images[1]
     assert (picked.provider, picked.attribution, picked.licence) == (
-        "pexels", "Video by Rui Frames on Pexels", "Pexels License")
+        "pexels",
+        "Video by Rui Frames on Pexels",
+        "Pexels License",
+    )
     assert picked.clip_key == keys.scene_clip(doc, 2) and bucket.stat(picked.clip_key)
     assert [c.image_key for c in picked.candidates] == [c.image_key for c in images.images[1].candidates]
-    provenance = Provenance.model_validate_json(bucket.get_bytes(again.manifest_key.replace("render.json",
-                                                                                            "provenance.json")))
+    provenance = Provenance.model_validate_json(
+        bucket.get_bytes(again.manifest_key.replace("render.json", "provenance.json"))
+    )
     assert provenance.scenes[1].clip and provenance.scenes[1].attribution == "Video by Rui Frames on Pexels"
     with Image.open(io.BytesIO(bucket.get_bytes(picked.image_key))) as poster:
         assert poster.size == (854, 480)
 
     # The pick is part of the script version: the next render keeps it, still without calling Pexels.
-    script = load_model(bucket, load_model(bucket, keys.manifest(doc, "video_script"), ScriptManifest).script_key,
-                        Script)
+    script = load_model(
+        bucket, load_model(bucket, keys.manifest(doc, "video_script"), ScriptManifest).script_key, Script
+    )
     assert script.scenes[1].user_image == images.images[1].candidates[2].image_key
     third = _render(instance, resources, doc)
     assert third.render_id == again.render_id and len(pexels.requests) == searched

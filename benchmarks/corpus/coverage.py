@@ -29,22 +29,26 @@ _HEADING = re.compile(r"^#{1,6}\s+\S.*$", re.M)
 _TEMPLATE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 _SENTENCE_END = re.compile(r"(?<=[.!?।۔])\s+")
 # A line that is only a link: a list of pointers (`- [Guide](url)`, `[[Other note]]`, a bare URL).
-_LINK_ONLY = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\[\[[^\]]*\]\]|\[[^\]]*\]\([^)]*\)|https?://\S+)"
-                        r"\s*(?:[*_]*\([^)\n]{0,30}\)[*_]*)?\s*$")  # "- [Guide](url) *(in English)*"
+_LINK_ONLY = re.compile(
+    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\[\[[^\]]*\]\]|\[[^\]]*\]\([^)]*\)|https?://\S+)"
+    r"\s*(?:[*_]*\([^)\n]{0,30}\)[*_]*)?\s*$"
+)  # "- [Guide](url) *(in English)*"
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")  # alt text describes a picture that is shown, not said
 # reStructuredText machinery: a directive with its indented options, an interactive session with its output.
 _RST_DIRECTIVE = re.compile(r"^\.\. .*(?:\n[ \t]+\S.*)*", re.M)
 _SESSION = re.compile(r"^[ \t]*>>> .*(?:\n(?![ \t]*\n).*)*", re.M)
 _HEADER_FIELD = re.compile(r"^([A-Z][A-Za-z-]*):[ \t]+(\S.*)$")
 # Words too common to say what a section is about, in the note languages we see most.
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a an the and or but if then else of to in on at by for with from as is are was were be been being it its this
 that these those there here he she they we you i me my our your their his her them us not no yes so do does did
 done has have had will would can could should may might must shall than too very also just only into over under
 about after before between through while where when what which who whom whose why how all any each more most
 other some such own same both few many much one two three first new use used using see like
 का के की को में है हैं और से पर भी यह वह एक इस उस लिए जो कि तो था थे थी नहीं हो कर
-""".split())
+""".split()
+)
 
 
 def _without_header(text: str) -> str:

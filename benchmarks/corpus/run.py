@@ -34,8 +34,9 @@ DOCUMENTS_DIR = Path(__file__).with_name("documents")
 FLOOR_RESOLUTION = 720
 # A .prompt without an LLM should fail with a line that says which writer to configure, e.g. "a prompt
 # needs an LLM script writer: set GEMINI_API_KEY or configure Ollama"; a failed validation is not that.
-NEEDS_WRITER = re.compile(r"\b(needs?|requires?|configure|set up)\b[^.]*\b(LLM|language model|Gemini|Ollama|OpenAI)\b",
-                          re.I)
+NEEDS_WRITER = re.compile(
+    r"\b(needs?|requires?|configure|set up)\b[^.]*\b(LLM|language model|Gemini|Ollama|OpenAI)\b", re.I
+)
 _FAILED_DOCUMENT = re.compile(r"^Failed document '[^']*' at ")  # the row already names the document
 _SRT_TIMING = re.compile(r"^\d+$|^\d\d:\d\d:\d\d[,.]\d+ --> ")
 
@@ -67,14 +68,22 @@ def _num(value: float | None, fmt: str) -> str:
     return "—" if value is None else format(value, fmt)
 
 
-HEADER = ("| document | status | why | scenes | video s | wall s | markup spoken | missing glyphs "
-          "| full/floor 720p | coverage | duration vs target | prompt | visuals > text card |\n"
-          "|---|---|---|---:|---:|---:|---|---|---:|---:|---|---|---:|")
+HEADER = (
+    "| document | status | why | scenes | video s | wall s | markup spoken | missing glyphs "
+    "| full/floor 720p | coverage | duration vs target | prompt | visuals > text card |\n"
+    "|---|---|---|---:|---:|---:|---|---|---:|---:|---|---|---:|"
+)
 
 
 def format_row(r: Row) -> str:
-    markup = "—" if not r.measured else (
-        str(sum(r.markup.values())) + (f" ({', '.join(f'{k} {v}' for k, v in r.markup.items())})" if r.markup else ""))
+    markup = (
+        "—"
+        if not r.measured
+        else (
+            str(sum(r.markup.values()))
+            + (f" ({', '.join(f'{k} {v}' for k, v in r.markup.items())})" if r.markup else "")
+        )
+    )
     distinct = "".join(sorted(set(r.missing)))
     missing = "—" if not r.measured else str(len(r.missing)) + (f" (`{_cell(distinct, 30)}`)" if r.missing else "")
     if r.video_s is None:
@@ -83,9 +92,11 @@ def format_row(r: Row) -> str:
         duration = f"{r.video_s:.0f}/{r.target_s:.0f} s ({r.video_s / r.target_s - 1:+.0%})"
     else:
         duration = f"{r.video_s:.0f} s, no target"
-    return (f"| {r.name} | {r.status} | {_cell(r.why)} | {_num(r.scenes, 'd')} | {_num(r.video_s, '.1f')} "
-            f"| {r.wall_s:.1f} | {markup} | {missing} | {_num(r.floor_ratio, '.2f')} "
-            f"| {_num(r.coverage, '.0%')} | {duration} | {r.prompt or '—'} | {_num(r.visual_share, '.0%')} |")
+    return (
+        f"| {r.name} | {r.status} | {_cell(r.why)} | {_num(r.scenes, 'd')} | {_num(r.video_s, '.1f')} "
+        f"| {r.wall_s:.1f} | {markup} | {missing} | {_num(r.floor_ratio, '.2f')} "
+        f"| {_num(r.coverage, '.0%')} | {duration} | {r.prompt or '—'} | {_num(r.visual_share, '.0%')} |"
+    )
 
 
 def summary(rows: Sequence[Row]) -> str:
@@ -94,14 +105,20 @@ def summary(rows: Sequence[Row]) -> str:
     covered = [r.coverage for r in rows if r.coverage is not None]
     scenes = sum(r.scenes or 0 for r in rows if r.visual_share is not None)
     pictured = sum(round((r.visual_share or 0) * (r.scenes or 0)) for r in rows if r.visual_share is not None)
-    floor = (f"full/floor at {FLOOR_RESOLUTION}p median {statistics.median(ratios):.2f}, worst {ratios[-1]:.2f} "
-             f"({len(ratios)} documents)" if ratios else "full/floor not measured")
-    return (f"**{len(rows)} documents: {count['finished']} finished, {count['degraded']} degraded, "
-            f"{count['failed']} failed; markup spoken {sum(sum(r.markup.values()) for r in rows)} in "
-            f"{sum(bool(r.markup) for r in rows)} documents; missing glyphs {sum(len(r.missing) for r in rows)} in "
-            f"{sum(bool(r.missing) for r in rows)} documents; {floor}; mean coverage "
-            f"{_num(statistics.mean(covered) if covered else None, '.0%')}; scenes with more than a text card "
-            f"{pictured}/{scenes}.**")
+    floor = (
+        f"full/floor at {FLOOR_RESOLUTION}p median {statistics.median(ratios):.2f}, worst {ratios[-1]:.2f} "
+        f"({len(ratios)} documents)"
+        if ratios
+        else "full/floor not measured"
+    )
+    return (
+        f"**{len(rows)} documents: {count['finished']} finished, {count['degraded']} degraded, "
+        f"{count['failed']} failed; markup spoken {sum(sum(r.markup.values()) for r in rows)} in "
+        f"{sum(bool(r.markup) for r in rows)} documents; missing glyphs {sum(len(r.missing) for r in rows)} in "
+        f"{sum(bool(r.missing) for r in rows)} documents; {floor}; mean coverage "
+        f"{_num(statistics.mean(covered) if covered else None, '.0%')}; scenes with more than a text card "
+        f"{pictured}/{scenes}.**"
+    )
 
 
 def _throwaway_home(root: Path) -> None:
@@ -169,7 +186,6 @@ def measure_document(row: Row, bucket, doc_id: str, notes: str, *, floor: bool) 
         row.floor_ratio = floor_ratio(bucket, script_manifest, narration, images, script.language)
 
 
-
 def floor_ratio(bucket, script_manifest, narration, images, language: str) -> float:
     """The full render's wall time over the floor's, on this document's own media at 720p."""
     from benchmarks.composer import document_scenes, floor_render, full_spec, measure
@@ -214,8 +230,13 @@ def run_corpus(paths: Sequence[Path], *, floor: bool) -> list[Row]:
             row.why = "not registered by the inbox sensor"
         else:
             started = time.perf_counter()
-            run = job.execute_in_process(partition_key=doc_id, instance=instance, raise_on_error=False,
-                                         run_config=QUIET_RUN_CONFIG, tags={"notes_pipeline/trigger": "corpus"})
+            run = job.execute_in_process(
+                partition_key=doc_id,
+                instance=instance,
+                raise_on_error=False,
+                run_config=QUIET_RUN_CONFIG,
+                tags={"notes_pipeline/trigger": "corpus"},
+            )
             row.wall_s = time.perf_counter() - started
             render = load_model(bucket, keys.manifest(doc_id, "final_video"), VideoRender) if run.success else None
             if render is None:
@@ -226,8 +247,13 @@ def run_corpus(paths: Sequence[Path], *, floor: bool) -> list[Row]:
                 row.why = (render.fallback_reason or "").strip().splitlines()[0] if render.degraded else ""
             measure_document(row, bucket, doc_id, data.decode("utf-8", errors="replace"), floor=floor)
         if path.suffix == ".prompt":
-            row.prompt = ("script written" if row.measured else
-                          "clear 'needs a writer' error" if NEEDS_WRITER.search(row.why) else "unclear error")
+            row.prompt = (
+                "script written"
+                if row.measured
+                else "clear 'needs a writer' error"
+                if NEEDS_WRITER.search(row.why)
+                else "unclear error"
+            )
         rows.append(row)
         print(format_row(row), flush=True)
     return rows
@@ -248,12 +274,15 @@ def corpus_paths(only: str | None) -> list[Path]:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.corpus", description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated document file names (default: all)")
-    parser.add_argument("--no-floor", action="store_true",
-                        help="skip the full-vs-floor render at 720p (it doubles the time)")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the full-vs-floor render at 720p (it doubles the time)"
+    )
     args = parser.parse_args(argv)
     paths = corpus_paths(args.only)
-    print(f"# corpus: {len(paths)} documents (smallest first), offline providers, {os.cpu_count()} cores, "
-          f"floor {'off' if args.no_floor else f'on at {FLOOR_RESOLUTION}p'}")
+    print(
+        f"# corpus: {len(paths)} documents (smallest first), offline providers, {os.cpu_count()} cores, "
+        f"floor {'off' if args.no_floor else f'on at {FLOOR_RESOLUTION}p'}"
+    )
     print(HEADER, flush=True)
     root = Path(tempfile.mkdtemp(prefix="np-corpus-"))
     # Removed at exit, after the embedded Postgres has stopped (atexit runs its own hook first).

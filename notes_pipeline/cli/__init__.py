@@ -23,8 +23,14 @@ def _database_error_in(err: BaseException) -> BaseException | None:
     seen: BaseException | None = err
     while seen is not None:
         names = {f"{c.__module__.split('.')[0]}.{c.__name__}" for c in type(seen).__mro__}
-        if names & {"psycopg.OperationalError", "psycopg2.OperationalError", "sqlalchemy.OperationalError",
-                    "psycopg_pool.PoolTimeout", "psycopg.InterfaceError", "psycopg2.InterfaceError"}:
+        if names & {
+            "psycopg.OperationalError",
+            "psycopg2.OperationalError",
+            "sqlalchemy.OperationalError",
+            "psycopg_pool.PoolTimeout",
+            "psycopg.InterfaceError",
+            "psycopg2.InterfaceError",
+        }:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
@@ -54,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if (lost := _database_error_in(err)) is None:
             raise
         reason = mask_url(str(lost).strip().splitlines()[0] if str(lost).strip() else type(lost).__name__)
-        raise SystemExit(f"notes-pipeline {args.command}: lost the database mid-command ({reason}). Start it "
-                         f"again (or fix {DATABASE_URL_ENV}) and run the command again: finished scenes are "
-                         f"reused") from None
+        raise SystemExit(
+            f"notes-pipeline {args.command}: lost the database mid-command ({reason}). Start it "
+            f"again (or fix {DATABASE_URL_ENV}) and run the command again: finished scenes are "
+            f"reused"
+        ) from None

@@ -69,8 +69,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.doc_id:
         return list_renders_of(args.doc_id)
     bucket = open_bucket()
-    records = [r for o in bucket.list(keys.PROJECTS_PREFIX) if o.key.endswith("/source.json")
-               if (r := load_model(bucket, o.key, SourceRecord)) is not None]
+    records = [
+        r
+        for o in bucket.list(keys.PROJECTS_PREFIX)
+        if o.key.endswith("/source.json")
+        if (r := load_model(bucket, o.key, SourceRecord)) is not None
+    ]
     if not records:
         inbox = bucket.local_path(keys.INBOX_PREFIX) or bucket.uri(keys.INBOX_PREFIX)
         print("no documents yet: drop notes into", inbox)
@@ -92,8 +96,10 @@ def list_renders_of(doc_id: str) -> int:
     for listing in renders:
         r = listing.render
         path = bucket.local_path(r.video_key) or r.video_key
-        print(f"{'*' if listing.latest else ' '} {r.render_id:<28} {r.width}x{r.height}  {r.duration_s:6.1f}s  "
-              f"{r.bytes / 1e6:6.2f} MB  {path}")
+        print(
+            f"{'*' if listing.latest else ' '} {r.render_id:<28} {r.width}x{r.height}  {r.duration_s:6.1f}s  "
+            f"{r.bytes / 1e6:6.2f} MB  {path}"
+        )
     return 0
 
 
@@ -114,8 +120,11 @@ def cmd_download(args: argparse.Namespace) -> int:
     bucket = open_bucket()
     if not document_exists(bucket, args.doc_id):
         near = near_documents(bucket, args.doc_id)
-        raise SystemExit(f"no document {args.doc_id}" + (f"; did you mean: {', '.join(near)}" if near else "")
-                         + " (see `notes-pipeline list`)")
+        raise SystemExit(
+            f"no document {args.doc_id}"
+            + (f"; did you mean: {', '.join(near)}" if near else "")
+            + " (see `notes-pipeline list`)"
+        )
     render = find_render(bucket, args.doc_id, args.render)
     if render is None:
         which = f"render {args.render}" if args.render else "finished video"
@@ -137,25 +146,36 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.follow:
         from notes_pipeline.follow import follow
 
-        follow(state, args.doc_id, interval_s=args.interval, timeout_s=args.timeout,
-               run_in_progress=lambda: _run_in_progress(args.doc_id))
+        follow(
+            state,
+            args.doc_id,
+            interval_s=args.interval,
+            timeout_s=args.timeout,
+            run_in_progress=lambda: _run_in_progress(args.doc_id),
+        )
     project = state.project(args.doc_id)
     if project is None:
         raise SystemExit(f"{args.doc_id}: no such project (see `notes-pipeline list`)")
     status = project["status"]
     shown = {"done": "done (delivered)", "running": f"running ({', '.join(project['running_stages'])})"}
-    print(f"{project['id']}: {shown.get(status, status)}"
-          + (f" (reused {project['reused_from']})" if project["reused_from"] else ""))
+    print(
+        f"{project['id']}: {shown.get(status, status)}"
+        + (f" (reused {project['reused_from']})" if project["reused_from"] else "")
+    )
     if status == "failed":
         where = f" at {project['failed_stage']}" if project["failed_stage"] else ""
         print(f"  error{where}: {project['failure'] or 'the run failed'}")
         print(f"  nothing runs it again until its notes or the code change: notes-pipeline retry {args.doc_id}")
     elif status == "incomplete":
-        print(f"  nothing is running for {args.doc_id}; missing: {', '.join(missing_stages(project))} "
-              f"(make the rest: notes-pipeline retry {args.doc_id})")
+        print(
+            f"  nothing is running for {args.doc_id}; missing: {', '.join(missing_stages(project))} "
+            f"(make the rest: notes-pipeline retry {args.doc_id})"
+        )
     for scene in state.progress(args.doc_id):
-        print(f"  scene {scene.sequence_number:2d}  {scene.status:8s} audio {scene.audio_status:8s} "
-              f"image {scene.image_status:8s} retries {scene.retry_count}  {scene.heading}")
+        print(
+            f"  scene {scene.sequence_number:2d}  {scene.status:8s} audio {scene.audio_status:8s} "
+            f"image {scene.image_status:8s} retries {scene.retry_count}  {scene.heading}"
+        )
     if status == "review":
         print(f"  waiting for review: notes-pipeline script {args.doc_id}, then notes-pipeline approve {args.doc_id}")
     if project["final_video_key"]:
@@ -168,10 +188,16 @@ def _run_in_progress(doc_id: str) -> bool:
     """A run of the document is queued or running in the Dagster instance (it may be between two steps)."""
     import dagster as dg
 
-    waiting_or_running = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-                          dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    waiting_or_running = [
+        dg.DagsterRunStatus.QUEUED,
+        dg.DagsterRunStatus.NOT_STARTED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.CANCELING,
+    ]
     runs = open_dagster_instance().get_run_records(
-        dg.RunsFilter(tags={"dagster/partition": doc_id}, statuses=waiting_or_running), limit=1)
+        dg.RunsFilter(tags={"dagster/partition": doc_id}, statuses=waiting_or_running), limit=1
+    )
     return bool(runs)
 
 
@@ -190,8 +216,13 @@ def cmd_gc(args: argparse.Namespace) -> int:
 
     from notes_pipeline.stages.gc import collect_garbage
 
-    report = collect_garbage(open_bucket(), open_state(), now=datetime.now(UTC),
-                             retention=timedelta(days=args.retention_days), dry_run=not args.apply)
+    report = collect_garbage(
+        open_bucket(),
+        open_state(),
+        now=datetime.now(UTC),
+        retention=timedelta(days=args.retention_days),
+        dry_run=not args.apply,
+    )
     for line in report.lines():
         print(line)
     print(report.summary() + ("" if args.apply else "; run with --apply to delete"))
@@ -219,8 +250,10 @@ def cmd_providers(args: argparse.Namespace) -> int:
     registry = ProviderRegistry(config, Secrets.from_env())
     print(f"provider config: {config_path(args.config)}")
     print()
-    rows = [(s.capability, s.name, "configured" if s.configured else "not configured", s.detail)
-            for s in registry.statuses()]
+    rows = [
+        (s.capability, s.name, "configured" if s.configured else "not configured", s.detail)
+        for s in registry.statuses()
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
@@ -232,8 +265,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
 
     gemini, google = config.script.gemini, config.narration.settings_for(GoogleNarrator)
     print()
-    print(f"gemini models: fast {gemini.models.fast}, strong {gemini.models.strong}, "
-          f"grounded {gemini.models.grounded}")
+    print(f"gemini models: fast {gemini.models.fast}, strong {gemini.models.strong}, grounded {gemini.models.grounded}")
     print("google voices: " + ", ".join(f"{lang} {name}" for lang, (_, name) in google.voices.items()))
     return 0
 
@@ -251,10 +283,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from notes_pipeline.defs.resources import BucketResource
 
     if not BucketResource().location().startswith("s3://"):
-        print("worker: the bucket is a local folder; workers on other machines need NOTES_PIPELINE_BUCKET=s3://...",
-              file=sys.stderr)
-    print(f"worker: queues {','.join(queues)}, concurrency {args.concurrency}, broker {mask_url(broker_url())}",
-          file=sys.stderr, flush=True)
+        print(
+            "worker: the bucket is a local folder; workers on other machines need NOTES_PIPELINE_BUCKET=s3://...",
+            file=sys.stderr,
+        )
+    print(
+        f"worker: queues {','.join(queues)}, concurrency {args.concurrency}, broker {mask_url(broker_url())}",
+        file=sys.stderr,
+        flush=True,
+    )
     start_worker(queues, args.concurrency, args.name)
     return 0
 
@@ -322,8 +359,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     dev.add_argument("--port", type=int, default=3000)
     dev.set_defaults(func=cmd_dev)
     providers = sub.add_parser("providers", help="which providers are configured, and each fallback chain")
-    providers.add_argument("--config", help="provider config file (default: $NOTES_PIPELINE_PROVIDERS_CONFIG "
-                                            "or the one shipped)")
+    providers.add_argument(
+        "--config", help="provider config file (default: $NOTES_PIPELINE_PROVIDERS_CONFIG or the one shipped)"
+    )
     providers.set_defaults(func=cmd_providers)
     report = sub.add_parser("report", help="build the dbt reports and write the HTML dashboard")
     report.add_argument("--out", help="write the dashboard here instead of the bucket's reports/dashboard.html")

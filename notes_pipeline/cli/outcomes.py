@@ -22,8 +22,10 @@ def report_outcomes(outcomes: list[Outcome]) -> int:
         if o.skipped:
             print(o.skipped, file=sys.stderr)
         elif o.waiting:
-            print(f"waiting for review: {o.doc_id} (read it: notes-pipeline script {o.doc_id}; "
-                  f"approve: notes-pipeline approve {o.doc_id})")
+            print(
+                f"waiting for review: {o.doc_id} (read it: notes-pipeline script {o.doc_id}; "
+                f"approve: notes-pipeline approve {o.doc_id})"
+            )
         elif o.error or o.video is None:
             print(f"FAILED {o.doc_id}: {o.error or 'no video was made'}", file=sys.stderr)
     videos = [o for o in outcomes if o.video]

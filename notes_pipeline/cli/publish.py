@@ -36,8 +36,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     request = PublishRequest(asked.target, args.privacy or asked.privacy, args.folder or asked.drive_folder)
     store = PublicationStore(open_state().db)
     try:
-        publication, uploaded = publish_render(bucket, store, render, request, secrets=Secrets.from_env(),
-                                               settings=PublishSettings.from_config(config))
+        publication, uploaded = publish_render(
+            bucket, store, render, request, secrets=Secrets.from_env(), settings=PublishSettings.from_config(config)
+        )
     except PipelineError as err:
         raise SystemExit(f"notes-pipeline publish: {err}") from None
     note = "published" if uploaded else "already published"
@@ -50,7 +51,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     publish.add_argument("doc_id")
     publish.add_argument("--to", required=True, choices=["youtube", "drive"])
     publish.add_argument("--render", help="which render (default: the latest)")
-    publish.add_argument("--privacy", choices=["private", "unlisted", "public"],
-                         help="YouTube visibility (default: the notes' `privacy` option, else private)")
+    publish.add_argument(
+        "--privacy",
+        choices=["private", "unlisted", "public"],
+        help="YouTube visibility (default: the notes' `privacy` option, else private)",
+    )
     publish.add_argument("--folder", help="Drive folder id (default: the notes' `drive_folder` option)")
     publish.set_defaults(func=cmd_publish)

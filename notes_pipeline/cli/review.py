@@ -55,11 +55,15 @@ def cmd_script(args: argparse.Namespace) -> int:
     if script is None:
         raise SystemExit(f"{chosen.object_key} is missing or unreadable")
     print(f"{script.title}   [{args.doc_id}]")
-    print(f"version {chosen.version} of {len(versions)} ({chosen.origin}: {chosen.summary or '-'}), "
-          f"{_review_state(chosen)}")
+    print(
+        f"version {chosen.version} of {len(versions)} ({chosen.origin}: {chosen.summary or '-'}), "
+        f"{_review_state(chosen)}"
+    )
     seconds = script.word_count * 60 / 150
-    print(f"{script.language} · {len(script.scenes)} scenes · {script.word_count} words · about "
-          f"{int(seconds // 60)}:{int(seconds % 60):02d}")
+    print(
+        f"{script.language} · {len(script.scenes)} scenes · {script.word_count} words · about "
+        f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    )
     watched = reviews.watched(args.doc_id)
     if watched.problem:
         print(f"warning: {watched.problem}")
@@ -92,8 +96,10 @@ def cmd_script(args: argparse.Namespace) -> int:
                 print(f"    {number}{'*' if number == now else ' '} {describe(candidate)}  {path}")
     print()
     if chosen.review_required and not chosen.approved and chosen.version == versions[-1].version:
-        print(f"edit: notes-pipeline edit {args.doc_id} --scene N --narration '...'   "
-              f"(or edit {keys.script(args.doc_id)} in the bucket)")
+        print(
+            f"edit: notes-pipeline edit {args.doc_id} --scene N --narration '...'   "
+            f"(or edit {keys.script(args.doc_id)} in the bucket)"
+        )
         print(f"approve: notes-pipeline approve {args.doc_id}")
     return 0
 
@@ -114,8 +120,15 @@ def cmd_edit(args: argparse.Namespace) -> int:
             if args.scene is None or args.image:
                 raise SystemExit("edit: --pick N takes --scene (and no --image)")
             user_image = pick_candidate(bucket, args.doc_id, args.scene, args.pick).image_key
-        edit = SceneEdit(scene=args.scene, insert_after=args.insert_after, narration=args.narration,
-                         heading=args.heading, image_prompt=args.image_prompt, user_image=user_image, drop=args.drop)
+        edit = SceneEdit(
+            scene=args.scene,
+            insert_after=args.insert_after,
+            narration=args.narration,
+            heading=args.heading,
+            image_prompt=args.image_prompt,
+            user_image=user_image,
+            drop=args.drop,
+        )
         version, changes = edit_script(bucket, reviews, args.doc_id, edit)
     except ValueError as err:  # pydantic's ValidationError of SceneEdit says which options go together
         message = err.errors()[0]["msg"].removeprefix("Value error, ") if hasattr(err, "errors") else str(err)
@@ -166,28 +179,31 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise SystemExit(f"{args.doc_id}: no script yet (see `notes-pipeline status {args.doc_id}`)")
     chosen = latest if latest.renderable else reviews.latest_approved(args.doc_id)
     if chosen is None:
-        raise SystemExit(f"{args.doc_id}: version {latest.version} awaits approval: "
-                         f"notes-pipeline approve {args.doc_id}")
+        raise SystemExit(
+            f"{args.doc_id}: version {latest.version} awaits approval: notes-pipeline approve {args.doc_id}"
+        )
     script = load_model(bucket, chosen.object_key, Script)
     manifest = load_model(bucket, keys.manifest(args.doc_id, "video_script"), ScriptManifest)
     if script is None or manifest is None:
         raise SystemExit(f"{args.doc_id}: its script files are missing from the bucket")
     try:
-        variant = RenderVariant(language=args.lang, aspect_ratio=args.format, resolution=args.resolution,
-                                voice=args.voice)
+        variant = RenderVariant(
+            language=args.lang, aspect_ratio=args.format, resolution=args.resolution, voice=args.voice
+        )
         variant_id = variant.variant_id(manifest.options, script.language)
     except ValueError as err:
         raise SystemExit(f"render: {err}") from None
-    print(f"{args.doc_id}: rendering script version {chosen.version} as "
-          f"{variant_id or 'the document’s own options'}")
+    print(f"{args.doc_id}: rendering script version {chosen.version} as {variant_id or 'the document’s own options'}")
     if args.lang and args.lang != script.language:
         if translator_of(ProvidersResource.from_environment().get_script_writer()) is None:
             print("note: " + cannot_translate_note(script.language, args.lang))
         else:
             print(f"the script is translated to '{args.lang}' by the configured script writer")
-    request = dg.RunRequest(partition_key=args.doc_id, asset_selection=RENDER_ASSETS,
-                            tags={"notes_pipeline/script_version": str(chosen.version),
-                                  "notes_pipeline/variant": variant_id or "default"})
+    request = dg.RunRequest(
+        partition_key=args.doc_id,
+        asset_selection=RENDER_ASSETS,
+        tags={"notes_pipeline/script_version": str(chosen.version), "notes_pipeline/variant": variant_id or "default"},
+    )
     outcome = execute_request(open_dagster_instance(), request, extra_config=variant_run_config(variant))
     if outcome.error:
         print(f"FAILED {args.doc_id}: {outcome.error}")
@@ -215,14 +231,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     edit.add_argument("--heading", help="the heading on screen")
     edit.add_argument("--image-prompt", help="describe the picture to generate")
     edit.add_argument("--image", metavar="FILE", help="use this picture for the scene (fitted to the frame)")
-    edit.add_argument("--pick", type=int, metavar="N",
-                      help="use picture N of those found for the scene (listed by `script`; no new provider call)")
+    edit.add_argument(
+        "--pick",
+        type=int,
+        metavar="N",
+        help="use picture N of those found for the scene (listed by `script`; no new provider call)",
+    )
     edit.add_argument("--drop", action="store_true", help="remove the scene")
     edit.add_argument("--run", action="store_true", help="render it now, in this process (no review asked for)")
     edit.set_defaults(func=cmd_edit)
 
-    approve = sub.add_parser("approve",
-                             help="approve the latest script version: its narration, images and video follow")
+    approve = sub.add_parser(
+        "approve", help="approve the latest script version: its narration, images and video follow"
+    )
     approve.add_argument("doc_id")
     approve.add_argument("--by", help=f"who approves (default: {os.environ.get('USER', 'the login name')})")
     approve.add_argument("--run", action="store_true", help="render it now, in this process")

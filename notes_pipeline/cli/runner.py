@@ -34,8 +34,11 @@ def finished_video(bucket: Bucket, doc_id: str) -> str | None:
     return str(local) if local else bucket.uri(render.video_key)
 
 
-def inbox_tick(instance: dg.DagsterInstance, resources: dict[str, Any], cursor: str | None = None,
-               ) -> dg.SensorResult | dg.SkipReason:
+def inbox_tick(
+    instance: dg.DagsterInstance,
+    resources: dict[str, Any],
+    cursor: str | None = None,
+) -> dg.SensorResult | dg.SkipReason:
     """One evaluation of the inbox sensor, then what the daemon does with its result: add the new partitions."""
     import dagster as dg
 
@@ -127,26 +130,38 @@ def render_documents(instance: dg.DagsterInstance, bucket: Bucket, doc_ids: Sequ
     return outcomes
 
 
-def execute_request(instance: dg.DagsterInstance, request: dg.RunRequest, *,
-                    extra_config: dict[str, Any] | None = None) -> Outcome:
+def execute_request(
+    instance: dg.DagsterInstance, request: dg.RunRequest, *, extra_config: dict[str, Any] | None = None
+) -> Outcome:
     """Run one RunRequest of the notes_video job in this process."""
     doc_id = request.partition_key
     assert doc_id is not None  # the job is partitioned by document
-    print(f"rendering {doc_id} (script version {request.tags.get('notes_pipeline/script_version', '?')}) ...",
-          flush=True)
-    run = _execute(instance, doc_id, asset_selection=request.asset_selection, tags=request.tags,
-                   extra_config=extra_config)
+    print(
+        f"rendering {doc_id} (script version {request.tags.get('notes_pipeline/script_version', '?')}) ...", flush=True
+    )
+    run = _execute(
+        instance, doc_id, asset_selection=request.asset_selection, tags=request.tags, extra_config=extra_config
+    )
     if not run.success:
         return Outcome(doc_id, error=failure_text(run))
     return Outcome(doc_id, video=finished_video(open_bucket(), doc_id), rendered=True)
 
 
-def _execute(instance: dg.DagsterInstance, doc_id: str, *, asset_selection: Sequence[dg.AssetKey] | None = None,
-             tags: dict[str, str] | None = None, extra_config: dict[str, Any] | None = None,
-             ) -> dg.ExecuteInProcessResult:
+def _execute(
+    instance: dg.DagsterInstance,
+    doc_id: str,
+    *,
+    asset_selection: Sequence[dg.AssetKey] | None = None,
+    tags: dict[str, str] | None = None,
+    extra_config: dict[str, Any] | None = None,
+) -> dg.ExecuteInProcessResult:
     return _video_job().execute_in_process(
-        partition_key=doc_id, instance=instance, raise_on_error=False, asset_selection=asset_selection,
-        run_config={**QUIET_RUN_CONFIG, **(extra_config or {})}, tags=in_process_tags(tags),
+        partition_key=doc_id,
+        instance=instance,
+        raise_on_error=False,
+        asset_selection=asset_selection,
+        run_config={**QUIET_RUN_CONFIG, **(extra_config or {})},
+        tags=in_process_tags(tags),
     )
 
 

@@ -176,8 +176,10 @@ class ManifestIOManager(dg.ConfigurableIOManager):
         key = self._key(context.asset_partition_key, context.asset_key)
         value = load_model(self.bucket.get(), key, model)
         if value is None:
-            raise dg.Failure(f"manifest {key} is missing or unreadable: materialise "
-                             f"{context.asset_key.to_user_string()} for this document first")
+            raise dg.Failure(
+                f"manifest {key} is missing or unreadable: materialise "
+                f"{context.asset_key.to_user_string()} for this document first"
+            )
         return value
 
     @staticmethod

@@ -12,7 +12,24 @@ _CLOSERS = "'\"”’)\\]"
 _END = re.compile(f"[{_MARKS}]+[{_CLOSERS}]*\\s+")
 _ENDS = re.compile(f"[{_MARKS}][{_CLOSERS}]*$")
 _ABBREVIATIONS = {
-    "e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "prof", "st", "no", "fig", "approx", "cf", "jr", "sr", "inc", "ltd",
+    "e.g",
+    "i.e",
+    "etc",
+    "vs",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "st",
+    "no",
+    "fig",
+    "approx",
+    "cf",
+    "jr",
+    "sr",
+    "inc",
+    "ltd",
 }
 _INITIALISM = re.compile(r"(?:\b[A-Za-z]\.)+$")
 _CLAUSE = re.compile(r"(?<=[,;:،؛])\s+|\s+(?=[—–]\s)")

@@ -133,8 +133,10 @@ def _tags(value: Any) -> list[str]:
 
 
 def _problems(err: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg'].removeprefix('Value error, ')}"
-            for e in err.errors()]
+    return [
+        f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg'].removeprefix('Value error, ')}"
+        for e in err.errors()
+    ]
 
 
 def _read_front_matter(raw: object, where: str) -> tuple[RenderOptions, dict[str, Any]]:
@@ -206,8 +208,9 @@ def split_json_prompt(text: str) -> tuple[RenderOptions, dict[str, Any], str]:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
-        raise BadInputError(f"the prompt file is not valid JSON: {err.msg} (line {err.lineno}, "
-                            f"column {err.colno})") from None
+        raise BadInputError(
+            f"the prompt file is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
+        ) from None
     if not isinstance(raw, dict):
         raise BadInputError('the prompt file must be a JSON object such as {"prompt": "…", "review": true}')
     prompt = raw.pop("prompt", None)

@@ -16,7 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from notes_pipeline.domain.tiers import Tier
 
 EventKind = Literal[
-    "stage_started", "stage_succeeded", "stage_failed", "scene_succeeded", "scene_failed", "run_succeeded",
+    "stage_started",
+    "stage_succeeded",
+    "stage_failed",
+    "scene_succeeded",
+    "scene_failed",
+    "run_succeeded",
     "run_failed",
 ]
 # The stage whose success finishes a video: it ends its workflow.
@@ -53,11 +58,19 @@ class PipelineEvent(BaseModel):
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @classmethod
-    def of(cls, ref: WorkflowRef, kind: EventKind, *, error: BaseException | str | None = None,
-           **fields: object) -> PipelineEvent:
+    def of(
+        cls, ref: WorkflowRef, kind: EventKind, *, error: BaseException | str | None = None, **fields: object
+    ) -> PipelineEvent:
         text = None if error is None else str(error)[:MAX_EVENT_ERROR_CHARS]
-        return cls(kind=kind, workflow_id=ref.workflow_id, project_id=ref.project_id, run_id=ref.run_id,
-                   tier=ref.tier, error=text, **fields)  # type: ignore[arg-type]
+        return cls(
+            kind=kind,
+            workflow_id=ref.workflow_id,
+            project_id=ref.project_id,
+            run_id=ref.run_id,
+            tier=ref.tier,
+            error=text,
+            **fields,
+        )  # type: ignore[arg-type]
 
 
 class StageRecord(BaseModel):

@@ -95,13 +95,18 @@ class QualityGate:
             found.append(f"too small ({stats.width}x{stats.height}, minimum {self.min_width}x{self.min_height})")
         if stats.std < self.min_std or stats.dominant_share > self.max_dominant_share:
             tone = "black" if stats.mean < 24 else "white" if stats.mean > 232 else "one flat tone"
-            found.append(f"blank: almost entirely {tone} (std-dev {stats.std:.1f}, "
-                         f"{stats.dominant_share:.0%} in one tone band)")
-        elif stats.entropy_bits >= self.noise_min_entropy_bits and max(
-                stats.neighbour_ratio, stats.thumbnail_neighbour_ratio) > self.noise_ratio:
-            found.append(f"noise: neighbouring pixels are unrelated (ratio {stats.neighbour_ratio:.2f} at full "
-                         f"size, {stats.thumbnail_neighbour_ratio:.2f} in a thumbnail; entropy "
-                         f"{stats.entropy_bits:.1f} bits)")
+            found.append(
+                f"blank: almost entirely {tone} (std-dev {stats.std:.1f}, {stats.dominant_share:.0%} in one tone band)"
+            )
+        elif (
+            stats.entropy_bits >= self.noise_min_entropy_bits
+            and max(stats.neighbour_ratio, stats.thumbnail_neighbour_ratio) > self.noise_ratio
+        ):
+            found.append(
+                f"noise: neighbouring pixels are unrelated (ratio {stats.neighbour_ratio:.2f} at full "
+                f"size, {stats.thumbnail_neighbour_ratio:.2f} in a thumbnail; entropy "
+                f"{stats.entropy_bits:.1f} bits)"
+            )
         return found
 
     def check(self, image: Image.Image, *, source: str) -> None:

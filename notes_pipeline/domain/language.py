@@ -10,12 +10,28 @@ Script = Literal["latin", "devanagari", "arabic"]
 # Languages the pipeline can both voice (every narrator in the chain falls back to eSpeak NG, which speaks
 # them all) and draw (media/fonts.py has a font for their writing system). Code -> English name.
 SUPPORTED_LANGUAGES: dict[str, str] = {
-    "en": "English", "hi": "Hindi", "ur": "Urdu", "ar": "Arabic", "mr": "Marathi", "ne": "Nepali", "fa": "Persian",
-    "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese", "it": "Italian", "nl": "Dutch",
+    "en": "English",
+    "hi": "Hindi",
+    "ur": "Urdu",
+    "ar": "Arabic",
+    "mr": "Marathi",
+    "ne": "Nepali",
+    "fa": "Persian",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "nl": "Dutch",
 }
 # The writing system of each supported language not written in Latin letters (fonts pick by it).
 LANGUAGE_SCRIPTS: dict[str, Script] = {
-    "hi": "devanagari", "mr": "devanagari", "ne": "devanagari", "ur": "arabic", "ar": "arabic", "fa": "arabic",
+    "hi": "devanagari",
+    "mr": "devanagari",
+    "ne": "devanagari",
+    "ur": "arabic",
+    "ar": "arabic",
+    "fa": "arabic",
 }
 _LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
 

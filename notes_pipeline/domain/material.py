@@ -69,4 +69,3 @@ def visual_label(visual: SceneVisual) -> str:
     if visual.kind == "table":
         return f"table ({len(visual.header)} columns, {len(visual.rows)} rows)"
     return "formula"
-

@@ -53,17 +53,20 @@ class RenderOptions(_Frozen):
     aspect_ratio: AspectRatio = AspectRatio.WIDESCREEN
     resolution: Resolution = 720
     fps: int = Field(30, ge=15, le=60)
-    language: str | None = Field(None, description="A supported language ('hi', or a tag such as 'hi-IN'); "
-                                                   "None: detected from the notes.")
+    language: str | None = Field(
+        None, description="A supported language ('hi', or a tag such as 'hi-IN'); None: detected from the notes."
+    )
     voice: str | None = Field(None, max_length=60)
     style: str = Field("clean", max_length=80)
     words_per_minute: int = Field(150, ge=80, le=260)
     # A workflow switch, not a look: left out of the JSON when off, so hashes of existing options stay the same.
-    review: bool = Field(False, exclude_if=lambda on: not on,
-                         description="Stop after the script until a person approves it (`notes-pipeline approve`).")
+    review: bool = Field(
+        False,
+        exclude_if=lambda on: not on,
+        description="Stop after the script until a person approves it (`notes-pipeline approve`).",
+    )
     # How soon the run starts, not what it makes: excluded from dumps, so hashes and renders ignore it.
-    tier: Tier | None = Field(
-        None, exclude=True, description="Queue priority tier; None: the deployment's default.")
+    tier: Tier | None = Field(None, exclude=True, description="Queue priority tier; None: the deployment's default.")
     quality: Quality = Field(
         "final", description="Encode speed: 'draft' renders about twice as fast, 'final' is for publishing."
     )
@@ -76,11 +79,14 @@ class RenderOptions(_Frozen):
     # Where the finished video goes, not what it looks like: excluded from dumps (like `tier`), so every hash and
     # the render id ignore them and asking to publish never re-renders. The publish step reads them from the source.
     publish: Literal["youtube", "drive"] | None = Field(
-        None, exclude=True, description="Upload the finished video: 'youtube' or 'drive' (`notes-pipeline publish`).")
+        None, exclude=True, description="Upload the finished video: 'youtube' or 'drive' (`notes-pipeline publish`)."
+    )
     privacy: Literal["private", "unlisted", "public"] = Field(
-        "private", exclude=True, description="YouTube visibility of a published video.")
+        "private", exclude=True, description="YouTube visibility of a published video."
+    )
     drive_folder: str | None = Field(
-        None, exclude=True, pattern=r"^[A-Za-z0-9_-]{5,200}$", description="The Drive folder id to upload into.")
+        None, exclude=True, pattern=r"^[A-Za-z0-9_-]{5,200}$", description="The Drive folder id to upload into."
+    )
 
     @field_validator("language", mode="before")
     @classmethod
@@ -117,25 +123,29 @@ class NotesDocument(_Frozen):
     kind: Literal["notes", "prompt"] = Field(
         "notes", description="'prompt': a request to write about (a .prompt file), not notes to narrate."
     )
-    title: str | None = Field(None, description="The title its front matter gives (Jekyll, Hugo, Obsidian): "
-                                                "the video's title when set.")
+    title: str | None = Field(
+        None, description="The title its front matter gives (Jekyll, Hugo, Obsidian): the video's title when set."
+    )
     description: str | None = Field(None, description="The front matter's description or summary of the notes.")
     tags: list[str] = Field(default_factory=list, description="The front matter's tags.")
     front_matter: dict[str, Any] = Field(
-        default_factory=dict, description="Other tools' front matter keys the pipeline does not use, kept as data.")
+        default_factory=dict, description="Other tools' front matter keys the pipeline does not use, kept as data."
+    )
 
 
 # What a scene shows. 'card' is the text card, the last fallback; every other kind is a picture.
-VisualKind = Literal["card", "figure", "code", "table", "formula", "stock", "generated", "search", "diagram", "icon",
-                     "user"]
+VisualKind = Literal[
+    "card", "figure", "code", "table", "formula", "stock", "generated", "search", "diagram", "icon", "user"
+]
 
 
 class FigureVisual(_Frozen):
     """An image the notes embed (`![alt](path)`): shown while the narration talks about it."""
 
     kind: Literal["figure"] = "figure"
-    source: str = Field(min_length=1, description="As the notes wrote it: a path relative to the note's folder, "
-                                                 "or an http(s) URL.")
+    source: str = Field(
+        min_length=1, description="As the notes wrote it: a path relative to the note's folder, or an http(s) URL."
+    )
     alt: str = ""
 
 
@@ -175,20 +185,28 @@ class Scene(_Frozen):
         None, description="Set for real people, places and events: such scenes use image search, not AI images."
     )
     visual_query: str | None = Field(
-        None, exclude_if=lambda v: v is None, max_length=120,
-        description="A short English stock photo/video search query for this scene (from the script writer).")
+        None,
+        exclude_if=lambda v: v is None,
+        max_length=120,
+        description="A short English stock photo/video search query for this scene (from the script writer).",
+    )
     user_image: str | None = Field(
-        None, exclude_if=lambda key: key is None,
+        None,
+        exclude_if=lambda key: key is None,
         description="A picture a person supplied (its bucket key): used as it is, no image provider is called.",
     )
     # Left out of the JSON when unset, so scripts written before it keep their hashes.
     visual: SceneVisual | None = Field(
-        None, exclude_if=lambda v: v is None,
-        description="The notes' own material this scene shows (a figure, code, table or formula).")
+        None,
+        exclude_if=lambda v: v is None,
+        description="The notes' own material this scene shows (a figure, code, table or formula).",
+    )
     # Left out of the JSON when False, so scripts written before it keep their hashes.
     real_people: bool = Field(
-        False, exclude_if=lambda on: not on,
-        description="The scene is about real, named people: no AI-generated faces or clips (domain/policy.py).")
+        False,
+        exclude_if=lambda on: not on,
+        description="The scene is about real, named people: no AI-generated faces or clips (domain/policy.py).",
+    )
 
 
 class Script(_Frozen):
@@ -199,8 +217,9 @@ class Script(_Frozen):
     scenes: list[Scene] = Field(min_length=MIN_SCENES, max_length=MAX_SCENES)
     writer: str = Field(description="Which script writer produced it, e.g. 'local' or 'gemini:<model>'.")
     # Left out of the JSON when unset, so scripts written before it keep their hashes.
-    target_duration_s: float | None = Field(None, gt=0, exclude_if=lambda v: v is None,
-                                            description="The narration length the writer aimed at, in seconds.")
+    target_duration_s: float | None = Field(
+        None, gt=0, exclude_if=lambda v: v is None, description="The narration length the writer aimed at, in seconds."
+    )
 
     @field_validator("scenes")
     @classmethod
@@ -302,8 +321,11 @@ class ScriptManifest(_Frozen):
     attempts: list[ScriptAttempt] = Field(default_factory=list)
     version: int | None = Field(None, description="The script version (script.v<N>.json) this manifest names.")
     variant: str | None = Field(None, description="None: the document's own render; else e.g. 'hi-9x16-480p'.")
-    reused_from: str | None = Field(None, description="The finished project whose script the semantic cache "
-                                                      "reused: final_video copies its render when the inputs match.")
+    reused_from: str | None = Field(
+        None,
+        description="The finished project whose script the semantic cache "
+        "reused: final_video copies its render when the inputs match.",
+    )
 
 
 class NarrationClip(_Frozen):
@@ -358,14 +380,22 @@ class SceneImage(_Frozen):
     attribution: str | None = Field(None, description="Web images: title and site, for the credits.")
     visual_kind: VisualKind = Field("card", description="What the picture is; 'card' is the text card.")
     licence: str | None = Field(None, description="Stock and web pictures: the licence they are used under.")
-    clip_key: str | None = Field(None, description="A muted MP4 shown behind the scene instead of the still; "
-                                                   "`image_key` is then its poster frame.")
-    clip_s: float | None = Field(None, ge=0, exclude_if=lambda v: v is None,
-                                 description="The clip's length in seconds (what generated clips are billed by).")
-    candidates: list[ImageCandidate] = Field(default_factory=list,
-                                             description="With review: other pictures found, for `edit --pick`.")
-    figure_problem: str | None = Field(None, exclude_if=lambda v: v is None,
-                                       description="Why the notes' figure for this scene could not be shown.")
+    clip_key: str | None = Field(
+        None,
+        description="A muted MP4 shown behind the scene instead of the still; `image_key` is then its poster frame.",
+    )
+    clip_s: float | None = Field(
+        None,
+        ge=0,
+        exclude_if=lambda v: v is None,
+        description="The clip's length in seconds (what generated clips are billed by).",
+    )
+    candidates: list[ImageCandidate] = Field(
+        default_factory=list, description="With review: other pictures found, for `edit --pick`."
+    )
+    figure_problem: str | None = Field(
+        None, exclude_if=lambda v: v is None, description="Why the notes' figure for this scene could not be shown."
+    )
 
 
 class ImagesManifest(_Frozen):
@@ -395,7 +425,8 @@ class VideoRender(_Frozen):
     degraded: bool = Field(False, description="True when the full render failed and the plain render was delivered.")
     fallback_reason: str | None = None
     content_credentials: str | None = Field(
-        None, description="'signed' when a C2PA manifest is embedded in the MP4, else why it is unsigned.")
+        None, description="'signed' when a C2PA manifest is embedded in the MP4, else why it is unsigned."
+    )
 
 
 class SourceRecord(_Frozen):
@@ -409,12 +440,19 @@ class SourceRecord(_Frozen):
     size_bytes: int
     copy_key: str | None = Field(description="The immutable copy; None when the file was over the size limit.")
     registered_at: str
-    tier: Tier | None = Field(None, description="The queue tier its front matter asks for, read with the bytes "
-                                               "at registration so the sensor never fetches the file twice.")
+    tier: Tier | None = Field(
+        None,
+        description="The queue tier its front matter asks for, read with the bytes "
+        "at registration so the sensor never fetches the file twice.",
+    )
     front_matter: dict[str, Any] = Field(
-        default_factory=dict, description="Other tools' front matter keys (author, date, layout...), kept as data.")
-    problem: str | None = Field(None, description="Why this document's run will fail (bytes or options), found "
-                                                  "at registration so it is said before any work is queued.")
+        default_factory=dict, description="Other tools' front matter keys (author, date, layout...), kept as data."
+    )
+    problem: str | None = Field(
+        None,
+        description="Why this document's run will fail (bytes or options), found "
+        "at registration so it is said before any work is queued.",
+    )
 
 
 class SceneWords(_Frozen):
@@ -438,7 +476,8 @@ class SceneProvenance(_Frozen):
     attribution: str | None = None
     licence: str | None = None
     policy: Literal["standard", "public-figure"] = Field(
-        "standard", description="The image policy the scene was pictured under (domain/policy.py).")
+        "standard", description="The image policy the scene was pictured under (domain/policy.py)."
+    )
 
 
 class Provenance(_Frozen):
@@ -460,4 +499,5 @@ class Provenance(_Frozen):
     fallback_reason: str | None = None
     scenes: list[SceneProvenance] = Field(default_factory=list, description="Each scene's picture, in order.")
     content_credentials: str | None = Field(
-        None, description="'signed' when a C2PA manifest is embedded in the MP4, else why it is unsigned.")
+        None, description="'signed' when a C2PA manifest is embedded in the MP4, else why it is unsigned."
+    )

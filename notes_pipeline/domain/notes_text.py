@@ -50,10 +50,15 @@ _HEADER_FIELD = re.compile(r"^([A-Z][A-Za-z-]*):[ \t]+(\S.*)$")
 # "the `setup.py` script": code between a determiner and a noun only names the noun.
 _DETERMINER_END = re.compile(r"\b(?:the|a|an|this|that|these|those|your|our|its|their|each|every)\s+$", re.IGNORECASE)
 # A sentence that only points at the code after it ("use it as follows:", "run:").
-_LEAD_IN = re.compile(r"(?:as follows|the following|below|like this|like so|\brun|\btype|\buse|\bexample|"
-                      r"\bcommand|\bthis|\bwith)\s*:$", re.IGNORECASE)
-_CODE_LINE = re.compile(r"^\s*(?:def|class|import|from \S+ import|return|print\(|async def|await|>>>|\$ )|"
-                        r"[={}]\s*$|\w\(\S*\)|\w\.\w+\(|\s=\s")
+_LEAD_IN = re.compile(
+    r"(?:as follows|the following|below|like this|like so|\brun|\btype|\buse|\bexample|"
+    r"\bcommand|\bthis|\bwith)\s*:$",
+    re.IGNORECASE,
+)
+_CODE_LINE = re.compile(
+    r"^\s*(?:def|class|import|from \S+ import|return|print\(|async def|await|>>>|\$ )|"
+    r"[={}]\s*$|\w\(\S*\)|\w\.\w+\(|\s=\s"
+)
 _RST_COMMENT = re.compile(r"^\s*\.\.(?:\s|$)")
 _UNDERLINE = re.compile(r"^(?:=+|-+)$")
 # A display formula stands in the text as this mark (its own paragraph) until the parser files it as a visual.
@@ -90,14 +95,14 @@ def _without_code_clause(sentence: str) -> str:
     first = sentence.find(UNSPEAKABLE)
     if first < 0:
         return sentence
-    if (purpose := _PURPOSE_CLAUSE.match(sentence)) and UNSPEAKABLE not in sentence[purpose.end():]:
-        main = sentence[purpose.end():]
+    if (purpose := _PURPOSE_CLAUSE.match(sentence)) and UNSPEAKABLE not in sentence[purpose.end() :]:
+        main = sentence[purpose.end() :]
         if len(main.split()) >= _MIN_SALVAGED_WORDS:
             return main[0].upper() + main[1:]
     cuts = [m.start() for m in _MEANS_CLAUSE.finditer(sentence, 0, first)]
     if not cuts:
         return sentence
-    kept = sentence[:cuts[-1]].rstrip(" ,;:")
+    kept = sentence[: cuts[-1]].rstrip(" ,;:")
     if len(kept.split()) < _MIN_SALVAGED_WORDS or _DETERMINER_END.search(kept + " "):
         return sentence
     return kept + "."
@@ -118,8 +123,11 @@ class Section:
         (a label with its value, "Aliases: example", is kept).
         """
         sentences = (_without_code_clause(s) for s in split_sentences(text))
-        self.blocks.extend(Block(s) for s in sentences if speakable(s) and not _ASIDE.match(s)
-                           and (ends_sentence(s) or len(s.split()) >= 3 or _LABELLED.match(s)))
+        self.blocks.extend(
+            Block(s)
+            for s in sentences
+            if speakable(s) and not _ASIDE.match(s) and (ends_sentence(s) or len(s.split()) >= 3 or _LABELLED.match(s))
+        )
 
     def add_item(self, text: str) -> None:
         if text and speakable(text):
@@ -156,7 +164,9 @@ def _url_gap(match: re.Match) -> str:
     """What a URL leaves behind: the punctuation after it (and a closing bracket it did not open), or
     UNSPEAKABLE where the sentence needs it ("Please see https://… for more")."""
     url, tail = match.group(), ""
-    while url and (url[-1] in ".,;:!?'\"" or (url[-1] in _CLOSERS and url.count(url[-1]) > url.count(_CLOSERS[url[-1]]))):
+    while url and (
+        url[-1] in ".,;:!?'\"" or (url[-1] in _CLOSERS and url.count(url[-1]) > url.count(_CLOSERS[url[-1]]))
+    ):
         url, tail = url[:-1], url[-1] + tail
     needed = _BEFORE_OBJECT.search(match.string, max(0, match.start() - 12), match.start())
     return (UNSPEAKABLE if needed else "") + tail
@@ -212,8 +222,12 @@ def _inline_text(token: Token) -> str:
                 after = children[n + 1].content if n + 1 < len(children) else ""
                 modifier = bool(_DETERMINER_END.search(before) and re.match(r"\s+\w", after))
                 words = inline_code_words(child.content, modifies_next=modifier)
-                if (words == UNSPEAKABLE and before.rstrip().endswith(":") and not _LEAD_IN.search(before.rstrip())
-                        and not after.strip(" .;")):
+                if (
+                    words == UNSPEAKABLE
+                    and before.rstrip().endswith(":")
+                    and not _LEAD_IN.search(before.rstrip())
+                    and not after.strip(" .;")
+                ):
                     # "pass it to the plugin: `Plugin.X({...})`": the example ends the line and the slide shows it.
                     words = ""
                     parts[-1] = parts[-1].rstrip().rstrip(":")
@@ -295,8 +309,11 @@ def _inline_visuals(token: Token, formulas: list[str]) -> list[Visual]:
             if source and not _NOT_A_FIGURE.search(source):
                 found.append(FigureVisual(source=source, alt=clean_spoken(child.content.replace(UNSPEAKABLE, ""))))
         elif child.type == "text":
-            found += [FormulaVisual(latex=formulas[int(m.group(1))]) for m in _FORMULA_MARK.finditer(child.content)
-                      if formulas[int(m.group(1))].strip()]
+            found += [
+                FormulaVisual(latex=formulas[int(m.group(1))])
+                for m in _FORMULA_MARK.finditer(child.content)
+                if formulas[int(m.group(1))].strip()
+            ]
     return found
 
 

@@ -26,7 +26,9 @@ _TITLED = re.compile(rf"\b{_TITLE}{_NAME_WORD}")
 _PERSON_CONTEXT = re.compile(
     r"\b(?:he|she|his|her|him|born|died|said|says|wrote|invented|discovered|founded|married|biography|"
     r"president|minister|scientist|physicist|chemist|mathematician|author|writer|artist|painter|singer|actor|"
-    r"actress|politician|leader|emperor|inventor|philosopher|poet)\b", re.IGNORECASE)
+    r"actress|politician|leader|emperor|inventor|philosopher|poet)\b",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 

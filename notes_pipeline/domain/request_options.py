@@ -12,14 +12,34 @@ import re
 from notes_pipeline.domain.language import SUPPORTED_LANGUAGES
 from notes_pipeline.domain.models import AspectRatio, NotesDocument, RenderOptions
 
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10,
-                 "half a": 0.5, "thirty": 30, "sixty": 60, "ninety": 90, "fifteen": 15, "twenty": 20, "forty-five": 45}
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "ten": 10,
+    "half a": 0.5,
+    "thirty": 30,
+    "sixty": 60,
+    "ninety": 90,
+    "fifteen": 15,
+    "twenty": 20,
+    "forty-five": 45,
+}
 _DURATION = re.compile(
     r"\b(\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\s*-?\s*"
-    r"(seconds?|secs?|s|minutes?|mins?)\b", re.IGNORECASE)
+    r"(seconds?|secs?|s|minutes?|mins?)\b",
+    re.IGNORECASE,
+)
 _ASPECTS = [
-    (re.compile(r"\b9\s*:\s*16\b|\bvertical\b|\bportrait\b|\b(?:tiktok|reels?|shorts)\b", re.IGNORECASE),
-     AspectRatio.VERTICAL),
+    (
+        re.compile(r"\b9\s*:\s*16\b|\bvertical\b|\bportrait\b|\b(?:tiktok|reels?|shorts)\b", re.IGNORECASE),
+        AspectRatio.VERTICAL,
+    ),
     (re.compile(r"\b1\s*:\s*1\b|\bsquare\b", re.IGNORECASE), AspectRatio.SQUARE),
     (re.compile(r"\b16\s*:\s*9\b|\bwidescreen\b|\blandscape\b", re.IGNORECASE), AspectRatio.WIDESCREEN),
 ]

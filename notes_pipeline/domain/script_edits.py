@@ -47,7 +47,9 @@ class SceneEdit(BaseModel):
         if self.insert_after is not None and not (self.narration and self.narration.strip()):
             raise ValueError("a new scene needs its --narration")
         if not self.drop and self.insert_after is None and all(f is None for f in fields):
-            raise ValueError("nothing to change: give --narration, --heading, --image-prompt, --image, --pick or --drop")
+            raise ValueError(
+                "nothing to change: give --narration, --heading, --image-prompt, --image, --pick or --drop"
+            )
         return self
 
 
@@ -73,11 +75,16 @@ def apply_edit(script: Script, edit: SceneEdit, *, style: str = "clean") -> Scri
             raise ScriptEditError(f"--insert-after {edit.insert_after}: the script has {len(scenes)} scenes")
         narration = (edit.narration or "").strip()
         heading = (edit.heading or "").strip() or _first_words(narration, HEADING_WORDS)
-        scenes.insert(edit.insert_after, Scene(
-            index=edit.insert_after + 1, heading=heading, narration=narration,
-            image_prompt=edit.image_prompt or f"{style} illustration for an explainer: {heading}",
-            user_image=edit.user_image,
-        ))
+        scenes.insert(
+            edit.insert_after,
+            Scene(
+                index=edit.insert_after + 1,
+                heading=heading,
+                narration=narration,
+                image_prompt=edit.image_prompt or f"{style} illustration for an explainer: {heading}",
+                user_image=edit.user_image,
+            ),
+        )
     else:
         assert edit.scene is not None
         if edit.scene > len(scenes):
@@ -99,8 +106,13 @@ def apply_edit(script: Script, edit: SceneEdit, *, style: str = "clean") -> Scri
             scenes[position] = scenes[position].model_copy(update=update)
     try:
         # Validated again from plain data: model_copy does not re-check fields.
-        edited = Script.model_validate({**script.model_dump(), "scenes": [s.model_dump() for s in renumbered(scenes)],
-                                        "writer": edited_writer(script.writer)})
+        edited = Script.model_validate(
+            {
+                **script.model_dump(),
+                "scenes": [s.model_dump() for s in renumbered(scenes)],
+                "writer": edited_writer(script.writer),
+            }
+        )
     except ValidationError as err:
         raise ScriptEditError("the edited script is not valid: " + "; ".join(describe_validation_error(err))) from None
     return edited
@@ -115,7 +127,9 @@ def parse_edited_script(data: bytes) -> Script:
     except UnicodeDecodeError:
         raise ScriptEditError("the script is not UTF-8 text") from None
     except json.JSONDecodeError as err:
-        raise ScriptEditError(f"the script is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+        raise ScriptEditError(
+            f"the script is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"
+        ) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("scenes"), list):
         raise ScriptEditError("the script must be a JSON object with a list of 'scenes'")
     raw["scenes"] = [{**s, "index": i} if isinstance(s, dict) else s for i, s in enumerate(raw["scenes"], start=1)]
@@ -144,13 +158,16 @@ def _fields_changed(old: Scene, new: Scene) -> list[str]:
 
 def describe_changes(old: Script, new: Script) -> list[str]:
     """What changed, scene by scene, in the new script's numbering ('scene 2: narration', 'scene 4 dropped')."""
-    changes = [name for name in ("title", "summary", "objectives", "language") if getattr(old, name) != getattr(new, name)]
+    changes = [
+        name for name in ("title", "summary", "objectives", "language") if getattr(old, name) != getattr(new, name)
+    ]
 
     def content(scene: Scene) -> str:
         return json.dumps(scene.model_dump(exclude={"index"}), sort_keys=True)
 
-    matcher = difflib.SequenceMatcher(a=[content(s) for s in old.scenes], b=[content(s) for s in new.scenes],
-                                      autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        a=[content(s) for s in old.scenes], b=[content(s) for s in new.scenes], autojunk=False
+    )
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
         if tag == "equal":
             continue

@@ -34,18 +34,82 @@ MIN_ANCHOR_SHARE = 0.34
 KEYWORDS = 12
 # The writing system each language's narration must be in, for the languages we know.
 WRITING_SYSTEMS = {
-    "en": "latin", "fr": "latin", "es": "latin", "de": "latin", "it": "latin", "pt": "latin", "nl": "latin",
-    "hi": "devanagari", "mr": "devanagari", "ne": "devanagari", "ur": "arabic", "ar": "arabic", "fa": "arabic",
+    "en": "latin",
+    "fr": "latin",
+    "es": "latin",
+    "de": "latin",
+    "it": "latin",
+    "pt": "latin",
+    "nl": "latin",
+    "hi": "devanagari",
+    "mr": "devanagari",
+    "ne": "devanagari",
+    "ur": "arabic",
+    "ar": "arabic",
+    "fa": "arabic",
 }
 # Frequent long English words that say nothing about a topic, and the words of a request itself.
 _STOPWORDS = {
-    "that", "this", "with", "from", "they", "have", "were", "when", "what", "which", "their", "there", "into",
-    "your", "will", "also", "than", "then", "them", "these", "those", "been", "more", "most", "some", "such",
-    "only", "other", "about", "each", "very", "just", "over", "make", "made", "many", "much", "like",
+    "that",
+    "this",
+    "with",
+    "from",
+    "they",
+    "have",
+    "were",
+    "when",
+    "what",
+    "which",
+    "their",
+    "there",
+    "into",
+    "your",
+    "will",
+    "also",
+    "than",
+    "then",
+    "them",
+    "these",
+    "those",
+    "been",
+    "more",
+    "most",
+    "some",
+    "such",
+    "only",
+    "other",
+    "about",
+    "each",
+    "very",
+    "just",
+    "over",
+    "make",
+    "made",
+    "many",
+    "much",
+    "like",
 }
 _REQUEST_WORDS = {
-    "create", "write", "make", "video", "videos", "explainer", "script", "second", "seconds", "minute",
-    "minutes", "long", "short", "about", "please", "tone", "style", "format", "narrated", "narration",
+    "create",
+    "write",
+    "make",
+    "video",
+    "videos",
+    "explainer",
+    "script",
+    "second",
+    "seconds",
+    "minute",
+    "minutes",
+    "long",
+    "short",
+    "about",
+    "please",
+    "tone",
+    "style",
+    "format",
+    "narrated",
+    "narration",
 }
 
 
@@ -95,8 +159,14 @@ def prompt_coverage(script: Script, prompt: str) -> float:
 
 
 def _script_text(script: Script) -> str:
-    return " ".join([script.title, script.summary, *script.objectives,
-                     *(f"{s.heading} {s.narration} {' '.join(s.bullets)}" for s in script.scenes)])
+    return " ".join(
+        [
+            script.title,
+            script.summary,
+            *script.objectives,
+            *(f"{s.heading} {s.narration} {' '.join(s.bullets)}" for s in script.scenes),
+        ]
+    )
 
 
 def _numbers(text: str) -> set[str]:
@@ -132,13 +202,17 @@ def _generated_problems(script: Script, target_words: int | None) -> list[str]:
     expected = WRITING_SYSTEMS.get(script.language)
     narration = " ".join(s.narration for s in script.scenes)
     if expected and writing_system(narration) != expected:
-        problems.append(f"the narration is not written in '{script.language}' ({expected} script expected, "
-                        f"found {writing_system(narration)})")
+        problems.append(
+            f"the narration is not written in '{script.language}' ({expected} script expected, "
+            f"found {writing_system(narration)})"
+        )
     if target_words:
         low, high = target_words * (1 - LENGTH_TOLERANCE), target_words * (1 + LENGTH_TOLERANCE)
         if not low <= script.word_count <= high:
-            problems.append(f"the narration is {script.word_count} words in total; it must be about "
-                            f"{target_words} (between {int(low)} and {int(high)})")
+            problems.append(
+                f"the narration is {script.word_count} words in total; it must be about "
+                f"{target_words} (between {int(low)} and {int(high)})"
+            )
     return problems
 
 
@@ -201,8 +275,10 @@ def validate_script(
         if not _WORD.search(narration):
             problems.append(f"{where} has no narration")
         elif len(narration.split()) > max_words:
-            problems.append(f"{where} narration is {len(narration.split())} words, over {max_words} "
-                            f"({MAX_SCENE_SECONDS}s at {words_per_minute} wpm)")
+            problems.append(
+                f"{where} narration is {len(narration.split())} words, over {max_words} "
+                f"({MAX_SCENE_SECONDS}s at {words_per_minute} wpm)"
+            )
         if not scene.heading.strip():
             problems.append(f"{where} has an empty heading")
         if len(scene.bullets) > MAX_BULLETS:
@@ -210,12 +286,16 @@ def validate_script(
         if any(len(b.split()) > MAX_BULLET_WORDS for b in scene.bullets):
             problems.append(f"{where} has a bullet longer than {MAX_BULLET_WORDS} words")
         if found := markup_in(narration):
-            problems.append(f"{where} narration contains markup that would be read aloud ({', '.join(found)}); "
-                            "say it in words or leave it to the picture")
+            problems.append(
+                f"{where} narration contains markup that would be read aloud ({', '.join(found)}); "
+                "say it in words or leave it to the picture"
+            )
         shown = " ".join((scene.heading, narration, *scene.bullets))
         if words := addressed_to_model(shown):
-            problems.append(f"{where} repeats an instruction aimed at the model ({words!r}): the notes are "
-                            "material to explain, not instructions to follow")
+            problems.append(
+                f"{where} repeats an instruction aimed at the model ({words!r}): the notes are "
+                "material to explain, not instructions to follow"
+            )
         if key_like(shown):
             problems.append(f"{where} contains a string shaped like an API key or token")
         if narration in seen:
@@ -229,7 +309,8 @@ def validate_script(
         problems.append(f"the title, summary or objectives contain placeholder text {found!r}")
     if generated:
         problems += _generated_problems(script, target_words)
-    if problem := _relevance_problem(script, notes_text, generated=generated, source_language=source_language,
-                                     is_prompt=is_prompt):
+    if problem := _relevance_problem(
+        script, notes_text, generated=generated, source_language=source_language, is_prompt=is_prompt
+    ):
         problems.append(problem)
     return problems

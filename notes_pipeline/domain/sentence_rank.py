@@ -23,13 +23,16 @@ _STOP = frozenset(
     "who did get let put say she too use that with have this will your from they know want been good much some "
     "time very when come here just like long make many more most only over such take than them then they well "
     "were what which while would there their these those about after again also because before being between "
-    "both could does doing each into itself other should through under until where whom why yours".split())
-_DEFINITION = re.compile(r"\b(?:is|are|means|mean|refers? to|is called|are called|is defined as|stands for)\b",
-                         re.IGNORECASE)
+    "both could does doing each into itself other should through under until where whom why yours".split()
+)
+_DEFINITION = re.compile(
+    r"\b(?:is|are|means|mean|refers? to|is called|are called|is defined as|stands for)\b", re.IGNORECASE
+)
 _NUMBER = re.compile(r"\d")
 # A sentence opening with a pronoun or connective leans on the one before it: alone it says less.
-_LEANS_BACK = re.compile(r"^(?:it|its|they|them|this|these|that|those|he|she|but|and|so|however|thus|also)\b",
-                         re.IGNORECASE)
+_LEANS_BACK = re.compile(
+    r"^(?:it|its|they|them|this|these|that|those|he|she|but|and|so|however|thus|also)\b", re.IGNORECASE
+)
 LEANING_FACTOR = 0.8
 DAMPING = 0.85
 # Weights of the score's parts (they sum to 1): the note, the section, position, headings, facts.

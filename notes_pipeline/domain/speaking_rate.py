@@ -47,14 +47,19 @@ class SpeakingRate:
     def at_rate(self, rate: int) -> SpeakingRate:
         """The same voice asked for another words-per-minute: speech time scales inversely, the clip does not."""
         k = self.rate / rate
-        return SpeakingRate(self.per_syllable * k, self.per_word * k, self.per_pause * k, self.per_stop * k,
-                            self.clip_s, rate)
+        return SpeakingRate(
+            self.per_syllable * k, self.per_word * k, self.per_pause * k, self.per_stop * k, self.clip_s, rate
+        )
 
     def speech_seconds(self, text: str, language: str = "en") -> float:
         """Time to say `text`, without the per-clip overhead: additive over a scene's sentences."""
         c = counts(text, language)
-        return (self.per_syllable * c.syllables + self.per_word * c.words + self.per_pause * c.pauses
-                + self.per_stop * c.stops)
+        return (
+            self.per_syllable * c.syllables
+            + self.per_word * c.words
+            + self.per_pause * c.pauses
+            + self.per_stop * c.stops
+        )
 
     def clip_seconds(self, text: str, language: str = "en") -> float:
         """Length of one narrated clip (one scene) of `text`, as the narrator renders it."""
@@ -93,8 +98,28 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _ENGLISH_VOWELS = re.compile(r"[aeiouy]+", re.IGNORECASE)
 _LETTER_SYLLABLES = {"w": 3}  # "double-u"; every other letter is one syllable said alone
 _SYMBOL_SYLLABLES = {"%": 2, "&": 1, "+": 1, "=": 2, "@": 1, "#": 1, "°": 2, "/": 1, "×": 1, "<": 3, ">": 3}
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 

@@ -17,16 +17,18 @@ from notes_pipeline.domain.spoken_formula import spoken_code, spoken_formula, wi
 UNSPEAKABLE = "\ufffc"
 
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[^\n]*\n.*?(?:^\1?\2[`~]*[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
-_DISPLAY_MATH = re.compile(
-    r"\$\$.+?\$\$|\\\[.+?\\\]|\\begin\{([a-zA-Z*]+)\}.*?\\end\{\1\}", re.DOTALL)
+_DISPLAY_MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\begin\{([a-zA-Z*]+)\}.*?\\end\{\1\}", re.DOTALL)
 _INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?!\s|\d)([^$\n]{1,200}?)(?<![\s\\])\$(?!\w)|\\\((.+?)\\\)")
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
 _TEMPLATE_LINE = re.compile(r"^[ \t]*(?:\{%.*?%\}|\{\{.*?\}\})[ \t]*$", re.MULTILINE)
 _TEMPLATE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
 _ATTRIBUTES = re.compile(r"\{:[^}\n]*\}|\{[#.][\w .#=\"'-]*\}")
 _FOOTNOTE_DEFINITION = re.compile(r"^\[\^[^\]\n]+\]:.*(?:\n(?: {2,}|\t).*)*", re.MULTILINE)
-_CITATION = re.compile(r"\s?\[(?:\^[^\]\n]+|\d+(?:\s*[,–-]\s*\d+)*|citation needed|clarification needed|"
-                       r"according to whom\?|who\?|when\?|by whom\?|dubious[^\]]*)\]", re.IGNORECASE)
+_CITATION = re.compile(
+    r"\s?\[(?:\^[^\]\n]+|\d+(?:\s*[,–-]\s*\d+)*|citation needed|clarification needed|"
+    r"according to whom\?|who\?|when\?|by whom\?|dubious[^\]]*)\]",
+    re.IGNORECASE,
+)
 # An issue reference left as an unresolved reference link: "([#1037][])" in release notes.
 _ISSUE_REFERENCE = re.compile(r"\s?\(\[#?\d+\]\[\]\)|\s?\[#?\d+\]\[\]")
 _WIKILINK = re.compile(r"!?\[\[([^\]|#\n]*)(?:#[^\]|\n]*)?(?:\|([^\]\n]+))?\]\]")
@@ -41,9 +43,14 @@ APPARATUS_HEADING = re.compile(
     r"^(?:table of contents|contents|toc|index|references?|bibliography|sources|citations|works cited|"
     r"see also|further reading|external links|links|useful links|resources|footnotes|notes and references|"
     r"read (?:this|it) in (?:other|another) languages?|other languages|translations|languages|"
-    r"acknowledge?ments|credits|license|licence|copyright|contributors|authors|maintainers)\s*:?$", re.IGNORECASE)
-_OTHER_LANGUAGES = re.compile(r"read (?:this|it|the docs)? ?in (?:other|another) languages?|other languages:|"
-                              r"अन्य भाषाओं में पढ़ें|زبانوں میں پڑھیں", re.IGNORECASE)
+    r"acknowledge?ments|credits|license|licence|copyright|contributors|authors|maintainers)\s*:?$",
+    re.IGNORECASE,
+)
+_OTHER_LANGUAGES = re.compile(
+    r"read (?:this|it|the docs)? ?in (?:other|another) languages?|other languages:|"
+    r"अन्य भाषाओं में पढ़ें|زبانوں میں پڑھیں",
+    re.IGNORECASE,
+)
 
 # The machinery the detector reports, by name (the corpus measures the same list).
 MARKUP = {
@@ -71,21 +78,25 @@ _TO_MODEL = re.compile(
     r"\b(?:you are now|from now on,? you|pretend (?:to be|you are))\b|"
     r"\bas an (?:ai|language model)\b|\b(?:dear|attention|note to) (?:ai|llm|model|assistant|chatgpt|gemini)\b|"
     r"\b(?:ai|llm|language model|assistant|chatbot),? (?:must|should|will|please)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # Sentences about the document rather than its subject ("These notes follow ...").
 _ABOUT_THE_NOTES = re.compile(
     r"^(?:these|the following|this|my|our) (?:notes|document|post|page|article|readme|guide|write-?up|chapter)\b"
-    r"(?! is about\b)", re.IGNORECASE)
+    r"(?! is about\b)",
+    re.IGNORECASE,
+)
 _KEY_LIKE = re.compile(
     r"\bAIza[\w-]{20,}|\bsk-[\w-]{16,}|\b(?:ghp|gho|ghs|github_pat|xox[abpr]|hf)_[\w-]{16,}|\bAKIA[0-9A-Z]{16}\b|"
-    r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{32,}\b")
+    r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{32,}\b"
+)
 
 
 def _outside_fences(text: str, transform) -> str:
     """Apply `transform` to the text between fenced code blocks; the blocks stay as they are."""
     parts, last = [], 0
     for match in _FENCE.finditer(text):
-        parts += [transform(text[last:match.start()]), match.group()]
+        parts += [transform(text[last : match.start()]), match.group()]
         last = match.end()
     parts.append(transform(text[last:]))
     return "".join(parts)
@@ -123,7 +134,7 @@ def _outside_code_spans(text: str, transform) -> str:
     """Apply `transform` between inline code spans: `$x^2$` in code is code, said (or not) as code."""
     parts, last = [], 0
     for match in _CODE_SPAN.finditer(text):
-        parts += [transform(text[last:match.start()]), match.group()]
+        parts += [transform(text[last : match.start()]), match.group()]
         last = match.end()
     parts.append(transform(text[last:]))
     return "".join(parts)
@@ -177,8 +188,12 @@ def is_other_languages_line(text: str) -> bool:
 
 def speakable(sentence: str) -> bool:
     """A sentence a narrator may read: no formula or code, no instruction aimed at a model, not about the notes."""
-    return (UNSPEAKABLE not in sentence and not addressed_to_model(sentence) and not markup_in(sentence)
-            and not _ABOUT_THE_NOTES.match(sentence))
+    return (
+        UNSPEAKABLE not in sentence
+        and not addressed_to_model(sentence)
+        and not markup_in(sentence)
+        and not _ABOUT_THE_NOTES.match(sentence)
+    )
 
 
 def markup_in(text: str) -> list[str]:

@@ -12,24 +12,125 @@ import re
 
 MAX_WORDS = 14  # longer than this a formula is shown, not said
 
-_GREEK = {g: g for g in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-                         "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega")}
-_GREEK |= {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "ell": "l", "Sigma": "sigma",
-           "Delta": "delta", "Gamma": "gamma", "Omega": "omega", "Theta": "theta", "Phi": "phi", "Pi": "pi",
-           "Lambda": "lambda"}
-_SYMBOLS = {"cdot": "times", "times": "times", "le": "is at most", "leq": "is at most", "ge": "is at least",
-            "geq": "is at least", "ne": "is not equal to", "neq": "is not equal to", "approx": "is about",
-            "to": "goes to", "rightarrow": "goes to", "in": "in", "infty": "infinity", "pm": "plus or minus",
-            "propto": "is proportional to", "sim": "is distributed as", "mid": "given", "partial": "partial",
-            "nabla": "the gradient of", "log": "log", "ln": "natural log", "exp": "exp", "sin": "sine",
-            "cos": "cosine", "tan": "tangent", "max": "max", "min": "min", "sum": "the sum of",
-            "prod": "the product of", "int": "the integral of", "lim": "the limit of", "ldots": "and so on",
-            "dots": "and so on", "cdots": "and so on", "top": "transposed", "%": "percent", ",": "", ";": "", "!": "", " ": "", "quad": ""}
-_WRAPPERS = {"mathbf", "mathrm", "mathit", "boldsymbol", "text", "textrm", "textbf", "operatorname", "mathcal",
-             "mathbb", "left", "right", "big", "Big", "displaystyle"}
+_GREEK = {
+    g: g
+    for g in (
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "pi",
+        "rho",
+        "sigma",
+        "tau",
+        "phi",
+        "chi",
+        "psi",
+        "omega",
+    )
+}
+_GREEK |= {
+    "varepsilon": "epsilon",
+    "vartheta": "theta",
+    "varphi": "phi",
+    "ell": "l",
+    "Sigma": "sigma",
+    "Delta": "delta",
+    "Gamma": "gamma",
+    "Omega": "omega",
+    "Theta": "theta",
+    "Phi": "phi",
+    "Pi": "pi",
+    "Lambda": "lambda",
+}
+_SYMBOLS = {
+    "cdot": "times",
+    "times": "times",
+    "le": "is at most",
+    "leq": "is at most",
+    "ge": "is at least",
+    "geq": "is at least",
+    "ne": "is not equal to",
+    "neq": "is not equal to",
+    "approx": "is about",
+    "to": "goes to",
+    "rightarrow": "goes to",
+    "in": "in",
+    "infty": "infinity",
+    "pm": "plus or minus",
+    "propto": "is proportional to",
+    "sim": "is distributed as",
+    "mid": "given",
+    "partial": "partial",
+    "nabla": "the gradient of",
+    "log": "log",
+    "ln": "natural log",
+    "exp": "exp",
+    "sin": "sine",
+    "cos": "cosine",
+    "tan": "tangent",
+    "max": "max",
+    "min": "min",
+    "sum": "the sum of",
+    "prod": "the product of",
+    "int": "the integral of",
+    "lim": "the limit of",
+    "ldots": "and so on",
+    "dots": "and so on",
+    "cdots": "and so on",
+    "top": "transposed",
+    "%": "percent",
+    ",": "",
+    ";": "",
+    "!": "",
+    " ": "",
+    "quad": "",
+}
+_WRAPPERS = {
+    "mathbf",
+    "mathrm",
+    "mathit",
+    "boldsymbol",
+    "text",
+    "textrm",
+    "textbf",
+    "operatorname",
+    "mathcal",
+    "mathbb",
+    "left",
+    "right",
+    "big",
+    "Big",
+    "displaystyle",
+}
 _ACCENTS = {"hat": "hat", "bar": "bar", "tilde": "tilde", "vec": "vector", "dot": "dot"}
-_OPERATORS = {"=": "equals", "+": "plus", "-": "minus", "<": "is less than", ">": "is greater than", "/": "over",
-              "*": "times", ",": ",", "!": "factorial", "'": "prime", "|": "", "(": "", ")": "", "[": "", "]": ""}
+_OPERATORS = {
+    "=": "equals",
+    "+": "plus",
+    "-": "minus",
+    "<": "is less than",
+    ">": "is greater than",
+    "/": "over",
+    "*": "times",
+    ",": ",",
+    "!": "factorial",
+    "'": "prime",
+    "|": "",
+    "(": "",
+    ")": "",
+    "[": "",
+    "]": "",
+}
 _BIG_OPERATORS = {"the sum of", "the product of", "the integral of", "the limit of"}
 _POWERS = {"2": "squared", "3": "cubed", "-1": "inverse", "T": "transposed", "\\top": "transposed"}
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|[A-Za-z]|[{}^_=+\-<>/*,!'|()\[\]]|\s+|.")
@@ -102,7 +203,7 @@ class _Reader:
                 continue
             if self.peek() == "^":
                 self.take()
-                raw = self.tokens[self.i] if self.peek() != "{" else "".join(self.tokens[self.i + 1:self.i + 3])
+                raw = self.tokens[self.i] if self.peek() != "{" else "".join(self.tokens[self.i + 1 : self.i + 3])
                 power = self.group()
                 said = _POWERS.get(raw if raw in _POWERS else power)
                 words.append(said or f"to the power {power}")
@@ -132,11 +233,32 @@ def spoken_formula(latex: str) -> str | None:
     return words
 
 
-_SYMBOL_NAMES = {"$": "dollar sign", "#": "hash sign", "*": "asterisk", "|": "pipe", "~": "tilde", "`": "backtick",
-                 ">": "greater-than sign", "<": "less-than sign", "=": "equals sign", "-": "hyphen",
-                 "_": "underscore", "\\": "backslash", "/": "slash", "%": "percent sign", "@": "at sign",
-                 "&": "ampersand", "^": "caret", "+": "plus sign", ":": "colon", "!": "exclamation mark",
-                 "[": "opening bracket", "]": "closing bracket", "{": "opening brace", "}": "closing brace"}
+_SYMBOL_NAMES = {
+    "$": "dollar sign",
+    "#": "hash sign",
+    "*": "asterisk",
+    "|": "pipe",
+    "~": "tilde",
+    "`": "backtick",
+    ">": "greater-than sign",
+    "<": "less-than sign",
+    "=": "equals sign",
+    "-": "hyphen",
+    "_": "underscore",
+    "\\": "backslash",
+    "/": "slash",
+    "%": "percent sign",
+    "@": "at sign",
+    "&": "ampersand",
+    "^": "caret",
+    "+": "plus sign",
+    ":": "colon",
+    "!": "exclamation mark",
+    "[": "opening bracket",
+    "]": "closing bracket",
+    "{": "opening brace",
+    "}": "closing brace",
+}
 _COUNTS = {2: "two", 3: "three", 4: "four"}
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+){0,3}")
 _FILE_WITH_SPACES = re.compile(r"[A-Za-z][\w' -]{0,40}\.[A-Za-z]{1,4}")  # `Path to file.md`
@@ -145,7 +267,9 @@ _WIKILINK_PARTS = {"#": "hash", "|": "pipe", "^": "caret"}
 _FLAG = re.compile(r"(?P<dashes>--?)(?P<name>[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+){0,4})")  # `--with-libyaml`
 _CALL = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+){0,3})\(\)")  # `Plugin.Latex()`
 _PATH = re.compile(r"\.{0,2}/?(?:[\w.-]+/){1,6}(?P<file>[A-Za-z][\w-]*\.[A-Za-z0-9]{1,5})")  # `a/b/latex.ts`
-_SETTING = re.compile(r"(?P<key>[A-Za-z][A-Za-z0-9_]{0,30})\s*(?P<sign>[:=])\s*(?P<value>true|false|null|none|\d+|[A-Za-z]+)")
+_SETTING = re.compile(
+    r"(?P<key>[A-Za-z][A-Za-z0-9_]{0,30})\s*(?P<sign>[:=])\s*(?P<value>true|false|null|none|\d+|[A-Za-z]+)"
+)
 
 
 def spoken_code(code: str) -> str | None:
@@ -187,9 +311,11 @@ _ECHO = re.compile(r"(\w+)(\s+)`([^`\s\w]{1,4})`")
 
 def without_echoed_symbols(text: str) -> str:
     """Drop code that only shows the symbol the word before it names: "pipes `|`" is said "pipes", once."""
+
     def drop(match: re.Match) -> str:
         word, code = match.group(1).lower(), match.group(3)
         name = _SYMBOL_NAMES.get(code[0], "") if len(set(code)) == 1 else ""
         last = name.split()[-1] if name else ""
         return match.group(1) if last and word.rstrip("s") == last.rstrip("s") else match.group()
+
     return _ECHO.sub(drop, text)

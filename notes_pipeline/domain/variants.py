@@ -22,8 +22,9 @@ class RenderVariant(_Frozen):
     """Overrides of a document's options; an empty variant is the document's own render."""
 
     # The one list of a variant's fields: the run config of `approved_script` and `notes-pipeline render` follow it.
-    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$",
-                                 description="e.g. 'hi': narration in this language (translated with Gemini)")
+    language: str | None = Field(
+        None, pattern=r"^[a-z]{2,3}$", description="e.g. 'hi': narration in this language (translated with Gemini)"
+    )
     aspect_ratio: AspectRatio | None = Field(None, description=_ASPECT_RATIOS)
     resolution: int | None = Field(None, description=_RESOLUTIONS)
     voice: str | None = Field(None, min_length=1, max_length=60, description="a voice name of the narration provider")
@@ -51,7 +52,11 @@ class RenderVariant(_Frozen):
         """None when the overrides change nothing; else '<lang>-<aspect>-<res>p[-<voice>]'."""
         merged, target = self.apply(options, language)
         if (merged.aspect_ratio, merged.resolution, merged.voice, target) == (
-                options.aspect_ratio, options.resolution, options.voice, language):
+            options.aspect_ratio,
+            options.resolution,
+            options.voice,
+            language,
+        ):
             return None
         parts = [target, merged.aspect_ratio.value.replace(":", "x"), f"{merged.resolution}p"]
         if merged.voice and merged.voice != options.voice:

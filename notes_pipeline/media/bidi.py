@@ -19,8 +19,10 @@ from notes_pipeline.domain.errors import PipelineError
 _PAR_LTR, _PAR_RTL = 0x110, 0x111  # FRIBIDI_PAR_LTR / FRIBIDI_PAR_RTL
 # Right-to-left scripts (Hebrew to NKo, their presentation forms, the historic RTL planes) and the explicit
 # bidi controls: without any of them a left-to-right paragraph is all level 0.
-_MAY_RAISE_LEVELS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u200f\u202a-\u202e\u2066-\u2069"
-                               "\U00010800-\U00010fff\U0001e800-\U0001efff]")
+_MAY_RAISE_LEVELS = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u200f\u202a-\u202e\u2066-\u2069"
+    "\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
 
 
 @cache
@@ -29,8 +31,9 @@ def _fribidi() -> ctypes.CDLL:
     try:
         return ctypes.CDLL(name)
     except OSError as error:
-        raise PipelineError(f"cannot order right-to-left text: FriBidi is unavailable ({error}); "
-                            "install Debian's libfribidi0") from None
+        raise PipelineError(
+            f"cannot order right-to-left text: FriBidi is unavailable ({error}); install Debian's libfribidi0"
+        ) from None
 
 
 def embedding_levels(text: str, *, rtl: bool) -> list[int]:

@@ -127,21 +127,26 @@ def write_canvas_listing(frames_drawn: Sequence[int], frames: int, fps: int, des
     picture = dest.with_suffix(".png")
     Image.new("LA", (2, 2), (0, 0)).save(picture)
     micros = [round(n * 1_000_000 / fps) for n in frames_drawn] + [round(frames * 1_000_000 / fps)]
-    entries = [f"file '{picture.name}'\noption framerate {fps}\nduration {(b - a) / 1_000_000:.6f}\n"
-               for a, b in zip(micros, micros[1:], strict=False)]
+    entries = [
+        f"file '{picture.name}'\noption framerate {fps}\nduration {(b - a) / 1_000_000:.6f}\n"
+        for a, b in zip(micros, micros[1:], strict=False)
+    ]
     dest.write_text("ffconcat version 1.0\n" + "".join(entries), encoding="utf-8")
     return dest
 
 
-def burn_subtitles(video: ffmpeg.nodes.FilterableStream, ass: Path, *, begin: int, frames: int,
-                   width: int, height: int, fps: int) -> ffmpeg.nodes.FilterableStream:
+def burn_subtitles(
+    video: ffmpeg.nodes.FilterableStream, ass: Path, *, begin: int, frames: int, width: int, height: int, fps: int
+) -> ffmpeg.nodes.FilterableStream:
     """`video` (frames [begin, begin + frames) of the whole, timestamps from zero at 1/fps) with the
     script's subtitles on it."""
     script = read_script(ass)
     if not script.still_and_opaque:
-        return (video.filter("setpts", f"PTS+{begin}/({fps}*TB)")
-                .filter("ass", str(ass), fontsdir=str(FONTS_DIR))
-                .filter("setpts", f"PTS-{begin}/({fps}*TB)"))
+        return (
+            video.filter("setpts", f"PTS+{begin}/({fps}*TB)")
+            .filter("ass", str(ass), fontsdir=str(FONTS_DIR))
+            .filter("setpts", f"PTS-{begin}/({fps}*TB)")
+        )
     keep = change_frames(script.events, begin, frames, fps)
     # Only the band that can hold text is laid on; its top on an even row, as 4:2:0 chroma rows pair up.
     top = min(math.floor((script.text_top or 0.0) * height), height - 2) & ~1

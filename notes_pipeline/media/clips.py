@@ -63,13 +63,13 @@ def _read_info(source: str | io.BytesIO, name: str) -> ClipInfo:
                 raise MediaError(f"the clip {name} has no decodable frame")
             if duration is None:
                 duration = float(last.time or 0) + 1 / float(stream.average_rate or 30)
-            info = ClipInfo(stream.codec_context.width, stream.codec_context.height, duration,
-                            float(stream.average_rate or 0))
+            info = ClipInfo(
+                stream.codec_context.width, stream.codec_context.height, duration, float(stream.average_rate or 0)
+            )
     except av.error.FFmpegError as err:
         raise MediaError(f"the clip {name} cannot be read as video: {err}") from None
     if info.width <= 0 or info.height <= 0 or info.duration_s < MIN_CLIP_S:
-        raise MediaError(f"the clip {name} is not a usable video ({info.width}x{info.height}, "
-                         f"{info.duration_s:.2f} s)")
+        raise MediaError(f"the clip {name} is not a usable video ({info.width}x{info.height}, {info.duration_s:.2f} s)")
     return info
 
 
@@ -101,8 +101,7 @@ def muted_clip(mp4: bytes, *, what: str = "a stock clip", timeout_s: float = 120
     with tempfile.TemporaryDirectory(prefix="clip-") as folder:
         source, target = Path(folder, "in.mp4"), Path(folder, "out.mp4")
         source.write_bytes(mp4)
-        stream = ffmpeg.input(str(source)).output(str(target), map="0:v:0", an=None, c="copy",
-                                                  movflags="+faststart")
+        stream = ffmpeg.input(str(source)).output(str(target), map="0:v:0", an=None, c="copy", movflags="+faststart")
         run_ffmpeg(stream, what=f"the muted copy of {what}", timeout_s=timeout_s)
         if not target.is_file() or not target.stat().st_size:
             raise MediaError(f"FFmpeg wrote nothing for {what}: the clip has no video stream")
@@ -154,8 +153,9 @@ class ClipInputs:
         return ffmpeg.input(str(path), ss=seek + "0" * use, stream_loop=-1, an=None).video
 
 
-def clip_frames(inputs: ClipInputs, path: Path, info: ClipInfo, first: int, frames: int, *, width: int,
-                height: int, fps: int) -> ffmpeg.nodes.FilterableStream:
+def clip_frames(
+    inputs: ClipInputs, path: Path, info: ClipInfo, first: int, frames: int, *, width: int, height: int, fps: int
+) -> ffmpeg.nodes.FilterableStream:
     """Frames [first, first + frames) of a clip scene: the clip from its start (looping), scaled to
     cover the frame and cropped about its centre, in yuv420p at `fps`, timestamps from zero at 1/fps."""
     seek, lead = seek_point(clip_offset_s(first, fps, info.duration_s), info.fps)

@@ -170,17 +170,36 @@ def _full_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence[
     work.mkdir(parents=True, exist_ok=True)
     speech_ends = [_speech_end_s(s.audio_path) for s in scenes]
     spans = plan_scenes([s.duration_s for s in scenes], speech_ends, spec.fps, transitions=spec.effects)
-    headings = [Heading(span.first_frame / spec.fps, span.end_frame / spec.fps, scene.heading)
-                for span, scene in zip(spans, scenes, strict=True) if scene.heading.strip()]
+    headings = [
+        Heading(span.first_frame / spec.fps, span.end_frame / spec.fps, scene.heading)
+        for span, scene in zip(spans, scenes, strict=True)
+        if scene.heading.strip()
+    ]
     # Two scripts: the subtitles are still and opaque and are drawn once per change; headings fade
     # on a translucent box and need libass on every frame they show (media/burnin.py).
     scripts: list[Path] = []
     if spec.burn_subtitles and cues:
-        scripts.append(write_ass(cues, work / "subtitles.ass", width=spec.width, height=spec.height,
-                                 language=spec.language, karaoke=spec.karaoke))
+        scripts.append(
+            write_ass(
+                cues,
+                work / "subtitles.ass",
+                width=spec.width,
+                height=spec.height,
+                language=spec.language,
+                karaoke=spec.karaoke,
+            )
+        )
     if spec.heading_overlay and headings:
-        scripts.append(write_ass([], work / "headings.ass", width=spec.width, height=spec.height,
-                                 language=spec.language, headings=headings))
+        scripts.append(
+            write_ass(
+                [],
+                work / "headings.ass",
+                width=spec.width,
+                height=spec.height,
+                language=spec.language,
+                headings=headings,
+            )
+        )
     chunks = group_pieces(pieces(spans, round(CHUNK_S * spec.fps)), round(CHUNK_S * spec.fps))
     clips = {i: clip_info(s.clip_path) for i, s in enumerate(scenes) if s.clip_path is not None}
     workers = spec.workers or os.cpu_count() or 1
@@ -188,17 +207,21 @@ def _full_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence[
         soundtrack = pool.submit(_soundtrack, scenes, spec, work)
         # Longest first, so no core idles at the end waiting on one long chunk.
         by_length = sorted(range(len(chunks)), key=lambda n: chunks[n][0].start - chunks[n][-1].end)
-        parts = {n: pool.submit(_render_chunk, scenes, spans, chunks[n], spec, scripts, clips,
-                                     work / f"chunk{n:03d}.mp4")
-                 for n in by_length}
+        parts = {
+            n: pool.submit(_render_chunk, scenes, spans, chunks[n], spec, scripts, clips, work / f"chunk{n:03d}.mp4")
+            for n in by_length
+        }
         paths = [parts[n].result() for n in range(len(chunks))]
         audio = soundtrack.result()
     listing = work / "chunks.txt"
     listing.write_text("".join(f"file '{p.name}'\n" for p in paths), encoding="utf-8")
     video = ffmpeg.input(str(listing), format="concat", safe=0).video
-    run_ffmpeg(ffmpeg.output(video, ffmpeg.input(str(audio)).audio, str(out), vcodec="copy", acodec="copy",
-                             movflags="+faststart"),
-               what=f"the {spec.width}x{spec.height} video")
+    run_ffmpeg(
+        ffmpeg.output(
+            video, ffmpeg.input(str(audio)).audio, str(out), vcodec="copy", acodec="copy", movflags="+faststart"
+        ),
+        what=f"the {spec.width}x{spec.height} video",
+    )
 
 
 def _soundtrack(scenes: Sequence[SceneMedia], spec: RenderSpec, work: Path) -> Path:
@@ -206,8 +229,9 @@ def _soundtrack(scenes: Sequence[SceneMedia], spec: RenderSpec, work: Path) -> P
     voice = join_narration([s.audio_path for s in scenes], work / "narration.wav")
     encoded = work / "soundtrack.m4a"
     if spec.loudness_lufs is None and spec.music is None:
-        run_ffmpeg(ffmpeg.output(narration(voice), str(encoded), **audio_args(spec.quality)),
-                   what="the narration track")
+        run_ffmpeg(
+            ffmpeg.output(narration(voice), str(encoded), **audio_args(spec.quality)), what="the narration track"
+        )
         return encoded
     music = spec.music
     if music == AMBIENT:
@@ -219,8 +243,15 @@ def _soundtrack(scenes: Sequence[SceneMedia], spec: RenderSpec, work: Path) -> P
     return encoded
 
 
-def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chunk: Sequence[Piece],
-                  spec: RenderSpec, scripts: Sequence[Path], clips: Mapping[int, ClipInfo], dest: Path) -> Path:
+def _render_chunk(
+    scenes: Sequence[SceneMedia],
+    spans: Sequence[SceneSpan],
+    chunk: Sequence[Piece],
+    spec: RenderSpec,
+    scripts: Sequence[Path],
+    clips: Mapping[int, ClipInfo],
+    dest: Path,
+) -> Path:
     """The frames of `chunk` (consecutive pieces of the video) as one H.264 file.
 
     The chunk is a concatenation of its pieces: each cross-fade (both scenes drawn for just the
@@ -237,29 +268,54 @@ def _render_chunk(scenes: Sequence[SceneMedia], spans: Sequence[SceneSpan], chun
     clip_inputs = ClipInputs()
     moves = {i: move_for_scene(i, spans[i].shown_frames / fps, w, h) for i in uses}
     fitted = dict(zip(uses, fitted_stills([scenes[i].image_path for i in uses], w, h), strict=True))
-    supply = {i: _shared(keyframe_source(fitted[i], moves[i], width=w, height=h) if spec.effects else fitted[i], n)
-              for i, n in uses.items()}
+    supply = {
+        i: _shared(keyframe_source(fitted[i], moves[i], width=w, height=h) if spec.effects else fitted[i], n)
+        for i, n in uses.items()
+    }
 
     def drawn(shown: Shown) -> ffmpeg.nodes.FilterableStream:
         if shown.scene in clips:
-            return clip_frames(clip_inputs, scenes[shown.scene].clip_path, clips[shown.scene], shown.first,
-                               shown.frames, width=w, height=h, fps=fps)
+            return clip_frames(
+                clip_inputs,
+                scenes[shown.scene].clip_path,
+                clips[shown.scene],
+                shown.first,
+                shown.frames,
+                width=w,
+                height=h,
+                fps=fps,
+            )
         picture = supply[shown.scene].pop(0)
         if not spec.effects:
             return still_frames(picture, shown.frames, fps=fps)
-        return moving_still(picture, moves[shown.scene], shown.first, shown.frames, spans[shown.scene].shown_frames,
-                            width=w, height=h, fps=fps)
+        return moving_still(
+            picture,
+            moves[shown.scene],
+            shown.first,
+            shown.frames,
+            spans[shown.scene].shown_frames,
+            width=w,
+            height=h,
+            fps=fps,
+        )
 
-    parts = [drawn(piece.shown[0]) if len(piece.shown) == 1
-             else cross_fade(drawn(piece.shown[0]), drawn(piece.shown[1]), piece.frames / fps) for piece in chunk]
+    parts = [
+        drawn(piece.shown[0])
+        if len(piece.shown) == 1
+        else cross_fade(drawn(piece.shown[0]), drawn(piece.shown[1]), piece.frames / fps)
+        for piece in chunk
+    ]
     video = parts[0] if len(parts) == 1 else ffmpeg.concat(*parts, n=len(parts), v=1, a=0)
     begin, end = chunk[0].start, chunk[-1].end
     for script in scripts:
         video = burn_subtitles(video, script, begin=begin, frames=end - begin, width=w, height=h, fps=fps)
     threads = max(1, math.ceil((os.cpu_count() or 1) / max(1, spec.workers or os.cpu_count() or 1)))
-    run_ffmpeg(ffmpeg.output(video.filter("trim", end_frame=end - begin), str(dest),
-                             **video_args(spec.quality, fps), threads=threads),
-               what=f"frames {begin}-{end - 1} (scenes {min(shown_scenes) + 1}-{max(shown_scenes) + 1}) of the video")
+    run_ffmpeg(
+        ffmpeg.output(
+            video.filter("trim", end_frame=end - begin), str(dest), **video_args(spec.quality, fps), threads=threads
+        ),
+        what=f"frames {begin}-{end - 1} (scenes {min(shown_scenes) + 1}-{max(shown_scenes) + 1}) of the video",
+    )
     return dest
 
 
@@ -271,8 +327,9 @@ def _shared(stream: ffmpeg.nodes.FilterableStream, count: int) -> list[ffmpeg.no
     return [split.stream(k) for k in range(count)]
 
 
-def cross_fade(first: ffmpeg.nodes.FilterableStream, second: ffmpeg.nodes.FilterableStream,
-               duration_s: float) -> ffmpeg.nodes.FilterableStream:
+def cross_fade(
+    first: ffmpeg.nodes.FilterableStream, second: ffmpeg.nodes.FilterableStream, duration_s: float
+) -> ffmpeg.nodes.FilterableStream:
     """`first` fading into `second` over `duration_s`, both 4:2:0 and starting together.
 
     `xfade` takes no subsampled format, and converting 4:2:0 to 4:4:4 and back costs swscale
@@ -280,8 +337,10 @@ def cross_fade(first: ffmpeg.nodes.FilterableStream, second: ffmpeg.nodes.Filter
     faded as a grey picture (0.9 ms a frame for all three) and the planes are merged again.
     """
     a, b = (stream.filter_multi_output("extractplanes", "y+u+v") for stream in (first, second))
-    planes = [ffmpeg.filter([a.stream(n), b.stream(n)], "xfade", transition="fade", duration=duration_s, offset=0)
-              for n in range(3)]
+    planes = [
+        ffmpeg.filter([a.stream(n), b.stream(n)], "xfade", transition="fade", duration=duration_s, offset=0)
+        for n in range(3)
+    ]
     return ffmpeg.filter(planes, "mergeplanes", map1s=1, map2s=2, format="yuv420p")
 
 
@@ -299,5 +358,7 @@ def _plain_render(scenes: Sequence[SceneMedia], spec: RenderSpec, cues: Sequence
         ass = write_ass(cues, work / "subtitles.ass", width=spec.width, height=spec.height, language=spec.language)
         video = video.filter("ass", str(ass), fontsdir=str(FONTS_DIR))
     audio = narration(join_narration([s.audio_path for s in scenes], work / "narration.wav"))
-    run_ffmpeg(ffmpeg.output(video, audio, str(out), **encode_args(spec.quality, spec.fps)),
-               what=f"the {spec.width}x{spec.height} video")
+    run_ffmpeg(
+        ffmpeg.output(video, audio, str(out), **encode_args(spec.quality, spec.fps)),
+        what=f"the {spec.width}x{spec.height} video",
+    )

@@ -26,8 +26,8 @@ from notes_pipeline.domain.models import Provenance, SceneProvenance
 log = logging.getLogger(__name__)
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
-TRAINED = IPTC + "trainedAlgorithmicMedia"       # made by a trained model (image generators, neural voices)
-ALGORITHMIC = IPTC + "algorithmicMedia"          # made by an algorithm with no training data (slides, eSpeak)
+TRAINED = IPTC + "trainedAlgorithmicMedia"  # made by a trained model (image generators, neural voices)
+ALGORITHMIC = IPTC + "algorithmicMedia"  # made by an algorithm with no training data (slides, eSpeak)
 COMPOSITE_AI = IPTC + "compositeWithTrainedAlgorithmicMedia"
 COMPOSITE = IPTC + "composite"
 PROVENANCE_LABEL = "org.notes-pipeline.provenance"
@@ -109,25 +109,44 @@ def manifest_definition(provenance: Provenance, title: str, ingredients: list[In
     """The manifest to sign: generator, actions with digital source types, the readable record's scenes."""
     agent = {"name": "notes_pipeline", "version": version("notes_pipeline")}
     any_ai = any(s.ai_generated for s in provenance.scenes) or any(
-        voice_source_type(v) == TRAINED for v in provenance.narration_providers)
-    actions: list[dict[str, Any]] = [{
-        "action": "c2pa.created", "softwareAgent": agent, "digitalSourceType": COMPOSITE_AI if any_ai else COMPOSITE,
-        "description": provenance.disclosure,
-    }]
+        voice_source_type(v) == TRAINED for v in provenance.narration_providers
+    )
+    actions: list[dict[str, Any]] = [
+        {
+            "action": "c2pa.created",
+            "softwareAgent": agent,
+            "digitalSourceType": COMPOSITE_AI if any_ai else COMPOSITE,
+            "description": provenance.disclosure,
+        }
+    ]
     for voice in provenance.narration_providers:
         # Not 'placed': that action must name an ingredient, and the voice-over is made here, not taken in.
-        actions.append({"action": "c2pa.edited", "softwareAgent": agent, "digitalSourceType": voice_source_type(voice),
-                        "description": f"synthetic narration by {voice}"})
+        actions.append(
+            {
+                "action": "c2pa.edited",
+                "softwareAgent": agent,
+                "digitalSourceType": voice_source_type(voice),
+                "description": f"synthetic narration by {voice}",
+            }
+        )
     for ingredient in ingredients:
-        action: dict[str, Any] = {"action": "c2pa.placed", "softwareAgent": agent,
-                                  "description": _ingredient_title(ingredient.scene),
-                                  "parameters": {"ingredientIds": [_instance_id(ingredient.scene)]}}
+        action: dict[str, Any] = {
+            "action": "c2pa.placed",
+            "softwareAgent": agent,
+            "description": _ingredient_title(ingredient.scene),
+            "parameters": {"ingredientIds": [_instance_id(ingredient.scene)]},
+        }
         if (source_type := scene_source_type(ingredient.scene)) is not None:
             action["digitalSourceType"] = source_type
         actions.append(action)
-    record = {"doc_id": provenance.doc_id, "render_id": provenance.render_id, "source_sha256": provenance.source_sha256,
-              "script_sha256": provenance.script_sha256, "script_writer": provenance.script_writer,
-              "scenes": [s.model_dump(mode="json") for s in provenance.scenes]}
+    record = {
+        "doc_id": provenance.doc_id,
+        "render_id": provenance.render_id,
+        "source_sha256": provenance.source_sha256,
+        "script_sha256": provenance.script_sha256,
+        "script_writer": provenance.script_writer,
+        "scenes": [s.model_dump(mode="json") for s in provenance.scenes],
+    }
     return {
         "claim_generator_info": [agent],
         "title": title,
@@ -143,22 +162,31 @@ def _instance_id(scene: SceneProvenance) -> str:
     return f"scene-{scene.scene_index:02d}{'-clip' if scene.clip else ''}"
 
 
-def sign_video(source: Path, dest: Path, keys: SigningKeys, provenance: Provenance, title: str,
-               ingredients: list[Ingredient]) -> None:
+def sign_video(
+    source: Path, dest: Path, keys: SigningKeys, provenance: Provenance, title: str, ingredients: list[Ingredient]
+) -> None:
     """Write `source` with an embedded, signed C2PA manifest to `dest` (the streams are copied untouched)."""
     import c2pa
 
     try:
-        signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, keys.cert_chain,
-                                                           keys.private_key, None))
+        signer = c2pa.Signer.from_info(
+            c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, keys.cert_chain, keys.private_key, None)
+        )
     except c2pa.C2paError as err:
         raise CredentialsError(f"the C2PA certificate or key was refused ({type(err).__name__})") from None
     builder = c2pa.Builder(manifest_definition(provenance, title, ingredients))
     try:
         for ingredient in ingredients:
             with ingredient.path.open("rb") as stream:
-                builder.add_ingredient({"title": _ingredient_title(ingredient.scene), "relationship": "componentOf",
-                                        "instance_id": _instance_id(ingredient.scene)}, ingredient.mime, stream)
+                builder.add_ingredient(
+                    {
+                        "title": _ingredient_title(ingredient.scene),
+                        "relationship": "componentOf",
+                        "instance_id": _instance_id(ingredient.scene),
+                    },
+                    ingredient.mime,
+                    stream,
+                )
         partial = dest.with_name(dest.name + ".partial")
         try:
             with source.open("rb") as src, partial.open("wb") as out:
@@ -171,8 +199,14 @@ def sign_video(source: Path, dest: Path, keys: SigningKeys, provenance: Provenan
         signer.close()
 
 
-def sign_or_explain(source: Path, dest: Path, keys: SigningKeys | None, provenance: Provenance, title: str,
-                    ingredients: list[Ingredient]) -> str:
+def sign_or_explain(
+    source: Path,
+    dest: Path,
+    keys: SigningKeys | None,
+    provenance: Provenance,
+    title: str,
+    ingredients: list[Ingredient],
+) -> str:
     """Sign `source` into `dest` when keys are given. Returns what the render records: 'signed' (the
     video is `dest`), or 'unsigned: <why>' (the video is `source` as it was: no keys, or keys the library
     refused; never their contents)."""
@@ -183,8 +217,11 @@ def sign_or_explain(source: Path, dest: Path, keys: SigningKeys | None, provenan
     except Exception as err:  # noqa: BLE001 - a signing failure must not lose the render
         import c2pa
 
-        why = str(err) if isinstance(err, CredentialsError) else (
-            f"signing failed ({type(err).__name__})" if isinstance(err, c2pa.C2paError) else None)
+        why = (
+            str(err)
+            if isinstance(err, CredentialsError)
+            else (f"signing failed ({type(err).__name__})" if isinstance(err, c2pa.C2paError) else None)
+        )
         if why is None:
             raise
         log.warning("video delivered without Content Credentials: %s", why)
@@ -195,17 +232,20 @@ def sign_or_explain(source: Path, dest: Path, keys: SigningKeys | None, provenan
 
 @dataclass(frozen=True)
 class ReadCredentials:
-    state: str                     # 'Trusted', 'Valid' or 'Invalid' (c2pa's own verdict)
-    manifest: dict[str, Any]       # the active manifest
-    failures: list[str]            # validation status codes
+    state: str  # 'Trusted', 'Valid' or 'Invalid' (c2pa's own verdict)
+    manifest: dict[str, Any]  # the active manifest
+    failures: list[str]  # validation status codes
 
 
 def read_credentials(path: Path, *, trust_anchors: bytes | None = None) -> ReadCredentials | None:
     """The embedded manifest as c2pa's reader validates it; None when the file has none."""
     import c2pa
 
-    context = c2pa.Context(c2pa.Settings.from_dict({"trust": {"trust_anchors": trust_anchors.decode()}})) \
-        if trust_anchors else None
+    context = (
+        c2pa.Context(c2pa.Settings.from_dict({"trust": {"trust_anchors": trust_anchors.decode()}}))
+        if trust_anchors
+        else None
+    )
     try:
         with path.open("rb") as stream:
             reader = c2pa.Reader("video/mp4", stream, context=context) if context else c2pa.Reader("video/mp4", stream)

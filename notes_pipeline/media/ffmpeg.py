@@ -28,8 +28,9 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def run_ffmpeg(stream: ffmpeg.nodes.OutputStream, *, what: str, timeout_s: float | None = 1800,
-               log_level: str = "error") -> str:
+def run_ffmpeg(
+    stream: ffmpeg.nodes.OutputStream, *, what: str, timeout_s: float | None = 1800, log_level: str = "error"
+) -> str:
     """Run a graph built with ffmpeg-python and return FFmpeg's log (stderr) at `log_level`;
     raise MediaError with the tail of that log when FFmpeg fails."""
     args: Sequence[str] = ffmpeg.compile(
@@ -37,8 +38,7 @@ def run_ffmpeg(stream: ffmpeg.nodes.OutputStream, *, what: str, timeout_s: float
         cmd=ffmpeg_exe(),
     )
     try:
-        done = subprocess.run(args, capture_output=True, timeout=timeout_s, check=False,
-                              preexec_fn=die_with_parent())
+        done = subprocess.run(args, capture_output=True, timeout=timeout_s, check=False, preexec_fn=die_with_parent())
     except subprocess.TimeoutExpired:
         raise MediaError(f"FFmpeg took longer than {timeout_s:.0f}s making {what}") from None
     if done.returncode != 0:

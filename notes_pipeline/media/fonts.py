@@ -32,8 +32,10 @@ _FAMILIES: dict[str, tuple[str, str, str]] = {
 }
 
 # Drawn only where the fonts above lack a character (arrows, maths, check marks, stars); one weight each.
-_SYMBOL_FONTS: dict[str, str] = {"NotoSansMath-Regular.ttf": "Noto Sans Math",
-                                 "NotoSansSymbols2-Regular.ttf": "Noto Sans Symbols2"}
+_SYMBOL_FONTS: dict[str, str] = {
+    "NotoSansMath-Regular.ttf": "Noto Sans Math",
+    "NotoSansSymbols2-Regular.ttf": "Noto Sans Symbols2",
+}
 
 
 # Code cards: one fixed-width face (fonts-noto-mono), so columns of code line up.
@@ -147,8 +149,12 @@ def _font_runs(text: str, fonts: tuple[Path, ...]) -> tuple[FontRun, ...]:
 def missing_glyphs(text: str, role: Role = "body", *, language: str | None = None) -> set[str]:
     """The characters of `text` that the font `font_runs` picks for them cannot draw (tofu on screen):
     empty when every character is covered."""
-    return {ch for run in font_runs(text, role, language=language) for ch in run.text
-            if _drawn(ch) and ord(ch) not in _codepoints(run.font)}
+    return {
+        ch
+        for run in font_runs(text, role, language=language)
+        for ch in run.text
+        if _drawn(ch) and ord(ch) not in _codepoints(run.font)
+    }
 
 
 def covers(font: Path, text: str) -> bool:

@@ -54,8 +54,11 @@ def _meter(stream: ffmpeg.nodes.FilterableStream, *, true_peak: bool = False) ->
 def measure(path: Path, *, true_peak: bool = False) -> Loudness:
     """Integrated loudness (and true peak) of a file's first audio stream."""
     audio = ffmpeg.input(str(path)).audio.filter("aresample", AUDIO_RATE)
-    log = run_ffmpeg(ffmpeg.output(_meter(audio, true_peak=true_peak), "-", format="null"),
-                     what=f"the loudness of {path.name}", log_level="info")
+    log = run_ffmpeg(
+        ffmpeg.output(_meter(audio, true_peak=true_peak), "-", format="null"),
+        what=f"the loudness of {path.name}",
+        log_level="info",
+    )
     return parse_ebur128(log)
 
 
@@ -98,8 +101,10 @@ def _wav_format(clip: Path) -> tuple[int, int, int]:
 
 
 def _converted(clip: Path, rate: int, dest: Path) -> Path:
-    run_ffmpeg(ffmpeg.output(ffmpeg.input(str(clip)).audio, str(dest), acodec="pcm_s16le", ar=rate, ac=1),
-               what=f"the narration clip {clip.name}")
+    run_ffmpeg(
+        ffmpeg.output(ffmpeg.input(str(clip)).audio, str(dest), acodec="pcm_s16le", ar=rate, ac=1),
+        what=f"the narration clip {clip.name}",
+    )
     return dest
 
 
@@ -112,8 +117,9 @@ def music_bed(path: Path, duration_s: float) -> ffmpeg.nodes.FilterableStream:
     """A music file looped (or cut) to `duration_s`, mono, faded in and out."""
     fade_out = min(3.0, duration_s / 3)
     return (
-        ffmpeg.input(str(path), stream_loop=-1).audio
-        .filter("aresample", AUDIO_RATE).filter("aformat", channel_layouts="mono")
+        ffmpeg.input(str(path), stream_loop=-1)
+        .audio.filter("aresample", AUDIO_RATE)
+        .filter("aformat", channel_layouts="mono")
         .filter("atrim", duration=duration_s)
         .filter("afade", type="in", duration=min(2.0, duration_s / 3))
         .filter("afade", type="out", start_time=max(0.0, duration_s - fade_out), duration=fade_out)
@@ -127,17 +133,21 @@ def _db(value: float) -> str:
 def mix_soundtrack(voice_track: Path, music: Path | None, duration_s: float, dest: Path) -> Loudness:
     """Write the voice (the joined narration, plus ducked music) mix to `dest` as float WAV; return its loudness."""
     voice_level, music_level = _levels(voice_track, music, duration_s)
-    voice = (narration(voice_track).filter("volume", _db(VOICE_REFERENCE_LUFS - voice_level.integrated_lufs))
-             .filter("acompressor", threshold="-24dB", ratio=4, attack=1, release=100, knee=4)
-             .filter("acompressor", threshold="-30dB", ratio=8, attack=0.1, release=30))
+    voice = (
+        narration(voice_track)
+        .filter("volume", _db(VOICE_REFERENCE_LUFS - voice_level.integrated_lufs))
+        .filter("acompressor", threshold="-24dB", ratio=4, attack=1, release=100, knee=4)
+        .filter("acompressor", threshold="-30dB", ratio=8, attack=0.1, release=30)
+    )
     if music is not None and music_level is not None and music_level.integrated_lufs > -70:
         split = voice.filter_multi_output("asplit", 2)
         voice, key = split.stream(0), split.stream(1)
         gain = VOICE_REFERENCE_LUFS - MUSIC_BELOW_VOICE_LU - music_level.integrated_lufs
         bed = music_bed(music, duration_s).filter("volume", _db(gain))
         # Duck about 10 dB while the voice speaks; recover over half a second in pauses.
-        ducked = ffmpeg.filter([bed, key], "sidechaincompress", threshold=0.015, ratio=6, attack=30,
-                               release=500, knee=3)
+        ducked = ffmpeg.filter(
+            [bed, key], "sidechaincompress", threshold=0.015, ratio=6, attack=30, release=500, knee=3
+        )
         voice = ffmpeg.filter([voice, ducked], "amix", inputs=2, duration="first", normalize=0)
     outputs = voice.filter_multi_output("asplit", 2)
     log = run_ffmpeg(
@@ -145,24 +155,30 @@ def mix_soundtrack(voice_track: Path, music: Path | None, duration_s: float, des
             ffmpeg.output(outputs.stream(0), str(dest), acodec="pcm_f32le", ar=AUDIO_RATE, ac=1),
             ffmpeg.output(_meter(outputs.stream(1)), "-", format="null"),
         ),
-        what="the soundtrack mix", log_level="info",
+        what="the soundtrack mix",
+        log_level="info",
     )
     return parse_ebur128(log)
 
 
 def _levels(voice_track: Path, music: Path | None, duration_s: float) -> tuple[Loudness, Loudness | None]:
     """Loudness of the narration and of the music bed, measured at the same time."""
+
     def voice() -> Loudness:
-        log = run_ffmpeg(ffmpeg.output(_meter(narration(voice_track)), "-", format="null"),
-                         what="the narration's loudness", log_level="info")
+        log = run_ffmpeg(
+            ffmpeg.output(_meter(narration(voice_track)), "-", format="null"),
+            what="the narration's loudness",
+            log_level="info",
+        )
         return parse_ebur128(log)
 
     def bed() -> Loudness | None:
         if music is None:
             return None
         stream = music_bed(music, min(duration_s, 60.0))
-        log = run_ffmpeg(ffmpeg.output(_meter(stream), "-", format="null"),
-                         what="the music's loudness", log_level="info")
+        log = run_ffmpeg(
+            ffmpeg.output(_meter(stream), "-", format="null"), what="the music's loudness", log_level="info"
+        )
         return parse_ebur128(log)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -170,10 +186,12 @@ def _levels(voice_track: Path, music: Path | None, duration_s: float) -> tuple[L
         return voice_level.result(), music_level.result()
 
 
-def _limited(stream: ffmpeg.nodes.FilterableStream, gain_db: float,
-             ceiling_dbfs: float = CEILING_DBFS) -> ffmpeg.nodes.FilterableStream:
-    return (stream.filter("volume", _db(gain_db))
-            .filter("alimiter", limit=10 ** (ceiling_dbfs / 20), attack=5, release=60, level=0))
+def _limited(
+    stream: ffmpeg.nodes.FilterableStream, gain_db: float, ceiling_dbfs: float = CEILING_DBFS
+) -> ffmpeg.nodes.FilterableStream:
+    return stream.filter("volume", _db(gain_db)).filter(
+        "alimiter", limit=10 ** (ceiling_dbfs / 20), attack=5, release=60, level=0
+    )
 
 
 def gain_for_target(mix: Path, mix_loudness: Loudness, target_lufs: float = TARGET_LUFS) -> float:
@@ -183,8 +201,11 @@ def gain_for_target(mix: Path, mix_loudness: Loudness, target_lufs: float = TARG
 
     def trial(gain: float) -> float:
         limited = _limited(ffmpeg.input(str(mix)).audio, gain)
-        log = run_ffmpeg(ffmpeg.output(_meter(limited), "-", format="null"),
-                         what="a trial of the soundtrack's level", log_level="info")
+        log = run_ffmpeg(
+            ffmpeg.output(_meter(limited), "-", format="null"),
+            what="a trial of the soundtrack's level",
+            log_level="info",
+        )
         return parse_ebur128(log).integrated_lufs
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -207,14 +228,20 @@ def encode_limited(mix: Path, gain_db: float, dest: Path, codec: Mapping[str, st
     """
     ceiling = CEILING_DBFS
     for _ in range(_ENCODE_ATTEMPTS):
-        run_ffmpeg(ffmpeg.output(_limited(ffmpeg.input(str(mix)).audio, gain_db, ceiling), str(dest), **codec),
-                   what="the soundtrack")
+        run_ffmpeg(
+            ffmpeg.output(_limited(ffmpeg.input(str(mix)).audio, gain_db, ceiling), str(dest), **codec),
+            what="the soundtrack",
+        )
         encoded = measure(dest, true_peak=True)
         if encoded.true_peak_dbtp is None or encoded.true_peak_dbtp <= _TRUE_PEAK_AIM:
             return encoded
         overshoot = encoded.true_peak_dbtp - _TRUE_PEAK_AIM
         ceiling -= overshoot + 0.1
     # Not worth failing a finished render over a tenth of a decibel: say so and deliver it.
-    log.warning("the soundtrack's true peak is %s dBTP, above the %s dBTP limit, after %d encodings",
-                encoded.true_peak_dbtp, TRUE_PEAK_DBTP, _ENCODE_ATTEMPTS)
+    log.warning(
+        "the soundtrack's true peak is %s dBTP, above the %s dBTP limit, after %d encodings",
+        encoded.true_peak_dbtp,
+        TRUE_PEAK_DBTP,
+        _ENCODE_ATTEMPTS,
+    )
     return encoded

@@ -17,6 +17,7 @@ PAN_PER_S = 0.012  # of the frame's width
 # Keyframe instants need a fine clock: a still's own time base (1/25 s for PNG) would round them.
 KEYFRAME_TB = "1/1000000"
 
+
 @dataclass(frozen=True)
 class View:
     """Which part of the still fills the frame: zoom (>= 1) about a centre given in still pixels."""
@@ -28,8 +29,12 @@ class View:
     def corners(self, width: int, height: int) -> list[tuple[float, float]]:
         """Top-left, top-right, bottom-left, bottom-right of the visible rectangle, in still pixels."""
         hw, hh = width / 2 / self.zoom, height / 2 / self.zoom
-        return [(self.cx - hw, self.cy - hh), (self.cx + hw, self.cy - hh),
-                (self.cx - hw, self.cy + hh), (self.cx + hw, self.cy + hh)]
+        return [
+            (self.cx - hw, self.cy - hh),
+            (self.cx + hw, self.cy - hh),
+            (self.cx - hw, self.cy + hh),
+            (self.cx + hw, self.cy + hh),
+        ]
 
 
 @dataclass(frozen=True)
@@ -132,12 +137,12 @@ def zoom_grid(move: Move, total: int, width: int, height: int) -> KeyframeGrid:
     # Outermost steps at or beyond the move's own zooms, so its first and last frames are enclosed.
     first, last = step(move.start.zoom, not zooming_in), step(move.end.zoom, zooming_in)
     origin = total * (1 - inverse_start) / (inverse_end - inverse_start)  # when step 0 would be exact
-    return KeyframeGrid(first, last, lambda k: origin + k * per_step,
-                        f"({origin:.9f}+K*{per_step:.9f})")
+    return KeyframeGrid(first, last, lambda k: origin + k * per_step, f"({origin:.9f}+K*{per_step:.9f})")
 
 
-def keyframe_source(still: ffmpeg.nodes.FilterableStream, move: Move, *, width: int,
-                    height: int) -> ffmpeg.nodes.FilterableStream:
+def keyframe_source(
+    still: ffmpeg.nodes.FilterableStream, move: Move, *, width: int, height: int
+) -> ffmpeg.nodes.FilterableStream:
     """The one picture every keyframe of `move` is cut from, made once per still and move.
 
     `still` must already be the frame's size in yuv420p. A scene drawn in parts (its
@@ -153,8 +158,15 @@ def keyframe_source(still: ffmpeg.nodes.FilterableStream, move: Move, *, width: 
 
 
 def moving_still(
-    source: ffmpeg.nodes.FilterableStream, move: Move, first: int, frames: int, total: int,
-    *, width: int, height: int, fps: int,
+    source: ffmpeg.nodes.FilterableStream,
+    move: Move,
+    first: int,
+    frames: int,
+    total: int,
+    *,
+    width: int,
+    height: int,
+    fps: int,
 ) -> ffmpeg.nodes.FilterableStream:
     """`frames` output frames of `move`, starting at frame `first` of the `total` the move spans,
     cut from `source` (keyframe_source of the still and the move).
@@ -180,8 +192,9 @@ def moving_still(
         keyframes = _pan_keyframes(looped, move, step, width=width, height=height)
     else:
         keyframes = _zoom_keyframes(looped, zoom_side(move, width, height), step, width=width, height=height)
-    keyframes = (keyframes.filter("settb", KEYFRAME_TB)
-                 .filter("setpts", f"(if(eq(N,0),{-lead},{at}-{first}))/({fps}*TB)"))
+    keyframes = keyframes.filter("settb", KEYFRAME_TB).filter(
+        "setpts", f"(if(eq(N,0),{-lead},{at}-{first}))/({fps}*TB)"
+    )
     return (
         keyframes.filter("framerate", fps=fps, interp_start=0, interp_end=255, scene=100, flags=0)
         .filter("trim", start_frame=lead, end_frame=lead + frames)
@@ -191,8 +204,9 @@ def moving_still(
     )
 
 
-def _pan_source(still: ffmpeg.nodes.FilterableStream, move: Move, *, width: int,
-                height: int) -> ffmpeg.nodes.FilterableStream:
+def _pan_source(
+    still: ffmpeg.nodes.FilterableStream, move: Move, *, width: int, height: int
+) -> ffmpeg.nodes.FilterableStream:
     """The still scaled to the pan's zoom, its frame-high strip in 4:2:0 twice, stacked: as is, and
     starting one column later.
 
@@ -203,15 +217,20 @@ def _pan_source(still: ffmpeg.nodes.FilterableStream, move: Move, *, width: int,
     zoom = move.start.zoom
     big_w, big_h = math.floor(width * zoom), math.floor(height * zoom)
     wide = big_w + big_w % 2
-    strip = (still.filter("scale", big_w, big_h, flags="bicubic").filter("format", "yuv444p")
-             .filter("crop", big_w, height, 0, (big_h - height) // 2).filter("pad", wide + 2, height, 0, 0)
-             .filter_multi_output("split", 2))
+    strip = (
+        still.filter("scale", big_w, big_h, flags="bicubic")
+        .filter("format", "yuv444p")
+        .filter("crop", big_w, height, 0, (big_h - height) // 2)
+        .filter("pad", wide + 2, height, 0, 0)
+        .filter_multi_output("split", 2)
+    )
     copies = [strip.stream(n).filter("crop", wide, height, n, 0).filter("format", "yuv420p") for n in (0, 1)]
     return ffmpeg.filter(copies, "vstack")
 
 
-def _pan_keyframes(looped: ffmpeg.nodes.FilterableStream, move: Move, step: Callable[[str], str],
-                   *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
+def _pan_keyframes(
+    looped: ffmpeg.nodes.FilterableStream, move: Move, step: Callable[[str], str], *, width: int, height: int
+) -> ffmpeg.nodes.FilterableStream:
     """Keyframe k: the frame-sized window k whole pixels along the pan's strip (_pan_source)."""
     zoom = move.start.zoom
     left = round((move.start.cx - width / 2 / zoom) * zoom)
@@ -225,8 +244,9 @@ def _zoom_offsets(side: int, width: int, height: int) -> tuple[int, int]:
     return ((side - width) // 2) & ~1, ((side - height) // 2) & ~1
 
 
-def _zoom_source(still: ffmpeg.nodes.FilterableStream, side: int, *, width: int,
-                 height: int) -> ffmpeg.nodes.FilterableStream:
+def _zoom_source(
+    still: ffmpeg.nodes.FilterableStream, side: int, *, width: int, height: int
+) -> ffmpeg.nodes.FilterableStream:
     """The still padded to a square of side `side`, twice in 4:2:0, stacked: as is, and shifted one
     pixel up and left (through 4:4:4), for the odd steps (_zoom_keyframes).
 
@@ -238,15 +258,22 @@ def _zoom_source(still: ffmpeg.nodes.FilterableStream, side: int, *, width: int,
     pictures = still.filter_multi_output("split", 2)
     # The shifted copy: the still one pixel in from the corner of a frame two pixels larger (the
     # only resampling, at the frame's size), placed two pixels up and left of the other.
-    shifted = (pictures.stream(1).filter("format", "yuv444p").filter("pad", width + 2, height + 2, 1, 1, color="black")
-               .filter("format", "yuv420p"))
-    squares = [pictures.stream(0).filter("pad", side, side, ox, oy, color="black"),
-               shifted.filter("pad", side, side, ox - 2, oy - 2, color="black")]
+    shifted = (
+        pictures.stream(1)
+        .filter("format", "yuv444p")
+        .filter("pad", width + 2, height + 2, 1, 1, color="black")
+        .filter("format", "yuv420p")
+    )
+    squares = [
+        pictures.stream(0).filter("pad", side, side, ox, oy, color="black"),
+        shifted.filter("pad", side, side, ox - 2, oy - 2, color="black"),
+    ]
     return ffmpeg.filter(squares, "vstack")
 
 
-def _zoom_keyframes(looped: ffmpeg.nodes.FilterableStream, side: int, step: Callable[[str], str],
-                    *, width: int, height: int) -> ffmpeg.nodes.FilterableStream:
+def _zoom_keyframes(
+    looped: ffmpeg.nodes.FilterableStream, side: int, step: Callable[[str], str], *, width: int, height: int
+) -> ffmpeg.nodes.FilterableStream:
     """Keyframe k: the padded square's centre of side `side` - 2k, scaled back to `side` by zoompan,
     the frame cut from its middle.
 
@@ -266,5 +293,4 @@ def _zoom_keyframes(looped: ffmpeg.nodes.FilterableStream, side: int, step: Call
 
 def still_frames(still: ffmpeg.nodes.FilterableStream, frames: int, *, fps: int) -> ffmpeg.nodes.FilterableStream:
     """The still, unmoving, for `frames` frames (decoded once, repeated by reference)."""
-    return (still.filter("loop", loop=frames - 1, size=1, start=0)
-            .filter("settb", f"1/{fps}").filter("setpts", "N"))
+    return still.filter("loop", loop=frames - 1, size=1, start=0).filter("settb", f"1/{fps}").filter("setpts", "N")

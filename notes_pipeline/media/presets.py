@@ -36,8 +36,9 @@ AUDIO_RATE = 48_000
 def video_args(quality: str, fps: int) -> dict[str, str | int]:
     """ffmpeg-python output keyword arguments for the H.264 stream."""
     preset = PRESETS[quality]
-    args: dict[str, str | int] = dict(vcodec="libx264", preset=preset.x264_preset, crf=preset.crf,
-                                      tune="stillimage", pix_fmt="yuv420p", r=fps)
+    args: dict[str, str | int] = dict(
+        vcodec="libx264", preset=preset.x264_preset, crf=preset.crf, tune="stillimage", pix_fmt="yuv420p", r=fps
+    )
     if preset.x264_params:
         args["x264-params"] = preset.x264_params
     return args
@@ -46,8 +47,7 @@ def video_args(quality: str, fps: int) -> dict[str, str | int]:
 def audio_args(quality: str) -> dict[str, str | int]:
     """AAC, mono 48 kHz. Perceptual noise substitution and temporal noise shaping are off: on
     compressed speech they overshoot peaks by up to 3 dB (measured), breaking the true-peak ceiling."""
-    return dict(acodec="aac", audio_bitrate=PRESETS[quality].audio_bitrate, ar=AUDIO_RATE, ac=1,
-                aac_pns=0, aac_tns=0)
+    return dict(acodec="aac", audio_bitrate=PRESETS[quality].audio_bitrate, ar=AUDIO_RATE, ac=1, aac_pns=0, aac_tns=0)
 
 
 def encode_args(quality: str, fps: int) -> dict[str, str | int]:

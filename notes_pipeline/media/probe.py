@@ -51,12 +51,20 @@ def probe(path: Path) -> MediaInfo:
             if videos:
                 v = videos[0]
                 fps = float(v.average_rate) if v.average_rate else 0.0
-                video = VideoInfo(v.codec_context.width, v.codec_context.height, fps, v.frames, v.codec_context.name,
-                                  v.codec_context.format.name if v.codec_context.format else "", _stream_seconds(v))
+                video = VideoInfo(
+                    v.codec_context.width,
+                    v.codec_context.height,
+                    fps,
+                    v.frames,
+                    v.codec_context.name,
+                    v.codec_context.format.name if v.codec_context.format else "",
+                    _stream_seconds(v),
+                )
             if audios:
                 a = audios[0]
-                audio = AudioInfo(a.codec_context.sample_rate, a.codec_context.channels, a.codec_context.name,
-                                  _stream_seconds(a))
+                audio = AudioInfo(
+                    a.codec_context.sample_rate, a.codec_context.channels, a.codec_context.name, _stream_seconds(a)
+                )
             duration = container.duration / av.time_base if container.duration else 0.0
             return MediaInfo(duration, video, audio, len(videos), len(audios))
     except av.error.FFmpegError as err:
@@ -76,8 +84,9 @@ def decode_all(path: Path) -> int:
     return frames
 
 
-def scene_change_times(path: Path, *, threshold: float = 4.0, step: float = 0.3,
-                       top_fraction: float = 0.75) -> list[float]:
+def scene_change_times(
+    path: Path, *, threshold: float = 4.0, step: float = 0.3, top_fraction: float = 0.75
+) -> list[float]:
     """When each new picture is fully on screen, comparing small grey frames above the subtitle band.
 
     A change is a run of consecutive frames that each differ from the one before by more

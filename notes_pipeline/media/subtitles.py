@@ -97,10 +97,14 @@ def build_cues(scenes: Sequence[SceneTiming], *, max_chars: int = 42) -> list[Cu
             end = min(max(scene.offset_s + last.end_s + HOLD_S, start + MIN_CUE_S), next_start, scene_end)
             if end <= start:
                 continue
-            cues.append(Cue(
-                round(start, 3), round(end, 3), tuple(" ".join(w.text for w in line) for line in group),
-                tuple(tuple((w.text, round(scene.offset_s + w.start_s, 3)) for w in line) for line in group),
-            ))
+            cues.append(
+                Cue(
+                    round(start, 3),
+                    round(end, 3),
+                    tuple(" ".join(w.text for w in line) for line in group),
+                    tuple(tuple((w.text, round(scene.offset_s + w.start_s, 3)) for w in line) for line in group),
+                )
+            )
     return cues
 
 
@@ -226,8 +230,16 @@ def _karaoke_text(cue: Cue, current: int | None, language: str) -> str:
     return r"\N".join(lines)
 
 
-def write_ass(cues: Sequence[Cue], path: Path, *, width: int, height: int, language: str,
-              karaoke: bool = False, headings: Sequence[Heading] = ()) -> Path:
+def write_ass(
+    cues: Sequence[Cue],
+    path: Path,
+    *,
+    width: int,
+    height: int,
+    language: str,
+    karaoke: bool = False,
+    headings: Sequence[Heading] = (),
+) -> Path:
     """An ASS script sized to the frame: cues bottom-centre, white on an opaque dark box, the spoken word
     highlighted when `karaoke`, and scene headings at the top on a translucent box.
 
@@ -265,8 +277,10 @@ Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
     events = []
     for heading in headings:
         text = ass_text(heading.text, language)
-        events.append(f"Dialogue: 1,{_ass_clock(heading.start_s)},{_ass_clock(heading.end_s)},Heading,,0,0,0,,"
-                      f"{{\\fad(250,250)}}{text}")
+        events.append(
+            f"Dialogue: 1,{_ass_clock(heading.start_s)},{_ass_clock(heading.end_s)},Heading,,0,0,0,,"
+            f"{{\\fad(250,250)}}{text}"
+        )
     # Centiseconds can collide after rounding: keep cues ordered and non-overlapping.
     previous_end = 0.0
     for cue in cues:
@@ -280,8 +294,9 @@ Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
         starts = [max(start, when) for line in cue.timed for _, when in line]
         bounds = [_ass_clock(start)] + [_ass_clock(t) for t in starts[1:]] + [_ass_clock(cue.end_s)]
         if bounds[0] != _ass_clock(starts[0]):
-            events.append(f"Dialogue: 0,{bounds[0]},{_ass_clock(starts[0])},Default,,0,0,0,,"
-                          f"{_karaoke_text(cue, None, language)}")
+            events.append(
+                f"Dialogue: 0,{bounds[0]},{_ass_clock(starts[0])},Default,,0,0,0,,{_karaoke_text(cue, None, language)}"
+            )
             bounds[0] = _ass_clock(starts[0])
         for word, (begin, end) in enumerate(zip(bounds, bounds[1:])):
             if begin < end:

@@ -45,8 +45,9 @@ def frame_plan(durations: Sequence[float], fps: int) -> list[tuple[int, int]]:
     return plan
 
 
-def plan_scenes(durations: Sequence[float], speech_ends_s: Sequence[float], fps: int,
-                *, transitions: bool = True) -> list[SceneSpan]:
+def plan_scenes(
+    durations: Sequence[float], speech_ends_s: Sequence[float], fps: int, *, transitions: bool = True
+) -> list[SceneSpan]:
     """Scene spans with the longest fade (up to MAX_FADE_S) that fits in each scene's trailing silence.
 
     `speech_ends_s[i]` is when scene i's last audible sound ends, relative to its clip.
@@ -99,8 +100,12 @@ def pieces(spans: Sequence[SceneSpan], longest: int) -> list[Piece]:
     for i, span in enumerate(spans):
         if span.fade_in:
             before = spans[i - 1]
-            out.append(Piece(span.visible_from, (Shown(i - 1, before.shown_frames - span.fade_in, span.fade_in),
-                                                 Shown(i, 0, span.fade_in))))
+            out.append(
+                Piece(
+                    span.visible_from,
+                    (Shown(i - 1, before.shown_frames - span.fade_in, span.fade_in), Shown(i, 0, span.fade_in)),
+                )
+            )
         fade_out = spans[i + 1].fade_in if i + 1 < len(spans) else 0
         body = span.end_frame - span.first_frame - fade_out
         parts = max(1, body // longest)

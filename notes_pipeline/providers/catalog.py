@@ -34,7 +34,9 @@ class ProviderDeclaration:
 
     def load(self) -> type:
         """The class itself (imports its module, and so its SDK)."""
-        module = importlib.import_module("notes_pipeline.providers." + self.module.removesuffix(".py").replace("/", "."))
+        module = importlib.import_module(
+            "notes_pipeline.providers." + self.module.removesuffix(".py").replace("/", ".")
+        )
         return getattr(module, self.class_name)
 
 
@@ -55,8 +57,9 @@ def declared_providers() -> dict[str, ProviderDeclaration]:
             for declaration in _declarations(module, source):
                 other = found.setdefault(declaration.name, declaration)
                 if other is not declaration:
-                    raise ProviderDeclarationError(f"provider {declaration.name!r} is declared twice: "
-                                                   f"in {other.module} and {module}")
+                    raise ProviderDeclarationError(
+                        f"provider {declaration.name!r} is declared twice: in {other.module} and {module}"
+                    )
     return found
 
 
@@ -79,12 +82,15 @@ def _declarations(module: str, source: str) -> list[ProviderDeclaration]:
         except (KeyError, ValueError, SyntaxError) as err:
             raise ProviderDeclarationError(f"{where}: `name` and `needs` must be one-line literals ({err!r})") from None
         if not isinstance(name, str) or not _is_needs(needs):
-            raise ProviderDeclarationError(f"{where}: `name` must be a string and `needs` a tuple of tuples of "
-                                           f"secret fields, e.g. needs = ((\"x_api_key\",),)")
+            raise ProviderDeclarationError(
+                f"{where}: `name` must be a string and `needs` a tuple of tuples of "
+                f'secret fields, e.g. needs = (("x_api_key",),)'
+            )
         declarations.append(ProviderDeclaration(name, needs, module, cls))
     return declarations
 
 
 def _is_needs(value: object) -> bool:
     return isinstance(value, tuple) and all(
-        isinstance(option, tuple) and option and all(isinstance(f, str) and f for f in option) for option in value)
+        isinstance(option, tuple) and option and all(isinstance(f, str) and f for f in option) for option in value
+    )

@@ -36,8 +36,12 @@ OTHER_SECRETS: dict[str, str] = {
 }
 # Field of `Secrets` -> the environment variable it comes from: every secret, derived from the two above.
 SECRET_ENV_VARS: dict[str, str] = {
-    **{field: field.upper() for provider in declared_providers().values() for option in provider.needs
-       for field in option},
+    **{
+        field: field.upper()
+        for provider in declared_providers().values()
+        for option in provider.needs
+        for field in option
+    },
     **OTHER_SECRETS,
 }
 
@@ -131,7 +135,9 @@ class NarrationConfig(_Open):
             return narrator.Settings.model_validate(section)
         except ValidationError as err:
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
-            raise ProviderConfigError(f"narration.{narrator.name} in the provider config is invalid: {problems}") from None
+            raise ProviderConfigError(
+                f"narration.{narrator.name} in the provider config is invalid: {problems}"
+            ) from None
 
 
 class ImageProviderConfig(_Open):
@@ -153,10 +159,16 @@ class StockConfig(_Strict):
     enabled: bool = True
     order: list[Literal["pexels", "pixabay"]] = Field(default_factory=lambda: ["pexels", "pixabay"])
     media: list[Literal["photos", "videos"]] = Field(
-        default_factory=lambda: ["photos", "videos"], min_length=1,
-        description="What to search, in order: the next kind only when the first found too little.")
-    min_scale: float = Field(0.75, gt=0, le=1, description="A result must cover the frame when enlarged at most "
-                                                           "1/min_scale times; smaller ones are skipped.")
+        default_factory=lambda: ["photos", "videos"],
+        min_length=1,
+        description="What to search, in order: the next kind only when the first found too little.",
+    )
+    min_scale: float = Field(
+        0.75,
+        gt=0,
+        le=1,
+        description="A result must cover the frame when enlarged at most 1/min_scale times; smaller ones are skipped.",
+    )
     per_page: int = Field(15, ge=3, le=80)
     max_pages: int = Field(2, ge=1, le=10)
     max_clip_bytes: int = Field(60_000_000, gt=0)
@@ -198,8 +210,10 @@ class EmbeddingsConfig(_Strict):
     @classmethod
     def _matches_the_table(cls, value: int) -> int:
         if value != EMBEDDING_DIMENSIONS:
-            raise ValueError(f"the database stores {EMBEDDING_DIMENSIONS}-dimensional embeddings; "
-                             "changing it needs a migration of projects.prompt_embedding")
+            raise ValueError(
+                f"the database stores {EMBEDDING_DIMENSIONS}-dimensional embeddings; "
+                "changing it needs a migration of projects.prompt_embedding"
+            )
         return value
 
 

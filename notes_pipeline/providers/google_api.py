@@ -26,8 +26,9 @@ def execute(request: Any) -> Any:
         raise failure or Failure(f"answered {err.resp.status}", retryable=False) from None
     except auth_errors.RefreshError as err:
         # The token exchange failed: a bad key stays bad; google-auth says when a retry may help.
-        raise Failure(f"could not get an access token ({type(err).__name__})",
-                      retryable=bool(getattr(err, "retryable", False))) from None
+        raise Failure(
+            f"could not get an access token ({type(err).__name__})", retryable=bool(getattr(err, "retryable", False))
+        ) from None
     except auth_errors.TransportError:
         raise Failure("could not reach the token endpoint", retryable=True) from None
     except UnicodeDecodeError:

@@ -35,8 +35,9 @@ TRANSPORT_ERRORS = _transport_errors()
 def genai_http_options(*, base_url: str | None, timeout_s: float) -> types.HttpOptions:
     """The client's HTTP options. google-genai retries nothing while `retry_options` is unset; one attempt is
     asked for explicitly so a changed SDK default can never add a second retry loop under ours."""
-    return types.HttpOptions(base_url=base_url, timeout=int(timeout_s * 1000),
-                             retry_options=types.HttpRetryOptions(attempts=1))
+    return types.HttpOptions(
+        base_url=base_url, timeout=int(timeout_s * 1000), retry_options=types.HttpRetryOptions(attempts=1)
+    )
 
 
 def genai_failure(err: genai_errors.APIError) -> Failure:

@@ -46,8 +46,9 @@ class ProviderRegistry:
     slots: the per-provider concurrency limiter every chain call goes through (None: no limits).
     """
 
-    def __init__(self, config: ProvidersConfig, secrets: Secrets, *, sleep: Sleep = time.sleep,
-                 slots: SlotLimiter | None = None) -> None:
+    def __init__(
+        self, config: ProvidersConfig, secrets: Secrets, *, sleep: Sleep = time.sleep, slots: SlotLimiter | None = None
+    ) -> None:
         self.config = config
         self.secrets = secrets
         self.sleep = sleep
@@ -56,8 +57,9 @@ class ProviderRegistry:
         for capability, names in self.chains().items():
             for name in names:
                 if name not in known:
-                    raise UnknownProviderError(f"unknown {capability} provider {name!r} in the provider config; "
-                                               f"known: {sorted(known)}")
+                    raise UnknownProviderError(
+                        f"unknown {capability} provider {name!r} in the provider config; known: {sorted(known)}"
+                    )
 
     # ---- what is configured ------------------------------------------------------------
     def chains(self) -> dict[str, list[str]]:
@@ -84,8 +86,11 @@ class ProviderRegistry:
         return "needs " + " or ".join(" + ".join(SECRET_ENV_VARS[f] for f in option) for option in options)
 
     def statuses(self) -> list[ProviderStatus]:
-        return [ProviderStatus(capability, name, self.configured(name), self._detail(name))
-                for capability, names in self.chains().items() for name in dict.fromkeys(names)]
+        return [
+            ProviderStatus(capability, name, self.configured(name), self._detail(name))
+            for capability, names in self.chains().items()
+            for name in dict.fromkeys(names)
+        ]
 
     def active(self, capability: str) -> list[str]:
         """The chain as it will run: its configured members, in order."""
@@ -101,25 +106,35 @@ class ProviderRegistry:
         def gemini() -> Any:
             from notes_pipeline.providers.llm.gemini import GeminiScriptWriter
 
-            return GeminiScriptWriter(self.config.script.gemini, api_key=self._secret("gemini_api_key"),
-                                      http=self.config.http, sleep=self.sleep)
+            return GeminiScriptWriter(
+                self.config.script.gemini,
+                api_key=self._secret("gemini_api_key"),
+                http=self.config.http,
+                sleep=self.sleep,
+            )
 
         def ollama() -> Any:
             from notes_pipeline.providers.llm.local_llm import OllamaScriptWriter
 
-            return OllamaScriptWriter(self.config.script.ollama, base_url=self._secret("ollama_host"),
-                                      http=self.config.http, sleep=self.sleep)
+            return OllamaScriptWriter(
+                self.config.script.ollama, base_url=self._secret("ollama_host"), http=self.config.http, sleep=self.sleep
+            )
 
         def openai_compatible() -> Any:
             from notes_pipeline.providers.llm.local_llm import OpenAICompatibleScriptWriter
 
-            return OpenAICompatibleScriptWriter(self.config.script.openai_compatible,
-                                                base_url=self._secret("openai_base_url"),
-                                                api_key=self.secrets.value("openai_api_key"),
-                                                http=self.config.http, sleep=self.sleep)
+            return OpenAICompatibleScriptWriter(
+                self.config.script.openai_compatible,
+                base_url=self._secret("openai_base_url"),
+                api_key=self.secrets.value("openai_api_key"),
+                http=self.config.http,
+                sleep=self.sleep,
+            )
 
-        writers = self._build({"gemini": gemini, "ollama": ollama, "openai_compatible": openai_compatible,
-                               "local": LocalScriptWriter}, self.active("script"))
+        writers = self._build(
+            {"gemini": gemini, "ollama": ollama, "openai_compatible": openai_compatible, "local": LocalScriptWriter},
+            self.active("script"),
+        )
         return ScriptWriterChain(writers or [LocalScriptWriter()], slots=self.slots)
 
     def narrator(self) -> NarratorChain:
@@ -131,8 +146,11 @@ class ProviderRegistry:
         narrators = []
         for name in self.active("narration"):
             narrator = providers[name].load()
-            narrators.append(narrator.from_settings(self.config.narration.settings_for(narrator), self.secrets,
-                                                    http=self.config.http, sleep=self.sleep))
+            narrators.append(
+                narrator.from_settings(
+                    self.config.narration.settings_for(narrator), self.secrets, http=self.config.http, sleep=self.sleep
+                )
+            )
         return NarratorChain(narrators or [EspeakNarrator()], slots=self.slots)
 
     def image_source(self) -> ImageSource:
@@ -144,50 +162,85 @@ class ProviderRegistry:
         def cloudflare() -> Any:
             from notes_pipeline.providers.images.cloudflare import CloudflareImages
 
-            return CloudflareImages(self._secret("cloudflare_api_token"), self._secret("cloudflare_account_id"),
-                                    model=images.cloudflare.model, base_url=images.cloudflare.base_url, http=http,
-                                    sleep=self.sleep)
+            return CloudflareImages(
+                self._secret("cloudflare_api_token"),
+                self._secret("cloudflare_account_id"),
+                model=images.cloudflare.model,
+                base_url=images.cloudflare.base_url,
+                http=http,
+                sleep=self.sleep,
+            )
 
         def together() -> Any:
             from notes_pipeline.providers.images.together import TogetherImages
 
-            return TogetherImages(self._secret("together_api_key"), model=images.together.model,
-                                  base_url=images.together.base_url, http=http, sleep=self.sleep)
+            return TogetherImages(
+                self._secret("together_api_key"),
+                model=images.together.model,
+                base_url=images.together.base_url,
+                http=http,
+                sleep=self.sleep,
+            )
 
         def huggingface() -> Any:
             from notes_pipeline.providers.images.huggingface import HuggingFaceImages
 
-            return HuggingFaceImages(self._secret("hf_token"), model=images.huggingface.model,
-                                     base_url=images.huggingface.base_url, http=http, sleep=self.sleep)
+            return HuggingFaceImages(
+                self._secret("hf_token"),
+                model=images.huggingface.model,
+                base_url=images.huggingface.base_url,
+                http=http,
+                sleep=self.sleep,
+            )
 
         def veo() -> Any:
             from notes_pipeline.providers.images.veo import VeoClips
 
             return VeoClips(self._secret("veo_api_key"), images.veo, http=http, sleep=self.sleep)
 
-        generators = self._build({"cloudflare": cloudflare, "together": together, "huggingface": huggingface,
-                                  "veo": veo}, self.active("images"))
+        generators = self._build(
+            {"cloudflare": cloudflare, "together": together, "huggingface": huggingface, "veo": veo},
+            self.active("images"),
+        )
         search = None
         if self.configured("web_search"):
             from notes_pipeline.providers.images.web_search import WebImageSearch
 
-            search = WebImageSearch(self._secret("google_cse_api_key"), self._secret("google_cse_id"),
-                                    base_url=images.search.base_url, http=http, sleep=self.sleep,
-                                    **(images.search.model_extra or {}))
+            search = WebImageSearch(
+                self._secret("google_cse_api_key"),
+                self._secret("google_cse_id"),
+                base_url=images.search.base_url,
+                http=http,
+                sleep=self.sleep,
+                **(images.search.model_extra or {}),
+            )
         from notes_pipeline.providers.images.cards import NotesMaterial
         from notes_pipeline.providers.images.offline import OfflineVisuals
 
         # The notes' own figures, code, tables and formulas first; offline visuals (diagrams, icons) before the
         # text slide, which stays the last resort.
-        return ImageChain(generators, search=search, stock=self.stock_libraries(), leading=[NotesMaterial()],
-                          trailing=[OfflineVisuals()], last_resort=SlideRenderer(), slots=self.slots)
+        return ImageChain(
+            generators,
+            search=search,
+            stock=self.stock_libraries(),
+            leading=[NotesMaterial()],
+            trailing=[OfflineVisuals()],
+            last_resort=SlideRenderer(),
+            slots=self.slots,
+        )
 
     def stock_libraries(self) -> list[ImageSource]:
         """Pexels and Pixabay in the configured order, those whose key is set (none when stock is disabled)."""
         config = self.config.images.stock
-        settings = {"media": config.media, "min_scale": config.min_scale, "per_page": config.per_page,
-                    "max_pages": config.max_pages, "max_clip_bytes": config.max_clip_bytes,
-                    "http": self.config.http, "sleep": self.sleep}
+        settings = {
+            "media": config.media,
+            "min_scale": config.min_scale,
+            "per_page": config.per_page,
+            "max_pages": config.max_pages,
+            "max_clip_bytes": config.max_clip_bytes,
+            "http": self.config.http,
+            "sleep": self.sleep,
+        }
 
         def pexels() -> Any:
             from notes_pipeline.providers.images.pexels import PexelsLibrary
@@ -211,8 +264,12 @@ class ProviderRegistry:
         from notes_pipeline.providers.embeddings.gemini import GeminiEmbedder
 
         config = self.config.embeddings
-        gemini = GeminiEmbedder(api_key=self._secret("gemini_api_key"), model=config.model,
-                                dimensions=config.dimensions, base_url=self.config.script.gemini.base_url)
+        gemini = GeminiEmbedder(
+            api_key=self._secret("gemini_api_key"),
+            model=config.model,
+            dimensions=config.dimensions,
+            base_url=self.config.script.gemini.base_url,
+        )
         return FallbackEmbedder(gemini, LocalEmbedder())
 
     def _secret(self, field: str) -> str:

@@ -33,8 +33,10 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], None]
 Progress = Callable[[int, int], None]
 
-YOUTUBE_SCOPES = ("https://www.googleapis.com/auth/youtube.upload",
-                  "https://www.googleapis.com/auth/youtube.force-ssl")  # force-ssl: captions.insert
+YOUTUBE_SCOPES = (
+    "https://www.googleapis.com/auth/youtube.upload",
+    "https://www.googleapis.com/auth/youtube.force-ssl",
+)  # force-ssl: captions.insert
 DRIVE_SCOPES = ("https://www.googleapis.com/auth/drive.file",)
 DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024  # a multiple of 256 KiB, as resumable sessions require
 MAX_RESUMES = 8
@@ -43,7 +45,7 @@ ENV_NAME = "NOTES_PIPELINE_GOOGLE_OAUTH"
 # 4xx reasons Google sends, worded as what a person does about them.
 _REASONS = {
     "quotaExceeded": "the project's daily API quota is used up; try again after it resets (midnight Pacific time) "
-                     "or ask Google for more",
+    "or ask Google for more",
     "uploadLimitExceeded": "the channel has reached its upload limit for now; try again later",
     "dailyLimitExceeded": "the project's daily API quota is used up; try again tomorrow",
     "storageQuotaExceeded": "the Drive account is out of storage",
@@ -74,8 +76,9 @@ def user_credentials(value: str | None, scopes: tuple[str, ...], *, token_uri: s
     from google.oauth2.credentials import Credentials
 
     if not value or not value.strip():
-        raise PublishConfigError(f"publishing needs {ENV_NAME}: an authorized-user JSON with a refresh token "
-                                 "(or the path of one)")
+        raise PublishConfigError(
+            f"publishing needs {ENV_NAME}: an authorized-user JSON with a refresh token (or the path of one)"
+        )
     text = value.strip()
     if not text.startswith("{"):
         path = Path(text).expanduser()
@@ -86,13 +89,22 @@ def user_credentials(value: str | None, scopes: tuple[str, ...], *, token_uri: s
         info = json.loads(text)
         credentials = Credentials.from_authorized_user_info(info, scopes=list(scopes))
     except (ValueError, KeyError, TypeError) as err:
-        raise PublishConfigError(f"{ENV_NAME} is not a usable authorized-user JSON ({type(err).__name__}: it needs "
-                                 "client_id, client_secret and refresh_token)") from None
+        raise PublishConfigError(
+            f"{ENV_NAME} is not a usable authorized-user JSON ({type(err).__name__}: it needs "
+            "client_id, client_secret and refresh_token)"
+        ) from None
     return credentials.with_token_uri(token_uri) if token_uri else credentials
 
 
-def google_service(api: str, version: str, credentials: Any, *, endpoint: str | None = None,
-                   timeout_s: float = 60, ca_certs: str | None = None) -> Any:
+def google_service(
+    api: str,
+    version: str,
+    credentials: Any,
+    *,
+    endpoint: str | None = None,
+    timeout_s: float = 60,
+    ca_certs: str | None = None,
+) -> Any:
     """The real client from its bundled discovery document (building it makes no request).
 
     `ca_certs`: a CA bundle to trust instead of the system's (a TLS emulator or proxy); the
@@ -107,8 +119,7 @@ def google_service(api: str, version: str, credentials: Any, *, endpoint: str | 
     raw.redirect_codes = raw.redirect_codes - {308}
     authorized = google_auth_httplib2.AuthorizedHttp(credentials, http=raw)
     options = {"api_endpoint": endpoint if endpoint.endswith("/") else endpoint + "/"} if endpoint else None
-    return build(api, version, http=authorized, static_discovery=True, cache_discovery=False,
-                 client_options=options)
+    return build(api, version, http=authorized, static_discovery=True, cache_discovery=False, client_options=options)
 
 
 class ReplayableFileUpload(MediaFileUpload):
@@ -146,8 +157,9 @@ def _transient(err: HttpError) -> bool:
 def final_error(err: HttpError, what: str) -> PublishError:
     """One line: what failed, Google's status and reason, and what a person can do."""
     reason = _reason(err)
-    advice = _REASONS.get(reason) or ("the credentials were refused; authorize again" if err.resp.status == 401
-                                      else "the request was refused")
+    advice = _REASONS.get(reason) or (
+        "the credentials were refused; authorize again" if err.resp.status == 401 else "the request was refused"
+    )
     return PublishError(f"{what} failed: Google answered {err.resp.status}{f' {reason}' if reason else ''}: {advice}")
 
 
@@ -157,7 +169,7 @@ def _connection_errors() -> tuple[type[BaseException], ...]:
 
 
 def _backoff(attempt: int) -> float:
-    return min(30.0, 2.0 ** attempt) * (0.5 + random.random() / 2)
+    return min(30.0, 2.0**attempt) * (0.5 + random.random() / 2)
 
 
 def call(request: Any, what: str, *, attempts: int = 3, sleep: Sleep = time.sleep) -> Any:
@@ -167,8 +179,11 @@ def call(request: Any, what: str, *, attempts: int = 3, sleep: Sleep = time.slee
             return request.execute(num_retries=0)
         except HttpError as err:
             if not _transient(err) or attempt == attempts:
-                raise (final_error(err, what) if not _transient(err) else
-                       PipelineError(f"{what} failed: Google answered {err.resp.status} {attempts} times")) from None
+                raise (
+                    final_error(err, what)
+                    if not _transient(err)
+                    else PipelineError(f"{what} failed: Google answered {err.resp.status} {attempts} times")
+                ) from None
         except auth_errors.RefreshError:
             raise PublishError(f"{what} failed: the OAuth refresh token was refused; authorize again") from None
         except _connection_errors() as err:
@@ -178,8 +193,14 @@ def call(request: Any, what: str, *, attempts: int = 3, sleep: Sleep = time.slee
     raise AssertionError("unreachable")
 
 
-def resumable_upload(request: Any, what: str, *, max_resumes: int = MAX_RESUMES, sleep: Sleep = time.sleep,
-                     progress: Progress | None = None) -> dict[str, Any]:
+def resumable_upload(
+    request: Any,
+    what: str,
+    *,
+    max_resumes: int = MAX_RESUMES,
+    sleep: Sleep = time.sleep,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Run a resumable media request to the end and return the created resource (it has an id).
 
     Each `next_chunk()` sends one chunk; after a 5xx or a dropped connection the next call

@@ -57,9 +57,14 @@ class PublishSettings:
 
     @classmethod
     def from_config(cls, config: PublishConfig) -> PublishSettings:
-        return cls(youtube_endpoint=config.youtube_base_url, drive_endpoint=config.drive_base_url,
-                   token_uri=config.token_uri, ca_certs=config.ca_certs, chunk_bytes=config.chunk_mb * 1024 * 1024,
-                   timeout_s=config.timeout_s)
+        return cls(
+            youtube_endpoint=config.youtube_base_url,
+            drive_endpoint=config.drive_base_url,
+            token_uri=config.token_uri,
+            ca_certs=config.ca_certs,
+            chunk_bytes=config.chunk_mb * 1024 * 1024,
+            timeout_s=config.timeout_s,
+        )
 
 
 class PublishOutcome(BaseModel):
@@ -91,8 +96,9 @@ def source_options(bucket: Bucket, doc_id: str) -> tuple[NotesDocument, RenderOp
     record = load_source_record(bucket, doc_id)
     if record.copy_key is None:
         raise PipelineError("the notes are over the size limit and were never copied", doc_id=doc_id, stage=STAGE)
-    document = parse_document(doc_id, record.source_name, bucket.get_bytes(record.copy_key),
-                              max_bytes=max(record.size_bytes, 1))
+    document = parse_document(
+        doc_id, record.source_name, bucket.get_bytes(record.copy_key), max_bytes=max(record.size_bytes, 1)
+    )
     return document, document.options
 
 
@@ -108,8 +114,9 @@ def script_of_render(bucket: Bucket, render: VideoRender) -> tuple[Script, Prove
             data = bucket.get_bytes(obj.key)
             if hashlib.sha256(data).hexdigest() == provenance.script_sha256:
                 return Script.model_validate_json(data), provenance
-    raise PipelineError(f"the script of render {render.render_id} is no longer in the bucket",
-                        doc_id=render.doc_id, stage=STAGE)
+    raise PipelineError(
+        f"the script of render {render.render_id} is no longer in the bucket", doc_id=render.doc_id, stage=STAGE
+    )
 
 
 def _local(bucket: Bucket, key: str, work: Path) -> Path:
@@ -117,9 +124,17 @@ def _local(bucket: Bucket, key: str, work: Path) -> Path:
     return path if path is not None and path.is_file() else bucket.download(key, work / key.rsplit("/", 1)[-1])
 
 
-def publish_render(bucket: Bucket, store: PublicationStore, render: VideoRender, request: PublishRequest, *,
-                   secrets: Secrets, settings: PublishSettings = PublishSettings(), sleep: Sleep = time.sleep,
-                   service_factory: Callable[..., Any] = google_service) -> tuple[Publication, bool]:
+def publish_render(
+    bucket: Bucket,
+    store: PublicationStore,
+    render: VideoRender,
+    request: PublishRequest,
+    *,
+    secrets: Secrets,
+    settings: PublishSettings = PublishSettings(),
+    sleep: Sleep = time.sleep,
+    service_factory: Callable[..., Any] = google_service,
+) -> tuple[Publication, bool]:
     """(the publication, True when this call uploaded it). A published render is never uploaded again."""
     doc_id = render.doc_id
     found = store.find(doc_id, render.render_id, request.target)
@@ -144,22 +159,54 @@ def publish_render(bucket: Bucket, store: PublicationStore, render: VideoRender,
             video = _local(bucket, render.video_key, work)
             try:
                 if request.target == "youtube":
-                    service = service_factory("youtube", "v3", credentials, endpoint=settings.youtube_endpoint,
-                                              timeout_s=settings.timeout_s, ca_certs=settings.ca_certs)
-                    published = upload_video(service, video, metadata, privacy=request.privacy,
-                                             captions=_local(bucket, render.srt_key, work),
-                                             thumbnail=_local(bucket, render.thumbnail_key, work),
-                                             chunk_bytes=settings.chunk_bytes, sleep=sleep)
+                    service = service_factory(
+                        "youtube",
+                        "v3",
+                        credentials,
+                        endpoint=settings.youtube_endpoint,
+                        timeout_s=settings.timeout_s,
+                        ca_certs=settings.ca_certs,
+                    )
+                    published = upload_video(
+                        service,
+                        video,
+                        metadata,
+                        privacy=request.privacy,
+                        captions=_local(bucket, render.srt_key, work),
+                        thumbnail=_local(bucket, render.thumbnail_key, work),
+                        chunk_bytes=settings.chunk_bytes,
+                        sleep=sleep,
+                    )
                 else:
-                    service = service_factory("drive", "v3", credentials, endpoint=settings.drive_endpoint,
-                                              timeout_s=settings.timeout_s, ca_certs=settings.ca_certs)
-                    published = upload_file(service, video, metadata, folder_id=request.drive_folder,
-                                            chunk_bytes=settings.chunk_bytes, sleep=sleep)
+                    service = service_factory(
+                        "drive",
+                        "v3",
+                        credentials,
+                        endpoint=settings.drive_endpoint,
+                        timeout_s=settings.timeout_s,
+                        ca_certs=settings.ca_certs,
+                    )
+                    published = upload_file(
+                        service,
+                        video,
+                        metadata,
+                        folder_id=request.drive_folder,
+                        chunk_bytes=settings.chunk_bytes,
+                        sleep=sleep,
+                    )
             except PipelineError as err:
                 raise err.at(doc_id=doc_id, stage=STAGE) from None
         details = {**published.details, "bytes": render.bytes, "upload_s": round(time.perf_counter() - started, 3)}
-        publication = store.record(Publication(
-            project_id=doc_id, render_id=render.render_id, target=request.target, remote_id=published.remote_id,
-            url=published.url, privacy=request.privacy if request.target == "youtube" else None, details=details))
+        publication = store.record(
+            Publication(
+                project_id=doc_id,
+                render_id=render.render_id,
+                target=request.target,
+                remote_id=published.remote_id,
+                url=published.url,
+                privacy=request.privacy if request.target == "youtube" else None,
+                details=details,
+            )
+        )
         log.info("%s: render %s published to %s: %s", doc_id, render.render_id, request.target, publication.url)
         return publication, True

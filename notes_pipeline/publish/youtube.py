@@ -62,38 +62,80 @@ def video_metadata(document: NotesDocument, script: Script, disclosure: str) -> 
         if sum(len(t) + 1 for t in tags) + len(tag) > TAGS_LIMIT:
             break
         tags.append(_clean(tag, 100))
-    return VideoMetadata(title=_clean(document.title or script.title, TITLE_LIMIT),
-                         description=_clean("\n".join(lines), DESCRIPTION_LIMIT), tags=tags, language=script.language)
+    return VideoMetadata(
+        title=_clean(document.title or script.title, TITLE_LIMIT),
+        description=_clean("\n".join(lines), DESCRIPTION_LIMIT),
+        tags=tags,
+        language=script.language,
+    )
 
 
-def upload_video(service: Any, video: Path, metadata: VideoMetadata, *, privacy: str = "private",
-                 captions: Path | None = None, thumbnail: Path | None = None,
-                 chunk_bytes: int = DEFAULT_CHUNK_BYTES, sleep: Sleep = time.sleep,
-                 progress: Progress | None = None) -> Published:
+def upload_video(
+    service: Any,
+    video: Path,
+    metadata: VideoMetadata,
+    *,
+    privacy: str = "private",
+    captions: Path | None = None,
+    thumbnail: Path | None = None,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    sleep: Sleep = time.sleep,
+    progress: Progress | None = None,
+) -> Published:
     """Upload the MP4 (resumable, in chunks), then its caption track and thumbnail."""
     body = {
-        "snippet": {"title": metadata.title, "description": metadata.description, "tags": metadata.tags,
-                    "categoryId": EDUCATION_CATEGORY, "defaultLanguage": metadata.language,
-                    "defaultAudioLanguage": metadata.language},
+        "snippet": {
+            "title": metadata.title,
+            "description": metadata.description,
+            "tags": metadata.tags,
+            "categoryId": EDUCATION_CATEGORY,
+            "defaultLanguage": metadata.language,
+            "defaultAudioLanguage": metadata.language,
+        },
         "status": {"privacyStatus": privacy, "selfDeclaredMadeForKids": False, "containsSyntheticMedia": True},
     }
     request = service.videos().insert(
-        part="snippet,status", body=body, notifySubscribers=False,
-        media_body=ReplayableFileUpload(str(video), mimetype="video/mp4", chunksize=chunk_bytes,
-                                        resumable=True))
+        part="snippet,status",
+        body=body,
+        notifySubscribers=False,
+        media_body=ReplayableFileUpload(str(video), mimetype="video/mp4", chunksize=chunk_bytes, resumable=True),
+    )
     created = resumable_upload(request, "YouTube videos.insert", sleep=sleep, progress=progress)
     video_id = created["id"]
     details: dict[str, Any] = {"privacy": created.get("status", {}).get("privacyStatus", privacy)}
     if captions is not None:
-        details["captions"] = _optional(lambda: call(service.captions().insert(
-            part="snippet", body={"snippet": {"videoId": video_id, "language": metadata.language,
-                                              "name": metadata.language, "isDraft": False}},
-            media_body=MediaFileUpload(str(captions), mimetype="application/octet-stream", resumable=False)),
-            "YouTube captions.insert", sleep=sleep).get("id", "added"))
+        details["captions"] = _optional(
+            lambda: call(
+                service.captions().insert(
+                    part="snippet",
+                    body={
+                        "snippet": {
+                            "videoId": video_id,
+                            "language": metadata.language,
+                            "name": metadata.language,
+                            "isDraft": False,
+                        }
+                    },
+                    media_body=MediaFileUpload(str(captions), mimetype="application/octet-stream", resumable=False),
+                ),
+                "YouTube captions.insert",
+                sleep=sleep,
+            ).get("id", "added")
+        )
     if thumbnail is not None:
-        details["thumbnail"] = _optional(lambda: call(service.thumbnails().set(
-            videoId=video_id, media_body=MediaFileUpload(str(thumbnail), mimetype="image/jpeg", resumable=False)),
-            "YouTube thumbnails.set", sleep=sleep) and "set")
+        details["thumbnail"] = _optional(
+            lambda: (
+                call(
+                    service.thumbnails().set(
+                        videoId=video_id,
+                        media_body=MediaFileUpload(str(thumbnail), mimetype="image/jpeg", resumable=False),
+                    ),
+                    "YouTube thumbnails.set",
+                    sleep=sleep,
+                )
+                and "set"
+            )
+        )
     return Published(remote_id=video_id, url=f"https://www.youtube.com/watch?v={video_id}", details=details)
 
 

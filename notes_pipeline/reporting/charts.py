@@ -25,8 +25,20 @@ LATENCY_COLOURS = {"p50": "#457b9d", "p95": "#e9c46a", "p99": "#9d4edd"}
 SPENT_COLOUR = "#6d597a"
 SAVED_COLOUR = "#80b918"
 HIT_RATE_COLOUR = "#ff006e"
-PROVIDER_PALETTE = ("#264653", "#f4a261", "#43aa8b", "#577590", "#f94144", "#f9c74f", "#90be6d", "#4d908e",
-                    "#f3722c", "#277da1", "#b5838d", "#6a4c93")
+PROVIDER_PALETTE = (
+    "#264653",
+    "#f4a261",
+    "#43aa8b",
+    "#577590",
+    "#f94144",
+    "#f9c74f",
+    "#90be6d",
+    "#4d908e",
+    "#f3722c",
+    "#277da1",
+    "#b5838d",
+    "#6a4c93",
+)
 DPI = 96
 
 
@@ -70,8 +82,9 @@ def success_over_time(daily: Sequence[DailySuccess]) -> bytes:
     ax.set_ylabel("projects")
     ax.set_ylim(0, max(a + b + c for a, b, c in zip(done, failed, waiting)) * 1.08 or 1)
     rate_ax = ax.twinx()
-    rate_ax.plot(list(x), [d.success_rate for d in daily], color=RATE_COLOUR, marker="o", linewidth=2,
-                 label="success rate")
+    rate_ax.plot(
+        list(x), [d.success_rate for d in daily], color=RATE_COLOUR, marker="o", linewidth=2, label="success rate"
+    )
     rate_ax.set_ylim(0, 1.05)
     rate_ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     rate_ax.spines[["top"]].set_visible(False)
@@ -111,8 +124,10 @@ def provider_mix(rates: Sequence[ProviderRate]) -> bytes:
     colours = provider_colours([r.provider for r in rates if r.served])
     left = defaultdict(float)
     for provider, colour in colours.items():
-        shares = [next((r.share_of_type or 0.0 for r in rates if r.asset_type == t and r.provider == provider), 0.0)
-                  for t in types]
+        shares = [
+            next((r.share_of_type or 0.0 for r in rates if r.asset_type == t and r.provider == provider), 0.0)
+            for t in types
+        ]
         ax.barh(types, shares, left=[left[t] for t in types], color=colour, label=provider)
         for t, share in zip(types, shares):
             left[t] += share
@@ -154,8 +169,14 @@ def cache_savings_figure(cache_days: Sequence[CacheDay], costs: Sequence[Project
     # Dollars start at zero: with nothing spent matplotlib would centre the empty bars on a -0.05..0.05 axis.
     ax.set_ylim(0, max(*spent.values(), *saved.values()) * 1.08 or 1)
     rate_ax = ax.twinx()
-    rate_ax.plot(list(x), [hits[d] / artefacts[d] if artefacts[d] else None for d in days], color=HIT_RATE_COLOUR,
-                 marker="o", linewidth=2, label="exact hit rate")
+    rate_ax.plot(
+        list(x),
+        [hits[d] / artefacts[d] if artefacts[d] else None for d in days],
+        color=HIT_RATE_COLOUR,
+        marker="o",
+        linewidth=2,
+        label="exact hit rate",
+    )
     rate_ax.set_ylim(0, 1.05)
     rate_ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     rate_ax.spines[["top"]].set_visible(False)

@@ -124,21 +124,38 @@ def render_dashboard(marts: Marts, *, generated_at: datetime | None = None) -> D
     days = marts.daily_success_rate
     period = f"{days[0].day} to {days[-1].day} (UTC)" if days else "no projects yet"
     cards = [
-        (f"{top.latest_day_videos}", f"videos on {top.latest_day or '–'}, {_pct(top.latest_day_success_rate)} succeeded"),
+        (
+            f"{top.latest_day_videos}",
+            f"videos on {top.latest_day or '–'}, {_pct(top.latest_day_success_rate)} succeeded",
+        ),
         (_pct(top.success_rate), f"success rate: {top.videos} videos, {top.failed} failed"),
         (_secs(top.p50_seconds_to_video), "median time from notes to video"),
         (_usd(top.cost_per_video_usd), f"estimated cost per video; caches saved {_usd(top.saved_usd)}"),
     ]
     stages = {r.stage: r for r in marts.stage_retries}
     latency_rows = [
-        (r.stage, r.runs, f"{r.p50_s:.2f}", f"{r.p95_s:.2f}", f"{r.p99_s:.2f}",
-         stages[r.stage].stage_retries if r.stage in stages else 0,
-         stages[r.stage].scene_task_retries if r.stage in stages else 0,
-         stages[r.stage].provider_retries if r.stage in stages else 0)
+        (
+            r.stage,
+            r.runs,
+            f"{r.p50_s:.2f}",
+            f"{r.p95_s:.2f}",
+            f"{r.p99_s:.2f}",
+            stages[r.stage].stage_retries if r.stage in stages else 0,
+            stages[r.stage].scene_task_retries if r.stage in stages else 0,
+            stages[r.stage].provider_retries if r.stage in stages else 0,
+        )
         for r in sorted(marts.stage_latency, key=lambda r: _stage_order(r.stage))
     ]
     provider_rows = [
-        (r.asset_type, r.provider, r.served, r.failed, _pct(r.failure_rate), _pct(r.fallback_rate), _pct(r.share_of_type))
+        (
+            r.asset_type,
+            r.provider,
+            r.served,
+            r.failed,
+            _pct(r.failure_rate),
+            _pct(r.fallback_rate),
+            _pct(r.share_of_type),
+        )
         for r in marts.provider_rates
     ]
     cache_totals: dict[str, list[int]] = {}
@@ -147,8 +164,10 @@ def render_dashboard(marts: Marts, *, generated_at: datetime | None = None) -> D
         total[0] += c.artefacts
         total[1] += c.exact_hits
         total[2] += c.semantic_hits
-    cache_rows = [(t, n, exact, _pct(exact / n), semantic, _pct(semantic / n))
-                  for t, (n, exact, semantic) in sorted(cache_totals.items())]
+    cache_rows = [
+        (t, n, exact, _pct(exact / n), semantic, _pct(semantic / n))
+        for t, (n, exact, semantic) in sorted(cache_totals.items())
+    ]
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>notes_pipeline report</title><style>{_STYLE}</style></head>
 <body>

@@ -91,13 +91,25 @@ def dbt_executable() -> str:
 def parse_project() -> Path:
     """`dbt parse` offline (no database): writes the manifest Dagster loads the dbt assets from."""
     done = subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
-        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}, capture_output=True, text=True, check=False)
+        [
+            dbt_executable(),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
     if done.returncode != 0 or not manifest.exists():
-        raise DbtBuildError(f"dbt parse of {DBT_PROJECT_DIR} failed:\n{(done.stdout + done.stderr).strip()[-2000:]}",
-                            stage="reports")
+        raise DbtBuildError(
+            f"dbt parse of {DBT_PROJECT_DIR} failed:\n{(done.stdout + done.stderr).strip()[-2000:]}", stage="reports"
+        )
     return manifest
 
 
@@ -109,7 +121,9 @@ def _parse_cache(env: Mapping[str, str]) -> Path:
     one per connection lets every later build on the same database parse incrementally.
     """
     fingerprint = "\n".join(f"{k}={v}" for k, v in sorted(env.items()) if not k.endswith("PASSWORD"))
-    return DBT_PROJECT_DIR / "target" / "parse_cache" / f"{hashlib.sha256(fingerprint.encode()).hexdigest()[:16]}.msgpack"
+    return (
+        DBT_PROJECT_DIR / "target" / "parse_cache" / f"{hashlib.sha256(fingerprint.encode()).hexdigest()[:16]}.msgpack"
+    )
 
 
 def restore_parse_state(target: Path, env: Mapping[str, str]) -> None:
@@ -135,8 +149,9 @@ def keep_parse_state(target: Path, env: Mapping[str, str]) -> None:
         pass  # a read-only checkout only loses the speed-up
 
 
-def run_dbt(args: Sequence[str], url: str, *, schema: str = REPORTING_SCHEMA,
-            extra_env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_dbt(
+    args: Sequence[str], url: str, *, schema: str = REPORTING_SCHEMA, extra_env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run one dbt command against the database at `url`; raise DbtBuildError naming what failed.
 
     Each run gets its own target folder (so parallel runs never mix artefacts), seeded with
@@ -155,13 +170,20 @@ def run_dbt(args: Sequence[str], url: str, *, schema: str = REPORTING_SCHEMA,
             "DBT_USE_COLORS": "false",
             **(extra_env or {}),
         }
-        command = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
-                   "--profiles-dir", str(DBT_PROJECT_DIR)]
+        command = [
+            dbt_executable(),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ]
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         keep_parse_state(Path(target), connection)
     if done.returncode != 0:
         failures = [line for line in done.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
         summary = "\n".join(failures[-10:]) or done.stderr.strip()[-2000:] or done.stdout.strip()[-2000:]
-        raise DbtBuildError(f"dbt {' '.join(args)} failed on {mask_url(url)} (exit {done.returncode}):\n{summary}",
-                            stage="reports")
+        raise DbtBuildError(
+            f"dbt {' '.join(args)} failed on {mask_url(url)} (exit {done.returncode}):\n{summary}", stage="reports"
+        )
     return done

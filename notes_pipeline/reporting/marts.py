@@ -131,7 +131,8 @@ def _select(schema: str, table: str) -> sql.Composed:
         column, _, direction = term.partition(" ")
         order.append(sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(direction or "ASC")))
     return sql.SQL("SELECT * FROM {}.{} ORDER BY {}").format(
-        sql.Identifier(schema), sql.Identifier(table), sql.SQL(", ").join(order))
+        sql.Identifier(schema), sql.Identifier(table), sql.SQL(", ").join(order)
+    )
 
 
 def load_marts(url: str, *, schema: str = REPORTING_SCHEMA) -> Marts:

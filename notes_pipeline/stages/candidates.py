@@ -32,9 +32,15 @@ def store_candidates(bucket: Bucket, doc_id: str, results: Sequence[ImageResult]
         digest = hashlib.sha256(result.png + (result.clip or b"")).hexdigest()
         image_key = keys.candidate(doc_id, digest, "png")
         clip_key = keys.candidate(doc_id, digest, "mp4") if result.clip else None
-        candidate = ImageCandidate(image_key=image_key, provider=result.provider, visual_kind=result.visual_kind,
-                                   clip_key=clip_key, source_url=result.source_url, attribution=result.attribution,
-                                   licence=result.licence)
+        candidate = ImageCandidate(
+            image_key=image_key,
+            provider=result.provider,
+            visual_kind=result.visual_kind,
+            clip_key=clip_key,
+            source_url=result.source_url,
+            attribution=result.attribution,
+            licence=result.licence,
+        )
         if any(c.image_key == image_key for c in kept):
             continue
         record = keys.candidate_record(image_key)
@@ -59,18 +65,23 @@ def pick_candidate(bucket: Bucket, doc_id: str, scene_index: int, number: int) -
     """Candidate `number` (1-based, as `notes-pipeline script` lists them) of a scene in the last images drawn."""
     images = load_model(bucket, keys.manifest(doc_id, "scene_images"), ImagesManifest)
     if images is None:
-        raise NoSuchCandidateError(f"{doc_id} has no pictures yet: --pick chooses among the pictures found when the "
-                                   "scenes were drawn (approve and render first)")
+        raise NoSuchCandidateError(
+            f"{doc_id} has no pictures yet: --pick chooses among the pictures found when the "
+            "scenes were drawn (approve and render first)"
+        )
     scene = next((i for i in images.images if i.scene_index == scene_index), None)
     if scene is None or not scene.candidates:
-        raise NoSuchCandidateError(f"scene {scene_index} of {doc_id} has no candidates to pick from (they are kept "
-                                   "for documents with `review: true` whose pictures come from stock libraries)")
+        raise NoSuchCandidateError(
+            f"scene {scene_index} of {doc_id} has no candidates to pick from (they are kept "
+            "for documents with `review: true` whose pictures come from stock libraries)"
+        )
     if not 1 <= number <= len(scene.candidates):
         raise NoSuchCandidateError(f"--pick {number}: scene {scene_index} has candidates 1-{len(scene.candidates)}")
     chosen = scene.candidates[number - 1]
     if bucket.stat(chosen.image_key) is None:
-        raise NoSuchCandidateError(f"candidate {number} of scene {scene_index} is no longer in the bucket "
-                                   f"({chosen.image_key})")
+        raise NoSuchCandidateError(
+            f"candidate {number} of scene {scene_index} is no longer in the bucket ({chosen.image_key})"
+        )
     return chosen
 
 
@@ -78,7 +89,11 @@ def shown(image: SceneImage) -> int | None:
     """Which candidate (1-based) the scene shows now: the first whose source and credit are the scene's."""
     for number, candidate in enumerate(image.candidates, start=1):
         if (candidate.provider, candidate.source_url, candidate.attribution, candidate.clip_key is not None) == (
-                image.provider, image.source_url, image.attribution, image.clip_key is not None):
+            image.provider,
+            image.source_url,
+            image.attribution,
+            image.clip_key is not None,
+        ):
             return number
     return None
 
@@ -91,10 +106,13 @@ def describe(candidate: ImageCandidate) -> str:
 
 def candidates_markdown(images: Sequence[SceneImage]) -> str:
     """The candidates of every scene, for the Dagster UI: number, kind, provider, credit."""
-    rows = [f"| {i.scene_index} | {n}{' (shown)' if n == shown(i) else ''} | {c.visual_kind}"
-            f"{' clip' if c.clip_key else ''} | {c.provider} | {(c.attribution or '-').replace('|', '/')} | "
-            f"{c.licence or '-'} |"
-            for i in images for n, c in enumerate(i.candidates, start=1)]
+    rows = [
+        f"| {i.scene_index} | {n}{' (shown)' if n == shown(i) else ''} | {c.visual_kind}"
+        f"{' clip' if c.clip_key else ''} | {c.provider} | {(c.attribution or '-').replace('|', '/')} | "
+        f"{c.licence or '-'} |"
+        for i in images
+        for n, c in enumerate(i.candidates, start=1)
+    ]
     if not rows:
         return ""
     return "\n".join(["| scene | pick | kind | provider | credit | licence |", "|---|---|---|---|---|---|", *rows])

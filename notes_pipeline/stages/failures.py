@@ -56,12 +56,14 @@ def current_inputs(bucket: Bucket, doc_id: str) -> Inputs:
     return Inputs(record.content_hash, options, code_version())
 
 
-def record_stage_failure(bucket: Bucket, state: StateStore, doc_id: str, stage: str, error: BaseException,
-                         run_id: str | None) -> None:
+def record_stage_failure(
+    bucket: Bucket, state: StateStore, doc_id: str, stage: str, error: BaseException, run_id: str | None
+) -> None:
     reason = error.cause if isinstance(error, PipelineError) else f"{type(error).__name__}: {error}"
     inputs = current_inputs(bucket, doc_id)
-    state.record_failure(DocumentFailure(project_id=doc_id, stage=stage, reason=reason, run_id=run_id,
-                                         **inputs._asdict()))
+    state.record_failure(
+        DocumentFailure(project_id=doc_id, stage=stage, reason=reason, run_id=run_id, **inputs._asdict())
+    )
 
 
 def blocking_failure(bucket: Bucket, state: StateStore, doc_id: str) -> DocumentFailure | None:
@@ -75,5 +77,7 @@ def blocking_failure(bucket: Bucket, state: StateStore, doc_id: str) -> Document
 
 def skip_line(failure: DocumentFailure) -> str:
     reason = failure.reason.strip().splitlines()[0] if failure.reason.strip() else "no reason recorded"
-    return (f"skipped {failure.project_id}: failed at {failure.stage}: {reason} "
-            f"— `notes-pipeline retry {failure.project_id}` to try again")
+    return (
+        f"skipped {failure.project_id}: failed at {failure.stage}: {reason} "
+        f"— `notes-pipeline retry {failure.project_id}` to try again"
+    )

@@ -85,8 +85,9 @@ class FigureFetcher:
         if info is None:
             raise FigureError(f"figure '{source}' is not in the bucket at {key}")
         if info.size > self.max_bytes:
-            raise FigureError(f"figure '{source}' is {info.size / 1e6:.1f} MB, over the {self.max_bytes / 1e6:.0f} MB "
-                              "limit")
+            raise FigureError(
+                f"figure '{source}' is {info.size / 1e6:.1f} MB, over the {self.max_bytes / 1e6:.0f} MB limit"
+            )
         try:
             data = self.bucket.get_bytes(key, max_bytes=self.max_bytes + 1)
         except ObjectNotFoundError:
@@ -109,13 +110,15 @@ class FigureFetcher:
             raise FigureError(f"figure {display_url(url)}: {cause}") from None
 
 
-def figure_fetcher(bucket: Bucket, doc_id: str, *, http: HttpConfig | None = None,
-                   guard: UrlGuard | None = None) -> FigureFetcher:
+def figure_fetcher(
+    bucket: Bucket, doc_id: str, *, http: HttpConfig | None = None, guard: UrlGuard | None = None
+) -> FigureFetcher:
     """The fetcher for a registered document: its note's place from source.json, the web if allowed."""
     try:
         note_key: str | None = load_source_record(bucket, doc_id).source_key
     except PipelineError:
         note_key = None
-    client = (HttpClient("figures", http or HttpConfig(), url_guard=guard or UrlGuard())
-              if remote_figures_enabled() else None)
+    client = (
+        HttpClient("figures", http or HttpConfig(), url_guard=guard or UrlGuard()) if remote_figures_enabled() else None
+    )
     return FigureFetcher(bucket, note_key, client)

@@ -17,8 +17,11 @@ from notes_pipeline.store.bucket import Bucket
 from notes_pipeline.store.cache import CACHE_PREFIX, digest_of_key
 from notes_pipeline.store.state import GcCandidate, GcReference, StateStore
 
-_WHY = {"failed": "failed project {}", "incomplete": "abandoned project {} (stopped before its video)",
-        "registered": "abandoned project {} (never started)"}
+_WHY = {
+    "failed": "failed project {}",
+    "incomplete": "abandoned project {} (stopped before its video)",
+    "registered": "abandoned project {} (never started)",
+}
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,10 @@ class GcReport:
     def summary(self) -> str:
         verb = "would delete" if self.dry_run else "deleted"
         kept = f"; kept {len(self.kept)} candidates that delivered or approved work refers to" if self.kept else ""
-        return (f"{verb} {self.count} objects ({len(self.orphaned)} of failed or abandoned projects, "
-                f"{len(self.cache)} unused cache entries): {self.bytes / 1_000_000:.1f} MB{kept}")
+        return (
+            f"{verb} {self.count} objects ({len(self.orphaned)} of failed or abandoned projects, "
+            f"{len(self.cache)} unused cache entries): {self.bytes / 1_000_000:.1f} MB{kept}"
+        )
 
 
 class References:
@@ -84,8 +89,9 @@ def _orphan_reason(candidate: GcCandidate) -> str:
     return f"{what}, last touched {candidate.last_touched_at:%Y-%m-%d}, referenced by nothing"
 
 
-def collect_garbage(bucket: Bucket, state: StateStore, *, now: datetime, retention: timedelta,
-                    dry_run: bool = True) -> GcReport:
+def collect_garbage(
+    bucket: Bucket, state: StateStore, *, now: datetime, retention: timedelta, dry_run: bool = True
+) -> GcReport:
     before = now - retention
     before_ns = int(before.timestamp() * 1e9)
     report = GcReport(dry_run=dry_run)
@@ -106,8 +112,14 @@ def collect_garbage(bucket: Bucket, state: StateStore, *, now: datetime, retenti
             report.kept.append((obj.key, referrer))
             continue
         modified = datetime.fromtimestamp(obj.modified_ns / 1e9, tz=now.tzinfo)
-        report.cache.append(GcItem(obj.key, obj.size, f"cache entry {digest[:12]}, last written {modified:%Y-%m-%d}, "
-                                                      "used by no delivered, live or recent project"))
+        report.cache.append(
+            GcItem(
+                obj.key,
+                obj.size,
+                f"cache entry {digest[:12]}, last written {modified:%Y-%m-%d}, "
+                "used by no delivered, live or recent project",
+            )
+        )
     if not dry_run:
         _delete(bucket, state, report, before)
     return report

@@ -9,6 +9,7 @@ from typing import Any
 
 def input_hash(**parts: Any) -> str:
     """sha256 of the parts as canonical JSON (pydantic models by their JSON form)."""
+
     def plain(value: Any) -> Any:
         return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
 

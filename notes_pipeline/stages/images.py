@@ -86,15 +86,27 @@ def make_images(
         tracker.prepare([s.index for s in script.scenes])
 
     def draw(scene: Scene) -> SceneImage:
-        request, figure_problem = with_figure(ImageRequest(
-            scene=scene, title=script.title, scene_count=len(script.scenes), language=script.language, style=style,
-            candidates=review_candidates if options.review and not scene.user_image else 1))
+        request, figure_problem = with_figure(
+            ImageRequest(
+                scene=scene,
+                title=script.title,
+                scene_count=len(script.scenes),
+                language=script.language,
+                style=style,
+                candidates=review_candidates if options.review and not scene.user_image else 1,
+            )
+        )
         wanted = input_hash(request=request, source=source.identity())
         key = keys.scene_image(doc_id, scene.index, script_manifest.variant)
         clip_key = keys.scene_clip(doc_id, scene.index, script_manifest.variant)
         old = earlier.get(scene.index)
-        if (old and old.input_hash == wanted and old.image_key == key and bucket.stat(old.image_key)
-                and (old.clip_key is None or (old.clip_key == clip_key and bucket.stat(old.clip_key)))):
+        if (
+            old
+            and old.input_hash == wanted
+            and old.image_key == key
+            and bucket.stat(old.image_key)
+            and (old.clip_key is None or (old.clip_key == clip_key and bucket.stat(old.clip_key)))
+        ):
             return old.model_copy(update={"reused": True})
 
         def from_cache() -> SceneImage | None:
@@ -112,9 +124,15 @@ def make_images(
             bucket.put_bytes(key, files["image.png"])
             # Another project's candidates live in its own folder: not offered here.
             candidates = [c for c in meta.candidates if c.image_key.startswith(keys.project_prefix(doc_id))]
-            return meta.model_copy(update={"scene_index": scene.index, "image_key": key, "reused": True,
-                                           "clip_key": clip_key if clip is not None else None,
-                                           "candidates": candidates})
+            return meta.model_copy(
+                update={
+                    "scene_index": scene.index,
+                    "image_key": key,
+                    "reused": True,
+                    "clip_key": clip_key if clip is not None else None,
+                    "candidates": candidates,
+                }
+            )
 
         if (reused := cached_or_claimed(tracker, scene.index, from_cache)) is not None:
             return reused
@@ -133,17 +151,30 @@ def make_images(
             clip_s = round(_checked_clip(result.clip, doc_id, scene.index, result.provider).duration_s, 3)
             bucket.put_bytes(clip_key, result.clip)
         bucket.put_bytes(key, png)
-        found = [result, *result.alternatives][:request.candidates]
+        found = [result, *result.alternatives][: request.candidates]
         if len(found) > 1:  # a single picture (a slide, an AI image) offers nothing to choose from
             candidates = store_candidates(bucket, doc_id, found)
         else:
             candidates = carried_over(scene.user_image, old)
-        image = SceneImage(scene_index=scene.index, image_key=key, width=width, height=height,
-                           input_hash=wanted, provider=result.provider, latency_s=round(latency, 4),
-                           attempts=result.attempts, fallbacks=result.fallbacks, source_url=result.source_url,
-                           attribution=result.attribution, visual_kind=result.visual_kind, licence=result.licence,
-                           figure_problem=figure_problem, candidates=candidates,
-                           clip_key=clip_key if result.clip is not None else None, clip_s=clip_s)
+        image = SceneImage(
+            scene_index=scene.index,
+            image_key=key,
+            width=width,
+            height=height,
+            input_hash=wanted,
+            provider=result.provider,
+            latency_s=round(latency, 4),
+            attempts=result.attempts,
+            fallbacks=result.fallbacks,
+            source_url=result.source_url,
+            attribution=result.attribution,
+            visual_kind=result.visual_kind,
+            licence=result.licence,
+            figure_problem=figure_problem,
+            candidates=candidates,
+            clip_key=clip_key if result.clip is not None else None,
+            clip_s=clip_s,
+        )
         files = {"image.png": png, **({CLIP_FILE: result.clip} if result.clip is not None else {})}
         cache.put(CACHE_KIND, wanted, image, files)
         return image
@@ -154,8 +185,14 @@ def make_images(
         if on_scene is not None:
             on_scene(scene, image)
 
-    images = run_per_scene(draw, script.scenes, what="images", workers=workers, on_done=done,
-                           on_failed=tracker.failed_scene if tracker is not None else None)
+    images = run_per_scene(
+        draw,
+        script.scenes,
+        what="images",
+        workers=workers,
+        on_done=done,
+        on_failed=tracker.failed_scene if tracker is not None else None,
+    )
     return ImagesManifest(doc_id=doc_id, style=style, images=images)
 
 
@@ -177,10 +214,15 @@ def billed_usage(image: SceneImage) -> dict[str, float]:
 def image_record(doc_id: str, image: SceneImage) -> AssetRecord:
     """The database row of one scene image; a reused image is billed nothing."""
     return AssetRecord(
-        project_id=doc_id, asset_type="image", object_key=image.image_key, sequence_number=image.scene_index,
-        content_hash=image.input_hash, provider=image.provider,
+        project_id=doc_id,
+        asset_type="image",
+        object_key=image.image_key,
+        sequence_number=image.scene_index,
+        content_hash=image.input_hash,
+        provider=image.provider,
         provider_latency_ms=None if image.reused else round(image.latency_s * 1000),
-        attempts=0 if image.reused else image.attempts, fallbacks=image.fallbacks,
+        attempts=0 if image.reused else image.attempts,
+        fallbacks=image.fallbacks,
         cache_hit="exact" if image.reused else "none",
         usage={} if image.reused else billed_usage(image),
     )

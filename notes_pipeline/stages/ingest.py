@@ -39,8 +39,10 @@ from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, ObjectInfo, put_model
 from notes_pipeline.store.inbox_index import CheckedObject, InboxIndex, SeenObject
 
-HIDDEN_NAME = ("a name starting with '.' is a hidden or temporary file (an editor's lock, a sync tool's copy); "
-               "remove the leading '.' to have it rendered")
+HIDDEN_NAME = (
+    "a name starting with '.' is a hidden or temporary file (an editor's lock, a sync tool's copy); "
+    "remove the leading '.' to have it rendered"
+)
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,9 @@ def scan_inbox(
                 scan.settling.append(obj.key)
             elif refusal is not None:
                 scan.refused.append((printable_key(obj.key), refusal))
-                refused.append(CheckedObject(key=obj.key, size=obj.size, version=obj.version, outcome="refused",
-                                             reason=refusal))
+                refused.append(
+                    CheckedObject(key=obj.key, size=obj.size, version=obj.version, outcome="refused", reason=refusal)
+                )
             elif len(to_read) >= limit:
                 scan.capped = True
                 break
@@ -268,8 +271,11 @@ def _identify_all(
                     existing = by_hash.get(digest[:HASH_CHARS])
                     if existing is not None:
                         scan.duplicates.append((obj.key, existing))
-                        checked.append(CheckedObject(key=obj.key, size=obj.size, version=obj.version,
-                                                     outcome="duplicate", doc_id=existing))
+                        checked.append(
+                            CheckedObject(
+                                key=obj.key, size=obj.size, version=obj.version, outcome="duplicate", doc_id=existing
+                            )
+                        )
                         continue
                     by_hash[digest[:HASH_CHARS]] = document_id(_source_name(obj), digest)
                 new.append((obj, data))
@@ -278,6 +284,9 @@ def _identify_all(
                     skip(obj, record)
                     continue
                 scan.registered.append(record)
-                checked.append(CheckedObject(key=obj.key, size=obj.size, version=obj.version,
-                                             outcome="registered", doc_id=record.doc_id))
+                checked.append(
+                    CheckedObject(
+                        key=obj.key, size=obj.size, version=obj.version, outcome="registered", doc_id=record.doc_id
+                    )
+                )
     return checked

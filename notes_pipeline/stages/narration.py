@@ -42,14 +42,26 @@ def narrate_script(
         tracker.prepare([s.index for s in script.scenes])
 
     def narrate(scene: Scene) -> NarrationClip:
-        wanted = input_hash(text=scene.narration, language=language, voice=voice,
-                            engine=narrator.identity(language=language, voice=voice))
+        wanted = input_hash(
+            text=scene.narration,
+            language=language,
+            voice=voice,
+            engine=narrator.identity(language=language, voice=voice),
+        )
         variant = script_manifest.variant
-        audio_key, words_key = keys.scene_audio(doc_id, scene.index, variant), keys.scene_words(doc_id, scene.index, variant)
+        audio_key, words_key = (
+            keys.scene_audio(doc_id, scene.index, variant),
+            keys.scene_words(doc_id, scene.index, variant),
+        )
         old = earlier.get(scene.index)
         # Only this variant's own files: another variant may rewrite its keys later.
-        if (old and old.input_hash == wanted and old.audio_key == audio_key
-                and bucket.stat(old.audio_key) and bucket.stat(old.words_key)):
+        if (
+            old
+            and old.input_hash == wanted
+            and old.audio_key == audio_key
+            and bucket.stat(old.audio_key)
+            and bucket.stat(old.words_key)
+        ):
             return old.model_copy(update={"reused": True})
 
         def from_cache() -> NarrationClip | None:
@@ -59,8 +71,9 @@ def narrate_script(
             meta, files = hit
             bucket.put_bytes(audio_key, files["audio.wav"])
             bucket.put_bytes(words_key, files["words.json"])
-            return meta.model_copy(update={"scene_index": scene.index, "audio_key": audio_key,
-                                           "words_key": words_key, "reused": True})
+            return meta.model_copy(
+                update={"scene_index": scene.index, "audio_key": audio_key, "words_key": words_key, "reused": True}
+            )
 
         if (reused := cached_or_claimed(tracker, scene.index, from_cache)) is not None:
             return reused
@@ -69,13 +82,29 @@ def narrate_script(
             speech = narrator.synthesize(scene.narration, language=language, voice=voice)
         latency = time.perf_counter() - started
         bucket.put_bytes(audio_key, speech.wav)
-        words = put_model(bucket, words_key, SceneWords(scene_index=scene.index, duration_s=speech.duration_s,
-                                                        words=speech.words, timings_estimated=speech.timings_estimated))
+        words = put_model(
+            bucket,
+            words_key,
+            SceneWords(
+                scene_index=scene.index,
+                duration_s=speech.duration_s,
+                words=speech.words,
+                timings_estimated=speech.timings_estimated,
+            ),
+        )
         clip = NarrationClip(
-            scene_index=scene.index, audio_key=audio_key, words_key=words_key, duration_s=speech.duration_s,
-            sample_rate=speech.sample_rate, input_hash=wanted, provider=speech.provider, voice=speech.voice,
-            timings_estimated=speech.timings_estimated, latency_s=round(latency, 4),
-            attempts=speech.attempts, fallbacks=speech.fallbacks,
+            scene_index=scene.index,
+            audio_key=audio_key,
+            words_key=words_key,
+            duration_s=speech.duration_s,
+            sample_rate=speech.sample_rate,
+            input_hash=wanted,
+            provider=speech.provider,
+            voice=speech.voice,
+            timings_estimated=speech.timings_estimated,
+            latency_s=round(latency, 4),
+            attempts=speech.attempts,
+            fallbacks=speech.fallbacks,
         )
         cache.put(CACHE_KIND, wanted, clip, {"audio.wav": speech.wav, "words.json": words})
         return clip
@@ -86,18 +115,30 @@ def narrate_script(
         if on_scene is not None:
             on_scene(scene, clip)
 
-    clips = run_per_scene(narrate, script.scenes, what="narration", workers=workers, on_done=done,
-                          on_failed=tracker.failed_scene if tracker is not None else None)
+    clips = run_per_scene(
+        narrate,
+        script.scenes,
+        what="narration",
+        workers=workers,
+        on_done=done,
+        on_failed=tracker.failed_scene if tracker is not None else None,
+    )
     return NarrationManifest(doc_id=doc_id, clips=clips)
 
 
 def clip_record(doc_id: str, clip: NarrationClip, characters: int) -> AssetRecord:
     """The database row of one clip; a reused clip is billed nothing."""
     return AssetRecord(
-        project_id=doc_id, asset_type="audio", object_key=clip.audio_key, sequence_number=clip.scene_index,
-        content_hash=clip.input_hash, duration_ms=round(clip.duration_s * 1000), provider=clip.provider,
+        project_id=doc_id,
+        asset_type="audio",
+        object_key=clip.audio_key,
+        sequence_number=clip.scene_index,
+        content_hash=clip.input_hash,
+        duration_ms=round(clip.duration_s * 1000),
+        provider=clip.provider,
         provider_latency_ms=None if clip.reused else round(clip.latency_s * 1000),
-        attempts=0 if clip.reused else clip.attempts, fallbacks=clip.fallbacks,
+        attempts=0 if clip.reused else clip.attempts,
+        fallbacks=clip.fallbacks,
         cache_hit="exact" if clip.reused else "none",
         usage={} if clip.reused else {"characters": characters},
     )

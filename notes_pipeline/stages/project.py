@@ -24,8 +24,15 @@ from notes_pipeline.store.state import AssetRecord, SemanticMatch, StateStore
 
 
 @contextmanager
-def project_stage(bucket: Bucket, state: StateStore, doc_id: str, stage: str, *, run_id: str | None,
-                  events: WorkflowEvents | None = None) -> Iterator[None]:
+def project_stage(
+    bucket: Bucket,
+    state: StateStore,
+    doc_id: str,
+    stage: str,
+    *,
+    run_id: str | None,
+    events: WorkflowEvents | None = None,
+) -> Iterator[None]:
     """The project is registered and running while the stage runs; an error marks it failed and is
     recorded with the inputs it depended on (so `run` does not retry it blindly); a success of the
     stage forgets that stage's earlier failure.
@@ -49,9 +56,17 @@ def project_stage(bucket: Bucket, state: StateStore, doc_id: str, stage: str, *,
         events.stage_finished(stage)
 
 
-def script_stage(bucket: Bucket, state: StateStore, doc_id: str, writer: ScriptWriter, embedder: Embedder, *,
-                 max_bytes: int, semantic_threshold: float,
-                 run_id: str | None = None) -> tuple[ScriptManifest, Script, SemanticMatch | None]:
+def script_stage(
+    bucket: Bucket,
+    state: StateStore,
+    doc_id: str,
+    writer: ScriptWriter,
+    embedder: Embedder,
+    *,
+    max_bytes: int,
+    semantic_threshold: float,
+    run_id: str | None = None,
+) -> tuple[ScriptManifest, Script, SemanticMatch | None]:
     """Write (or reuse) the script, then make the scene rows match it.
 
     The notes are parsed once here; a semantic reuse is carried in the manifest (`reused_from`) for
@@ -65,38 +80,74 @@ def script_stage(bucket: Bucket, state: StateStore, doc_id: str, writer: ScriptW
         manifest = manifest.model_copy(update={"reused_from": match.project_id})
         state.set_status(doc_id, "running", reused_from=match.project_id)
     state.sync_scenes(doc_id, script)
-    state.record_asset(AssetRecord(
-        project_id=doc_id, asset_type="script", object_key=manifest.script_key, content_hash=manifest.script_hash,
-        provider=script.writer, cache_hit="semantic" if match else "none", run_id=run_id,
-    ))
+    state.record_asset(
+        AssetRecord(
+            project_id=doc_id,
+            asset_type="script",
+            object_key=manifest.script_key,
+            content_hash=manifest.script_hash,
+            provider=script.writer,
+            cache_hit="semantic" if match else "none",
+            run_id=run_id,
+        )
+    )
     return manifest, script, match
 
 
-def video_stage(bucket: Bucket, state: StateStore, manifest: ScriptManifest, script: Script,
-                narration: NarrationManifest, images: ImagesManifest, *, scratch_root: Path | None = None,
-                run_id: str | None = None) -> VideoRender:
+def video_stage(
+    bucket: Bucket,
+    state: StateStore,
+    manifest: ScriptManifest,
+    script: Script,
+    narration: NarrationManifest,
+    images: ImagesManifest,
+    *,
+    scratch_root: Path | None = None,
+    run_id: str | None = None,
+) -> VideoRender:
     """Copy the render of a semantically reused project (the manifest's `reused_from`) when it matches
     exactly, else render; record it. `script` is the manifest's script, loaded once by the caller."""
     doc_id = manifest.doc_id
     reused_from = manifest.reused_from
     render = None
     if reused_from:
-        render = copy_render(bucket, reused_from, doc_id, render_id_for(manifest, narration, images),
-                             scratch_root=scratch_root)
+        render = copy_render(
+            bucket, reused_from, doc_id, render_id_for(manifest, narration, images), scratch_root=scratch_root
+        )
     if render is None:
-        render = render_video(bucket, manifest, script, narration, images, scratch_root=scratch_root,
-                              exclusive=lambda render_id: state.db.advisory_lock(f"render:{doc_id}:{render_id}"))
+        render = render_video(
+            bucket,
+            manifest,
+            script,
+            narration,
+            images,
+            scratch_root=scratch_root,
+            exclusive=lambda render_id: state.db.advisory_lock(f"render:{doc_id}:{render_id}"),
+        )
     hit = "semantic" if reused_from and render.reused else "exact" if render.reused else "none"
-    files = [("video", render.video_key), ("subtitles", render.srt_key), ("subtitles", render.vtt_key),
-             ("thumbnail", render.thumbnail_key)]
+    files = [
+        ("video", render.video_key),
+        ("subtitles", render.srt_key),
+        ("subtitles", render.vtt_key),
+        ("thumbnail", render.thumbnail_key),
+    ]
     with state.db.transaction() as conn:
         for asset_type, key in files:
             info = bucket.stat(key)
-            state.record_asset(AssetRecord(
-                project_id=doc_id, asset_type=asset_type, object_key=key, content_hash=render.render_id,
-                bytes=info.size if info else None, provider="ffmpeg", cache_hit=hit, run_id=run_id,
-                duration_ms=round(render.duration_s * 1000) if asset_type == "video" else None,
-                provider_latency_ms=None if render.reused else round(render.render_s * 1000),
-            ), conn)
+            state.record_asset(
+                AssetRecord(
+                    project_id=doc_id,
+                    asset_type=asset_type,
+                    object_key=key,
+                    content_hash=render.render_id,
+                    bytes=info.size if info else None,
+                    provider="ffmpeg",
+                    cache_hit=hit,
+                    run_id=run_id,
+                    duration_ms=round(render.duration_s * 1000) if asset_type == "video" else None,
+                    provider_latency_ms=None if render.reused else round(render.render_s * 1000),
+                ),
+                conn,
+            )
     state.set_status(doc_id, "done", final_video_key=render.video_key)
     return render

@@ -28,7 +28,9 @@ def list_renders(bucket: Bucket, doc_id: str) -> list[RenderListing]:
         render = load_model(bucket, obj.key, VideoRender)
         if render is None or bucket.stat(render.video_key) is None:
             continue
-        found.append(RenderListing(render, obj.modified_ns, current is not None and current.render_id == render.render_id))
+        found.append(
+            RenderListing(render, obj.modified_ns, current is not None and current.render_id == render.render_id)
+        )
     return sorted(found, key=lambda r: (r.modified_ns, r.render.render_id))
 
 
@@ -52,12 +54,21 @@ def document_exists(bucket: Bucket, doc_id: str) -> bool:
 def near_documents(bucket: Bucket, wanted: str, limit: int = 5) -> list[str]:
     """Registered documents a person probably meant: those starting with `wanted` (a name without its
     hash), then the closest spellings."""
-    known = sorted({o.key[len(keys.PROJECTS_PREFIX):].split("/", 1)[0] for o in bucket.list(keys.PROJECTS_PREFIX)
-                    if o.key.endswith("/source.json")})
+    known = sorted(
+        {
+            o.key[len(keys.PROJECTS_PREFIX) :].split("/", 1)[0]
+            for o in bucket.list(keys.PROJECTS_PREFIX)
+            if o.key.endswith("/source.json")
+        }
+    )
     wanted = wanted.lower()
     starting = [d for d in known if d.startswith(wanted)]
     # Spellings are compared without the content hash that ends every id ("clouds-07d28042b9").
     stems = {d: d.rsplit("-", 1)[0] for d in known}
-    close = [d for d in known if difflib.SequenceMatcher(None, wanted, stems[d]).ratio() >= 0.5
-             or difflib.SequenceMatcher(None, wanted, d).ratio() >= 0.6]
+    close = [
+        d
+        for d in known
+        if difflib.SequenceMatcher(None, wanted, stems[d]).ratio() >= 0.5
+        or difflib.SequenceMatcher(None, wanted, d).ratio() >= 0.6
+    ]
     return list(dict.fromkeys(starting + close))[:limit]

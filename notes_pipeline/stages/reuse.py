@@ -41,23 +41,26 @@ class ReusedScript:
         return self.script
 
 
-def find_reusable_script(bucket: Bucket, state: StateStore, embedder: Embedder, document: NotesDocument, *,
-                         threshold: float) -> tuple[Script, SemanticMatch] | None:
+def find_reusable_script(
+    bucket: Bucket, state: StateStore, embedder: Embedder, document: NotesDocument, *, threshold: float
+) -> tuple[Script, SemanticMatch] | None:
     """Embed a prompt (kept for later lookups) and return a finished near-identical project's script."""
     if not is_prompt(document):
         return None
     vector = embedder.embed([document.text])[0]
     state.set_embedding(document.doc_id, embedder.model_id(), vector)
-    match = state.semantic_match(vector, model=embedder.model_id(), options=document.options,
-                                 exclude_id=document.doc_id, threshold=threshold)
+    match = state.semantic_match(
+        vector, model=embedder.model_id(), options=document.options, exclude_id=document.doc_id, threshold=threshold
+    )
     if match is None:
         return None
     script = load_model(bucket, keys.script(match.project_id), Script)
     return None if script is None else (script, match)
 
 
-def copy_render(bucket: Bucket, from_doc: str, to_doc: str, render_id: str, *,
-                scratch_root: Path | None = None) -> VideoRender | None:
+def copy_render(
+    bucket: Bucket, from_doc: str, to_doc: str, render_id: str, *, scratch_root: Path | None = None
+) -> VideoRender | None:
     """Copy the earlier project's render of exactly these inputs, if it still exists."""
     source = load_model(bucket, keys.render_file(from_doc, render_id, "render.json"), VideoRender)
     if source is None or any(bucket.stat(keys.render_file(from_doc, render_id, n)) is None for n in RENDER_FILES):
@@ -69,12 +72,24 @@ def copy_render(bucket: Bucket, from_doc: str, to_doc: str, render_id: str, *,
     provenance = load_model(bucket, keys.render_file(from_doc, render_id, "provenance.json"), Provenance)
     if provenance is not None:
         record = load_source_record(bucket, to_doc)
-        put_model(bucket, key["provenance.json"], provenance.model_copy(update={
-            "doc_id": to_doc, "source_name": record.source_name, "source_sha256": record.content_hash}))
-    render = source.model_copy(update={
-        "doc_id": to_doc, "video_key": key["video.mp4"], "srt_key": key["subtitles.srt"],
-        "vtt_key": key["subtitles.vtt"], "thumbnail_key": key["thumbnail.jpg"],
-        "manifest_key": keys.render_file(to_doc, render_id, "render.json"), "render_s": 0.0, "reused": True,
-    })
+        put_model(
+            bucket,
+            key["provenance.json"],
+            provenance.model_copy(
+                update={"doc_id": to_doc, "source_name": record.source_name, "source_sha256": record.content_hash}
+            ),
+        )
+    render = source.model_copy(
+        update={
+            "doc_id": to_doc,
+            "video_key": key["video.mp4"],
+            "srt_key": key["subtitles.srt"],
+            "vtt_key": key["subtitles.vtt"],
+            "thumbnail_key": key["thumbnail.jpg"],
+            "manifest_key": keys.render_file(to_doc, render_id, "render.json"),
+            "render_s": 0.0,
+            "reused": True,
+        }
+    )
     put_model(bucket, render.manifest_key, render)
     return render

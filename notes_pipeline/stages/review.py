@@ -44,30 +44,40 @@ def script_bytes(script: Script) -> bytes:
 
 def version_manifest(base: ScriptManifest, version: ScriptVersion, script: Script) -> ScriptManifest:
     """The manifest of one version: the document's options and source, this version's file and counts."""
-    return base.model_copy(update={
-        "script_key": version.object_key, "script_hash": version.content_hash, "language": script.language,
-        "scene_count": len(script.scenes), "word_count": script.word_count, "writer": script.writer,
-        "version": version.version, "variant": None,
-    })
+    return base.model_copy(
+        update={
+            "script_key": version.object_key,
+            "script_hash": version.content_hash,
+            "language": script.language,
+            "scene_count": len(script.scenes),
+            "word_count": script.word_count,
+            "writer": script.writer,
+            "version": version.version,
+            "variant": None,
+        }
+    )
 
 
 def current_manifest(bucket: Bucket, doc_id: str) -> ScriptManifest:
     manifest = load_model(bucket, keys.manifest(doc_id, "video_script"), ScriptManifest)
     if manifest is None:
-        raise ScriptEditError(f"{doc_id} has no script yet: wait for its video_script to finish "
-                              "(notes-pipeline status) or materialise it")
+        raise ScriptEditError(
+            f"{doc_id} has no script yet: wait for its video_script to finish (notes-pipeline status) or materialise it"
+        )
     return manifest
 
 
-def _see_working_copy(bucket: Bucket, reviews: ReviewStore, doc_id: str, content_hash: str,
-                      problem: str | None = None) -> None:
+def _see_working_copy(
+    bucket: Bucket, reviews: ReviewStore, doc_id: str, content_hash: str, problem: str | None = None
+) -> None:
     info = bucket.stat(keys.script(doc_id))
     if info is not None:
         reviews.seen(doc_id, size=info.size, modified_ns=info.modified_ns, content_hash=content_hash, problem=problem)
 
 
-def record_version(bucket: Bucket, reviews: ReviewStore, base: ScriptManifest, script: Script, *,
-                   origin: Origin, summary: str = "") -> tuple[ScriptVersion, ScriptManifest, bool]:
+def record_version(
+    bucket: Bucket, reviews: ReviewStore, base: ScriptManifest, script: Script, *, origin: Origin, summary: str = ""
+) -> tuple[ScriptVersion, ScriptManifest, bool]:
     """Keep `script` as the document's next version unless it equals the latest; (version, its manifest, created).
 
     An edit becomes the stored value of video_script; a CLI edit also becomes the working copy (a hand
@@ -83,9 +93,15 @@ def record_version(bucket: Bucket, reviews: ReviewStore, base: ScriptManifest, s
             number = (latest.version if latest else 0) + 1
             key = keys.script_version(doc_id, number)
             bucket.put_bytes(key, data)
-            latest = versions.insert(version=number, content_hash=digest, object_key=key, origin=origin,
-                                     summary=summary, scene_count=len(script.scenes),
-                                     review_required=base.options.review)
+            latest = versions.insert(
+                version=number,
+                content_hash=digest,
+                object_key=key,
+                origin=origin,
+                summary=summary,
+                scene_count=len(script.scenes),
+                review_required=base.options.review,
+            )
     assert latest is not None
     manifest = version_manifest(base, latest, script)
     if origin == "cli":
@@ -96,12 +112,14 @@ def record_version(bucket: Bucket, reviews: ReviewStore, base: ScriptManifest, s
     return latest, manifest, created
 
 
-def record_written(bucket: Bucket, reviews: ReviewStore, manifest: ScriptManifest,
-                   script: Script) -> tuple[ScriptVersion, ScriptManifest]:
+def record_written(
+    bucket: Bucket, reviews: ReviewStore, manifest: ScriptManifest, script: Script
+) -> tuple[ScriptVersion, ScriptManifest]:
     """The writer's script (`manifest`'s, passed in rather than read back) as a version; the manifest
     returned names the immutable version file."""
-    version, versioned, _ = record_version(bucket, reviews, manifest, script, origin="writer",
-                                           summary=f"written by {script.writer}")
+    version, versioned, _ = record_version(
+        bucket, reviews, manifest, script, origin="writer", summary=f"written by {script.writer}"
+    )
     return version, versioned
 
 
@@ -169,8 +187,9 @@ def notice_edit(bucket: Bucket, reviews: ReviewStore, doc_id: str) -> EditNotice
         reviews.seen(doc_id, size=info.size, modified_ns=info.modified_ns, content_hash=raw_hash)
         return EditNotice()
     changes = describe_changes(before, script) if before else []
-    version, _, created = record_version(bucket, reviews, base, script, origin="bucket",
-                                         summary="; ".join(changes) or "edited in the bucket")
+    version, _, created = record_version(
+        bucket, reviews, base, script, origin="bucket", summary="; ".join(changes) or "edited in the bucket"
+    )
     # The working copy stays as the person saved it; remember its own hash so it is not read again.
     reviews.seen(doc_id, size=info.size, modified_ns=info.modified_ns, content_hash=raw_hash)
     return EditNotice(version=version if created else None)
@@ -239,4 +258,3 @@ def store_user_image(bucket: Bucket, doc_id: str, data: bytes, *, source: str) -
     if bucket.stat(key) is None:
         bucket.put_bytes(key, png)
     return key
-

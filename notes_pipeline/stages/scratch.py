@@ -35,7 +35,7 @@ def _process_start(pid: int) -> str | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = stat[stat.rindex(")") + 2:].split()  # the command name may contain spaces and parentheses
+    fields = stat[stat.rindex(")") + 2 :].split()  # the command name may contain spaces and parentheses
     if fields[0] == "Z":
         return None  # a zombie has finished: only its exit status is left
     return fields[19]
@@ -84,8 +84,11 @@ def remove_stale_scratch(root: Path, *, now: float | None = None) -> list[Path]:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     if removed:
-        log.info("removed %d scratch folder(s) left by processes that died: %s", len(removed),
-                 ", ".join(p.name for p in removed))
+        log.info(
+            "removed %d scratch folder(s) left by processes that died: %s",
+            len(removed),
+            ", ".join(p.name for p in removed),
+        )
     return removed
 
 

@@ -45,8 +45,10 @@ def load_script(bucket: Bucket, manifest: ScriptManifest) -> Script:
     except ObjectNotFoundError:
         raise PipelineError(f"{manifest.script_key} is missing: re-materialise video_script") from None
     except ValidationError as err:
-        raise BadInputError(f"{manifest.script_key} is not a valid script: {err.error_count()} problems, first: "
-                            f"{err.errors()[0]['msg']}") from None
+        raise BadInputError(
+            f"{manifest.script_key} is not a valid script: {err.error_count()} problems, first: "
+            f"{err.errors()[0]['msg']}"
+        ) from None
 
 
 def write_script(bucket: Bucket, document: NotesDocument, writer: ScriptWriter) -> tuple[ScriptManifest, Script]:
@@ -90,8 +92,15 @@ def script_markdown(script: Script) -> str:
 
 def attempts_markdown(attempts: list[ScriptAttempt]) -> str:
     """How the script came to be, for the Dagster UI: one row per writer attempt."""
-    rows = [f"| {a.writer} | {a.model or ''} | {a.step} | {a.outcome} | {a.calls} | {a.latency_s:.2f} | "
-            f"{(a.prompt_tokens or 0) + (a.output_tokens or 0)} | {'; '.join(a.problems)[:160].replace('|', '/')} |"
-            for a in attempts]
-    return "\n".join(["| writer | model | step | outcome | calls | seconds | tokens | problems |",
-                      "|---|---|---|---|---|---|---|---|", *rows])
+    rows = [
+        f"| {a.writer} | {a.model or ''} | {a.step} | {a.outcome} | {a.calls} | {a.latency_s:.2f} | "
+        f"{(a.prompt_tokens or 0) + (a.output_tokens or 0)} | {'; '.join(a.problems)[:160].replace('|', '/')} |"
+        for a in attempts
+    ]
+    return "\n".join(
+        [
+            "| writer | model | step | outcome | calls | seconds | tokens | problems |",
+            "|---|---|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )

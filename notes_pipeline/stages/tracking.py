@@ -38,9 +38,17 @@ T = TypeVar("T")
 
 
 class SceneTracker:
-    def __init__(self, state: StateStore, project_id: str, kind: TaskKind, *, worker: str,
-                 run_id: str | None = None, wait_s: float = WAIT_FOR_HOLDER_S,
-                 events: WorkflowEvents | None = None) -> None:
+    def __init__(
+        self,
+        state: StateStore,
+        project_id: str,
+        kind: TaskKind,
+        *,
+        worker: str,
+        run_id: str | None = None,
+        wait_s: float = WAIT_FOR_HOLDER_S,
+        events: WorkflowEvents | None = None,
+    ) -> None:
         self.state, self.project_id, self.kind = state, project_id, kind
         self.worker, self.run_id, self.wait_s = worker, run_id, wait_s
         self.events = events
@@ -70,18 +78,27 @@ class SceneTracker:
             if waited >= self.wait_s:
                 raise SceneBusyError(
                     f"{what} is still being made by run {holder.worker} after {waited:.0f}s of waiting; "
-                    "run again once that run has ended", doc_id=self.project_id, stage=TASK_STAGES[self.kind])
+                    "run again once that run has ended",
+                    doc_id=self.project_id,
+                    stage=TASK_STAGES[self.kind],
+                )
             if time.monotonic() - last_said >= _PROGRESS_EVERY_S:
-                log.info("%s %s is being made by run %s: waiting for it (%.0fs so far)", self.project_id, what,
-                         holder.worker, waited)
+                log.info(
+                    "%s %s is being made by run %s: waiting for it (%.0fs so far)",
+                    self.project_id,
+                    what,
+                    holder.worker,
+                    waited,
+                )
                 last_said = time.monotonic()
             time.sleep(_POLL_S)
 
     def attempt_failed(self, scene_index: int, error: BaseException) -> None:
         """Count the provider calls of a failed attempt (an error may say how many it made)."""
         with self._lock:
-            self._failed_attempts[scene_index] = (self._failed_attempts.get(scene_index, 0)
-                                                  + int(getattr(error, "attempts", 1)))
+            self._failed_attempts[scene_index] = self._failed_attempts.get(scene_index, 0) + int(
+                getattr(error, "attempts", 1)
+            )
 
     def _spent(self, scene_index: int) -> int:
         with self._lock:
@@ -91,19 +108,39 @@ class SceneTracker:
         attempts = self._spent(scene_index) + (record.attempts if record.cache_hit == "none" else 0)
         # A cache hit never claimed the task: claim it now so the finish is ours to write.
         self.state.claim(self.project_id, scene_index, self.kind, self.worker)
-        self.state.finish(self.project_id, scene_index, self.kind, self.worker, succeeded=True, attempts=attempts,
-                          input_hash=record.content_hash)
+        self.state.finish(
+            self.project_id,
+            scene_index,
+            self.kind,
+            self.worker,
+            succeeded=True,
+            attempts=attempts,
+            input_hash=record.content_hash,
+        )
         self.state.record_asset(record.model_copy(update={"run_id": self.run_id, "attempts": attempts}))
         if self.events is not None:
-            self.events.scene_finished(TASK_STAGES[self.kind], scene_index, task=self.kind, provider=record.provider,
-                                       cache_hit=record.cache_hit, attempts=attempts,
-                                       latency_ms=record.provider_latency_ms)
+            self.events.scene_finished(
+                TASK_STAGES[self.kind],
+                scene_index,
+                task=self.kind,
+                provider=record.provider,
+                cache_hit=record.cache_hit,
+                attempts=attempts,
+                latency_ms=record.provider_latency_ms,
+            )
 
     def failed_scene(self, scene: Scene, error: BaseException) -> None:
         """Record a scene that still failed after its retries (the shape run_per_scene calls back with)."""
         self.state.claim(self.project_id, scene.index, self.kind, self.worker)
-        self.state.finish(self.project_id, scene.index, self.kind, self.worker, succeeded=False,
-                          attempts=self._spent(scene.index), error=error)
+        self.state.finish(
+            self.project_id,
+            scene.index,
+            self.kind,
+            self.worker,
+            succeeded=False,
+            attempts=self._spent(scene.index),
+            error=error,
+        )
         if self.events is not None:
             self.events.scene_finished(TASK_STAGES[self.kind], scene.index, error=error, task=self.kind)
 

@@ -45,8 +45,10 @@ def translator_of(writer: ScriptWriter) -> ScriptWriterChain | None:
 
 
 def cannot_translate_note(source: str, target: str) -> str:
-    return (f"the offline script writer cannot translate: the narration stays in {language_name(source)} and is "
-            f"spoken with the {language_name(target)} voice (set GEMINI_API_KEY to have the script translated)")
+    return (
+        f"the offline script writer cannot translate: the narration stays in {language_name(source)} and is "
+        f"spoken with the {language_name(target)} voice (set GEMINI_API_KEY to have the script translated)"
+    )
 
 
 def script_as_notes(script: Script) -> str:
@@ -57,28 +59,45 @@ def script_as_notes(script: Script) -> str:
     return "\n".join(lines)
 
 
-def _translate(bucket: Bucket, script: Script, manifest: ScriptManifest, options: RenderOptions, target: str,
-               translator: ScriptWriterChain) -> tuple[Script, list[ScriptAttempt]]:
+def _translate(
+    bucket: Bucket,
+    script: Script,
+    manifest: ScriptManifest,
+    options: RenderOptions,
+    target: str,
+    translator: ScriptWriterChain,
+) -> tuple[Script, list[ScriptAttempt]]:
     digest = input_hash(script=manifest.script_hash, language=target, options=options, writer=translator.name)
     cache = ObjectCache(bucket)
     hit = cache.get(CACHE_KIND, digest, Script, ())
     if hit is not None:
         return hit[0], []
     document = NotesDocument(
-        doc_id=manifest.doc_id, source_name=f"script.v{manifest.version or 0}.md", content_hash=manifest.script_hash,
-        text=script_as_notes(script), language=target, options=options, kind="notes",
+        doc_id=manifest.doc_id,
+        source_name=f"script.v{manifest.version or 0}.md",
+        content_hash=manifest.script_hash,
+        text=script_as_notes(script),
+        language=target,
+        options=options,
+        kind="notes",
     )
     translated, attempts = translator.write_recorded(document)
     # The person's pictures stay with their scenes when the translation keeps the scene count.
     if len(translated.scenes) == len(script.scenes):
-        translated = translated.model_copy(update={"scenes": [
-            t.model_copy(update={"user_image": s.user_image}) for t, s in zip(translated.scenes, script.scenes)]})
+        translated = translated.model_copy(
+            update={
+                "scenes": [
+                    t.model_copy(update={"user_image": s.user_image}) for t, s in zip(translated.scenes, script.scenes)
+                ]
+            }
+        )
     cache.put(CACHE_KIND, digest, translated, {})
     return translated, attempts
 
 
-def apply_variant(bucket: Bucket, manifest: ScriptManifest, variant: RenderVariant, *,
-                  writer: ScriptWriter) -> VariantScript:
+def apply_variant(
+    bucket: Bucket, manifest: ScriptManifest, variant: RenderVariant, *, writer: ScriptWriter
+) -> VariantScript:
     """The manifest to render for `variant`: unchanged for the document's own render, else a variant script."""
     if variant.is_empty():
         return VariantScript(manifest)
@@ -108,14 +127,24 @@ def apply_variant(bucket: Bucket, manifest: ScriptManifest, variant: RenderVaria
                 # A render in the requested voice beats no render: say plainly that it is not translated.
                 log.warning("translating %s to %s failed: %s", manifest.doc_id, target, err)
                 result.translated = False
-                result.notes.append(f"the translation failed ({err.cause}); the narration stays in "
-                                    f"{language_name(script.language)}, spoken with the {language_name(target)} voice")
+                result.notes.append(
+                    f"the translation failed ({err.cause}); the narration stays in "
+                    f"{language_name(script.language)}, spoken with the {language_name(target)} voice"
+                )
                 script = script.model_copy(update={"language": target})
     key = keys.variant_script(manifest.doc_id, variant_id, manifest.version or 0)
     data = put_model(bucket, key, script)
-    result.manifest = manifest.model_copy(update={
-        "script_key": key, "script_hash": hashlib.sha256(data).hexdigest(), "language": script.language,
-        "scene_count": len(script.scenes), "word_count": script.word_count, "writer": script.writer,
-        "options": options, "variant": variant_id, "attempts": attempts,
-    })
+    result.manifest = manifest.model_copy(
+        update={
+            "script_key": key,
+            "script_hash": hashlib.sha256(data).hexdigest(),
+            "language": script.language,
+            "scene_count": len(script.scenes),
+            "word_count": script.word_count,
+            "writer": script.writer,
+            "options": options,
+            "variant": variant_id,
+            "attempts": attempts,
+        }
+    )
     return result

@@ -47,8 +47,9 @@ def music_key(music: str) -> str | None:
     return None if music in ("none", AMBIENT) else keys.validate_key(MUSIC_PREFIX + music)
 
 
-def render_id_for(script: ScriptManifest, narration: NarrationManifest, images: ImagesManifest,
-                  music_etag: str | None = None) -> str:
+def render_id_for(
+    script: ScriptManifest, narration: NarrationManifest, images: ImagesManifest, music_etag: str | None = None
+) -> str:
     """Readable and content-addressed: '720p-16x9-en-1a2b3c4d'. Same inputs, same id, same video."""
     options = script.options
     digest = input_hash(
@@ -98,13 +99,31 @@ def render_video(
         existing = load_model(bucket, manifest_key, VideoRender)
         if existing is not None and bucket.stat(existing.video_key):
             return existing.model_copy(update={"reused": True})
-        return _compose(bucket, manifest, script, narration, images, render_id, manifest_key,
-                        scratch_root=scratch_root, signing_keys=signing_keys)
+        return _compose(
+            bucket,
+            manifest,
+            script,
+            narration,
+            images,
+            render_id,
+            manifest_key,
+            scratch_root=scratch_root,
+            signing_keys=signing_keys,
+        )
 
 
-def _compose(bucket: Bucket, manifest: ScriptManifest, script: Script, narration: NarrationManifest,
-             images: ImagesManifest, render_id: str, manifest_key: str, *, scratch_root: Path | None,
-             signing_keys: Callable[[], SigningKeys | None]) -> VideoRender:
+def _compose(
+    bucket: Bucket,
+    manifest: ScriptManifest,
+    script: Script,
+    narration: NarrationManifest,
+    images: ImagesManifest,
+    render_id: str,
+    manifest_key: str,
+    *,
+    scratch_root: Path | None,
+    signing_keys: Callable[[], SigningKeys | None],
+) -> VideoRender:
     doc_id = manifest.doc_id
     options = manifest.options
     user_music = music_key(options.music)
@@ -117,30 +136,46 @@ def _compose(bucket: Bucket, manifest: ScriptManifest, script: Script, narration
         for clip in narration.clips:
             words = SceneWords.model_validate_json(bucket.get_bytes(clip.words_key))
             picture = images_by_scene[clip.scene_index]
-            scenes.append(SceneMedia(
-                image_path=_local(bucket, picture.image_key, work),
-                clip_path=_local(bucket, picture.clip_key, work) if picture.clip_key else None,
-                audio_path=_local(bucket, clip.audio_key, work),
-                duration_s=clip.duration_s,
-                words=words.words,
-                heading=headings.get(clip.scene_index, ""),
-            ))
+            scenes.append(
+                SceneMedia(
+                    image_path=_local(bucket, picture.image_key, work),
+                    clip_path=_local(bucket, picture.clip_key, work) if picture.clip_key else None,
+                    audio_path=_local(bucket, clip.audio_key, work),
+                    duration_s=clip.duration_s,
+                    words=words.words,
+                    heading=headings.get(clip.scene_index, ""),
+                )
+            )
         music: Path | str | None = None
         if options.music == AMBIENT:
             music = AMBIENT
         elif user_music:
             music = _local(bucket, user_music, work)
-        spec = RenderSpec(width=width, height=height, fps=options.fps, language=manifest.language,
-                          quality=options.quality, heading_overlay=options.heading_overlay, music=music)
+        spec = RenderSpec(
+            width=width,
+            height=height,
+            fps=options.fps,
+            language=manifest.language,
+            quality=options.quality,
+            heading_overlay=options.heading_overlay,
+            music=music,
+        )
         composed = compose_video(scenes, spec, work / "render")
-        file_key = {name: keys.render_file(doc_id, render_id, name)
-                    for name in ("video.mp4", "subtitles.srt", "subtitles.vtt", "thumbnail.jpg", "provenance.json")}
-        provenance = _provenance(bucket, manifest, script, narration, images, render_id).model_copy(update={
-            "music": options.music, "render_degraded": composed.degraded, "fallback_reason": composed.fallback_reason,
-        })
+        file_key = {
+            name: keys.render_file(doc_id, render_id, name)
+            for name in ("video.mp4", "subtitles.srt", "subtitles.vtt", "thumbnail.jpg", "provenance.json")
+        }
+        provenance = _provenance(bucket, manifest, script, narration, images, render_id).model_copy(
+            update={
+                "music": options.music,
+                "render_degraded": composed.degraded,
+                "fallback_reason": composed.fallback_reason,
+            }
+        )
         signed = work / "video.signed.mp4"
-        credentials = _credentials(bucket, composed.video_path, signed, provenance, script.title, images, work,
-                                   signing_keys)
+        credentials = _credentials(
+            bucket, composed.video_path, signed, provenance, script.title, images, work, signing_keys
+        )
         final = signed if credentials == SIGNED else composed.video_path
         provenance = provenance.model_copy(update={"content_credentials": credentials})
         bucket.put_file(file_key["video.mp4"], final)
@@ -152,19 +187,40 @@ def _compose(bucket: Bucket, manifest: ScriptManifest, script: Script, narration
 
     put_model(bucket, file_key["provenance.json"], provenance)
     render = VideoRender(
-        doc_id=doc_id, render_id=render_id, video_key=file_key["video.mp4"], srt_key=file_key["subtitles.srt"],
-        vtt_key=file_key["subtitles.vtt"], thumbnail_key=file_key["thumbnail.jpg"], manifest_key=manifest_key,
-        width=width, height=height, fps=spec.fps, duration_s=round(composed.duration_s, 3),
-        scene_starts_s=[round(s, 3) for s in composed.scene_starts_s], bytes=size, render_s=round(render_s, 3),
-        quality=options.quality, music=options.music, degraded=composed.degraded,
-        fallback_reason=composed.fallback_reason, content_credentials=credentials,
+        doc_id=doc_id,
+        render_id=render_id,
+        video_key=file_key["video.mp4"],
+        srt_key=file_key["subtitles.srt"],
+        vtt_key=file_key["subtitles.vtt"],
+        thumbnail_key=file_key["thumbnail.jpg"],
+        manifest_key=manifest_key,
+        width=width,
+        height=height,
+        fps=spec.fps,
+        duration_s=round(composed.duration_s, 3),
+        scene_starts_s=[round(s, 3) for s in composed.scene_starts_s],
+        bytes=size,
+        render_s=round(render_s, 3),
+        quality=options.quality,
+        music=options.music,
+        degraded=composed.degraded,
+        fallback_reason=composed.fallback_reason,
+        content_credentials=credentials,
     )
     put_model(bucket, manifest_key, render)
     return render
 
 
-def _credentials(bucket: Bucket, video: Path, dest: Path, provenance: Provenance, title: str,
-                 images: ImagesManifest, work: Path, signing_keys: Callable[[], SigningKeys | None]) -> str:
+def _credentials(
+    bucket: Bucket,
+    video: Path,
+    dest: Path,
+    provenance: Provenance,
+    title: str,
+    images: ImagesManifest,
+    work: Path,
+    signing_keys: Callable[[], SigningKeys | None],
+) -> str:
     """Sign the final MP4 into `dest` with each scene's picture or clip as an ingredient; 'signed', or why not."""
     try:
         found = signing_keys()
@@ -177,8 +233,13 @@ def _credentials(bucket: Bucket, video: Path, dest: Path, provenance: Provenance
         by_scene = {s.scene_index: s for s in provenance.scenes}
         for image in images.images:
             key = image.clip_key or image.image_key
-            ingredients.append(Ingredient(by_scene[image.scene_index], _local(bucket, key, work),
-                                          "video/mp4" if image.clip_key else "image/png"))
+            ingredients.append(
+                Ingredient(
+                    by_scene[image.scene_index],
+                    _local(bucket, key, work),
+                    "video/mp4" if image.clip_key else "image/png",
+                )
+            )
     outcome = sign_or_explain(video, dest, found, provenance, title, ingredients)
     return problem or outcome
 
@@ -188,8 +249,14 @@ def _music_version(info: ObjectInfo | None) -> str | None:
     return None if info is None else f"{info.size}:{info.modified_ns}"
 
 
-def _provenance(bucket: Bucket, manifest: ScriptManifest, script: Script, narration: NarrationManifest,
-                images: ImagesManifest, render_id: str) -> Provenance:
+def _provenance(
+    bucket: Bucket,
+    manifest: ScriptManifest,
+    script: Script,
+    narration: NarrationManifest,
+    images: ImagesManifest,
+    render_id: str,
+) -> Provenance:
     source = load_source_record(bucket, manifest.doc_id)
     voices = sorted({f"{c.provider}:{c.voice}" for c in narration.clips})
     pictures = sorted({i.provider for i in images.images})
@@ -209,14 +276,20 @@ def _provenance(bucket: Bucket, manifest: ScriptManifest, script: Script, narrat
         narration_providers=voices,
         image_providers=pictures,
         software={name: version(name) for name in ("notes_pipeline", "dagster", "imageio-ffmpeg", "pillow")},
-        scenes=[scene_provenance(image, scene_policies.get(image.scene_index, "standard"))
-                for image in images.images],
+        scenes=[scene_provenance(image, scene_policies.get(image.scene_index, "standard")) for image in images.images],
     )
 
 
 def scene_provenance(image: SceneImage, policy: PolicyName = "standard") -> SceneProvenance:
     """One scene's line of provenance: only generated pictures and clips count as AI-made."""
-    return SceneProvenance(scene_index=image.scene_index, provider=image.provider, visual_kind=image.visual_kind,
-                           ai_generated=image.visual_kind == "generated", clip=image.clip_key is not None,
-                           source_url=image.source_url, attribution=image.attribution, licence=image.licence,
-                           policy=policy)
+    return SceneProvenance(
+        scene_index=image.scene_index,
+        provider=image.provider,
+        visual_kind=image.visual_kind,
+        ai_generated=image.visual_kind == "generated",
+        clip=image.clip_key is not None,
+        source_url=image.source_url,
+        attribution=image.attribution,
+        licence=image.licence,
+        policy=policy,
+    )

@@ -28,23 +28,48 @@ class AuditLog:
     def record(self, event: PipelineEvent) -> None:
         """Append the event and fold it into its workflow (created by its first stage or run event)."""
         params: dict[str, Any] = {
-            "workflow_id": event.workflow_id, "project_id": event.project_id, "run_id": event.run_id,
-            "tier": event.tier, "stage": event.stage, "at": event.at, "error": event.error,
+            "workflow_id": event.workflow_id,
+            "project_id": event.project_id,
+            "run_id": event.run_id,
+            "tier": event.tier,
+            "stage": event.stage,
+            "at": event.at,
+            "error": event.error,
         }
         with self.db.transaction() as conn:
             if event.kind == "stage_started":
                 self.db.rows("workflow_stage_started", conn, **params)
             elif event.kind in ("stage_succeeded", "stage_failed"):
                 status = "succeeded" if event.kind == "stage_succeeded" else "failed"
-                self.db.rows("workflow_stage_finished", conn, **params, status=status,
-                             completes=event.kind == "stage_succeeded" and event.stage == FINAL_STAGE)
+                self.db.rows(
+                    "workflow_stage_finished",
+                    conn,
+                    **params,
+                    status=status,
+                    completes=event.kind == "stage_succeeded" and event.stage == FINAL_STAGE,
+                )
             elif event.kind in ("run_succeeded", "run_failed"):
                 self.db.rows("workflow_opened", conn, **params)
-                self.db.rows("workflow_run_finished", conn, **params,
-                             status="succeeded" if event.kind == "run_succeeded" else "failed")
-            self.db.rows("record_audit_event", conn, event_id=event.event_id, workflow_id=event.workflow_id,
-                         project_id=event.project_id, run_id=event.run_id, kind=event.kind, stage=event.stage,
-                         scene=event.scene, error=event.error, data=Jsonb(event.data), at=event.at)
+                self.db.rows(
+                    "workflow_run_finished",
+                    conn,
+                    **params,
+                    status="succeeded" if event.kind == "run_succeeded" else "failed",
+                )
+            self.db.rows(
+                "record_audit_event",
+                conn,
+                event_id=event.event_id,
+                workflow_id=event.workflow_id,
+                project_id=event.project_id,
+                run_id=event.run_id,
+                kind=event.kind,
+                stage=event.stage,
+                scene=event.scene,
+                error=event.error,
+                data=Jsonb(event.data),
+                at=event.at,
+            )
 
     def workflows(self, ids: list[str]) -> list[WorkflowRecord]:
         return [_workflow(r) for r in self.db.rows("workflow_records", ids=ids)]

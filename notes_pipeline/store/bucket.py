@@ -56,16 +56,19 @@ class Bucket(Protocol):
     def get_bytes(self, key: str, *, max_bytes: int | None = None) -> bytes: ...
     def download(self, key: str, dest: Path) -> Path: ...
     def stat(self, key: str) -> ObjectInfo | None: ...
-    def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None,
-             hidden: bool = False) -> list[ObjectInfo]:
+    def list(
+        self, prefix: str, *, start_after: str | None = None, limit: int | None = None, hidden: bool = False
+    ) -> list[ObjectInfo]:
         """Objects under `prefix` in key order; `hidden` adds dot-named files and names no key can hold
         (with `refused` set), for the inbox, which names what it skips instead of ignoring it."""
         ...
+
     def delete(self, key: str) -> None: ...
     def uri(self, key: str) -> str: ...
     def local_path(self, key: str) -> Path | None:
         """A path on this machine for reading the object in place, when there is one."""
         ...
+
     def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
         """A time-limited HTTPS link anyone can fetch the object with, when the store can sign one."""
         ...
@@ -131,8 +134,9 @@ class LocalBucket:
             return None
         return ObjectInfo(key, st.st_size, st.st_mtime_ns)
 
-    def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None,
-             hidden: bool = False) -> list[ObjectInfo]:
+    def list(
+        self, prefix: str, *, start_after: str | None = None, limit: int | None = None, hidden: bool = False
+    ) -> list[ObjectInfo]:
         """Regular files under `prefix` after `start_after`, in key order, at most `limit` of them.
 
         Folders are walked in key order and the walk stops at `limit`, skipping whole
@@ -152,13 +156,15 @@ class LocalBucket:
         self._walk(base, f"{folder}/" if folder else "", prefix, start_after or "", limit, found, hidden)
         return found
 
-    def _walk(self, folder: Path, at: str, prefix: str, after: str, limit: int | None, found: list[ObjectInfo],
-              hidden: bool) -> bool:
+    def _walk(
+        self, folder: Path, at: str, prefix: str, after: str, limit: int | None, found: list[ObjectInfo], hidden: bool
+    ) -> bool:
         """Append matching files below `folder` (whose keys start with `at`); False once `limit` is reached."""
         try:
             with os.scandir(folder) as it:
-                entries = [e for e in it if not e.name.startswith(".")
-                           or (hidden and not e.is_dir(follow_symlinks=False))]
+                entries = [
+                    e for e in it if not e.name.startswith(".") or (hidden and not e.is_dir(follow_symlinks=False))
+                ]
         except (FileNotFoundError, NotADirectoryError):
             return True  # removed while we listed
         # A folder's keys all start with "name/": sorting folders by that string gives key order.
@@ -166,7 +172,9 @@ class LocalBucket:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 sub = f"{at}{entry.name}/"
-                if not (sub.startswith(prefix) or prefix.startswith(sub)) or (sub < after and not after.startswith(sub)):
+                if not (sub.startswith(prefix) or prefix.startswith(sub)) or (
+                    sub < after and not after.startswith(sub)
+                ):
                     continue
                 if not self._walk(Path(entry.path), sub, prefix, after, limit, found, hidden):
                     return False

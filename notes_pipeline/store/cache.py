@@ -44,7 +44,9 @@ class ObjectCache:
     def __init__(self, bucket: Bucket) -> None:
         self.bucket = bucket
 
-    def get(self, kind: str, digest: str, meta_model: type[M], names: tuple[str, ...]) -> tuple[M, dict[str, bytes]] | None:
+    def get(
+        self, kind: str, digest: str, meta_model: type[M], names: tuple[str, ...]
+    ) -> tuple[M, dict[str, bytes]] | None:
         prefix = entry_prefix(kind, digest)
         meta = load_model(self.bucket, prefix + META, meta_model)
         if meta is None:

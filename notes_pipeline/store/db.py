@@ -157,8 +157,10 @@ def migrate(url: str) -> list[str]:
                     continue
                 with conn.transaction():
                     conn.execute(sql)
-                    conn.execute("INSERT INTO schema_migrations (version, name, sha256) VALUES (%s, %s, %s)",
-                                 (version, name, digest))
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, name, sha256) VALUES (%s, %s, %s)",
+                        (version, name, digest),
+                    )
                 applied_now.append(name)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
@@ -173,13 +175,20 @@ class Database:
     one DatabaseUnavailableError naming the masked URL, and the pool stops reconnecting after
     `reconnect_timeout_s` (it tries again on the next request)."""
 
-    def __init__(self, url: str, *, max_connections: int = 8, timeout_s: float = 30,
-                 reconnect_timeout_s: float = 60) -> None:
+    def __init__(
+        self, url: str, *, max_connections: int = 8, timeout_s: float = 30, reconnect_timeout_s: float = 60
+    ) -> None:
         self.url = url
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=max_connections, open=True, timeout=timeout_s,
-            reconnect_timeout=reconnect_timeout_s, check=ConnectionPool.check_connection,
-            kwargs={"autocommit": True, "row_factory": dict_row}, configure=register_vector,
+            url,
+            min_size=1,
+            max_size=max_connections,
+            open=True,
+            timeout=timeout_s,
+            reconnect_timeout=reconnect_timeout_s,
+            check=ConnectionPool.check_connection,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            configure=register_vector,
         )
 
     @contextmanager

@@ -155,9 +155,14 @@ def _spawn_supervisor(pgdata: Path, cleanup_mode: str) -> None:
     written). No preexec_fn and no user switch, so Python execs it without running fork handlers."""
     _, log_path = supervisor_files(pgdata)
     with open(log_path, "ab") as log:
-        first = subprocess.Popen([sys.executable, "-m", SUPERVISOR_MODULE, str(pgdata), cleanup_mode],
-                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=True,
-                                 start_new_session=True)
+        first = subprocess.Popen(
+            [sys.executable, "-m", SUPERVISOR_MODULE, str(pgdata), cleanup_mode],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            close_fds=True,
+            start_new_session=True,
+        )
     if first.wait(timeout=30) != 0 or supervisor_pid(pgdata) is None:
         raise PipelineError(f"the embedded Postgres supervisor for {pgdata} did not start; see {log_path}")
 
@@ -169,8 +174,10 @@ def _wait_until_ready(pgdata: Path) -> None:
         if info is not None and info.status == "ready":
             return
         if supervisor_pid(pgdata) is None:
-            raise PipelineError(f"the embedded Postgres in {pgdata} did not start; see "
-                                f"{supervisor_files(pgdata)[1]} and {pgdata / 'log'}")
+            raise PipelineError(
+                f"the embedded Postgres in {pgdata} did not start; see "
+                f"{supervisor_files(pgdata)[1]} and {pgdata / 'log'}"
+            )
         time.sleep(0.1)
     raise PipelineError(f"the embedded Postgres in {pgdata} was not ready after {_START_TIMEOUT_S:.0f}s")
 

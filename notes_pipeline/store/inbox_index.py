@@ -106,7 +106,9 @@ class InboxIndex:
         """Drop rows in the listed key range (`after`, `through`] that the listing did not return."""
         with self._reachable():
             row = self.database.one(
-                "inbox_forget_missing", inbox=self.inbox, after=storable_key(after),
+                "inbox_forget_missing",
+                inbox=self.inbox,
+                after=storable_key(after),
                 through=None if through is None else storable_key(through),
                 listed=[storable_key(key) for key in listed],
             )

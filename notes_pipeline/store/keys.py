@@ -1,19 +1,19 @@
 """Where every object lives in the bucket: one place, so the layout is readable and stable.
 
-    inbox/<name>                                  what people drop in
-    projects/<doc_id>/source.json                 registration record (name, hash, size)
-    projects/<doc_id>/source/<name>               the notes as registered (immutable copy)
-    projects/<doc_id>/script.json                 the working copy: what a person edits
-    projects/<doc_id>/script.v<N>.json            every version, kept (never rewritten)
-    projects/<doc_id>/uploads/<sha256>.png        pictures a person supplied for scenes
-    projects/<doc_id>/candidates/<sha256>.{png,mp4,json}   with review: pictures (clips) found per scene
-                                                  for `edit --pick`, with what they are (provider, licence)
-    projects/<doc_id>/scenes/<nn>/{audio.wav,words.json,image.png}
-    projects/<doc_id>/scenes/<nn>/clip.mp4       a muted background clip, when the scene has one (image.png: its poster)
-    projects/<doc_id>/variants/<variant>/{script.v<N>.json,scenes/<nn>/...}   other languages/formats
-    projects/<doc_id>/renders/<render_id>/{video.mp4,subtitles.srt,subtitles.vtt,
-                                           thumbnail.jpg,provenance.json}
-    projects/<doc_id>/manifests/<asset>.json      the assets' values
+inbox/<name>                                  what people drop in
+projects/<doc_id>/source.json                 registration record (name, hash, size)
+projects/<doc_id>/source/<name>               the notes as registered (immutable copy)
+projects/<doc_id>/script.json                 the working copy: what a person edits
+projects/<doc_id>/script.v<N>.json            every version, kept (never rewritten)
+projects/<doc_id>/uploads/<sha256>.png        pictures a person supplied for scenes
+projects/<doc_id>/candidates/<sha256>.{png,mp4,json}   with review: pictures (clips) found per scene
+                                              for `edit --pick`, with what they are (provider, licence)
+projects/<doc_id>/scenes/<nn>/{audio.wav,words.json,image.png}
+projects/<doc_id>/scenes/<nn>/clip.mp4       a muted background clip, when the scene has one (image.png: its poster)
+projects/<doc_id>/variants/<variant>/{script.v<N>.json,scenes/<nn>/...}   other languages/formats
+projects/<doc_id>/renders/<render_id>/{video.mp4,subtitles.srt,subtitles.vtt,
+                                       thumbnail.jpg,provenance.json}
+projects/<doc_id>/manifests/<asset>.json      the assets' values
 """
 
 from __future__ import annotations
@@ -98,8 +98,9 @@ CANDIDATE_EXTENSIONS = ("png", "mp4", "json")
 def candidate(doc_id: str, sha256_hex: str, extension: str) -> str:
     """A picture found for a scene and kept for review: the still (png), its clip (mp4), what it is (json)."""
     if not re.fullmatch(r"[0-9a-f]{64}", sha256_hex) or extension not in CANDIDATE_EXTENSIONS:
-        raise InvalidKeyError(f"candidates are named by their sha256 and one of {CANDIDATE_EXTENSIONS}, "
-                              f"got {sha256_hex!r}.{extension}")
+        raise InvalidKeyError(
+            f"candidates are named by their sha256 and one of {CANDIDATE_EXTENSIONS}, got {sha256_hex!r}.{extension}"
+        )
     return project_prefix(doc_id) + f"candidates/{sha256_hex}.{extension}"
 
 

@@ -40,8 +40,10 @@ class PublicationStore:
 
     def record(self, publication: Publication) -> Publication:
         """Store a finished upload; when one is already stored for the key, that one is returned."""
-        row = self.database.one("publication_record", **publication.model_dump(exclude={"published_at"}) | {
-            "details": Jsonb(publication.details)})
+        row = self.database.one(
+            "publication_record",
+            **publication.model_dump(exclude={"published_at"}) | {"details": Jsonb(publication.details)},
+        )
         if row is None:
             existing = self.find(publication.project_id, publication.render_id, publication.target)
             assert existing is not None, "a conflicting publication row vanished"
@@ -49,8 +51,9 @@ class PublicationStore:
         return Publication.model_validate(row)
 
     def of_project(self, project_id: str) -> list[Publication]:
-        return [Publication.model_validate(r) for r in self.database.rows("publications_of_project",
-                                                                          project_id=project_id)]
+        return [
+            Publication.model_validate(r) for r in self.database.rows("publications_of_project", project_id=project_id)
+        ]
 
     @contextmanager
     def exclusive(self, project_id: str, render_id: str, target: Target) -> Iterator[None]:

@@ -66,11 +66,29 @@ class VersionWriter:
     def latest(self) -> ScriptVersion | None:
         return self.store.latest(self.project_id, self.conn)
 
-    def insert(self, *, version: int, content_hash: str, object_key: str, origin: Origin, summary: str,
-               scene_count: int, review_required: bool) -> ScriptVersion:
-        row = self.store.db.one("review_insert_version", self.conn, project_id=self.project_id, version=version,
-                                content_hash=content_hash, object_key=object_key, origin=origin, summary=summary,
-                                scene_count=scene_count, review_required=review_required)
+    def insert(
+        self,
+        *,
+        version: int,
+        content_hash: str,
+        object_key: str,
+        origin: Origin,
+        summary: str,
+        scene_count: int,
+        review_required: bool,
+    ) -> ScriptVersion:
+        row = self.store.db.one(
+            "review_insert_version",
+            self.conn,
+            project_id=self.project_id,
+            version=version,
+            content_hash=content_hash,
+            object_key=object_key,
+            origin=origin,
+            summary=summary,
+            scene_count=scene_count,
+            review_required=review_required,
+        )
         assert row is not None
         return ScriptVersion(**row)
 
@@ -105,8 +123,10 @@ class ReviewStore:
         The project leaves 'review' at once: `status --follow` then follows its render instead of
         asking for the approval just given."""
         with self.db.transaction() as conn:
-            created = self.db.one("review_approve", conn, project_id=project_id, version=version,
-                                  approved_by=approved_by) is not None
+            created = (
+                self.db.one("review_approve", conn, project_id=project_id, version=version, approved_by=approved_by)
+                is not None
+            )
             self.db.rows("project_approved", conn, project_id=project_id)
         return created
 
@@ -114,7 +134,9 @@ class ReviewStore:
         return [ScriptVersion(**row) for row in self.db.rows("review_claim_publications", limit=limit)]
 
     def claim_renders(self, limit: int, project_id: str | None = None) -> list[ScriptVersion]:
-        return [ScriptVersion(**row) for row in self.db.rows("review_claim_renders", limit=limit, project_id=project_id)]
+        return [
+            ScriptVersion(**row) for row in self.db.rows("review_claim_renders", limit=limit, project_id=project_id)
+        ]
 
     def mark_rendering(self, project_id: str, version: int) -> None:
         self.db.rows("review_mark_rendering", project_id=project_id, version=version)
@@ -128,7 +150,14 @@ class ReviewStore:
         row = self.db.one("review_watch_get", project_id=project_id)
         return WatchedScript(**row) if row else WatchedScript(project_id=project_id)
 
-    def seen(self, project_id: str, *, size: int, modified_ns: int, content_hash: str,
-             problem: str | None = None) -> None:
-        self.db.rows("review_watch_seen", project_id=project_id, size=size, modified_ns=modified_ns,
-                     content_hash=content_hash, problem=problem)
+    def seen(
+        self, project_id: str, *, size: int, modified_ns: int, content_hash: str, problem: str | None = None
+    ) -> None:
+        self.db.rows(
+            "review_watch_seen",
+            project_id=project_id,
+            size=size,
+            modified_ns=modified_ns,
+            content_hash=content_hash,
+            problem=problem,
+        )

@@ -109,7 +109,9 @@ class S3Bucket:
             raise self._error("upload", key, err) from None
         except S3UploadFailedError as err:
             # boto3 wraps the ClientError of a failed upload; S3's error code is on the wrapped one.
-            raise self._error("upload", key, err.__context__ if isinstance(err.__context__, ClientError) else err) from None
+            raise self._error(
+                "upload", key, err.__context__ if isinstance(err.__context__, ClientError) else err
+            ) from None
 
     def get_bytes(self, key: str, *, max_bytes: int | None = None) -> bytes:
         """The object's bytes; with `max_bytes`, only that many are requested (an HTTP Range)."""
@@ -147,8 +149,9 @@ class S3Bucket:
             raise self._error("stat", key, err) from None
         return ObjectInfo(key, int(head["ContentLength"]), _modified_ns(head["LastModified"]), head.get("ETag"))
 
-    def list(self, prefix: str, *, start_after: str | None = None, limit: int | None = None,
-             hidden: bool = False) -> list[ObjectInfo]:
+    def list(
+        self, prefix: str, *, start_after: str | None = None, limit: int | None = None, hidden: bool = False
+    ) -> list[ObjectInfo]:
         """Objects under `prefix` after `start_after`, in key order, at most `limit` of them.
 
         Pages through list_objects_v2 (1,000 keys a page) only as far as `limit` needs, so a
@@ -174,8 +177,15 @@ class S3Bucket:
                 key = item["Key"][len(self.prefix) :]
                 refused = refusal(key)
                 if _is_listable(key, refused, hidden):
-                    found.append(ObjectInfo(key, int(item["Size"]), _modified_ns(item["LastModified"]),
-                                            item.get("ETag"), refused=refused))
+                    found.append(
+                        ObjectInfo(
+                            key,
+                            int(item["Size"]),
+                            _modified_ns(item["LastModified"]),
+                            item.get("ETag"),
+                            refused=refused,
+                        )
+                    )
             if not page.get("IsTruncated"):
                 break
             params.pop("StartAfter", None)
@@ -200,7 +210,8 @@ class S3Bucket:
         """Signed locally with the client's credentials: no request is made, so it cannot fail on the network."""
         try:
             return self.client.generate_presigned_url(
-                "get_object", Params={"Bucket": self.name, "Key": self._key(key)}, ExpiresIn=expires_s)
+                "get_object", Params={"Bucket": self.name, "Key": self._key(key)}, ExpiresIn=expires_s
+            )
         except (ClientError, BotoCoreError) as err:
             raise self._error("presign", key, err) from None
 

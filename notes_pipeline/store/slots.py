@@ -38,8 +38,14 @@ def lock_namespace(provider: str) -> int:
 class ProviderSlots:
     """A SlotLimiter over the database at `url` (resolved on first use, so offline runs never connect)."""
 
-    def __init__(self, url: str | Callable[[], str], limits: Mapping[str, int], *, wait_s: float = 300,
-                 poll_s: tuple[float, float] = (0.02, 0.25)) -> None:
+    def __init__(
+        self,
+        url: str | Callable[[], str],
+        limits: Mapping[str, int],
+        *,
+        wait_s: float = 300,
+        poll_s: tuple[float, float] = (0.02, 0.25),
+    ) -> None:
         self.limits = {name: int(limit) for name, limit in limits.items() if limit}
         self.wait_s, self.poll_s = wait_s, poll_s
         self._url = url
@@ -52,8 +58,9 @@ class ProviderSlots:
                 url = self._url() if callable(self._url) else self._url
                 # One connection per slot this process can hold, plus a few for waiters' tries.
                 size = sum(self.limits.values()) + 4
-                self._pool = ConnectionPool(url, min_size=0, max_size=size, open=True, timeout=30,
-                                            kwargs={"autocommit": True})
+                self._pool = ConnectionPool(
+                    url, min_size=0, max_size=size, open=True, timeout=30, kwargs={"autocommit": True}
+                )
             return self._pool
 
     @contextmanager
@@ -80,8 +87,12 @@ class ProviderSlots:
             try:
                 conn.execute("SELECT pg_advisory_unlock(%s, %s)", (namespace, taken))
             except Exception as err:  # noqa: BLE001 - a lost session released its locks already
-                log.warning("%s: releasing slot %d failed (%s); the session's locks go with it", provider, taken,
-                            type(err).__name__)
+                log.warning(
+                    "%s: releasing slot %d failed (%s); the session's locks go with it",
+                    provider,
+                    taken,
+                    type(err).__name__,
+                )
                 conn.close()
             pool.putconn(conn)
 
@@ -101,7 +112,8 @@ class ProviderSlots:
             row = conn.execute(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s::oid "
                 "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND objsubid = 2",
-                (lock_namespace(provider) % 2**32,)).fetchone()
+                (lock_namespace(provider) % 2**32,),
+            ).fetchone()
         return int(row[0])
 
     def close(self) -> None:

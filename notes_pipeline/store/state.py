@@ -139,24 +139,50 @@ class StateStore:
 
     def register_project(self, record: SourceRecord) -> None:
         """Insert the project on first sight; later calls leave it as it is."""
-        self.db.rows("register_project", id=record.doc_id, source_key=record.source_key,
-                     source_name=record.source_name, content_hash=record.content_hash)
+        self.db.rows(
+            "register_project",
+            id=record.doc_id,
+            source_key=record.source_key,
+            source_name=record.source_name,
+            content_hash=record.content_hash,
+        )
 
-    def set_request(self, project_id: str, options: RenderOptions, *, prompt_text: str | None,
-                    user_id: str | None = None) -> None:
-        self.db.rows("set_project_request", id=project_id, user_id=user_id, prompt_text=prompt_text,
-                     options=Jsonb(options.model_dump(mode="json")), options_hash=options_hash(options))
+    def set_request(
+        self, project_id: str, options: RenderOptions, *, prompt_text: str | None, user_id: str | None = None
+    ) -> None:
+        self.db.rows(
+            "set_project_request",
+            id=project_id,
+            user_id=user_id,
+            prompt_text=prompt_text,
+            options=Jsonb(options.model_dump(mode="json")),
+            options_hash=options_hash(options),
+        )
 
     def set_embedding(self, project_id: str, model: str, embedding: Sequence[float]) -> None:
         import numpy as np
 
-        self.db.rows("set_project_embedding", id=project_id, model=model,
-                     embedding=np.asarray(embedding, dtype=np.float32))
+        self.db.rows(
+            "set_project_embedding", id=project_id, model=model, embedding=np.asarray(embedding, dtype=np.float32)
+        )
 
-    def set_status(self, project_id: str, status: ProjectStatus, *, error: BaseException | str | None = None,
-                   final_video_key: str | None = None, reused_from: str | None = None) -> None:
-        found = self.db.rows("set_project_status", id=project_id, status=status, error=_error_text(error),
-                             final_video_key=final_video_key, reused_from=reused_from)
+    def set_status(
+        self,
+        project_id: str,
+        status: ProjectStatus,
+        *,
+        error: BaseException | str | None = None,
+        final_video_key: str | None = None,
+        reused_from: str | None = None,
+    ) -> None:
+        found = self.db.rows(
+            "set_project_status",
+            id=project_id,
+            status=status,
+            error=_error_text(error),
+            final_video_key=final_video_key,
+            reused_from=reused_from,
+        )
         if not found:
             raise PipelineError(f"project {project_id} is not registered in the database", doc_id=project_id)
 
@@ -179,8 +205,10 @@ class StateStore:
 
     def stale_failures(self, code_version: str, limit: int) -> list[DocumentFailure]:
         """Failures recorded by other code than `code_version`, oldest first."""
-        return [DocumentFailure(**r) for r in self.db.rows("stale_document_failures", code_version=code_version,
-                                                           limit=limit)]
+        return [
+            DocumentFailure(**r)
+            for r in self.db.rows("stale_document_failures", code_version=code_version, limit=limit)
+        ]
 
     # -- scenes ----------------------------------------------------------------------
 
@@ -188,9 +216,16 @@ class StateStore:
         """Make the scene rows match the script: changed scenes go back to 'pending', removed ones go."""
         with self.db.transaction() as conn:
             for scene in script.scenes:
-                self.db.rows("upsert_scene", conn, project_id=project_id, sequence_number=scene.index,
-                             heading=scene.heading, narration=scene.narration, image_prompt=scene.image_prompt,
-                             search_query=scene.search_query)
+                self.db.rows(
+                    "upsert_scene",
+                    conn,
+                    project_id=project_id,
+                    sequence_number=scene.index,
+                    heading=scene.heading,
+                    narration=scene.narration,
+                    image_prompt=scene.image_prompt,
+                    search_query=scene.search_query,
+                )
             self.db.rows("delete_scenes_after", conn, project_id=project_id, scene_count=len(script.scenes))
 
     def prepare_tasks(self, project_id: str, kind: TaskKind, scene_indexes: Sequence[int]) -> None:
@@ -201,8 +236,15 @@ class StateStore:
     def claim(self, project_id: str, scene_index: int, kind: TaskKind, worker: str) -> bool:
         """True for exactly one of any number of workers racing for a task no live process is making."""
         with self.db.transaction() as conn:
-            won = self.db.one("claim_scene_task", conn, project_id=project_id, sequence_number=scene_index,
-                              kind=kind, worker=worker, holder=self.holder.token())
+            won = self.db.one(
+                "claim_scene_task",
+                conn,
+                project_id=project_id,
+                sequence_number=scene_index,
+                kind=kind,
+                worker=worker,
+                holder=self.holder.token(),
+            )
             if won:
                 self.db.rows("refresh_scene_status", conn, project_id=project_id, sequence_number=scene_index)
         return won is not None
@@ -211,15 +253,34 @@ class StateStore:
         row = self.db.one("scene_task_holder", project_id=project_id, sequence_number=scene_index, kind=kind)
         return None if row is None else TaskHolder(**row)
 
-    def finish(self, project_id: str, scene_index: int, kind: TaskKind, worker: str, *, succeeded: bool,
-               attempts: int, input_hash: str | None = None, error: BaseException | str | None = None) -> bool:
+    def finish(
+        self,
+        project_id: str,
+        scene_index: int,
+        kind: TaskKind,
+        worker: str,
+        *,
+        succeeded: bool,
+        attempts: int,
+        input_hash: str | None = None,
+        error: BaseException | str | None = None,
+    ) -> bool:
         """Close a task this worker holds, with the provider attempts it took; False when it does not hold
         it (another run took it over after this process lost its session)."""
         with self.db.transaction() as conn:
-            done = self.db.one("finish_scene_task", conn, project_id=project_id, sequence_number=scene_index,
-                               kind=kind, worker=worker, holder=self.holder.token(),
-                               status="done" if succeeded else "failed", attempts=attempts,
-                               input_hash=input_hash, error=_error_text(error))
+            done = self.db.one(
+                "finish_scene_task",
+                conn,
+                project_id=project_id,
+                sequence_number=scene_index,
+                kind=kind,
+                worker=worker,
+                holder=self.holder.token(),
+                status="done" if succeeded else "failed",
+                attempts=attempts,
+                input_hash=input_hash,
+                error=_error_text(error),
+            )
             self.db.rows("refresh_scene_status", conn, project_id=project_id, sequence_number=scene_index)
         return done is not None
 
@@ -238,8 +299,9 @@ class StateStore:
     @contextmanager
     def stage(self, project_id: str, stage: str, run_id: str | None) -> Iterator[None]:
         """One stage_runs row: started now, ended when the block ends, with the error if it raised."""
-        row = self.db.one("stage_started", project_id=project_id, stage=stage, run_id=run_id,
-                          holder=self.holder.token())
+        row = self.db.one(
+            "stage_started", project_id=project_id, stage=stage, run_id=run_id, holder=self.holder.token()
+        )
         assert row is not None
         try:
             yield
@@ -259,25 +321,43 @@ class StateStore:
 
     def running_workflows_of(self, run_ids: Sequence[str]) -> list[WorkflowRef]:
         """The workflows still open whose latest run is one of `run_ids`."""
-        return [WorkflowRef(workflow_id=row["id"], project_id=row["project_id"], run_id=row["run_id"], tier=row["tier"])
-                for row in self.db.rows("running_workflows_of_runs", run_ids=list(run_ids))]
+        return [
+            WorkflowRef(workflow_id=row["id"], project_id=row["project_id"], run_id=row["run_id"], tier=row["tier"])
+            for row in self.db.rows("running_workflows_of_runs", run_ids=list(run_ids))
+        ]
 
     # -- caches, garbage collection, reports -------------------------------------------
 
-    def semantic_match(self, embedding: Sequence[float], *, model: str, options: RenderOptions, exclude_id: str,
-                       threshold: float, candidates: int = 10) -> SemanticMatch | None:
+    def semantic_match(
+        self,
+        embedding: Sequence[float],
+        *,
+        model: str,
+        options: RenderOptions,
+        exclude_id: str,
+        threshold: float,
+        candidates: int = 10,
+    ) -> SemanticMatch | None:
         import numpy as np
 
         with self.db.connection() as conn:
             # More candidates from the HNSW graph than we keep: recall of the nearest one matters here.
             conn.execute("SET hnsw.ef_search = 100")
-            row = self.db.one("semantic_cache_lookup", conn, embedding=np.asarray(embedding, dtype=np.float32),
-                              options_hash=options_hash(options), model=model, exclude_id=exclude_id,
-                              threshold=threshold, candidates=candidates)
+            row = self.db.one(
+                "semantic_cache_lookup",
+                conn,
+                embedding=np.asarray(embedding, dtype=np.float32),
+                options_hash=options_hash(options),
+                model=model,
+                exclude_id=exclude_id,
+                threshold=threshold,
+                candidates=candidates,
+            )
         if row is None:
             return None
-        return SemanticMatch(project_id=row["id"], final_video_key=row["final_video_key"],
-                             similarity=float(row["similarity"]))
+        return SemanticMatch(
+            project_id=row["id"], final_video_key=row["final_video_key"], similarity=float(row["similarity"])
+        )
 
     def gc_candidates(self, before: datetime) -> list[GcCandidate]:
         return [GcCandidate(**r) for r in self.db.rows("gc_candidates", before=before)]
@@ -292,5 +372,6 @@ class StateStore:
         row = self.db.one("success_rate_24h", now=now)
         assert row is not None
         rate = row["success_rate"]
-        return SuccessRate(succeeded=row["succeeded"], failed=row["failed"],
-                           success_rate=None if rate is None else float(rate))
+        return SuccessRate(
+            succeeded=row["succeeded"], failed=row["failed"], success_rate=None if rate is None else float(rate)
+        )

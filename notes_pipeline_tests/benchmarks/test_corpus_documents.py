@@ -6,8 +6,17 @@ import re
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus"
-ALLOWED = {"Public-Domain", "CC0-1.0", "CC-BY-4.0", "CC-BY-SA-3.0", "CC-BY-SA-4.0", "MIT", "Apache-2.0",
-           "BSD-2-Clause", "BSD-3-Clause"}
+ALLOWED = {
+    "Public-Domain",
+    "CC0-1.0",
+    "CC-BY-4.0",
+    "CC-BY-SA-3.0",
+    "CC-BY-SA-4.0",
+    "MIT",
+    "Apache-2.0",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+}
 ROW = re.compile(r"^\| `(?P<name>[^`]+)` \| (?P<source>.+?) \| (?P<licence>[\w.-]+) \| .+ \| (?P<bytes>\d+) \|$")
 
 

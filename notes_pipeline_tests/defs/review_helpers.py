@@ -73,8 +73,15 @@ def register(instance: dg.DagsterInstance, resources: dict[str, Any], bucket, na
 
 
 def materialize(instance, resources, doc_id: str, selection=None, **kwargs) -> dg.ExecuteInProcessResult:
-    return dg.materialize([*media_assets, *media_checks], partition_key=doc_id, instance=instance,
-                          resources=resources, raise_on_error=False, selection=selection, **kwargs)
+    return dg.materialize(
+        [*media_assets, *media_checks],
+        partition_key=doc_id,
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+        selection=selection,
+        **kwargs,
+    )
 
 
 def review_tick(instance, resources) -> dg.SensorResult:
@@ -86,5 +93,6 @@ def review_tick(instance, resources) -> dg.SensorResult:
 
 def materializations(instance, asset: str, doc_id: str) -> list:
     records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[doc_id]), limit=100).records
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[doc_id]), limit=100
+    ).records
     return [r.event_log_entry.asset_materialization for r in records]

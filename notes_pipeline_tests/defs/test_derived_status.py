@@ -49,9 +49,17 @@ def _delivered_keys(result: dg.ExecuteInProcessResult) -> set[str]:
     script: ScriptManifest = result.output_for_node("video_script")
     narration: NarrationManifest = result.output_for_node("scene_narration")
     images: ImagesManifest = result.output_for_node("scene_images")
-    return {render.video_key, render.srt_key, render.vtt_key, render.thumbnail_key, render.manifest_key,
-            render.video_key.replace("video.mp4", "provenance.json"), script.script_key,
-            *(c.audio_key for c in narration.clips), *(i.image_key for i in images.images)}
+    return {
+        render.video_key,
+        render.srt_key,
+        render.vtt_key,
+        render.thumbnail_key,
+        render.manifest_key,
+        render.video_key.replace("video.mp4", "provenance.json"),
+        script.script_key,
+        *(c.audio_key for c in narration.clips),
+        *(i.image_key for i in images.images),
+    }
 
 
 def _listed(out: str) -> dict[str, str]:
@@ -67,12 +75,14 @@ def test_a_backfill_of_scene_images_leaves_the_delivered_project_delivered_and_g
     assert delivered.success
     render: VideoRender = delivered.output_for_node("final_video")
     used_hashes = {c.input_hash for c in delivered.output_for_node("scene_narration").clips} | {
-        i.input_hash for i in delivered.output_for_node("scene_images").images}
+        i.input_hash for i in delivered.output_for_node("scene_images").images
+    }
 
     failed_doc = register(instance, resources, bucket, "sand.md", FAILS_AT_THE_VIDEO)
     assert not materialize(instance, resources, failed_doc).success
-    failed_objects = {o.key for o in bucket.list(f"projects/{failed_doc}/scenes/")
-                      if not o.key.endswith("words.json")}  # words.json has no assets row: never a candidate
+    failed_objects = {
+        o.key for o in bucket.list(f"projects/{failed_doc}/scenes/") if not o.key.endswith("words.json")
+    }  # words.json has no assets row: never a candidate
     assert len(failed_objects) == 2 * 3  # its narration and images were made before the render failed
 
     backfill = materialize(instance, resources, doc_id, selection=["scene_images"])  # the UI's backfill of one asset
@@ -116,9 +126,7 @@ def test_follow_stops_and_says_what_is_missing_when_nothing_runs(resources, buck
     assert f"nothing is running for {doc_id}; missing: narration, images, video" in out
 
 
-def test_the_inbox_sensor_asks_again_for_a_failed_document_only_under_new_code(
-    resources, bucket, monkeypatch
-) -> None:
+def test_the_inbox_sensor_asks_again_for_a_failed_document_only_under_new_code(resources, bucket, monkeypatch) -> None:
     instance = dg.DagsterInstance.ephemeral()
     doc_id = register(instance, resources, bucket, "bad.md", INVALID_OPTIONS)
     assert not materialize(instance, resources, doc_id).success

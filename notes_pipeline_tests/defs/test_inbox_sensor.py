@@ -105,8 +105,12 @@ def _put_all(bucket, items: dict[str, bytes]) -> None:
 def test_2500_inbox_objects_are_picked_up_exactly_once_across_ticks(bucket_location, database_url, tmp_path):
     """A small per-tick cap (400 reads, 1,200 keys listed = two list pages on S3) over 2,500 files."""
     resources = pipeline_resources(
-        bucket_root=bucket_location, database_url=database_url, scratch_dir=str(tmp_path / "scratch"),
-        inbox_settle_s=0, inbox_batch=400, inbox_list_limit=1200,
+        bucket_root=bucket_location,
+        database_url=database_url,
+        scratch_dir=str(tmp_path / "scratch"),
+        inbox_settle_s=0,
+        inbox_batch=400,
+        inbox_list_limit=1200,
     )
     bucket = resources["bucket"].get()
     notes = {f"n{i:04d}.md": f"# Note {i}\n\nSomething worth {i} minutes.".encode() for i in range(2500)}
@@ -138,14 +142,21 @@ def test_2500_inbox_objects_are_picked_up_exactly_once_across_ticks(bucket_locat
             pages = [parse_qs(urlsplit(url).query) for op, url, _ in requests if op == "ListObjectsV2"]
             assert 1 <= len(pages) <= 2 and all(int(p["max-keys"][0]) <= 1000 for p in pages)
         assert any(sum(op == "ListObjectsV2" for op, _, _ in requests) == 2 for _, requests in per_tick)
-    print(f"\n{'s3' if on_s3 else 'local'}: 2,500 files uploaded in {uploaded - started:.1f} s "
-          f"(cpu {cpu_uploaded - cpu_started:.1f} s), picked up in {ticks} ticks / {finished - uploaded:.1f} s "
-          f"(cpu {cpu_finished - cpu_uploaded:.1f} s)")
+    print(
+        f"\n{'s3' if on_s3 else 'local'}: 2,500 files uploaded in {uploaded - started:.1f} s "
+        f"(cpu {cpu_uploaded - cpu_started:.1f} s), picked up in {ticks} ticks / {finished - uploaded:.1f} s "
+        f"(cpu {cpu_finished - cpu_uploaded:.1f} s)"
+    )
 
 
 def test_a_file_added_behind_the_cursor_is_found_on_the_next_sweep(bucket_location, database_url, tmp_path):
-    resources = pipeline_resources(bucket_root=bucket_location, database_url=database_url,
-                                   scratch_dir=str(tmp_path / "scratch"), inbox_settle_s=0, inbox_list_limit=2)
+    resources = pipeline_resources(
+        bucket_root=bucket_location,
+        database_url=database_url,
+        scratch_dir=str(tmp_path / "scratch"),
+        inbox_settle_s=0,
+        inbox_list_limit=2,
+    )
     bucket = resources["bucket"].get()
     _put_all(bucket, {"b.md": b"# B", "c.md": b"# C", "d.md": b"# D"})
     instance = dg.DagsterInstance.ephemeral()
@@ -162,8 +173,12 @@ def test_a_file_added_behind_the_cursor_is_found_on_the_next_sweep(bucket_locati
 
 @pytest.mark.parametrize("settle_s", [0.0, 3600.0])
 def test_a_file_being_written_waits_for_a_later_sweep(bucket_location, database_url, tmp_path, settle_s):
-    resources = pipeline_resources(bucket_root=bucket_location, database_url=database_url,
-                                   scratch_dir=str(tmp_path / "scratch"), inbox_settle_s=settle_s)
+    resources = pipeline_resources(
+        bucket_root=bucket_location,
+        database_url=database_url,
+        scratch_dir=str(tmp_path / "scratch"),
+        inbox_settle_s=settle_s,
+    )
     resources["bucket"].get().put_bytes("inbox/fresh.md", b"# Fresh")
     result = _tick(dg.DagsterInstance.ephemeral(), resources)
     assert len(result.run_requests) == (1 if settle_s == 0 else 0)
@@ -189,11 +204,20 @@ def _drop_badly_named(bucket) -> list[str]:
 
 def test_badly_named_files_never_block_the_inbox_and_are_named_once(bucket_location, database_url, tmp_path, capfd):
     """Pages of two keys, so bad names end pages and start the next ones, over two whole sweeps."""
-    resources = pipeline_resources(bucket_root=bucket_location, database_url=database_url, inbox_list_limit=2,
-                                   scratch_dir=str(tmp_path / "scratch"), inbox_settle_s=0, inbox_retry_skipped_s=0)
+    resources = pipeline_resources(
+        bucket_root=bucket_location,
+        database_url=database_url,
+        inbox_list_limit=2,
+        scratch_dir=str(tmp_path / "scratch"),
+        inbox_settle_s=0,
+        inbox_retry_skipped_s=0,
+    )
     bucket = resources["bucket"].get()
-    good = {"a good note.md": b"# Good\n\nThe first good note.", "zz 'quoted' #2.md": b"# Two\n\nThe second one.",
-            LONG_NAME: b"# Long\n\nA note with a long name."}
+    good = {
+        "a good note.md": b"# Good\n\nThe first good note.",
+        "zz 'quoted' #2.md": b"# Two\n\nThe second one.",
+        LONG_NAME: b"# Long\n\nA note with a long name.",
+    }
     _put_all(bucket, good)
     bad = _drop_badly_named(bucket)
     instance = dg.DagsterInstance.ephemeral()

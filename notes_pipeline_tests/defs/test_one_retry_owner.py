@@ -44,12 +44,21 @@ def test_a_provider_that_always_fails_is_called_attempts_times_per_scene(tmp_pat
         # Nothing to fall back to: the scene fails after the policy's tries.
         config = config.model_copy(update={"narration": config.narration.model_copy(update={"chain": ["google"]})})
         monkeypatch.setenv(CONFIG_ENV_VAR, str(write_config(config, tmp_path / "providers.yaml")))
-        resources = pipeline_resources(bucket_root=str(tmp_path / "bucket"), scratch_dir=str(tmp_path / "scratch"),
-                                       database_url=database_url, inbox_settle_s=0)
+        resources = pipeline_resources(
+            bucket_root=str(tmp_path / "bucket"),
+            scratch_dir=str(tmp_path / "scratch"),
+            database_url=database_url,
+            inbox_settle_s=0,
+        )
         drop(resources["bucket"].get(), "rain.md", NOTES, mtime_s=1000)
         (request,) = inbox_tick(instance, resources).run_requests
-        result = dg.materialize([video_script, approved_script, scene_narration], partition_key=request.partition_key,
-                                instance=instance, resources=resources, raise_on_error=False)
+        result = dg.materialize(
+            [video_script, approved_script, scene_narration],
+            partition_key=request.partition_key,
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
+        )
     reset_circuit_breakers()
 
     assert not result.success

@@ -89,22 +89,42 @@ def test_one_document_becomes_a_video_that_matches_its_narration(resources, buck
 
     # The product database saw it all: the project, every scene, every artefact, every stage.
     assert _rows(database_url, "SELECT status, final_video_key FROM projects WHERE id = %s", doc_id) == [
-        ("done", render.video_key)]
+        ("done", render.video_key)
+    ]
     scenes = _rows(database_url, "SELECT status FROM scenes WHERE project_id = %s", doc_id)
     assert scenes == [("done",)] * len(narration.clips)
-    stages = _rows(database_url, "SELECT stage, status, run_id FROM stage_runs WHERE project_id = %s ORDER BY id", doc_id)
+    stages = _rows(
+        database_url, "SELECT stage, status, run_id FROM stage_runs WHERE project_id = %s ORDER BY id", doc_id
+    )
     assert sorted((s, st) for s, st, _ in stages) == [
-        ("final_video", "succeeded"), ("scene_images", "succeeded"), ("scene_narration", "succeeded"),
-        ("video_script", "succeeded")]
+        ("final_video", "succeeded"),
+        ("scene_images", "succeeded"),
+        ("scene_narration", "succeeded"),
+        ("video_script", "succeeded"),
+    ]
     assert {run for _, _, run in stages} == {result.run_id}
-    audio = _rows(database_url, "SELECT sequence_number, provider, duration_ms, usage->>'characters' FROM assets "
-                  "WHERE project_id = %s AND asset_type = 'audio' ORDER BY sequence_number", doc_id)
+    audio = _rows(
+        database_url,
+        "SELECT sequence_number, provider, duration_ms, usage->>'characters' FROM assets "
+        "WHERE project_id = %s AND asset_type = 'audio' ORDER BY sequence_number",
+        doc_id,
+    )
     assert [(n, p) for n, p, _, _ in audio] == [(c.scene_index, "espeak") for c in narration.clips]
-    assert all(abs(ms - c.duration_s * 1000) <= 1 and float(chars) > 0
-               for (_, _, ms, chars), c in zip(audio, narration.clips, strict=True))
-    kinds = _rows(database_url, "SELECT asset_type, count(*) FROM assets WHERE project_id = %s GROUP BY 1 ORDER BY 1", doc_id)
-    assert dict(kinds) == {"audio": len(narration.clips), "image": len(images.images), "script": 1, "subtitles": 2,
-                           "thumbnail": 1, "video": 1}
+    assert all(
+        abs(ms - c.duration_s * 1000) <= 1 and float(chars) > 0
+        for (_, _, ms, chars), c in zip(audio, narration.clips, strict=True)
+    )
+    kinds = _rows(
+        database_url, "SELECT asset_type, count(*) FROM assets WHERE project_id = %s GROUP BY 1 ORDER BY 1", doc_id
+    )
+    assert dict(kinds) == {
+        "audio": len(narration.clips),
+        "image": len(images.images),
+        "script": 1,
+        "subtitles": 2,
+        "thumbnail": 1,
+        "video": 1,
+    }
 
     # Re-materialising reuses every clip, image and the render itself.
     again = materialize(instance, resources, doc_id)
@@ -131,8 +151,9 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
         ("typo.md", b"---\nresolutoin: 480\n---\nNotes.", "resolutoin: unknown option; did you mean `resolution`?"),
     ],
 )
-def test_bad_input_fails_its_own_run_naming_document_stage_and_cause(resources, bucket, database_url, name, data,
-                                                                   cause):
+def test_bad_input_fails_its_own_run_naming_document_stage_and_cause(
+    resources, bucket, database_url, name, data, cause
+):
     instance = dg.DagsterInstance.ephemeral()
     doc_id = register(instance, resources, bucket, name, data)
     result = materialize(instance, resources, doc_id)
@@ -142,7 +163,8 @@ def test_bad_input_fails_its_own_run_naming_document_stage_and_cause(resources, 
     ((status, error),) = _rows(database_url, "SELECT status, last_error FROM projects WHERE id = %s", doc_id)
     assert status == "failed" and cause in error
     assert _rows(database_url, "SELECT stage, status FROM stage_runs WHERE project_id = %s", doc_id) == [
-        ("video_script", "failed")]
+        ("video_script", "failed")
+    ]
 
 
 def test_a_bad_document_does_not_affect_another(resources, bucket):
@@ -150,8 +172,10 @@ def test_a_bad_document_does_not_affect_another(resources, bucket):
     drop(bucket, "bad.md", b"\xff\xfe\x00binary", mtime_s=1000)
     drop(bucket, "Notes with spaces & \u00fcnicode \u091c\u0932.md", NOTES, mtime_s=1001)
     result = inbox_tick(instance, resources)
-    outcomes = {r.tags["notes_pipeline/source"]: materialize(instance, resources, r.partition_key).success
-                for r in result.run_requests}
+    outcomes = {
+        r.tags["notes_pipeline/source"]: materialize(instance, resources, r.partition_key).success
+        for r in result.run_requests
+    }
     assert outcomes == {"inbox/bad.md": False, "inbox/Notes with spaces & \u00fcnicode \u091c\u0932.md": True}
 
 

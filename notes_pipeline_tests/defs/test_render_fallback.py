@@ -37,8 +37,11 @@ def test_a_music_file_that_does_not_decode_gives_a_plain_render_and_says_why(res
     assert manifest["degraded"] is True and manifest["fallback_reason"] == render.fallback_reason
     provenance = json.loads(bucket.get_bytes(render.video_key.replace("video.mp4", "provenance.json")))
     assert provenance["render_degraded"] is True and provenance["fallback_reason"] == render.fallback_reason
-    (materialization,) = [e.materialization for e in result.get_asset_materialization_events()
-                          if e.materialization.asset_key == dg.AssetKey("final_video")]
+    (materialization,) = [
+        e.materialization
+        for e in result.get_asset_materialization_events()
+        if e.materialization.asset_key == dg.AssetKey("final_video")
+    ]
     assert materialization.metadata["degraded"].value is True
     assert "music" in materialization.metadata["fallback_reason"].value
 

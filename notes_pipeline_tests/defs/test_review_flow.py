@@ -55,8 +55,9 @@ def setup(resources, bucket, database_url, tmp_path, monkeypatch):
 
 def _render(instance, resources, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
     assert request.asset_selection == RENDER_ASSETS  # downstream of the script only
-    result = materialize(instance, resources, request.partition_key, selection=request.asset_selection,
-                         tags=request.tags)
+    result = materialize(
+        instance, resources, request.partition_key, selection=request.asset_selection, tags=request.tags
+    )
     assert result.success
     return result
 
@@ -129,10 +130,16 @@ def test_stop_at_script_edit_approve_and_only_the_edited_scene_is_made_again(set
     assert run3.output_for_node("final_video").render_id not in (render1.render_id, render2.render_id)
 
     # Every version kept, each file unchanged since it was made.
-    versions = _rows(database_url, "SELECT version, origin, summary FROM script_versions WHERE project_id = %s "
-                     "ORDER BY version", doc_id)
-    assert versions == [(1, "writer", "written by local"), (2, "cli", "scene 2: narration"),
-                        (3, "bucket", "scene 3: heading")]
+    versions = _rows(
+        database_url,
+        "SELECT version, origin, summary FROM script_versions WHERE project_id = %s ORDER BY version",
+        doc_id,
+    )
+    assert versions == [
+        (1, "writer", "written by local"),
+        (2, "cli", "scene 2: narration"),
+        (3, "bucket", "scene 3: heading"),
+    ]
     v1 = Script.model_validate_json(bucket.get_bytes(keys.script_version(doc_id, 1)))
     v3 = Script.model_validate_json(bucket.get_bytes(keys.script_version(doc_id, 3)))
     assert v1.scenes[1].narration != NEW_NARRATION and v3.scenes[1].narration == NEW_NARRATION

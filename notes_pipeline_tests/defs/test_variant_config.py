@@ -22,8 +22,9 @@ def test_a_variants_run_config_is_accepted_by_the_job_and_reads_back_as_the_same
 
     variant = RenderVariant(language="hi", aspect_ratio=AspectRatio.VERTICAL, resolution=480)
     config = variant_run_config(variant)
-    assert config == {"ops": {"approved_script": {"config": {"language": "hi", "aspect_ratio": "9:16",
-                                                             "resolution": 480}}}}
+    assert config == {
+        "ops": {"approved_script": {"config": {"language": "hi", "aspect_ratio": "9:16", "resolution": 480}}}
+    }
     job = defs.resolve_job_def("notes_video")
     validated = dg.validate_run_config(job, config)
     read_back = RenderVariantConfig(**validated["ops"]["approved_script"]["config"]).variant()

@@ -48,7 +48,8 @@ def test_the_recipe_is_runtime_only_non_root_and_starts_a_worker():
     assert steps[0] == ("FROM", "python:3.11-slim-bookworm")
     users = [args for word, args in steps if word == "USER"]
     assert users == ["notes"] and [w for w, _ in steps].index("USER") > max(
-        i for i, (w, _) in enumerate(steps) if w == "RUN")
+        i for i, (w, _) in enumerate(steps) if w == "RUN"
+    )
     assert ("CMD", '["notes-pipeline", "worker", "--queues", "render,providers"]') in steps
     assert not re.search(r"(?i)(api_key|secret|password|token)\s*=", DOCKERFILE.read_text())
 
@@ -66,8 +67,11 @@ def test_every_run_command_of_the_dockerfile_succeeds_in_a_fresh_folder(tmp_path
     python_bin.mkdir()
     (python_bin / "python").symlink_to(sys._base_executable)
 
-    variables = {"APP": str(image / "opt" / "notes-pipeline"), "DIST": str(image / "tmp" / "dist"),
-                 "PIP_ARGS": "--no-deps --no-index"}
+    variables = {
+        "APP": str(image / "opt" / "notes-pipeline"),
+        "DIST": str(image / "tmp" / "dist"),
+        "PIP_ARGS": "--no-deps --no-index",
+    }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NOTES_PIPELINE_", "DAGSTER_", "PYTHON"))}
     env.pop("VIRTUAL_ENV", None)
     env |= {"PATH": f"{python_bin}{os.pathsep}{env['PATH']}", "PYTHONPATH": sysconfig.get_paths()["purelib"]}
@@ -86,8 +90,14 @@ def test_every_run_command_of_the_dockerfile_succeeds_in_a_fresh_folder(tmp_path
             shutil.copytree(context / source, Path(target), dirs_exist_ok=True)
         elif word == "RUN":
             command = _expand(args, variables)
-            done = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=image, env=env,
-                                  capture_output=True, text=True, timeout=300)
+            done = subprocess.run(
+                ["bash", "-euo", "pipefail", "-c", command],
+                cwd=image,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             assert done.returncode == 0, f"RUN {args}\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
             ran.append(done.stdout)
         elif word == "USER":
@@ -108,7 +118,9 @@ def test_helm_values_use_the_image_as_code_location_and_take_secrets_only_from_k
     assert location["dagsterApiGrpcArgs"] == ["-m", "notes_pipeline.definitions"] and location["port"] == 3030
     assert location["envSecrets"] == [{"name": "notes-pipeline-env"}]
     launcher = values["runLauncher"]["config"]["k8sRunLauncher"]
-    assert values["runLauncher"]["type"] == "K8sRunLauncher" and launcher["envSecrets"] == [{"name": "notes-pipeline-env"}]
+    assert values["runLauncher"]["type"] == "K8sRunLauncher" and launcher["envSecrets"] == [
+        {"name": "notes-pipeline-env"}
+    ]
     assert values["postgresql"]["enabled"] is False
     plain = [e["value"] for e in location["env"]] + [v.partition("=")[2] for v in launcher["envVars"]]
     assert not any(re.search(r"(?i)key|secret|password|://[^/]*:[^/]*@", v) for v in plain)

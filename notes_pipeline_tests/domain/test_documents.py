@@ -84,9 +84,13 @@ def test_names_become_safe_slugs(name, slug):
 
 
 def test_a_prompt_file_is_a_request_with_options():
-    doc = parse_document("coffee-ad-1", "coffee-ad.prompt",
-                         b"---\ntone: playful\ntarget_duration_s: 30\naspect_ratio: '9:16'\n---\n"
-                         b"Create a 30-sec ad for a coffee brand.\n", max_bytes=LIMIT)
+    doc = parse_document(
+        "coffee-ad-1",
+        "coffee-ad.prompt",
+        b"---\ntone: playful\ntarget_duration_s: 30\naspect_ratio: '9:16'\n---\n"
+        b"Create a 30-sec ad for a coffee brand.\n",
+        max_bytes=LIMIT,
+    )
     assert doc.kind == "prompt" and doc.options.tone == "playful" and doc.options.target_duration_s == 30
     assert doc.options.aspect_ratio is AspectRatio.VERTICAL and doc.text.strip().startswith("Create a 30-sec")
     assert parse_document("n", "notes.md", b"# Notes\nText.", max_bytes=LIMIT).kind == "notes"
@@ -94,21 +98,31 @@ def test_a_prompt_file_is_a_request_with_options():
 
 
 def test_a_json_prompt_file_holds_the_request_and_its_options():
-    doc = parse_document("coffee-ad-2", "coffee-ad.json",
-                         b'{"prompt": "Create a 30-sec ad for a coffee brand.", "tone": "playful", '
-                         b'"target_duration_s": 30, "aspect_ratio": "9:16", "review": true}', max_bytes=LIMIT)
+    doc = parse_document(
+        "coffee-ad-2",
+        "coffee-ad.json",
+        b'{"prompt": "Create a 30-sec ad for a coffee brand.", "tone": "playful", '
+        b'"target_duration_s": 30, "aspect_ratio": "9:16", "review": true}',
+        max_bytes=LIMIT,
+    )
     assert doc.kind == "prompt" and doc.text == "Create a 30-sec ad for a coffee brand."
     assert doc.options.review and doc.options.tone == "playful" and doc.options.aspect_ratio is AspectRatio.VERTICAL
     assert slugify("Coffee Ad.json") == "coffee-ad"
 
 
-@pytest.mark.parametrize(("data", "cause"), [
-    (b'{"prompt": "An ad", }', "not valid JSON: Expecting property name enclosed in double quotes (line 1, column 21)"),
-    (b'["An ad"]', "must be a JSON object"),
-    (b'{"tone": "playful"}', 'has no "prompt"'),
-    (b'{"prompt": "   "}', 'has no "prompt"'),
-    (b'{"prompt": "An ad", "resolution": 123}', "invalid options in the prompt file: resolution"),
-])
+@pytest.mark.parametrize(
+    ("data", "cause"),
+    [
+        (
+            b'{"prompt": "An ad", }',
+            "not valid JSON: Expecting property name enclosed in double quotes (line 1, column 21)",
+        ),
+        (b'["An ad"]', "must be a JSON object"),
+        (b'{"tone": "playful"}', 'has no "prompt"'),
+        (b'{"prompt": "   "}', 'has no "prompt"'),
+        (b'{"prompt": "An ad", "resolution": 123}', "invalid options in the prompt file: resolution"),
+    ],
+)
 def test_a_bad_json_prompt_file_says_what_is_wrong(data: bytes, cause: str):
     with pytest.raises(BadInputError, match=re.escape(cause)):
         parse_document("ad-3", "ad.json", data, max_bytes=LIMIT)
@@ -136,29 +150,41 @@ def test_front_matter_of_a_jekyll_post_is_data_not_an_error():
     assert doc.title == "Welcome to Jekyll!"
     assert doc.description == "How a Jekyll site turns posts into pages."
     assert doc.tags == ["jekyll", "static-sites"]
-    assert doc.front_matter == {"layout": "post", "date": "2024-01-12 10:21:00 +0530",
-                                "categories": "jekyll update", "author": "Parker Moore",
-                                "permalink": "/blog/welcome/"}
+    assert doc.front_matter == {
+        "layout": "post",
+        "date": "2024-01-12 10:21:00 +0530",
+        "categories": "jekyll update",
+        "author": "Parker Moore",
+        "permalink": "/blog/welcome/",
+    }
     assert doc.options == RenderOptions() and doc.language == "en"
     assert doc.text.startswith("You'll find this post")
 
 
 def test_hugo_toml_front_matter_is_read_too():
-    data = ('+++\ntitle = "जल चक्र"\ndate = 2023-05-01T09:00:00Z\ndraft = false\ntags = ["science"]\n'
-            'lang = "hi-IN"\nresolution = 480\n+++\nपानी भाप बनकर ऊपर उठता है।\n').encode()
+    data = (
+        '+++\ntitle = "जल चक्र"\ndate = 2023-05-01T09:00:00Z\ndraft = false\ntags = ["science"]\n'
+        'lang = "hi-IN"\nresolution = 480\n+++\nपानी भाप बनकर ऊपर उठता है।\n'
+    ).encode()
     doc = parse_document("h-1", "water.md", data, max_bytes=LIMIT)
     assert doc.title == "जल चक्र" and doc.tags == ["science"] and doc.options.resolution == 480
-    assert doc.language == "hi" and doc.front_matter == {"date": "2023-05-01 09:00:00+00:00", "draft": False,
-                                                         "lang": "hi-IN"}
+    assert doc.language == "hi" and doc.front_matter == {
+        "date": "2023-05-01 09:00:00+00:00",
+        "draft": False,
+        "lang": "hi-IN",
+    }
     with pytest.raises(BadInputError, match="front matter is not valid TOML"):
         parse_document("h-2", "water.md", b'+++\ntitle = "unclosed\n+++\nText.', max_bytes=LIMIT)
 
 
-@pytest.mark.parametrize(("front", "cause"), [
-    ("resolutoin: 480", "resolutoin: unknown option; did you mean `resolution`?"),
-    ("Aspect-Ratio: '9:16'", "Aspect-Ratio: unknown option; did you mean `aspect_ratio`?"),
-    ("reveiw: true", "did you mean `review`?"),
-])
+@pytest.mark.parametrize(
+    ("front", "cause"),
+    [
+        ("resolutoin: 480", "resolutoin: unknown option; did you mean `resolution`?"),
+        ("Aspect-Ratio: '9:16'", "Aspect-Ratio: unknown option; did you mean `aspect_ratio`?"),
+        ("reveiw: true", "did you mean `review`?"),
+    ],
+)
 def test_a_near_miss_of_an_owned_option_fails_with_a_suggestion(front, cause):
     with pytest.raises(BadInputError, match=re.escape(cause)):
         parse_document("t-1", "t.md", f"---\n{front}\n---\nSome notes.".encode(), max_bytes=LIMIT)

@@ -36,12 +36,18 @@ def test_code_urls_markup_and_latex_are_not_counted():
     assert detect_language(front) == "hi" and "English" not in prose_letters(front)
 
 
-@pytest.mark.parametrize(("text", "language"), [
-    ("## مطالعہ کا منصوبہ\n\nہر روز دو گھنٹے پڑھیں اور [Khan Academy](https://www.khanacademy.org/math) دیکھیں۔", "ur"),
-    ("الماء يتبخر ويرتفع إلى السماء ثم يتكاثف", "ar"),
-    ("Aaj hum seekhenge ki paani kaise bhaap banta hai. Yeh process bahut simple hai, dekho.", "en"),
-    ("```python\nprint('नमस्ते दुनिया नमस्ते दुनिया')\n```\nThis note explains printing in Python.", "en"),
-    ("", "en"),
-])
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "## مطالعہ کا منصوبہ\n\nہر روز دو گھنٹے پڑھیں اور [Khan Academy](https://www.khanacademy.org/math) دیکھیں۔",
+            "ur",
+        ),
+        ("الماء يتبخر ويرتفع إلى السماء ثم يتكاثف", "ar"),
+        ("Aaj hum seekhenge ki paani kaise bhaap banta hai. Yeh process bahut simple hai, dekho.", "en"),
+        ("```python\nprint('नमस्ते दुनिया नमस्ते दुनिया')\n```\nThis note explains printing in Python.", "en"),
+        ("", "en"),
+    ],
+)
 def test_language_follows_the_letters_people_read(text, language):
     assert detect_language(text) == language

@@ -66,18 +66,25 @@ $$
 
 
 def document(text: str = NOTES, name: str = "pipelines.md") -> NotesDocument:
-    return NotesDocument(doc_id="pipelines-0123456789", source_name=name, text=text, language="en",
-                         content_hash=hashlib.sha256(text.encode()).hexdigest())
+    return NotesDocument(
+        doc_id="pipelines-0123456789",
+        source_name=name,
+        text=text,
+        language="en",
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+    )
 
 
 def test_each_section_keeps_its_material_in_order_and_never_says_it():
     sections = {s.heading: s for s in parse_notes(NOTES).sections}
     stages = FigureVisual(source="img/stages.png", alt="The stages from notes to video")
     assert sections["The stages"].visuals == [stages]
-    assert sections["Calling it"].visuals == [CodeVisual(code='def hello(name):\n    return f"hi {name}"',
-                                                         language="python")]
-    assert sections["Settings"].visuals == [TableVisual(header=["Setting", "Default x²"],
-                                                        rows=[["fps", "30"], ["resolution", "720"]])]
+    assert sections["Calling it"].visuals == [
+        CodeVisual(code='def hello(name):\n    return f"hi {name}"', language="python")
+    ]
+    assert sections["Settings"].visuals == [
+        TableVisual(header=["Setting", "Default x²"], rows=[["fps", "30"], ["resolution", "720"]])
+    ]
     # The silent section's picture joins the section before it, after that section's own formula.
     sketch = FigureVisual(source="arch.png", alt="An architecture sketch")
     assert sections["The energy"].visuals == [FormulaVisual(latex="E = mc^2"), sketch]
@@ -86,9 +93,11 @@ def test_each_section_keeps_its_material_in_order_and_never_says_it():
 
 
 def test_badges_and_vector_images_are_not_figures():
-    text = ("Some words about the project and what it does for people.\n\n"
-            "![ci](https://ci.example.test/x.svg?branch=main) ![badge](https://img.shields.io/pypi/v/x) "
-            "![logo](logo.svg)\n")
+    text = (
+        "Some words about the project and what it does for people.\n\n"
+        "![ci](https://ci.example.test/x.svg?branch=main) ![badge](https://img.shields.io/pypi/v/x) "
+        "![logo](logo.svg)\n"
+    )
     assert [v for s in parse_notes(text).sections for v in s.visuals] == []
 
 
@@ -107,10 +116,16 @@ def test_the_local_writer_scenes_get_the_material_of_their_sections():
 def test_an_llm_script_with_other_headings_gets_material_by_what_its_narration_says():
     scenes = [
         Scene(index=1, heading="Welcome", narration="Welcome to a video about pipelines for notes."),
-        Scene(index=2, heading="How it flows", narration="The pipeline runs several stages, one after another, "
-                                                         "for every document."),
-        Scene(index=3, heading="Greeting code", narration="A small function greets whoever calls it by name, "
-                                                          "which is the entry point."),
+        Scene(
+            index=2,
+            heading="How it flows",
+            narration="The pipeline runs several stages, one after another, for every document.",
+        ),
+        Scene(
+            index=3,
+            heading="Greeting code",
+            narration="A small function greets whoever calls it by name, which is the entry point.",
+        ),
         Scene(index=4, heading="Goodbye", narration="That is all for today, thank you."),
     ]
     script = Script(title="Pipelines", summary="s", language="en", scenes=scenes, writer="gemini:test")
@@ -126,16 +141,22 @@ def test_plain_text_notes_and_prompts_have_no_material():
 
 def test_formulas_mathtext_draws_are_kept_as_mathtext_one_per_line():
     assert to_mathtext(r"\begin{aligned} a &= b + c \\ d &= \dfrac{1}{2} \end{aligned}") == [
-        "$a = b + c$", r"$d = \frac{1}{2}$"]
+        "$a = b + c$",
+        r"$d = \frac{1}{2}$",
+    ]
     assert to_mathtext(r"\text{loss}(\theta) = \sum_i (y_i - \hat{y}_i)^2") == [
-        r"$\mathrm{loss}(\theta) = \sum_i (y_i - \hat{y}_i)^2$"]
+        r"$\mathrm{loss}(\theta) = \sum_i (y_i - \hat{y}_i)^2$"
+    ]
 
 
-@pytest.mark.parametrize("latex, shown", [
-    (r"\xymatrix{A \ar[r] & B} \le \frac{a+b}{2}", "xymatrix A ar [r] B ≤ (a+b)/2"),
-    (r"\mathbb{E}[X] = \int x\,p(x)\,dx", "𝔼[X] = ∫ x p(x) dx"),
-    (r"\sqrt{x^2 + y_1} \neq \alpha", "√(x² + y₁) ≠ α"),
-])
+@pytest.mark.parametrize(
+    "latex, shown",
+    [
+        (r"\xymatrix{A \ar[r] & B} \le \frac{a+b}{2}", "xymatrix A ar [r] B ≤ (a+b)/2"),
+        (r"\mathbb{E}[X] = \int x\,p(x)\,dx", "𝔼[X] = ∫ x p(x) dx"),
+        (r"\sqrt{x^2 + y_1} \neq \alpha", "√(x² + y₁) ≠ α"),
+    ],
+)
 def test_what_mathtext_cannot_draw_reads_as_text_without_backslashes(latex, shown):
     text = readable(latex)
     assert text == shown

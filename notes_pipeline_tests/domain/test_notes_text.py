@@ -30,11 +30,17 @@ def test_plain_text_headings_and_bullets_keep_their_order():
     feeding = outline.sections[-1]
     assert feeding.heading == "Feeding"
     assert [(b.text, b.is_item) for b in feeding.blocks] == [
-        ("Feed it daily.", False), ("flour", True), ("water", True), ("Then wait.", False)]
+        ("Feed it daily.", False),
+        ("flour", True),
+        ("water", True),
+        ("Then wait.", False),
+    ]
 
 
 def test_special_characters_stay_readable():
-    assert clean_spoken('He said "it\'s 100% done": {braces} \\ back.') == 'He said "it\'s 100% done": {braces} \\ back.'
+    assert (
+        clean_spoken('He said "it\'s 100% done": {braces} \\ back.') == 'He said "it\'s 100% done": {braces} \\ back.'
+    )
 
 
 def test_list_items_become_sentences_in_their_language():
@@ -44,7 +50,11 @@ def test_list_items_become_sentences_in_their_language():
 
 def test_sentences_split_in_three_scripts_but_not_on_abbreviations():
     assert split_sentences("Dr. Lee moved to the U.S. in 2020. It cost 3.5 dollars, e.g. a lot! Really? Yes.") == [
-        "Dr. Lee moved to the U.S. in 2020.", "It cost 3.5 dollars, e.g. a lot!", "Really?", "Yes."]
+        "Dr. Lee moved to the U.S. in 2020.",
+        "It cost 3.5 dollars, e.g. a lot!",
+        "Really?",
+        "Yes.",
+    ]
     assert split_sentences("पानी भाप बनता है। बादल बनते हैं॥ अंत") == ["पानी भाप बनता है।", "बादल बनते हैं॥", "अंत"]
     assert split_sentences("پانی اٹھتا ہے۔ بادل بنتے ہیں؟ ہاں") == ["پانی اٹھتا ہے۔", "بادل بنتے ہیں؟", "ہاں"]
 
@@ -65,8 +75,9 @@ def test_chunks_can_be_measured_by_the_request_they_become():
     text = "पानी भाप बनकर ऊपर उठता है। " * 300
 
     def wrapped(chunk: str) -> int:  # e.g. SSML: a mark before every word plus an envelope
-        return len(("<speak>" + "".join(f'<mark name="w{i}"/>{w} ' for i, w in enumerate(chunk.split()))
-                    + "</speak>").encode())
+        return len(
+            ("<speak>" + "".join(f'<mark name="w{i}"/>{w} ' for i, w in enumerate(chunk.split())) + "</speak>").encode()
+        )
 
     chunks = chunk_text(text, 5000, size=wrapped)
     assert all(wrapped(c) <= 5000 for c in chunks)

@@ -10,22 +10,28 @@ from notes_pipeline.domain.policy import allows_ai_imagery, mentions_real_people
 from notes_pipeline.providers.llm.local import LocalScriptWriter
 
 
-@pytest.mark.parametrize("text", [
-    "Marie Curie was born in Warsaw in 1867.",
-    "Isaac Newton wrote the Principia, and he changed physics.",
-    "Dr. Jonas Salk tested the vaccine on volunteers.",
-    "The physicist Albert Einstein explained the photoelectric effect.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Marie Curie was born in Warsaw in 1867.",
+        "Isaac Newton wrote the Principia, and he changed physics.",
+        "Dr. Jonas Salk tested the vaccine on volunteers.",
+        "The physicist Albert Einstein explained the photoelectric effect.",
+    ],
+)
 def test_named_people_are_marked(text: str) -> None:
     assert mentions_real_people(text)
 
 
-@pytest.mark.parametrize("text", [
-    "Solar panels turn light into electricity.",
-    "Photosynthesis happens in the chloroplasts of leaves.",
-    "The Pacific Ocean is the largest ocean on Earth.",  # a capitalised place, but no person-ish word
-    "He said the water boils at 100 degrees.",            # a person-ish word, but no name
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Solar panels turn light into electricity.",
+        "Photosynthesis happens in the chloroplasts of leaves.",
+        "The Pacific Ocean is the largest ocean on Earth.",  # a capitalised place, but no person-ish word
+        "He said the water boils at 100 degrees.",  # a person-ish word, but no name
+    ],
+)
 def test_ordinary_sentences_are_not(text: str) -> None:
     assert not mentions_real_people(text)
 
@@ -46,9 +52,11 @@ def test_unmarked_scenes_dump_as_before_so_hashes_hold() -> None:
 
 
 def test_the_offline_writer_marks_the_scene_about_a_person() -> None:
-    notes = (b"# Radioactivity\n\n## Discovery\nMarie Curie was born in Warsaw and she discovered polonium "
-             b"and radium with her husband.\n\n## Decay\nUnstable nuclei decay and give off radiation. "
-             b"The rate of decay is measured by the half-life.\n")
+    notes = (
+        b"# Radioactivity\n\n## Discovery\nMarie Curie was born in Warsaw and she discovered polonium "
+        b"and radium with her husband.\n\n## Decay\nUnstable nuclei decay and give off radiation. "
+        b"The rate of decay is measured by the half-life.\n"
+    )
     script = LocalScriptWriter().write(parse_document("radio-1", "radio.md", notes, max_bytes=100_000))
     marked = {s.heading: s.real_people for s in script.scenes}
     about_curie = [s for s in script.scenes if "Curie" in s.narration and s.index != 1]

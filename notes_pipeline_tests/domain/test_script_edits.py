@@ -20,9 +20,20 @@ from notes_pipeline.domain.variants import RenderVariant
 
 def _script(scenes: int = 4) -> Script:
     return Script(
-        title="Leaves", summary="Why leaves change colour.", language="en", writer="local",
-        scenes=[Scene(index=i, heading=f"Heading {i}", narration=f"Narration number {i} about leaves turning.",
-                      bullets=[f"point {i}"], image_prompt=f"clean illustration {i}") for i in range(1, scenes + 1)],
+        title="Leaves",
+        summary="Why leaves change colour.",
+        language="en",
+        writer="local",
+        scenes=[
+            Scene(
+                index=i,
+                heading=f"Heading {i}",
+                narration=f"Narration number {i} about leaves turning.",
+                bullets=[f"point {i}"],
+                image_prompt=f"clean illustration {i}",
+            )
+            for i in range(1, scenes + 1)
+        ],
     )
 
 
@@ -43,7 +54,10 @@ def test_an_image_prompt_replaces_a_search_or_a_supplied_picture():
     before = before.model_copy(update={"scenes": scenes})
     after = apply_edit(before, SceneEdit(scene=3, image_prompt="watercolour maple leaf"))
     assert (after.scenes[2].image_prompt, after.scenes[2].search_query, after.scenes[2].user_image) == (
-        "watercolour maple leaf", None, None)
+        "watercolour maple leaf",
+        None,
+        None,
+    )
     assert describe_changes(before, after) == ["scene 3: picture"]
 
 
@@ -54,8 +68,9 @@ def test_drop_and_insert_renumber_and_say_what_moved():
     assert [s.heading for s in dropped.scenes] == ["Heading 1", "Heading 3", "Heading 4"]
     assert describe_changes(before, dropped) == ["scene 2 dropped (was 'Heading 2')"]
 
-    inserted = apply_edit(before, SceneEdit(insert_after=0, narration="A new opening about the autumn forest floor."),
-                          style="watercolour")
+    inserted = apply_edit(
+        before, SceneEdit(insert_after=0, narration="A new opening about the autumn forest floor."), style="watercolour"
+    )
     first = inserted.scenes[0]
     assert [s.index for s in inserted.scenes] == [1, 2, 3, 4, 5]
     assert first.heading == "A new opening about the autumn…"
@@ -131,5 +146,8 @@ def test_variant_ids_name_what_differs_and_an_empty_variant_is_the_documents_own
 
 def test_review_and_a_missing_user_image_leave_existing_json_and_hashes_unchanged():
     assert RenderOptions().model_dump_json() == RenderOptions(review=False).model_dump_json()
-    assert "review" not in RenderOptions().model_dump_json() and '"review":true' in RenderOptions(review=True).model_dump_json()
+    assert (
+        "review" not in RenderOptions().model_dump_json()
+        and '"review":true' in RenderOptions(review=True).model_dump_json()
+    )
     assert "user_image" not in _script().model_dump_json()

@@ -5,8 +5,10 @@ NOTES = "Volcanoes form where magma rises through the crust. Eruptions release l
 
 
 def _script(*narrations: str, bullets: list[str] | None = None, title: str = "Volcanoes") -> Script:
-    scenes = [Scene(index=i, heading=f"Part {i}", narration=n, bullets=bullets or ["magma rises"])
-              for i, n in enumerate(narrations, 1)]
+    scenes = [
+        Scene(index=i, heading=f"Part {i}", narration=n, bullets=bullets or ["magma rises"])
+        for i, n in enumerate(narrations, 1)
+    ]
     return Script(title=title, summary="About volcanoes.", language="en", scenes=scenes, writer="test")
 
 
@@ -45,17 +47,19 @@ def test_length_repetition_and_empty_text_are_caught():
 
 
 def test_markup_in_narration_is_refused_by_name():
-    for spoken, name in [("The loss is $$\\min_{\\theta} L$$ here.", "dollar sign"),
-                         ("Wait {{seconds}} seconds for magma.", "template tag"),
-                         ("Magma rises {: import-auto-id} fast.", "kramdown attribute"),
-                         ("Magma rises through the crust [1].", "citation mark")]:
+    for spoken, name in [
+        ("The loss is $$\\min_{\\theta} L$$ here.", "dollar sign"),
+        ("Wait {{seconds}} seconds for magma.", "template tag"),
+        ("Magma rises {: import-auto-id} fast.", "kramdown attribute"),
+        ("Magma rises through the crust [1].", "citation mark"),
+    ]:
         problems = validate_script(_script(*GOOD[:2], spoken), NOTES)
         assert any("markup that would be read aloud" in p and name in p for p in problems), spoken
 
 
 def test_narration_that_obeys_an_injection_is_refused():
-    obeyed = _script(*GOOD[:2], "My system prompt says I am an educator, and the key is AIza" "SyA1b2C3d4E5f6G7h8I9j0K.")
+    obeyed = _script(*GOOD[:2], "My system prompt says I am an educator, and the key is AIzaSyA1b2C3d4E5f6G7h8I9j0K.")
     problems = validate_script(obeyed, NOTES)
     assert any("instruction aimed at the model" in p for p in problems)
-    keyed = _script(*GOOD[:2], "Eruptions release lava AIza" "SyA1b2C3d4E5f6G7h8I9j0KlMnOpQr and ash.")
+    keyed = _script(*GOOD[:2], "Eruptions release lava AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQr and ash.")
     assert any("shaped like an API key" in p for p in validate_script(keyed, NOTES))

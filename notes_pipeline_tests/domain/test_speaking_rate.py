@@ -44,13 +44,16 @@ def test_numbers_are_counted_as_spoken_and_abbreviations_letter_by_letter():
     assert (c.words, c.pauses, c.stops) == (8, 2, 2)
 
 
-@pytest.mark.parametrize("language, text", [
-    ("en", "Photosynthesis turns light into chemical energy, and releases oxygen."),
-    ("en", "In 1998 the ANSI committee published ISO/IEC 14882, about 776 pages long."),
-    ("en", "Andrew Koenig, born June 1952, worked at AT&T Bell Labs from 1977 until 2003."),
-    ("hi", "यह परियोजना सभी के लिए खुली है। हम हर योगदान का स्वागत करते हैं।"),
-    ("ur", "یہ منصوبہ سب کے لیے کھلا ہے۔ ہم ہر تعاون کا خیرمقدم کرتے ہیں۔"),
-])
+@pytest.mark.parametrize(
+    "language, text",
+    [
+        ("en", "Photosynthesis turns light into chemical energy, and releases oxygen."),
+        ("en", "In 1998 the ANSI committee published ISO/IEC 14882, about 776 pages long."),
+        ("en", "Andrew Koenig, born June 1952, worked at AT&T Bell Labs from 1977 until 2003."),
+        ("hi", "यह परियोजना सभी के लिए खुली है। हम हर योगदान का स्वागत करते हैं।"),
+        ("ur", "یہ منصوبہ سب کے لیے کھلا ہے۔ ہم ہر تعاون کا خیرمقدم کرتے ہیں۔"),
+    ],
+)
 def test_the_model_is_within_15_percent_of_real_espeak(language, text):
     real = EspeakNarrator().synthesize(text, language=language).duration_s
     assert espeak_rate(language).clip_seconds(text, language) == pytest.approx(real, rel=0.15)
@@ -60,8 +63,9 @@ def test_a_number_heavy_sentence_takes_longer_than_its_words_suggest_and_the_mod
     plain = "The river runs past the old mill and the green fields to the sea."
     numbers = "In 1977 about 1,250 people moved 3,400 tonnes in 52 days, 26 per cent more."
     narrator, model = EspeakNarrator(), espeak_rate("en")
-    real_ratio = (narrator.synthesize(numbers, language="en").duration_s
-                  / narrator.synthesize(plain, language="en").duration_s)
+    real_ratio = (
+        narrator.synthesize(numbers, language="en").duration_s / narrator.synthesize(plain, language="en").duration_s
+    )
     word_ratio = len(numbers.split()) / len(plain.split())
     model_ratio = model.clip_seconds(numbers) / model.clip_seconds(plain)
     assert real_ratio > 1.3 * word_ratio  # words per minute would be far off here
@@ -74,12 +78,15 @@ def test_another_rate_scales_speech_not_the_clip():
     assert espeak_rate("en", 220).clip_seconds(text) == pytest.approx(fast, rel=0.15)
 
 
-@pytest.mark.parametrize("name, text, target", [
-    ("how-solar-panels-work.md", (EXAMPLES / "how-solar-panels-work.md").read_text(), 60),
-    ("how-solar-panels-work.md", (EXAMPLES / "how-solar-panels-work.md").read_text(), 90),
-    ("ada.md", BIOGRAPHY, 45),
-    ("ada.md", BIOGRAPHY, None),
-])
+@pytest.mark.parametrize(
+    "name, text, target",
+    [
+        ("how-solar-panels-work.md", (EXAMPLES / "how-solar-panels-work.md").read_text(), 60),
+        ("how-solar-panels-work.md", (EXAMPLES / "how-solar-panels-work.md").read_text(), 90),
+        ("ada.md", BIOGRAPHY, 45),
+        ("ada.md", BIOGRAPHY, None),
+    ],
+)
 def test_the_offline_writer_lands_within_15_percent_of_its_target_as_espeak_says_it(name, text, target):
     front = f"---\ntarget_duration_s: {target}\n---\n" if target else ""
     document = parse_document("doc-rate", name, (front + text).encode(), max_bytes=10**7)

@@ -10,29 +10,35 @@ from notes_pipeline.domain.spoken_formula import spoken_code, spoken_formula
 from notes_pipeline.providers.tts.espeak import EspeakNarrator
 
 
-@pytest.mark.parametrize("latex, words", [
-    ("x^2", "x squared"),
-    ("a^3 + b^{-1}", "a cubed plus b inverse"),
-    (r"\frac{a}{b}", "a over b"),
-    (r"\sqrt{x^2+y^2}", "the square root of x squared plus y squared"),
-    (r"\hat{y}_i = \mathbf{w}^\top \mathbf{x}_i + b", "y hat sub i equals w transposed x sub i plus b"),
-    (r"P(y \mid x)", "P of y given x"),
-    (r"\sum_{i=1}^n x_i", "the sum from i equals 1 to n of x sub i"),
-    (r"\int_{-\infty}^\infty f(x) dx", "the integral from minus infinity to infinity of f of x d x"),
-    (r"e^{i\pi} = -1", "e to the power i pi equals minus 1"),
-    (r"\theta \le 10^{-3}", "theta is at most 10 to the power minus 3"),
-])
+@pytest.mark.parametrize(
+    "latex, words",
+    [
+        ("x^2", "x squared"),
+        ("a^3 + b^{-1}", "a cubed plus b inverse"),
+        (r"\frac{a}{b}", "a over b"),
+        (r"\sqrt{x^2+y^2}", "the square root of x squared plus y squared"),
+        (r"\hat{y}_i = \mathbf{w}^\top \mathbf{x}_i + b", "y hat sub i equals w transposed x sub i plus b"),
+        (r"P(y \mid x)", "P of y given x"),
+        (r"\sum_{i=1}^n x_i", "the sum from i equals 1 to n of x sub i"),
+        (r"\int_{-\infty}^\infty f(x) dx", "the integral from minus infinity to infinity of f of x d x"),
+        (r"e^{i\pi} = -1", "e to the power i pi equals minus 1"),
+        (r"\theta \le 10^{-3}", "theta is at most 10 to the power minus 3"),
+    ],
+)
 def test_short_formulas_are_said_in_words(latex, words):
     assert spoken_formula(latex) == words
     assert markup_in(words) == []
 
 
-@pytest.mark.parametrize("latex", [
-    r"\begin{aligned} a &= b \\ &= c \end{aligned}",
-    r"\frac{1}{n-1} \sum_{i=1}^n (x_i - \bar{x})^2",  # more than a listener can hold: shown
-    r"\mathfrak{g} \otimes V",  # commands we do not know are never guessed at
-    r"\left\{ x \right.",
-])
+@pytest.mark.parametrize(
+    "latex",
+    [
+        r"\begin{aligned} a &= b \\ &= c \end{aligned}",
+        r"\frac{1}{n-1} \sum_{i=1}^n (x_i - \bar{x})^2",  # more than a listener can hold: shown
+        r"\mathfrak{g} \otimes V",  # commands we do not know are never guessed at
+        r"\left\{ x \right.",
+    ],
+)
 def test_long_or_unknown_formulas_are_left_to_the_slide(latex):
     assert spoken_formula(latex) is None
 

@@ -38,15 +38,25 @@ def tone_clip(path: Path, speech_s: float, tail_s: float = TAIL_S, freq: float =
     return samples.size / RATE
 
 
-def tone_scenes(tmp_path: Path, speech: Sequence[float], *, text: str = "Words for the subtitle line here.",
-                size: tuple[int, int] = (640, 360), tail_s: float = TAIL_S, headings: bool = False) -> list[SceneMedia]:
+def tone_scenes(
+    tmp_path: Path,
+    speech: Sequence[float],
+    *,
+    text: str = "Words for the subtitle line here.",
+    size: tuple[int, int] = (640, 360),
+    tail_s: float = TAIL_S,
+    headings: bool = False,
+) -> list[SceneMedia]:
     scenes = []
     for i, speech_s in enumerate(speech):
         image = still(tmp_path / f"s{i}.png", COLOURS[i % len(COLOURS)], size)
         duration = tone_clip(tmp_path / f"s{i}.wav", speech_s, tail_s)
         words = estimate_word_timings(text, 0.05, speech_s)
-        scenes.append(SceneMedia(image, tmp_path / f"s{i}.wav", duration, words,
-                                 heading=f"Scene {i + 1}: a heading" if headings else ""))
+        scenes.append(
+            SceneMedia(
+                image, tmp_path / f"s{i}.wav", duration, words, heading=f"Scene {i + 1}: a heading" if headings else ""
+            )
+        )
     return scenes
 
 
@@ -57,8 +67,9 @@ def spoken_scenes(tmp_path: Path, texts: Sequence[str], language: str = "en") ->
         speech = narrator.synthesize(text, language=language)
         audio = tmp_path / f"v{i}.wav"
         audio.write_bytes(speech.wav)
-        scenes.append(SceneMedia(still(tmp_path / f"v{i}.png", COLOURS[i % len(COLOURS)]), audio,
-                                 speech.duration_s, speech.words))
+        scenes.append(
+            SceneMedia(still(tmp_path / f"v{i}.png", COLOURS[i % len(COLOURS)]), audio, speech.duration_s, speech.words)
+        )
     return scenes
 
 

@@ -33,8 +33,11 @@ def test_every_frame_where_the_picture_changes_is_drawn(fps):
             events.append(Event(start, start + rng.randint(1, 300) * 10))
         begin, frames = rng.randint(0, 400), rng.randint(1, 300)
         drawn = set(change_frames(events, begin, frames, fps))
-        changed = {n for n in range(1, frames)
-                   if _active(events, frame_ms(begin + n, fps)) != _active(events, frame_ms(begin + n - 1, fps))}
+        changed = {
+            n
+            for n in range(1, frames)
+            if _active(events, frame_ms(begin + n, fps)) != _active(events, frame_ms(begin + n - 1, fps))
+        }
         assert 0 in drawn and changed <= drawn
         assert len(drawn) <= 1 + 2 * len(events)  # one draw per boundary at most: each costs libass milliseconds
 
@@ -59,12 +62,16 @@ def test_subtitles_are_drawn_once_per_change_and_headings_on_every_frame(tmp_pat
     """Only still, opaque scripts may take the once-per-change path (libass's alpha mode squares a
     translucent colour's opacity on the canvas): the headings' box is translucent and fades."""
     assert read_script(script).still_and_opaque
-    headings = write_ass([], tmp_path / "h.ass", width=W, height=H, language="en",
-                         headings=[Heading(0.5, 4.0, "How it works")])
+    headings = write_ass(
+        [], tmp_path / "h.ass", width=W, height=H, language="en", headings=[Heading(0.5, 4.0, "How it works")]
+    )
     assert not read_script(headings).still_and_opaque
     plain = script.read_text(encoding="utf-8")
-    for changed in (plain.replace(",,{", ",,{\\fad(200,200)}{", 1), plain.replace("&H00101010", "&H80101010", 1),
-                    plain.replace(",,{", ",,{\\1a&H40&}{", 1)):
+    for changed in (
+        plain.replace(",,{", ",,{\\fad(200,200)}{", 1),
+        plain.replace("&H00101010", "&H80101010", 1),
+        plain.replace(",,{", ",,{\\1a&H40&}{", 1),
+    ):
         (tmp_path / "x.ass").write_text(changed, encoding="utf-8")
         assert not read_script(tmp_path / "x.ass").still_and_opaque
 
@@ -88,11 +95,17 @@ def test_overlaid_subtitles_match_the_ass_filter(tmp_path, fps, begin):
         grey = ffmpeg.input(f"testsrc2=s={W}x{H}:d=1", f="lavfi").filter("format", "yuv420p")
         return still_frames(grey.filter("trim", end_frame=1), frames, fps=fps)
 
-    reference = (video().filter("setpts", f"PTS+{begin}/({fps}*TB)")
-                 .filter("ass", str(script), fontsdir=str(FONTS_DIR)).filter("setpts", "PTS-STARTPTS"))
+    reference = (
+        video()
+        .filter("setpts", f"PTS+{begin}/({fps}*TB)")
+        .filter("ass", str(script), fontsdir=str(FONTS_DIR))
+        .filter("setpts", "PTS-STARTPTS")
+    )
     expected = _decoded(reference, tmp_path / "reference.mkv")
-    actual = _decoded(burn_subtitles(video(), script, begin=begin, frames=frames, width=W, height=H, fps=fps),
-                      tmp_path / "overlaid.mkv")
+    actual = _decoded(
+        burn_subtitles(video(), script, begin=begin, frames=frames, width=W, height=H, fps=fps),
+        tmp_path / "overlaid.mkv",
+    )
     assert len(actual) == len(expected) == frames
     text_frames = 0
     for n, (a, b) in enumerate(zip(actual, expected, strict=True)):
@@ -118,7 +131,9 @@ _LONGEST = {
 def test_subtitle_text_stays_inside_the_band_that_is_laid_on(tmp_path, width, height, language):
     """Only the band below `text_top` is overlaid; libass must never draw above it (text there would
     be cut off silently). Drawn on grey, so outline and shadow count too."""
-    words = [WordTiming(text=w, start_s=0.1 * i, end_s=0.1 * i + 0.08) for i, w in enumerate(_LONGEST[language].split())]
+    words = [
+        WordTiming(text=w, start_s=0.1 * i, end_s=0.1 * i + 0.08) for i, w in enumerate(_LONGEST[language].split())
+    ]
     chars = 42 if width >= height else 24
     cues = build_cues([SceneTiming(0.0, 0.1 * len(words) + 0.5, words)], max_chars=chars)
     ass = write_ass(cues, tmp_path / "s.ass", width=width, height=height, language=language, karaoke=True)

@@ -30,10 +30,16 @@ def _spans(scenes):
 
 def _reference(clip: Path, dest: Path, frames_wanted: int) -> list[np.ndarray]:
     """The clip cover-cropped to the frame at the video's rate, by a plain FFmpeg pass of its own."""
-    graph = (ffmpeg.input(str(clip)).video.filter("fps", FPS)
-             .filter("scale", W, H, force_original_aspect_ratio="increase").filter("crop", W, H))
-    run_ffmpeg(ffmpeg.output(graph, str(dest), vcodec="libx264", crf=10, pix_fmt="yuv420p", frames=frames_wanted),
-               what="the reference")
+    graph = (
+        ffmpeg.input(str(clip))
+        .video.filter("fps", FPS)
+        .filter("scale", W, H, force_original_aspect_ratio="increase")
+        .filter("crop", W, H)
+    )
+    run_ffmpeg(
+        ffmpeg.output(graph, str(dest), vcodec="libx264", crf=10, pix_fmt="yuv420p", frames=frames_wanted),
+        what="the reference",
+    )
     return [f for _, f in frames(dest)]
 
 
@@ -125,8 +131,9 @@ def _band_power(samples: np.ndarray, rate: int, hz: float) -> float:
 
 def test_the_clip_is_never_heard(tmp_path):
     scenes = tone_scenes(tmp_path, [1.5, 1.5], tail_s=0.4)  # narration: 220 Hz tones
-    clipped = [replace(s, clip_path=make_clip(tmp_path / f"loud{i}.mp4", 2.5, tone_hz=1000.0))
-               for i, s in enumerate(scenes)]
+    clipped = [
+        replace(s, clip_path=make_clip(tmp_path / f"loud{i}.mp4", 2.5, tone_hz=1000.0)) for i, s in enumerate(scenes)
+    ]
     spec = RenderSpec(W, H, fps=FPS, loudness_lufs=None)
     with_clips = compose_video(clipped, spec, tmp_path / "clips")
     stills = compose_video(scenes, spec, tmp_path / "stills")

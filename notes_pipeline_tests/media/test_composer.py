@@ -118,8 +118,9 @@ def test_frame_plan_never_drifts():
 
 
 def test_subtitle_cues_stay_inside_their_scenes_narration(tmp_path):
-    scenes = tone_scenes(tmp_path, [1.4, 1.2, 1.6], tail_s=0.3,
-                         text="One two three four five six seven eight nine ten eleven twelve.")
+    scenes = tone_scenes(
+        tmp_path, [1.4, 1.2, 1.6], tail_s=0.3, text="One two three four five six seven eight nine ten eleven twelve."
+    )
     composed = compose_video(scenes, RenderSpec(640, 360), tmp_path / "out")
     spans = list(zip(_starts(scenes), scenes, strict=True))
     assert composed.cues
@@ -134,7 +135,7 @@ def test_subtitle_cues_stay_inside_their_scenes_narration(tmp_path):
 @pytest.mark.parametrize(
     ("language", "text"),
     [
-        ("en", 'Quotes "x" \'y\', 50% off: {braces} {\\b1} \\N back\\slash 🎉🚀 — ok'),
+        ("en", "Quotes \"x\" 'y', 50% off: {braces} {\\b1} \\N back\\slash 🎉🚀 — ok"),
         ("hi", "पानी भाप बनकर ऊपर उठता है"),
         ("ur", "پانی بھاپ بن کر اوپر اٹھتا ہے"),
     ],
@@ -148,20 +149,27 @@ def test_subtitles_are_drawn_in_every_script(tmp_path, language, text):
     a, b = _frame_at(burned.video_path, 0.75), _frame_at(plain.video_path, 0.75)
     changed = np.abs(a - b).sum(axis=2) > 60
     ys, _ = np.nonzero(changed)
-    assert changed[int(360 * 0.6):].sum() > 800, "no subtitle ink: libass found no font?"
+    assert changed[int(360 * 0.6) :].sum() > 800, "no subtitle ink: libass found no font?"
     assert changed[: int(360 * 0.25)].sum() > 300, "no heading ink"
     assert burned.srt_path.read_text().count(text.split()[0]) == 1
 
 
 def test_vertical_video_keeps_text_inside_the_safe_area(tmp_path):
     width, height = RenderOptions(resolution=480, aspect_ratio="9:16").frame_size
-    text = ("Photosynthesis converts light energy into chemical energy, storing it in sugars that "
-            "plants, animals and people all depend on every single day.")
+    text = (
+        "Photosynthesis converts light energy into chemical energy, storing it in sugars that "
+        "plants, animals and people all depend on every single day."
+    )
     scenes = tone_scenes(tmp_path, [4.0], text=text, size=(width, height), headings=True)
     black = Image.new("RGB", (width, height))
     black.save(scenes[0].image_path)
-    scenes[0] = scenes[0].__class__(scenes[0].image_path, scenes[0].audio_path, scenes[0].duration_s,
-                                    scenes[0].words, heading="A long heading that has to wrap inside the frame")
+    scenes[0] = scenes[0].__class__(
+        scenes[0].image_path,
+        scenes[0].audio_path,
+        scenes[0].duration_s,
+        scenes[0].words,
+        heading="A long heading that has to wrap inside the frame",
+    )
     composed = compose_video(scenes, RenderSpec(width, height, heading_overlay=True, effects=False), tmp_path / "out")
     safe = SafeArea.for_frame(width, height)
     inked = 0
@@ -225,12 +233,21 @@ def test_a_cross_fade_mixes_every_plane_of_the_two_pictures(tmp_path):
     from notes_pipeline.media.ffmpeg import run_ffmpeg
 
     def picture(source: str):  # the source's first frame, held for a second
-        return (ffmpeg.input(f"{source}=s=320x180:r=30:d=1", f="lavfi").filter("format", "yuv420p")
-                .filter("trim", end_frame=1).filter("loop", loop=29, size=1, start=0).filter("setpts", "N/(30*TB)"))
+        return (
+            ffmpeg.input(f"{source}=s=320x180:r=30:d=1", f="lavfi")
+            .filter("format", "yuv420p")
+            .filter("trim", end_frame=1)
+            .filter("loop", loop=29, size=1, start=0)
+            .filter("setpts", "N/(30*TB)")
+        )
 
     def decoded(stream, name: str) -> list[np.ndarray]:
-        run_ffmpeg(ffmpeg.output(stream, str(tmp_path / f"{name}.mkv"), vcodec="ffv1", pix_fmt="yuv420p",
-                                 fps_mode="passthrough"), what="a cross-fade test clip")
+        run_ffmpeg(
+            ffmpeg.output(
+                stream, str(tmp_path / f"{name}.mkv"), vcodec="ffv1", pix_fmt="yuv420p", fps_mode="passthrough"
+            ),
+            what="a cross-fade test clip",
+        )
         with av.open(str(tmp_path / f"{name}.mkv")) as container:
             return [f.to_ndarray(format="yuv420p").astype(float) for f in container.decode(video=0)]
 

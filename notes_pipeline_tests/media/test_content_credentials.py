@@ -39,23 +39,64 @@ def chain() -> SigningChain:
 @pytest.fixture(scope="module")
 def video(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("c2pa") / "video.mp4"
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "testsrc=size=320x180:rate=15", "-f", "lavfi", "-i", "sine=frequency=330", "-t", "2",
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", str(path)],
-                   check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x180:rate=15",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=330",
+            "-t",
+            "2",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
 def _provenance() -> Provenance:
     return Provenance(
-        doc_id="solar-0123456789", render_id="480p-16x9-en-1a2b3c4d", created_at="2026-12-05T07:00:00+00:00",
-        disclosure="AI-generated: made automatically from written notes.", source_name="solar.md",
-        source_sha256="a" * 64, script_sha256="b" * 64, script_writer="local",
-        narration_providers=["espeak:en"], image_providers=["cloudflare", "web_search"], software={},
-        scenes=[SceneProvenance(scene_index=1, provider="cloudflare", visual_kind="generated", ai_generated=True),
-                SceneProvenance(scene_index=2, provider="web_search", visual_kind="search", ai_generated=False,
-                                source_url="https://example.org/panel", attribution="Panel, example.org",
-                                licence="CC BY-SA 4.0", policy="public-figure")])
+        doc_id="solar-0123456789",
+        render_id="480p-16x9-en-1a2b3c4d",
+        created_at="2026-12-05T07:00:00+00:00",
+        disclosure="AI-generated: made automatically from written notes.",
+        source_name="solar.md",
+        source_sha256="a" * 64,
+        script_sha256="b" * 64,
+        script_writer="local",
+        narration_providers=["espeak:en"],
+        image_providers=["cloudflare", "web_search"],
+        software={},
+        scenes=[
+            SceneProvenance(scene_index=1, provider="cloudflare", visual_kind="generated", ai_generated=True),
+            SceneProvenance(
+                scene_index=2,
+                provider="web_search",
+                visual_kind="search",
+                ai_generated=False,
+                source_url="https://example.org/panel",
+                attribution="Panel, example.org",
+                licence="CC BY-SA 4.0",
+                policy="public-figure",
+            ),
+        ],
+    )
 
 
 def _ingredients(folder: Path) -> list[Ingredient]:
@@ -69,9 +110,13 @@ def _ingredients(folder: Path) -> list[Ingredient]:
 
 def _stream_hashes(path: Path) -> tuple[str, str]:
     """Every packet's hash (-c copy framemd5) and the decoded streams' hash (-f md5)."""
+
     def run(*args: str) -> str:
-        return subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(path), "-map", "0", *args,
-                               "-"], check=True, capture_output=True).stdout.decode()
+        return subprocess.run(
+            [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(path), "-map", "0", *args, "-"],
+            check=True,
+            capture_output=True,
+        ).stdout.decode()
 
     packets = "\n".join(line for line in run("-c", "copy", "-f", "framemd5").splitlines() if not line.startswith("#"))
     return packets, run("-f", "md5").strip()
@@ -90,7 +135,9 @@ def test_the_signed_video_reads_back_valid_with_its_actions_and_ingredients(chai
     read = read_credentials(signed, trust_anchors=chain.root)
     assert read is not None and read.state == "Trusted" and read.failures == []
     untrusted = read_credentials(signed)  # a verifier that does not know our root: valid, not trusted
-    assert untrusted is not None and untrusted.state == "Valid" and untrusted.failures == ["signingCredential.untrusted"]
+    assert (
+        untrusted is not None and untrusted.state == "Valid" and untrusted.failures == ["signingCredential.untrusted"]
+    )
 
     manifest = read.manifest
     assert manifest["claim_generator_info"][0]["name"] == "notes_pipeline"
@@ -98,12 +145,16 @@ def test_the_signed_video_reads_back_valid_with_its_actions_and_ingredients(chai
     actions = next(a for a in manifest["assertions"] if a["label"] == "c2pa.actions.v2")["data"]["actions"]
     assert actions[0]["action"] == "c2pa.created" and actions[0]["digitalSourceType"] == COMPOSITE_AI
     later = [(a["action"], a["description"], a.get("digitalSourceType")) for a in actions[1:]]
-    assert later == [("c2pa.edited", "synthetic narration by espeak:en", ALGORITHMIC),
-                     ("c2pa.placed", "scene 1 picture: generated by cloudflare", TRAINED),
-                     ("c2pa.placed", "scene 2 picture: search by web_search, CC BY-SA 4.0", None)]
+    assert later == [
+        ("c2pa.edited", "synthetic narration by espeak:en", ALGORITHMIC),
+        ("c2pa.placed", "scene 1 picture: generated by cloudflare", TRAINED),
+        ("c2pa.placed", "scene 2 picture: search by web_search, CC BY-SA 4.0", None),
+    ]
     assert all(len(a["parameters"]["ingredients"]) == 1 for a in actions if a["action"] == "c2pa.placed")
     assert [i["title"] for i in manifest["ingredients"]] == [
-        "scene 1 picture: generated by cloudflare", "scene 2 picture: search by web_search, CC BY-SA 4.0"]
+        "scene 1 picture: generated by cloudflare",
+        "scene 2 picture: search by web_search, CC BY-SA 4.0",
+    ]
     assert all(i["relationship"] == "componentOf" and i["format"] == "image/png" for i in manifest["ingredients"])
     record = next(a for a in manifest["assertions"] if a["label"] == PROVENANCE_LABEL)["data"]
     assert record["scenes"] == [s.model_dump(mode="json") for s in _provenance().scenes]

@@ -10,11 +10,13 @@ import time
 
 import psutil
 
-RENDER_FOREVER = ("import ffmpeg, sys\n"
-                  "from notes_pipeline.media.ffmpeg import run_ffmpeg\n"
-                  "print('rendering', flush=True)\n"
-                  "graph = ffmpeg.input('testsrc=size=320x240:rate=10:duration=600', f='lavfi', re=None)\n"
-                  "run_ffmpeg(graph.output('-', f='null'), what='a ten-minute test render')\n")
+RENDER_FOREVER = (
+    "import ffmpeg, sys\n"
+    "from notes_pipeline.media.ffmpeg import run_ffmpeg\n"
+    "print('rendering', flush=True)\n"
+    "graph = ffmpeg.input('testsrc=size=320x240:rate=10:duration=600', f='lavfi', re=None)\n"
+    "run_ffmpeg(graph.output('-', f='null'), what='a ten-minute test render')\n"
+)
 
 
 def _ffmpeg_children(parent: psutil.Process, timeout_s: float = 20) -> list[psutil.Process]:

@@ -50,18 +50,27 @@ def test_common_characters_join_the_run_around_them_when_its_font_has_them():
         return [(run.text, run.font.stem) for run in font_runs(text, "body", language=language)]
 
     assert names("Hindi हिन्दी, English…", "hi") == [
-        ("Hindi ", "NotoSans-Regular"), ("हिन्दी, ", "NotoSansDevanagari-Regular"), ("English…", "NotoSans-Regular")]
+        ("Hindi ", "NotoSans-Regular"),
+        ("हिन्दी, ", "NotoSansDevanagari-Regular"),
+        ("English…", "NotoSans-Regular"),
+    ]
     # Noto Naskh Arabic has digits but no brackets, no quotes and no ellipsis.
     assert names("اور 123 ہیں", "ur") == [("اور 123 ہیں", "NotoNaskhArabic-Regular")]
     assert names("(قوسین)…", "ur") == [
-        ("(", "NotoSans-Regular"), ("قوسین", "NotoNaskhArabic-Regular"), (")…", "NotoSans-Regular")]
+        ("(", "NotoSans-Regular"),
+        ("قوسین", "NotoNaskhArabic-Regular"),
+        (")…", "NotoSans-Regular"),
+    ]
     assert names("2024", "ur") == [("2024", "NotoNaskhArabic-Regular")]
     assert names("2024", "en") == [("2024", "NotoSans-Regular")]
     assert [run.font.stem for run in font_runs("जल", "heading")] == ["NotoSansDevanagari-Bold"]
     # The symbol fonts come last and have one weight: they draw only what the others lack.
     assert names("a → b • ✓", "en") == [
-        ("a ", "NotoSans-Regular"), ("→ ", "NotoSansMath-Regular"), ("b • ", "NotoSans-Regular"),
-        ("✓", "NotoSansSymbols2-Regular")]
+        ("a ", "NotoSans-Regular"),
+        ("→ ", "NotoSansMath-Regular"),
+        ("b • ", "NotoSans-Regular"),
+        ("✓", "NotoSansSymbols2-Regular"),
+    ]
 
 
 def test_missing_glyphs_names_the_characters_no_shipped_font_has():
@@ -73,8 +82,11 @@ def test_missing_glyphs_names_the_characters_no_shipped_font_has():
 def no_system_fonts(tmp_path, monkeypatch) -> None:
     """libass finds only the fonts in FONTS_DIR."""
     conf = tmp_path / "fonts.conf"
-    conf.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
-                    f"<fontconfig><cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>\n", encoding="utf-8")
+    conf.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+        f"<fontconfig><cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
 
 
@@ -89,12 +101,22 @@ def _burn(tmp_path: Path, language: str, text: str) -> tuple[list[np.ndarray], s
     words = [WordTiming(text=w, start_s=0.1 * i, end_s=0.1 * i + 0.08) for i, w in enumerate(text.split())]
     cues = build_cues([SceneTiming(0.0, 0.1 * len(words) + 0.2, words)], max_chars=60)
     seconds = 0.1 * len(words) + 0.2
-    ass = write_ass(cues, tmp_path / "mixed.ass", width=1280, height=720, language=language, karaoke=True,
-                    headings=[Heading(0.0, seconds, text)])
+    ass = write_ass(
+        cues,
+        tmp_path / "mixed.ass",
+        width=1280,
+        height=720,
+        language=language,
+        karaoke=True,
+        headings=[Heading(0.0, seconds, text)],
+    )
     grey = ffmpeg.input(f"color=c=gray:s=1280x720:r=10:d={seconds:.1f}", f="lavfi")
     out = tmp_path / "mixed.mkv"
-    log = run_ffmpeg(ffmpeg.output(grey.filter("ass", str(ass), fontsdir=str(FONTS_DIR)), str(out), vcodec="ffv1"),
-                     what="a mixed-script subtitle test", log_level="info")
+    log = run_ffmpeg(
+        ffmpeg.output(grey.filter("ass", str(ass), fontsdir=str(FONTS_DIR)), str(out), vcodec="ffv1"),
+        what="a mixed-script subtitle test",
+        log_level="info",
+    )
     with av.open(str(out)) as container:
         decoded = [f.to_ndarray(format="rgb24").astype(np.int16) for f in container.decode(video=0)]
     return decoded, log
@@ -119,8 +141,10 @@ def test_the_tofu_check_sees_a_character_no_font_has(tmp_path):
 @pytest.mark.usefixtures("no_system_fonts")
 def test_a_composed_hindi_video_with_english_words_has_no_tofu(tmp_path):
     text = "पानी water भाप steam बनकर … 100 ऊपर उठता है"
-    timings = [WordTiming(text=w, start_s=round(0.1 + i * 0.3, 3), end_s=round(0.34 + i * 0.3, 3))
-               for i, w in enumerate(text.split())]
+    timings = [
+        WordTiming(text=w, start_s=round(0.1 + i * 0.3, 3), end_s=round(0.34 + i * 0.3, 3))
+        for i, w in enumerate(text.split())
+    ]
     duration = tone_clip(tmp_path / "voice.wav", timings[-1].end_s + 0.1, tail_s=0.3)
     scene = SceneMedia(still(tmp_path / "dark.png", (30, 30, 40)), tmp_path / "voice.wav", duration, timings)
     composed = compose_video([scene], RenderSpec(854, 480, fps=10, language="hi", effects=False), tmp_path / "out")
@@ -128,4 +152,3 @@ def test_a_composed_hindi_video_with_english_words_has_no_tofu(tmp_path):
     checked = [frame for time, frame in frames(composed.video_path) if 0.2 < time < timings[-1].end_s]
     assert checked and all(_fill(frame).sum() > 500 for frame in checked)
     assert [tofu_boxes(_fill(frame)) for frame in checked] == [0] * len(checked)
-

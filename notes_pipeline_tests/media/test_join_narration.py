@@ -23,8 +23,10 @@ def _dominant_hz(samples: np.ndarray, rate: int) -> float:
 
 
 def test_clips_are_joined_in_order_with_their_exact_lengths(tmp_path: Path):
-    clips = [_tone(tmp_path / f"{n}.wav", hz, seconds, 22050)
-             for n, (hz, seconds) in enumerate([(300, 1.0), (600, 0.5), (300, 1.0)])]  # the first clip used twice
+    clips = [
+        _tone(tmp_path / f"{n}.wav", hz, seconds, 22050)
+        for n, (hz, seconds) in enumerate([(300, 1.0), (600, 0.5), (300, 1.0)])
+    ]  # the first clip used twice
     joined = join_narration([clips[0], clips[1], clips[0]], tmp_path / "narration.wav")
     samples, rate = read_wav(joined.read_bytes())
     assert rate == 22050 and samples.size == 22050 * 2 + 11025
@@ -34,8 +36,11 @@ def test_clips_are_joined_in_order_with_their_exact_lengths(tmp_path: Path):
 
 
 def test_a_clip_at_another_rate_is_converted_and_keeps_its_duration(tmp_path: Path):
-    clips = [_tone(tmp_path / "a.wav", 300, 1.0, 24000), _tone(tmp_path / "b.wav", 500, 2.0, 22050),
-             _tone(tmp_path / "c.wav", 300, 1.0, 24000)]
+    clips = [
+        _tone(tmp_path / "a.wav", 300, 1.0, 24000),
+        _tone(tmp_path / "b.wav", 500, 2.0, 22050),
+        _tone(tmp_path / "c.wav", 300, 1.0, 24000),
+    ]
     joined = join_narration(clips, tmp_path / "narration.wav")
     samples, rate = read_wav(joined.read_bytes())
     assert rate == 24000  # the rate most clips have

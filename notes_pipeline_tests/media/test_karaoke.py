@@ -14,8 +14,10 @@ FPS = 30
 
 
 def _scene(tmp_path: Path, words: list[str], gap_s: float = 0.42) -> SceneMedia:
-    timings = [WordTiming(text=w, start_s=round(0.1 + i * gap_s, 3), end_s=round(0.1 + i * gap_s + gap_s * 0.8, 3))
-               for i, w in enumerate(words)]
+    timings = [
+        WordTiming(text=w, start_s=round(0.1 + i * gap_s, 3), end_s=round(0.1 + i * gap_s + gap_s * 0.8, 3))
+        for i, w in enumerate(words)
+    ]
     duration = tone_clip(tmp_path / "voice.wav", timings[-1].end_s + 0.1, tail_s=0.3)
     return SceneMedia(still(tmp_path / "dark.png", (30, 30, 40)), tmp_path / "voice.wav", duration, timings)
 
@@ -28,7 +30,7 @@ def _highlight(frame: np.ndarray) -> np.ndarray:
     above blue (white text and the grey test still have the three about equal).
     """
     r, g, b = HIGHLIGHT_RGB
-    band = frame[int(frame.shape[0] * 0.6):]
+    band = frame[int(frame.shape[0] * 0.6) :]
     return (band[..., 0] - band[..., 2] > (r - b) * 0.4) & (band[..., 1] - band[..., 2] > (g - b) * 0.4)
 
 
@@ -67,16 +69,21 @@ def test_the_spoken_word_is_highlighted_within_a_frame_of_its_timing(tmp_path):
 
 @pytest.mark.parametrize(
     ("language", "words", "direction"),
-    [("hi", ["पानी", "भाप", "बनकर", "ऊपर", "उठता", "है"], 1), ("ur", ["پانی", "بھاپ", "بن", "کر", "اوپر", "اٹھتا"], -1),
-     # An English word (a Noto Sans run, set by \fn) and a number inside the right-to-left line.
-     ("ur", ["پانی", "steam", "بن", "کر", "100", "اٹھتا"], -1)],
+    [
+        ("hi", ["पानी", "भाप", "बनकर", "ऊपर", "उठता", "है"], 1),
+        ("ur", ["پانی", "بھاپ", "بن", "کر", "اوپر", "اٹھتا"], -1),
+        # An English word (a Noto Sans run, set by \fn) and a number inside the right-to-left line.
+        ("ur", ["پانی", "steam", "بن", "کر", "100", "اٹھتا"], -1),
+    ],
 )
 def test_highlight_follows_reading_order_and_leaves_the_layout_alone(tmp_path, language, words, direction):
     scene = _scene(tmp_path, words)
-    karaoke = compose_video([scene], RenderSpec(854, 480, fps=FPS, language=language, effects=False),
-                            tmp_path / "karaoke")
-    plain = compose_video([scene], RenderSpec(854, 480, fps=FPS, language=language, effects=False, karaoke=False),
-                          tmp_path / "plain")
+    karaoke = compose_video(
+        [scene], RenderSpec(854, 480, fps=FPS, language=language, effects=False), tmp_path / "karaoke"
+    )
+    plain = compose_video(
+        [scene], RenderSpec(854, 480, fps=FPS, language=language, effects=False, karaoke=False), tmp_path / "plain"
+    )
     track = _highlight_track(karaoke.video_path)
     centres = []
     for word in scene.words:  # the highlight's position in the middle of each word's time

@@ -32,8 +32,14 @@ VOCABULARY = "light arrives as tiny packets of energy called photons which knock
 
 def _scene(tmp_path: Path, name: str, count: int, gap_s: float) -> SceneMedia:
     """`count` words, one every `gap_s`, on a dark still; the clip ends 0.4 s after the last word."""
-    words = [WordTiming(text=VOCABULARY[i % len(VOCABULARY)], start_s=round(0.1 + i * gap_s, 3),
-                        end_s=round(0.1 + i * gap_s + gap_s * 0.8, 3)) for i in range(count)]
+    words = [
+        WordTiming(
+            text=VOCABULARY[i % len(VOCABULARY)],
+            start_s=round(0.1 + i * gap_s, 3),
+            end_s=round(0.1 + i * gap_s + gap_s * 0.8, 3),
+        )
+        for i in range(count)
+    ]
     duration = tone_clip(tmp_path / f"{name}.wav", words[-1].end_s + 0.1, tail_s=0.3)
     return SceneMedia(still(tmp_path / f"{name}.png", DARK), tmp_path / f"{name}.wav", duration, words)
 
@@ -60,8 +66,12 @@ def _libass_frame(ass: Path, number: int, tmp_path: Path) -> np.ndarray:
     """Frame `number` of the script drawn by FFmpeg's `ass` filter on the dark still's colour (the reference)."""
     dest = tmp_path / f"reference{number}.png"
     colour = "0x{:02x}{:02x}{:02x}".format(*DARK)
-    canvas = (ffmpeg.input(f"color=c={colour}:s={W}x{H}:r={FPS}:d=1", f="lavfi").filter("trim", end_frame=1)
-              .filter("setpts", f"PTS+{number}").filter("ass", str(ass), fontsdir=str(FONTS_DIR)))
+    canvas = (
+        ffmpeg.input(f"color=c={colour}:s={W}x{H}:r={FPS}:d=1", f="lavfi")
+        .filter("trim", end_frame=1)
+        .filter("setpts", f"PTS+{number}")
+        .filter("ass", str(ass), fontsdir=str(FONTS_DIR))
+    )
     run_ffmpeg(ffmpeg.output(canvas, str(dest), frames=1, update=1), what="a reference frame")
     with av.open(str(dest)) as container:
         return next(container.decode(video=0)).to_ndarray(format="rgb24").astype(np.int16)
@@ -138,8 +148,10 @@ def test_the_burn_in_command_does_not_grow_with_the_words(tmp_path):
     sizes = []
     for count in (50, 500):
         gap = 59.0 / count
-        words = [WordTiming(text=VOCABULARY[i % len(VOCABULARY)], start_s=i * gap, end_s=i * gap + gap * 0.8)
-                 for i in range(count)]
+        words = [
+            WordTiming(text=VOCABULARY[i % len(VOCABULARY)], start_s=i * gap, end_s=i * gap + gap * 0.8)
+            for i in range(count)
+        ]
         cues = build_cues([SceneTiming(0.0, 60.0, words)], max_chars=42)
         folder = tmp_path / f"{count:03d}"
         folder.mkdir()

@@ -40,12 +40,12 @@ def _tracks(frames: list[np.ndarray], scale: int = 1) -> np.ndarray:
     tracks = []
     for cx, cy in ((x // scale, y // scale) for x, y in DOTS):
         r = 40 // scale
-        window = frames[0][cy - r:cy + r, cx - r:cx + r]
+        window = frames[0][cy - r : cy + r, cx - r : cx + r]
         iy, ix = divmod(int(window.argmax()), window.shape[1])
         x, y, path = cx - r + ix, cy - r + iy, []
         for frame in frames:
             x0, y0 = int(round(x)) - 8, int(round(y)) - 8
-            patch = frame[y0:y0 + 17, x0:x0 + 17]
+            patch = frame[y0 : y0 + 17, x0 : x0 + 17]
             patch = np.clip(patch - np.median(patch) - 4, 0, None)
             wy, wx = np.mgrid[0:17, 0:17]
             x, y = x0 + (wx * patch).sum() / patch.sum(), y0 + (wy * patch).sum() / patch.sum()
@@ -77,8 +77,11 @@ def test_the_jitter_measure_catches_zoompan_stair_steps(tmp_path, card):
     """Control: FFmpeg's zoompan makes the same gentle zoom on whole pixels, and the measure says so."""
     frames_n = 120
     zoom = f"1+0.04*on/{frames_n}"
-    clip = (ffmpeg.input(str(card)).filter("format", "yuv420p")
-            .filter("zoompan", z=zoom, x="iw/2-(iw/zoom/2)", y="ih/2-(ih/zoom/2)", d=frames_n, s=f"{W}x{H}", fps=FPS))
+    clip = (
+        ffmpeg.input(str(card))
+        .filter("format", "yuv420p")
+        .filter("zoompan", z=zoom, x="iw/2-(iw/zoom/2)", y="ih/2-(ih/zoom/2)", d=frames_n, s=f"{W}x{H}", fps=FPS)
+    )
     assert _jitter(_tracks(_render(clip, tmp_path / "zoompan.mkv"))) > 0.5
 
 
@@ -88,10 +91,12 @@ def test_a_move_drawn_in_parts_matches_the_move_drawn_whole(tmp_path, card):
     for pattern in (0, 2):
         move = move_for_scene(pattern, total / FPS, W, H)
         source = lambda m=move: keyframe_source(fit_to_frame(ffmpeg.input(str(card)), W, H), m, width=W, height=H)  # noqa: E731
-        whole = _render(moving_still(source(), move, 0, total, total, width=W, height=H, fps=FPS),
-                        tmp_path / f"whole{pattern}.mkv")
-        part = _render(moving_still(source(), move, 37, 20, total, width=W, height=H, fps=FPS),
-                       tmp_path / f"part{pattern}.mkv")
+        whole = _render(
+            moving_still(source(), move, 0, total, total, width=W, height=H, fps=FPS), tmp_path / f"whole{pattern}.mkv"
+        )
+        part = _render(
+            moving_still(source(), move, 37, 20, total, width=W, height=H, fps=FPS), tmp_path / f"part{pattern}.mkv"
+        )
         assert len(part) == 20
         # Same place to a tenth of a pixel (keyframes fall at other instants); same picture otherwise.
         assert np.abs(_tracks(part) - _tracks(whole[37:57])).max() < 0.1
@@ -145,7 +150,7 @@ def test_colour_stays_on_its_picture_while_it_moves(tmp_path, red_card, pattern)
     with av.open(str(path)) as container:
         planes = [f.to_ndarray(format="yuv420p").astype(np.float64) for f in container.decode(video=0)]
     luma = _tracks([p[:H] for p in planes])
-    red = _tracks([p[H + H // 4:].reshape(H // 2, W // 2) for p in planes], scale=2)  # the V plane
+    red = _tracks([p[H + H // 4 :].reshape(H // 2, W // 2) for p in planes], scale=2)  # the V plane
     offset = red * 2 - luma  # chroma against luma, in luma pixels: constant if registered
     travel = np.abs(luma[:, -1] - luma[:, 0]).max()
     assert travel > 4

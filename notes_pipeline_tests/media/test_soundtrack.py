@@ -29,8 +29,11 @@ TEXTS = [
 def _loudnorm(path: Path) -> dict[str, float]:
     """FFmpeg's loudnorm analysis of the decoded file: an EBU R128 meter with 4x oversampled true peak,
     a different implementation from the ebur128 meter the composer levels with."""
-    log = run_ffmpeg(ffmpeg.output(ffmpeg.input(str(path)).audio.filter("loudnorm", print_format="json"),
-                                   "-", format="null"), what="a loudness check", log_level="info")
+    log = run_ffmpeg(
+        ffmpeg.output(ffmpeg.input(str(path)).audio.filter("loudnorm", print_format="json"), "-", format="null"),
+        what="a loudness check",
+        log_level="info",
+    )
     report = json.loads(re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", log).group(0))
     return {key: float(report[key]) for key in ("input_i", "input_tp")}
 
@@ -58,8 +61,11 @@ def test_what_the_codec_adds_over_the_limiter_is_taken_off_the_ceiling(tmp_path)
     gain = gain_for_target(mix, measure(mix))
 
     once = tmp_path / "once.m4a"
-    limited = (ffmpeg.input(str(mix)).audio.filter("volume", f"{gain}dB")
-               .filter("alimiter", limit=10 ** (CEILING_DBFS / 20), attack=5, release=60, level=0))
+    limited = (
+        ffmpeg.input(str(mix))
+        .audio.filter("volume", f"{gain}dB")
+        .filter("alimiter", limit=10 ** (CEILING_DBFS / 20), attack=5, release=60, level=0)
+    )
     run_ffmpeg(ffmpeg.output(limited, str(once), **audio_args("final")), what="one encoding")
     assert _loudnorm(once)["input_tp"] > -1.0
 
@@ -80,7 +86,7 @@ def _samples(path: Path) -> tuple[np.ndarray, int]:
 
 def _low_band_db(samples: np.ndarray, rate: int, start_s: float, end_s: float) -> float:
     """Energy below 400 Hz (the music bed; the test voice is a 3 kHz tone) in a stretch of the mix."""
-    window = samples[round(start_s * rate):round(end_s * rate)]
+    window = samples[round(start_s * rate) : round(end_s * rate)]
     spectrum = np.abs(np.fft.rfft(window * np.hanning(window.size))) ** 2
     freqs = np.fft.rfftfreq(window.size, 1 / rate)
     return float(10 * np.log10(spectrum[(freqs > 40) & (freqs < 400)].sum() / window.size + 1e-20))
@@ -94,8 +100,9 @@ def _bed_under(tmp_path: Path, name: str, silent_scene: int | None) -> np.ndarra
         clip = tmp_path / f"{name}{i}.wav"
         duration = tone_clip(clip, 2.0, tail_s=2.0, freq=3000.0, level=0 if i == silent_scene else 6000)
         scenes.append(SceneMedia(still(tmp_path / f"s{i}.png", (40, 40, 40)), clip, duration))
-    composed = compose_video(scenes, RenderSpec(320, 180, music=AMBIENT, burn_subtitles=False, effects=False),
-                             tmp_path / name)
+    composed = compose_video(
+        scenes, RenderSpec(320, 180, music=AMBIENT, burn_subtitles=False, effects=False), tmp_path / name
+    )
     samples, rate = _samples(composed.video_path)
     return np.array([_low_band_db(samples, rate, t, t + 0.5) for t in np.arange(0.0, 11.5, 0.5)])
 

@@ -41,8 +41,9 @@ def _backdrop(kind: str, width: int, height: int) -> Image.Image:
         return Image.new("RGB", (width, height), (20, 26, 34))
     # Photo-like: large soft light and dark areas with fine grain and sharp bright specks on top.
     rng = np.random.default_rng(7)
-    coarse = Image.fromarray(rng.integers(0, 256, (9, 16, 3), dtype=np.uint8)).resize((width, height),
-                                                                                   Image.Resampling.BICUBIC)
+    coarse = Image.fromarray(rng.integers(0, 256, (9, 16, 3), dtype=np.uint8)).resize(
+        (width, height), Image.Resampling.BICUBIC
+    )
     grain = rng.normal(0, 40, (height, width, 3))
     specks = (rng.random((height, width, 1)) < 0.04) * 255
     pixels = np.clip(np.asarray(coarse, dtype=np.float64) + grain + specks, 0, 255).astype(np.uint8)
@@ -89,13 +90,21 @@ def scripts(tmp_path_factory):
     """Per frame size: the ASS script, the shown frame, the cue's lines and the font size."""
     made = {}
     for width, height in SIZES:
-        words = [WordTiming(text=w, start_s=0.05 + 0.04 * i, end_s=0.08 + 0.04 * i)
-                 for i, w in enumerate(SENTENCE.split())]
+        words = [
+            WordTiming(text=w, start_s=0.05 + 0.04 * i, end_s=0.08 + 0.04 * i) for i, w in enumerate(SENTENCE.split())
+        ]
         cues = build_cues([SceneTiming(0.0, FRAMES / FPS, words)], max_chars=42 if width >= height else 24)
-        ass = write_ass(cues, tmp_path_factory.mktemp("ass") / f"{width}x{height}.ass", width=width, height=height,
-                        language="en", karaoke=True)
-        font_size = next(int(line.split(",")[2]) for line in ass.read_text().splitlines()
-                         if line.startswith("Style: Default"))
+        ass = write_ass(
+            cues,
+            tmp_path_factory.mktemp("ass") / f"{width}x{height}.ass",
+            width=width,
+            height=height,
+            language="en",
+            karaoke=True,
+        )
+        font_size = next(
+            int(line.split(",")[2]) for line in ass.read_text().splitlines() if line.startswith("Style: Default")
+        )
         frame = int(cues[0].end_s * FPS) - 1  # the last word lit: every word is drawn, none highlighted
         made[(width, height)] = (ass, frame, cues[0].lines, font_size)
     return made
@@ -124,7 +133,7 @@ def test_subtitles_have_contrast_and_separate_words_on_any_background(tmp_path, 
     assert len(rows) == len(lines), f"{len(rows)} lines drawn for {len(lines)} cue lines"
     for (top, bottom), line in zip(rows, lines, strict=True):
         columns = np.flatnonzero(letters[top:bottom].any(axis=0))
-        profile = bright[top:bottom, columns.min():columns.max() + 1].any(axis=0)
+        profile = bright[top:bottom, columns.min() : columns.max() + 1].any(axis=0)
         gaps = [(a, b) for a, b in _spans(~profile) if b - a >= max(3, round(font_size * 0.18))]
         assert len(gaps) >= len(line.split()) - 1, f"{kind}: words run together in {line!r}"
 

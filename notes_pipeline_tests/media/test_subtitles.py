@@ -2,8 +2,10 @@ from notes_pipeline.domain.models import WordTiming
 from notes_pipeline.domain.timing import estimate_word_timings
 from notes_pipeline.media.subtitles import SceneTiming, ass_escape, build_cues, write_ass, write_srt, write_vtt
 
-TEXT = ("Solar cells make direct current, which flows one way. Homes use alternating current, "
-        "which reverses direction fifty times per second. An inverter converts one into the other.")
+TEXT = (
+    "Solar cells make direct current, which flows one way. Homes use alternating current, "
+    "which reverses direction fifty times per second. An inverter converts one into the other."
+)
 
 
 def _scenes() -> list[SceneTiming]:
@@ -34,12 +36,14 @@ def test_vertical_frames_get_shorter_lines():
 
 
 def test_sidecars_keep_text_and_escape_only_what_their_format_needs(tmp_path):
-    words = [WordTiming(text=w, start_s=i * 0.5, end_s=i * 0.5 + 0.4)
-             for i, w in enumerate('He said "50%": {x} \\N <b> & done.'.split())]
+    words = [
+        WordTiming(text=w, start_s=i * 0.5, end_s=i * 0.5 + 0.4)
+        for i, w in enumerate('He said "50%": {x} \\N <b> & done.'.split())
+    ]
     cues = build_cues([SceneTiming(0, 5, words)])
     srt = write_srt(cues, tmp_path / "s.srt").read_text()
     vtt = write_vtt(cues, tmp_path / "s.vtt").read_text()
-    assert '{x} \\N <b> & done.' in srt and srt.startswith("1\n00:00:00,000 --> ")
+    assert "{x} \\N <b> & done." in srt and srt.startswith("1\n00:00:00,000 --> ")
     assert vtt.startswith("WEBVTT\n\n") and "&lt;b&gt; &amp; done." in vtt
     ass = write_ass(cues, tmp_path / "s.ass", width=1280, height=720, language="hi").read_text()
     assert "Noto Sans Devanagari" in ass and "PlayResX: 1280" in ass

@@ -51,8 +51,9 @@ def test_pieces_tile_the_video_and_cut_long_scenes_into_parts():
     for i, span in enumerate(spans):  # each scene's own frames, from its first shown to its last, once each
         own = [f for p in all_pieces for s in p.shown if s.scene == i for f in range(s.first, s.first + s.frames)]
         assert own == list(range(span.shown_frames))
-    assert all(len(p.shown) == 2 and p.frames == spans[p.shown[1].scene].fade_in for p in all_pieces
-               if len(p.shown) > 1)
+    assert all(
+        len(p.shown) == 2 and p.frames == spans[p.shown[1].scene].fade_in for p in all_pieces if len(p.shown) > 1
+    )
     assert max(p.frames for p in all_pieces) < 2 * 300
     assert all(p.frames >= 300 for p in all_pieces if p.shown[0].scene in (0, 3, 5) and len(p.shown) == 1)
     body = spans[0].end_frame - spans[1].fade_in  # just under 180 s: 17 parts of a little over 10 s

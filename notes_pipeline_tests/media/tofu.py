@@ -22,14 +22,18 @@ def _spans(occupied: np.ndarray) -> list[tuple[int, int]]:
 
 def _is_box(piece: np.ndarray) -> bool:
     rows, cols = np.flatnonzero(piece.any(axis=1)), np.flatnonzero(piece.any(axis=0))
-    piece = piece[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    piece = piece[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     h, w = piece.shape
     if h < 6 or w < 4:
         return False
     band = max(1, round(min(h, w) * 0.2))
-    sides = (piece[:band].any(axis=0), piece[-band:].any(axis=0), piece[:, :band].any(axis=1),
-             piece[:, -band:].any(axis=1))
-    inner = piece[round(h * 0.3):h - round(h * 0.3), round(w * 0.3):w - round(w * 0.3)]
+    sides = (
+        piece[:band].any(axis=0),
+        piece[-band:].any(axis=0),
+        piece[:, :band].any(axis=1),
+        piece[:, -band:].any(axis=1),
+    )
+    inner = piece[round(h * 0.3) : h - round(h * 0.3), round(w * 0.3) : w - round(w * 0.3)]
     return all(side.mean() >= 0.9 for side in sides) and inner.size > 0 and inner.mean() < 0.1
 
 

@@ -54,14 +54,32 @@ def screenshot(html_path: Path, png_path: Path, *, width: int = 1400, height: in
     """Debian's headless Chromium renders the page to a PNG (offline: the page has no external requests)."""
     browser = chromium()
     if browser is None:
-        pytest.skip("Debian's chromium is not installed and could not be installed here "
-                    "(`make test` runs `apt-get install chromium`); the dashboard screenshot check needs it")
+        pytest.skip(
+            "Debian's chromium is not installed and could not be installed here "
+            "(`make test` runs `apt-get install chromium`); the dashboard screenshot check needs it"
+        )
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
         done = subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={width},{height}",
-             f"--screenshot={png_path}", html_path.resolve().as_uri()],
-            capture_output=True, text=True, timeout=60, check=False)
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                f"--user-data-dir={profile}",
+                f"--window-size={width},{height}",
+                f"--screenshot={png_path}",
+                html_path.resolve().as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     assert done.returncode == 0 and png_path.is_file(), done.stderr[-2000:]
     return png_path

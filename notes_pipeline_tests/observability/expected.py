@@ -16,8 +16,15 @@ import numpy as np
 from notes_pipeline.reporting.dbt import DBT_PROJECT_DIR
 from notes_pipeline_tests.observability.history import History
 
-STAGE_OF_TYPE = {"script": "video_script", "audio": "scene_narration", "image": "scene_images", "video": "final_video",
-                 "subtitles": "final_video", "thumbnail": "final_video", "provenance": "final_video"}
+STAGE_OF_TYPE = {
+    "script": "video_script",
+    "audio": "scene_narration",
+    "image": "scene_images",
+    "video": "final_video",
+    "subtitles": "final_video",
+    "thumbnail": "final_video",
+    "provenance": "final_video",
+}
 STAGE_OF_KIND = {"audio": "scene_narration", "image": "scene_images"}
 
 
@@ -39,8 +46,11 @@ def time_to_video(h: History) -> dict[str, float]:
     for r in h.stage_runs:
         if r["stage"] == "final_video" and r["status"] == "succeeded":
             ends[r["project_id"]] = max(ends.get(r["project_id"], r["ended_at"]), r["ended_at"])
-    return {p["id"]: (ends[p["id"]] - p["created_at"]).total_seconds()
-            for p in h.projects if p["status"] == "done" and p["id"] in ends}
+    return {
+        p["id"]: (ends[p["id"]] - p["created_at"]).total_seconds()
+        for p in h.projects
+        if p["status"] == "done" and p["id"] in ends
+    }
 
 
 def daily_success_rate(h: History) -> dict[date, dict[str, Any]]:
@@ -54,7 +64,9 @@ def daily_success_rate(h: History) -> dict[date, dict[str, Any]]:
         failed = sum(p["status"] == "failed" for p in projects)
         day_times = [times[p["id"]] for p in projects if p["id"] in times]
         out[day] = {
-            "projects": len(projects), "succeeded": done, "failed": failed,
+            "projects": len(projects),
+            "succeeded": done,
+            "failed": failed,
             "in_progress": sum(p["status"] in ("registered", "running") for p in projects),
             "reused": sum(p["status"] == "done" and p["reused_from"] is not None for p in projects),
             "success_rate": done / (done + failed) if done + failed else None,
@@ -69,8 +81,17 @@ def stage_latency(h: History) -> dict[str, dict[str, float]]:
     for r in h.stage_runs:
         if r["status"] == "succeeded":
             durations[r["stage"]].append((r["ended_at"] - r["started_at"]).total_seconds())
-    return {stage: {"runs": len(d), "mean_s": sum(d) / len(d), "p50_s": _pct(d, 0.5), "p95_s": _pct(d, 0.95),
-                    "p99_s": _pct(d, 0.99), "max_s": max(d)} for stage, d in durations.items()}
+    return {
+        stage: {
+            "runs": len(d),
+            "mean_s": sum(d) / len(d),
+            "p50_s": _pct(d, 0.5),
+            "p95_s": _pct(d, 0.95),
+            "p99_s": _pct(d, 0.99),
+            "max_s": max(d),
+        }
+        for stage, d in durations.items()
+    }
 
 
 def stage_retries(h: History) -> dict[str, dict[str, int]]:
@@ -97,8 +118,9 @@ def stage_retries(h: History) -> dict[str, dict[str, int]]:
 
 
 def provider_rates(h: History) -> dict[tuple[str, str], dict[str, Any]]:
-    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"served": 0, "failed": 0,
-                                                                         "served_as_fallback": 0})
+    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(
+        lambda: {"served": 0, "failed": 0, "served_as_fallback": 0}
+    )
     for a in h.assets:
         if a["cache_hit"] != "none":
             continue
@@ -111,11 +133,15 @@ def provider_rates(h: History) -> dict[tuple[str, str], dict[str, Any]]:
     served_by_type: dict[str, int] = defaultdict(int)
     for (asset_type, _), row in counts.items():
         served_by_type[asset_type] += row["served"]
-    return {key: {**row,
-                  "failure_rate": row["failed"] / (row["served"] + row["failed"]),
-                  "fallback_rate": row["served_as_fallback"] / row["served"] if row["served"] else None,
-                  "share_of_type": row["served"] / served_by_type[key[0]] if served_by_type[key[0]] else None}
-            for key, row in counts.items()}
+    return {
+        key: {
+            **row,
+            "failure_rate": row["failed"] / (row["served"] + row["failed"]),
+            "fallback_rate": row["served_as_fallback"] / row["served"] if row["served"] else None,
+            "share_of_type": row["served"] / served_by_type[key[0]] if served_by_type[key[0]] else None,
+        }
+        for key, row in counts.items()
+    }
 
 
 def asset_spend(h: History) -> tuple[list[float], list[float]]:
@@ -127,8 +153,10 @@ def asset_spend(h: History) -> tuple[list[float], list[float]]:
         if a["cache_hit"] == "none":
             first_made.setdefault((a["asset_type"], a["content_hash"]), usd)
     spent = [usd if a["cache_hit"] == "none" else 0.0 for a, usd in zip(h.assets, usage_usd)]
-    saved = [first_made.get((a["asset_type"], a["content_hash"]), 0.0) if a["cache_hit"] == "exact" else 0.0
-             for a in h.assets]
+    saved = [
+        first_made.get((a["asset_type"], a["content_hash"]), 0.0) if a["cache_hit"] == "exact" else 0.0
+        for a in h.assets
+    ]
     return spent, saved
 
 
@@ -150,8 +178,17 @@ def cache_hit_rates(h: History) -> dict[tuple[date, str], dict[str, Any]]:
 
 def cost_per_video(h: History) -> dict[str, dict[str, float]]:
     spent, saved = asset_spend(h)
-    out = {p["id"]: {"spent_usd": 0.0, "script_usd": 0.0, "narration_usd": 0.0, "images_usd": 0.0,
-                     "exact_saved_usd": 0.0, "semantic_saved_usd": 0.0} for p in h.projects}
+    out = {
+        p["id"]: {
+            "spent_usd": 0.0,
+            "script_usd": 0.0,
+            "narration_usd": 0.0,
+            "images_usd": 0.0,
+            "exact_saved_usd": 0.0,
+            "semantic_saved_usd": 0.0,
+        }
+        for p in h.projects
+    }
     column = {"video_script": "script_usd", "scene_narration": "narration_usd", "scene_images": "images_usd"}
     for a, s, v in zip(h.assets, spent, saved):
         row = out[a["project_id"]]

@@ -46,32 +46,64 @@ class _Generator:
         self.hashes += 1
         return f"h{self.hashes:06d}"
 
-    def asset(self, project: dict, asset_type: str, at: datetime, *, sequence_number: int | None = None,
-              provider: str | None, usage: dict | None = None, fallbacks: list[str] | None = None,
-              cache_hit: str = "none", content_hash: str | None = None, attempts: int = 1) -> dict:
+    def asset(
+        self,
+        project: dict,
+        asset_type: str,
+        at: datetime,
+        *,
+        sequence_number: int | None = None,
+        provider: str | None,
+        usage: dict | None = None,
+        fallbacks: list[str] | None = None,
+        cache_hit: str = "none",
+        content_hash: str | None = None,
+        attempts: int = 1,
+    ) -> dict:
         row = {
-            "project_id": project["id"], "sequence_number": sequence_number, "asset_type": asset_type,
+            "project_id": project["id"],
+            "sequence_number": sequence_number,
+            "asset_type": asset_type,
             "object_key": f"projects/{project['id']}/{asset_type}/{sequence_number or 0}-{self.hashes}",
-            "content_hash": content_hash or self.new_hash(), "provider": provider,
+            "content_hash": content_hash or self.new_hash(),
+            "provider": provider,
             "provider_latency_ms": None if cache_hit != "none" else self.rng.randint(80, 9000),
-            "attempts": attempts, "fallbacks": fallbacks or [], "cache_hit": cache_hit,
-            "usage": usage or {}, "created_at": at,
+            "attempts": attempts,
+            "fallbacks": fallbacks or [],
+            "cache_hit": cache_hit,
+            "usage": usage or {},
+            "created_at": at,
         }
         self.history.assets.append(row)
         return row
 
-    def cached_or_fresh(self, project: dict, asset_type: str, at: datetime, hit_rate: float,
-                        make: Callable[[], tuple[str, dict, list[str]]], **extra) -> dict:
+    def cached_or_fresh(
+        self,
+        project: dict,
+        asset_type: str,
+        at: datetime,
+        hit_rate: float,
+        make: Callable[[], tuple[str, dict, list[str]]],
+        **extra,
+    ) -> dict:
         """An exact cache hit on an earlier artefact of this type, or a fresh one made by `make`."""
         pool = self.originals[asset_type]
         if pool and self.rng.random() < hit_rate:
             original = self.rng.choice(pool)
-            return self.asset(project, asset_type, at, provider=original["provider"], cache_hit="exact",
-                              content_hash=original["content_hash"], **extra)
+            return self.asset(
+                project,
+                asset_type,
+                at,
+                provider=original["provider"],
+                cache_hit="exact",
+                content_hash=original["content_hash"],
+                **extra,
+            )
         provider, usage, fallbacks = make()
         attempts = 1 + (self.rng.random() < 0.1) + (self.rng.random() < 0.03)
-        row = self.asset(project, asset_type, at, provider=provider, usage=usage, fallbacks=fallbacks,
-                         attempts=attempts, **extra)
+        row = self.asset(
+            project, asset_type, at, provider=provider, usage=usage, fallbacks=fallbacks, attempts=attempts, **extra
+        )
         pool.append(row)
         return row
 
@@ -113,25 +145,43 @@ class _Generator:
             succeeded = attempt == attempts - 1 and not fatal
             seconds = (self.rng.lognormvariate(0, 0.45) * MEDIAN_S[stage]) if succeeded else self.rng.uniform(0.2, 4)
             ended = t + timedelta(seconds=seconds)
-            self.history.stage_runs.append({
-                "project_id": project["id"], "stage": stage, "run_id": f"{run}-{attempt}", "started_at": t,
-                "ended_at": ended, "status": "succeeded" if succeeded else "failed",
-                "error": None if succeeded else f"{stage} failed on attempt {attempt + 1}",
-            })
+            self.history.stage_runs.append(
+                {
+                    "project_id": project["id"],
+                    "stage": stage,
+                    "run_id": f"{run}-{attempt}",
+                    "started_at": t,
+                    "ended_at": ended,
+                    "status": "succeeded" if succeeded else "failed",
+                    "error": None if succeeded else f"{stage} failed on attempt {attempt + 1}",
+                }
+            )
             t = ended + timedelta(seconds=self.rng.uniform(0.1, 2.0))
         return t, not fatal
 
     def scene_task(self, project: dict, index: int, kind: str, status: str, at: datetime) -> None:
-        self.history.scene_tasks.append({
-            "project_id": project["id"], "sequence_number": index, "kind": kind, "status": status,
-            "attempts": 1 + (self.rng.random() < 0.15) + (self.rng.random() < 0.05), "updated_at": at,
-        })
+        self.history.scene_tasks.append(
+            {
+                "project_id": project["id"],
+                "sequence_number": index,
+                "kind": kind,
+                "status": status,
+                "attempts": 1 + (self.rng.random() < 0.15) + (self.rng.random() < 0.05),
+                "updated_at": at,
+            }
+        )
 
     def project(self, number: int, created: datetime, *, tail: str | None) -> None:
         project = {
-            "id": f"doc-{number:04d}", "source_key": f"inbox/doc-{number:04d}.md",
-            "source_name": f"doc-{number:04d}.md", "content_hash": f"c{number:06d}", "status": "running",
-            "final_video_key": None, "reused_from": None, "last_error": None, "created_at": created,
+            "id": f"doc-{number:04d}",
+            "source_key": f"inbox/doc-{number:04d}.md",
+            "source_name": f"doc-{number:04d}.md",
+            "content_hash": f"c{number:06d}",
+            "status": "running",
+            "final_video_key": None,
+            "reused_from": None,
+            "last_error": None,
+            "created_at": created,
         }
         self.history.projects.append(project)
         t = created + timedelta(seconds=self.rng.uniform(0.5, 5))
@@ -144,18 +194,34 @@ class _Generator:
         scenes: list[int] = []
         for stage in STAGES:
             if tail == "running" and stage == "scene_narration":
-                self.history.stage_runs.append({
-                    "project_id": project["id"], "stage": stage, "run_id": f"run-{number}-live", "started_at": t,
-                    "ended_at": None, "status": "running", "error": None})
+                self.history.stage_runs.append(
+                    {
+                        "project_id": project["id"],
+                        "stage": stage,
+                        "run_id": f"run-{number}-live",
+                        "started_at": t,
+                        "ended_at": None,
+                        "status": "running",
+                        "error": None,
+                    }
+                )
                 project["updated_at"] = t
                 return
             t, ok = self.stage(project, stage, t, f"run-{number}-{stage}")
             if stage == "video_script" and ok:
                 scenes = list(range(1, self.rng.randint(3, 8) + 1))
                 for index in scenes:
-                    self.history.scenes.append({
-                        "project_id": project["id"], "sequence_number": index, "heading": f"Scene {index}",
-                        "narration": "words " * 20, "status": "pending", "retry_count": 0, "updated_at": t})
+                    self.history.scenes.append(
+                        {
+                            "project_id": project["id"],
+                            "sequence_number": index,
+                            "heading": f"Scene {index}",
+                            "narration": "words " * 20,
+                            "status": "pending",
+                            "retry_count": 0,
+                            "updated_at": t,
+                        }
+                    )
                 self.cached_or_fresh(project, "script", t, 0.1, self.script_provider)
             elif stage in ("scene_narration", "scene_images"):
                 kind = "audio" if stage == "scene_narration" else "image"
@@ -166,8 +232,14 @@ class _Generator:
                         continue
                     if kind == "audio":
                         characters = self.rng.randint(150, 900)
-                        self.cached_or_fresh(project, "audio", t, 0.15,
-                                             lambda c=characters: self.voice_provider(c), sequence_number=index)
+                        self.cached_or_fresh(
+                            project,
+                            "audio",
+                            t,
+                            0.15,
+                            lambda c=characters: self.voice_provider(c),
+                            sequence_number=index,
+                        )
                     else:
                         self.cached_or_fresh(project, "image", t, 0.2, self.image_provider, sequence_number=index)
             elif stage == "final_video" and ok:
@@ -179,8 +251,11 @@ class _Generator:
                 project.update(status="failed", last_error=f"{stage} failed", updated_at=t)
                 for scene in self.history.scenes:
                     if scene["project_id"] == project["id"]:
-                        scene["status"] = {"scene_narration": "failed", "scene_images": "failed",
-                                           "final_video": "done"}.get(stage, "pending")
+                        scene["status"] = {
+                            "scene_narration": "failed",
+                            "scene_images": "failed",
+                            "final_video": "done",
+                        }.get(stage, "pending")
                 return
         for scene in self.history.scenes:
             if scene["project_id"] == project["id"]:
@@ -192,25 +267,43 @@ class _Generator:
         """A near-identical request: the earlier video is reused through the semantic cache."""
         original = self.rng.choice(self.finished_originals)
         ended = t + timedelta(seconds=self.rng.uniform(0.3, 1.5))
-        self.history.stage_runs.append({
-            "project_id": project["id"], "stage": "final_video", "run_id": f"reuse-{project['id']}",
-            "started_at": t, "ended_at": ended, "status": "succeeded", "error": None})
+        self.history.stage_runs.append(
+            {
+                "project_id": project["id"],
+                "stage": "final_video",
+                "run_id": f"reuse-{project['id']}",
+                "started_at": t,
+                "ended_at": ended,
+                "status": "succeeded",
+                "error": None,
+            }
+        )
         video = next(a for a in self.history.assets if a["project_id"] == original["id"] and a["asset_type"] == "video")
-        self.asset(project, "video", ended, provider=video["provider"], cache_hit="semantic",
-                   content_hash=video["content_hash"])
-        project.update(status="done", reused_from=original["id"], final_video_key=video["object_key"],
-                       updated_at=ended)
+        self.asset(
+            project,
+            "video",
+            ended,
+            provider=video["provider"],
+            cache_hit="semantic",
+            content_hash=video["content_hash"],
+        )
+        project.update(status="done", reused_from=original["id"], final_video_key=video["object_key"], updated_at=ended)
 
 
 def generate_history(*, projects: int = 320, days: int = 12, seed: int = 7) -> History:
     """`projects` projects registered over `days` UTC days from START; the last few are still open."""
     generator = _Generator(seed)
     rng = generator.rng
-    created = sorted(START + timedelta(days=rng.randrange(days), seconds=rng.uniform(0, 20 * 3600))
-                     for _ in range(projects))
+    created = sorted(
+        START + timedelta(days=rng.randrange(days), seconds=rng.uniform(0, 20 * 3600)) for _ in range(projects)
+    )
     for number, at in enumerate(created):
-        tail = {projects - 1: "registered", projects - 2: "running", projects - 3: "registered",
-                projects - 4: "running"}.get(number)
+        tail = {
+            projects - 1: "registered",
+            projects - 2: "running",
+            projects - 3: "registered",
+            projects - 4: "running",
+        }.get(number)
         generator.project(number, at, tail=tail)
     return generator.history
 
@@ -222,22 +315,29 @@ def insert_history(url: str, history: History) -> None:
             "INSERT INTO projects (id, source_key, source_name, content_hash, status, final_video_key,"
             " reused_from, last_error, created_at, updated_at) VALUES (%(id)s, %(source_key)s, %(source_name)s,"
             " %(content_hash)s, %(status)s, %(final_video_key)s, %(reused_from)s, %(last_error)s, %(created_at)s,"
-            " %(updated_at)s)", history.projects)
+            " %(updated_at)s)",
+            history.projects,
+        )
         cur.executemany(
             "INSERT INTO scenes (project_id, sequence_number, heading, narration, status, retry_count, updated_at)"
             " VALUES (%(project_id)s, %(sequence_number)s, %(heading)s, %(narration)s, %(status)s,"
-            " %(retry_count)s, %(updated_at)s)", history.scenes)
+            " %(retry_count)s, %(updated_at)s)",
+            history.scenes,
+        )
         cur.executemany(
             "INSERT INTO scene_tasks (project_id, sequence_number, kind, status, attempts, updated_at)"
             " VALUES (%(project_id)s, %(sequence_number)s, %(kind)s, %(status)s, %(attempts)s, %(updated_at)s)",
-            history.scene_tasks)
+            history.scene_tasks,
+        )
         cur.executemany(
             "INSERT INTO assets (project_id, sequence_number, asset_type, object_key, content_hash, provider,"
             " provider_latency_ms, attempts, fallbacks, cache_hit, usage, created_at) VALUES (%(project_id)s,"
             " %(sequence_number)s, %(asset_type)s, %(object_key)s, %(content_hash)s, %(provider)s,"
             " %(provider_latency_ms)s, %(attempts)s, %(fallbacks)s, %(cache_hit)s, %(usage)s, %(created_at)s)",
-            [{**a, "usage": Jsonb(a["usage"])} for a in history.assets])
+            [{**a, "usage": Jsonb(a["usage"])} for a in history.assets],
+        )
         cur.executemany(
             "INSERT INTO stage_runs (project_id, stage, run_id, started_at, ended_at, status, error)"
             " VALUES (%(project_id)s, %(stage)s, %(run_id)s, %(started_at)s, %(ended_at)s, %(status)s, %(error)s)",
-            history.stage_runs)
+            history.stage_runs,
+        )

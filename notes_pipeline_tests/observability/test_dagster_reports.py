@@ -24,8 +24,15 @@ from notes_pipeline_tests.observability.conftest import fresh_database
 from notes_pipeline_tests.observability.history import History
 
 MEDIA = {"video_script", "scene_narration", "scene_images", "final_video"}
-MARTS = {"daily_success_rate", "time_to_video", "stage_latency", "stage_retries", "provider_rates",
-         "cache_hit_rates", "cost_per_video"}
+MARTS = {
+    "daily_success_rate",
+    "time_to_video",
+    "stage_latency",
+    "stage_retries",
+    "provider_rates",
+    "cache_hit_rates",
+    "cost_per_video",
+}
 
 
 def key(path: str) -> dg.AssetKey:
@@ -45,8 +52,9 @@ def test_the_code_location_loads_as_dagster_loads_it():
 
 def test_dbt_assets_hang_off_the_media_assets():
     graph = defs.resolve_asset_graph()
-    parents = {k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys}
-               for k in graph.get_all_asset_keys()}
+    parents = {
+        k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys} for k in graph.get_all_asset_keys()
+    }
     assert parents["staging/stg_projects"] == {"final_video"}
     assert parents["staging/stg_scenes"] == {"video_script"}
     assert parents["staging/stg_scene_tasks"] == {"scene_narration", "scene_images"}
@@ -71,7 +79,9 @@ def test_reports_are_unpartitioned_over_every_partition_of_the_media_assets():
     # The per-document job stays the media assets (the review gate, the opt-in publish step); the reports have their
     # own job and schedule.
     per_document = MEDIA | {"approved_script", "published_video"}
-    assert {k.to_user_string() for k in defs.resolve_job_def("notes_video").asset_layer.executable_asset_keys} == per_document
+    assert {
+        k.to_user_string() for k in defs.resolve_job_def("notes_video").asset_layer.executable_asset_keys
+    } == per_document
     reports = defs.resolve_job_def("reports").asset_layer.executable_asset_keys
     assert {k.to_user_string() for k in reports} >= MARTS | {"reports_dashboard", "staging/stg_assets"}
     assert not {k.to_user_string() for k in reports} & per_document
@@ -80,17 +90,24 @@ def test_reports_are_unpartitioned_over_every_partition_of_the_media_assets():
 
 
 def _resources(url: str, bucket_root: str) -> dict:
-    return {"dbt": dbt_resource(), "database": DatabaseResource(url=url),
-            "bucket": BucketResource(root=bucket_root)}
+    return {"dbt": dbt_resource(), "database": DatabaseResource(url=url), "bucket": BucketResource(root=bucket_root)}
 
 
 def test_materialising_the_reports_builds_dbt_runs_its_tests_and_renders_the_dashboard(
-        seeded_url: str, history: History, tmp_path):
-    result = dg.materialize([dbt_reporting_assets, reports_dashboard], resources=_resources(seeded_url, str(tmp_path)),
-                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    seeded_url: str, history: History, tmp_path
+):
+    result = dg.materialize(
+        [dbt_reporting_assets, reports_dashboard],
+        resources=_resources(seeded_url, str(tmp_path)),
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
     assert result.success, [e.message for e in result.all_events if e.is_failure]
-    built = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()
-             for m in [m.event_specific_data.materialization]}
+    built = {
+        m.asset_key.to_user_string()
+        for m in result.get_asset_materialization_events()
+        for m in [m.event_specific_data.materialization]
+    }
     assert built >= MARTS | {"provider_prices", "staging/stg_assets", "staging/int_asset_costs", "reports_dashboard"}
 
     checks = result.get_asset_check_evaluations()
@@ -106,14 +123,18 @@ def test_materialising_the_reports_builds_dbt_runs_its_tests_and_renders_the_das
     embedded = re.fullmatch(r"!\[[^\]]+\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", metadata["success_chart"].value)
     chart = Image.open(io.BytesIO(base64.b64decode(embedded.group(1)))).convert("RGB")
     assert chart.width > 500 and chart.height > 250
-    green = tuple(int(charts.SUCCEEDED_COLOUR[i:i + 2], 16) for i in (1, 3, 5))
+    green = tuple(int(charts.SUCCEEDED_COLOUR[i : i + 2], 16) for i in (1, 3, 5))
     assert sum(n for n, pixel in chart.getcolors(1 << 24) if pixel == green) > 5000
 
 
 def test_dashboard_without_built_reports_fails_with_what_to_do(postgres_server, migrated_template, tmp_path):
     url = fresh_database(postgres_server)
-    result = dg.materialize([reports_dashboard], resources=_resources(url, str(tmp_path)),
-                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    result = dg.materialize(
+        [reports_dashboard],
+        resources=_resources(url, str(tmp_path)),
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.user_failure_data
     assert "does not exist yet" in failure.description and "notes-pipeline report" in failure.description

@@ -152,9 +152,12 @@ def test_estimated_cost_per_video(report, seeded_url, history):
 
 def _colour_pixels(image: Image.Image, hex_colour: str, tolerance: int = 6) -> int:
     """Pixels within `tolerance` of the colour on every channel."""
-    target = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-    return sum(n for n, pixel in image.getcolors(maxcolors=1 << 24)
-               if all(abs(c - t) <= tolerance for c, t in zip(pixel, target)))
+    target = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return sum(
+        n
+        for n, pixel in image.getcolors(maxcolors=1 << 24)
+        if all(abs(c - t) <= tolerance for c, t in zip(pixel, target))
+    )
 
 
 SIGNATURES = {
@@ -173,15 +176,35 @@ def test_dashboard_charts_show_in_a_browser(report: Path, tmp_path: Path):
     shot = Image.open(screenshot(report, tmp_path / "dashboard.png")).convert("RGB")
     found = {name: _colour_pixels(shot, colour) for name, colour in SIGNATURES.items()}
     assert all(n > 400 for n in found.values()), found
-    providers = charts.provider_colours([p for p in ("cloudflare", "together", "huggingface", "slides",
-                                                      "google-search", "google-tts", "elevenlabs", "espeak")])
+    providers = charts.provider_colours(
+        [
+            p
+            for p in (
+                "cloudflare",
+                "together",
+                "huggingface",
+                "slides",
+                "google-search",
+                "google-tts",
+                "elevenlabs",
+                "espeak",
+            )
+        ]
+    )
     assert _colour_pixels(shot, providers["cloudflare"]) > 400
 
 
 def test_empty_dashboard_draws_no_bars(tmp_path: Path):
     """The same pixel check on a dashboard with no data finds none of the charts' colours."""
-    empty = Marts(daily_success_rate=[], time_to_video=[], stage_latency=[], stage_retries=[], provider_rates=[],
-                  cache_hit_rates=[], cost_per_video=[])
+    empty = Marts(
+        daily_success_rate=[],
+        time_to_video=[],
+        stage_latency=[],
+        stage_retries=[],
+        provider_rates=[],
+        cache_hit_rates=[],
+        cost_per_video=[],
+    )
     page = tmp_path / "empty.html"
     page.write_text(render_dashboard(empty).html)
     shot = Image.open(screenshot(page, tmp_path / "empty.png")).convert("RGB")
@@ -191,8 +214,10 @@ def test_empty_dashboard_draws_no_bars(tmp_path: Path):
 def test_dbt_tests_fail_on_rows_no_report_covers(report, seeded_url):
     """A stage name staging does not know would vanish from every report: dbt's own test says so."""
     with psycopg.connect(seeded_url, autocommit=True) as conn:
-        stray = conn.execute("INSERT INTO stage_runs (project_id, stage, status) VALUES ('doc-0000', 'subtitle_burn',"
-                             " 'running') RETURNING id").fetchone()[0]
+        stray = conn.execute(
+            "INSERT INTO stage_runs (project_id, stage, status) VALUES ('doc-0000', 'subtitle_burn',"
+            " 'running') RETURNING id"
+        ).fetchone()[0]
         try:
             with pytest.raises(DbtBuildError, match="staging_covers_every_row"):
                 run_dbt(["test", "--select", "staging_covers_every_row"], seeded_url)
@@ -206,9 +231,21 @@ def test_the_spend_chart_has_no_negative_dollars_when_nothing_was_spent() -> Non
 
     from notes_pipeline.reporting.marts import CacheDay
 
-    days = [CacheDay(day=date(2026, 3, d), asset_type="audio", stage="scene_narration", artefacts=4, exact_hits=0,
-                     semantic_hits=0, exact_hit_rate=0.0, semantic_hit_rate=0.0, spent_usd=0.0, saved_usd=0.0)
-            for d in (1, 2)]
+    days = [
+        CacheDay(
+            day=date(2026, 3, d),
+            asset_type="audio",
+            stage="scene_narration",
+            artefacts=4,
+            exact_hits=0,
+            semantic_hits=0,
+            exact_hit_rate=0.0,
+            semantic_hit_rate=0.0,
+            spent_usd=0.0,
+            saved_usd=0.0,
+        )
+        for d in (1, 2)
+    ]
     ax = charts.cache_savings_figure(days, []).axes[0]
     low, high = ax.get_ylim()
     assert low == 0 and high > 0

@@ -78,13 +78,17 @@ class CrashTestProviders(ProvidersResource):
 
 def crash_job() -> dg.JobDefinition:
     """The notes_video job on one process (so kill -9 of it is the whole run worker)."""
-    resources = pipeline_resources(bucket_root=os.environ["CRASH_BUCKET"], scratch_dir=os.environ["CRASH_SCRATCH"],
-                                   scene_workers=2)
-    resources["providers"] = CrashTestProviders(calls_log=os.environ["CRASH_CALLS_LOG"],
-                                                narration_delay_s=float(os.environ["CRASH_NARRATION_DELAY_S"]),
-                                                database_url="")
-    job = dg.define_asset_job("notes_video", selection=dg.AssetSelection.assets(*media_assets),
-                              executor_def=dg.in_process_executor)
+    resources = pipeline_resources(
+        bucket_root=os.environ["CRASH_BUCKET"], scratch_dir=os.environ["CRASH_SCRATCH"], scene_workers=2
+    )
+    resources["providers"] = CrashTestProviders(
+        calls_log=os.environ["CRASH_CALLS_LOG"],
+        narration_delay_s=float(os.environ["CRASH_NARRATION_DELAY_S"]),
+        database_url="",
+    )
+    job = dg.define_asset_job(
+        "notes_video", selection=dg.AssetSelection.assets(*media_assets), executor_def=dg.in_process_executor
+    )
     defs = dg.Definitions(assets=media_assets, jobs=[job], resources=resources)
     return defs.resolve_job_def("notes_video")
 
@@ -101,8 +105,12 @@ def main(argv: list[str]) -> int:
             assert parent is not None
             tags = {k: v for k, v in parent.tags.items() if not k.startswith(("dagster/", ".dagster/"))}
             tags["dagster/partition"] = parent.tags["dagster/partition"]
-            result = dg.execute_job(dg.reconstructable(crash_job), instance, tags=tags,
-                                    reexecution_options=dg.ReexecutionOptions.from_failure(target, instance))
+            result = dg.execute_job(
+                dg.reconstructable(crash_job),
+                instance,
+                tags=tags,
+                reexecution_options=dg.ReexecutionOptions.from_failure(target, instance),
+            )
         print(f"run {result.run_id} {'succeeded' if result.success else 'failed'}", flush=True)
         return 0 if result.success else 1
 

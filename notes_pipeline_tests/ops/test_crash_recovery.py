@@ -64,8 +64,14 @@ def _rows(url: str, sql: str, *params: object) -> list[tuple]:
 
 def _worker(env: dict[str, str], *args: str) -> subprocess.Popen:
     # Its own session, so the kill takes the whole worker (as a lost container would).
-    return subprocess.Popen([sys.executable, "-m", "notes_pipeline_tests.ops.crash_worker", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "notes_pipeline_tests.ops.crash_worker", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _calls(log: Path) -> list[tuple[int, str, str]]:
@@ -89,14 +95,23 @@ class CrashSetup:
 
 @pytest.fixture
 def crash(tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch) -> CrashSetup:
-    home, bucket_root, scratch, calls_log = (tmp_path / "home", tmp_path / "bucket", tmp_path / "scratch",
-                                             tmp_path / "calls.log")
+    home, bucket_root, scratch, calls_log = (
+        tmp_path / "home",
+        tmp_path / "bucket",
+        tmp_path / "scratch",
+        tmp_path / "calls.log",
+    )
     monkeypatch.setenv("NOTES_PIPELINE_DATABASE_URL", database.url)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.delenv(STORAGE_URL_ENV, raising=False)
     prepare_instance(home)
-    env = {**os.environ, "CRASH_BUCKET": str(bucket_root), "CRASH_SCRATCH": str(scratch),
-           "CRASH_CALLS_LOG": str(calls_log), "CRASH_NARRATION_DELAY_S": str(DELAY_S)}
+    env = {
+        **os.environ,
+        "CRASH_BUCKET": str(bucket_root),
+        "CRASH_SCRATCH": str(scratch),
+        "CRASH_CALLS_LOG": str(calls_log),
+        "CRASH_NARRATION_DELAY_S": str(DELAY_S),
+    }
     resources = pipeline_resources(bucket_root=str(bucket_root), database_url=database.url, inbox_settle_s=0)
     bucket = resources["bucket"].get()
     drop(bucket, "river.md", NOTES, mtime_s=1000)
@@ -105,8 +120,10 @@ def crash(tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch) -
     return CrashSetup(request.partition_key, env, home, bucket, scratch, calls_log, resources)
 
 
-DONE_SQL = ("SELECT s.narration FROM scene_tasks t JOIN scenes s USING (project_id, sequence_number) "
-            "WHERE t.project_id = %s AND t.kind = 'audio' AND t.status = 'done'")
+DONE_SQL = (
+    "SELECT s.narration FROM scene_tasks t JOIN scenes s USING (project_id, sequence_number) "
+    "WHERE t.project_id = %s AND t.kind = 'audio' AND t.status = 'done'"
+)
 
 
 def _kill_mid_narration(crash: CrashSetup, database_url: str) -> tuple[subprocess.Popen, set[str], int]:
@@ -126,8 +143,9 @@ def _kill_mid_narration(crash: CrashSetup, database_url: str) -> tuple[subproces
     return first, done_at_kill, scene_count
 
 
-def _no_scene_paid_twice(calls_log: Path, first_pid: int, second_pid: int, done_at_kill: set[str],
-                         scene_count: int) -> None:
+def _no_scene_paid_twice(
+    calls_log: Path, first_pid: int, second_pid: int, done_at_kill: set[str], scene_count: int
+) -> None:
     calls = _calls(calls_log)
     audio_first = [k for pid, kind, k in calls if pid == first_pid and kind == "audio"]
     audio_second = [k for pid, kind, k in calls if pid == second_pid and kind == "audio"]
@@ -140,7 +158,8 @@ def _no_scene_paid_twice(calls_log: Path, first_pid: int, second_pid: int, done_
 
 
 def test_a_run_killed_mid_narration_is_closed_and_an_immediate_new_run_finishes_the_video(
-        crash: CrashSetup, database: Database) -> None:
+    crash: CrashSetup, database: Database
+) -> None:
     first, done_at_kill, scene_count = _kill_mid_narration(crash, database.url)
     doc_id = crash.doc_id
     with dg.DagsterInstance.from_config(str(crash.home)) as instance:
@@ -151,8 +170,9 @@ def test_a_run_killed_mid_narration_is_closed_and_an_immediate_new_run_finishes_
         assert fail_dead_runs(instance, StateStore(database)) == [killed.run_id]
         assert fail_dead_runs(instance, StateStore(database)) == []
         assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
-        stages = _rows(database.url, "SELECT stage, status, error FROM stage_runs WHERE run_id = %s ORDER BY id",
-                       killed.run_id)
+        stages = _rows(
+            database.url, "SELECT stage, status, error FROM stage_runs WHERE run_id = %s ORDER BY id", killed.run_id
+        )
         assert [(stage, status) for stage, status, _ in stages][-1] == ("scene_narration", "failed")
         assert all(status != "running" for _, status, _ in stages) and ABANDONED_REASON in stages[-1][2]
         workflow = AuditLog(database).workflow(killed.run_id)
@@ -168,12 +188,14 @@ def test_a_run_killed_mid_narration_is_closed_and_an_immediate_new_run_finishes_
     _no_scene_paid_twice(crash.calls_log, first.pid, second.pid, done_at_kill, scene_count)
     render = load_model(crash.bucket, keys.manifest(doc_id, "final_video"), VideoRender)
     assert render is not None and crash.bucket.stat(render.video_key)
-    assert _rows(database.url, "SELECT count(*) FROM scene_tasks WHERE project_id = %s AND status <> 'done'",
-                 doc_id) == [(0,)]
+    assert _rows(
+        database.url, "SELECT count(*) FROM scene_tasks WHERE project_id = %s AND status <> 'done'", doc_id
+    ) == [(0,)]
 
 
 def test_a_run_killed_mid_narration_completes_on_retry_without_paying_twice(
-        crash: CrashSetup, database: Database) -> None:
+    crash: CrashSetup, database: Database
+) -> None:
     database_url, doc_id, bucket, scratch = database.url, crash.doc_id, crash.bucket, crash.scratch
     env, resources, calls_log = crash.env, crash.resources, crash.calls_log
     with dg.DagsterInstance.from_config(str(crash.home)) as instance:
@@ -183,12 +205,14 @@ def test_a_run_killed_mid_narration_completes_on_retry_without_paying_twice(
         (killed,) = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": doc_id}))
         assert killed.status == dg.DagsterRunStatus.STARTED  # nobody told Dagster: the process just vanished
         instance.report_run_failed(killed, "the run worker stopped unexpectedly (killed)")
-        (failure,) = instance.get_records_for_run(
-            killed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE).records
+        (failure,) = instance.get_records_for_run(killed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE).records
         with dg.build_run_status_sensor_context(
-                sensor_name="record_run_failure", dagster_instance=instance,
-                dagster_run=instance.get_run_by_id(killed.run_id), dagster_event=failure.event_log_entry.dagster_event,
-                resources=resources) as built:
+            sensor_name="record_run_failure",
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(killed.run_id),
+            dagster_event=failure.event_log_entry.dagster_event,
+            resources=resources,
+        ) as built:
             record_run_failure(built.for_run_failure())
         assert _rows(database_url, "SELECT status FROM projects WHERE id = %s", doc_id) == [("failed",)]
         crashed = AuditLog(database).workflow(killed.run_id)
@@ -207,8 +231,12 @@ def test_a_run_killed_mid_narration_completes_on_retry_without_paying_twice(
     _no_scene_paid_twice(calls_log, first.pid, second.pid, done_at_kill, scene_count)
 
     # ---- no scene made twice, one video, nothing left in scratch ----------------------------------------
-    made = _rows(database_url, "SELECT asset_type, sequence_number, count(*) FROM assets WHERE project_id = %s "
-                 "AND cache_hit = 'none' AND asset_type IN ('audio', 'image', 'video') GROUP BY 1, 2", doc_id)
+    made = _rows(
+        database_url,
+        "SELECT asset_type, sequence_number, count(*) FROM assets WHERE project_id = %s "
+        "AND cache_hit = 'none' AND asset_type IN ('audio', 'image', 'video') GROUP BY 1, 2",
+        doc_id,
+    )
     assert Counter(kind for kind, _, n in made if n == 1) == {"audio": scene_count, "image": scene_count, "video": 1}
     assert all(n == 1 for _, _, n in made)
     render = load_model(bucket, keys.manifest(doc_id, "final_video"), VideoRender)

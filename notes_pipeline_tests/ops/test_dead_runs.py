@@ -26,8 +26,9 @@ def _started_run(instance: dg.DagsterInstance, run_id: str) -> dg.DagsterRun:
 def _stage_left_running(state: StateStore, doc_id: str, run_id: str) -> AbstractContextManager[None]:
     """A stage begun by a worker that then vanished: its stage row and workflow stay 'running'.
     Keep the returned stage: collecting it would end the stage as failed."""
-    WorkflowEvents(WorkflowRef(workflow_id=run_id, project_id=doc_id, run_id=run_id),
-                   [PostgresAuditSink(state.db)]).stage_started("scene_narration")
+    WorkflowEvents(
+        WorkflowRef(workflow_id=run_id, project_id=doc_id, run_id=run_id), [PostgresAuditSink(state.db)]
+    ).stage_started("scene_narration")
     stage = state.stage(doc_id, "scene_narration", run_id)
     stage.__enter__()  # never left: the process died inside
     return stage
@@ -36,9 +37,17 @@ def _stage_left_running(state: StateStore, doc_id: str, run_id: str) -> Abstract
 def test_the_sensor_fails_runs_whose_worker_died_and_leaves_live_ones_alone(database: Database) -> None:
     state = StateStore(database)
     for doc_id in ("dead-doc", "live-doc"):
-        state.register_project(SourceRecord(doc_id=doc_id, source_key=f"inbox/{doc_id}.md", source_name="n.md",
-                                            content_hash="a" * 64, size_bytes=1, copy_key=None,
-                                            registered_at="2026-12-01T00:00:00+00:00"))
+        state.register_project(
+            SourceRecord(
+                doc_id=doc_id,
+                source_key=f"inbox/{doc_id}.md",
+                source_name="n.md",
+                content_hash="a" * 64,
+                size_bytes=1,
+                copy_key=None,
+                registered_at="2026-12-01T00:00:00+00:00",
+            )
+        )
     dead_worker = StateStore(database)
     dead_worker.holder = SessionHolder(database.url)  # a worker process of its own
     instance = dg.DagsterInstance.ephemeral()
@@ -65,23 +74,40 @@ def test_the_sensor_fails_runs_whose_worker_died_and_leaves_live_ones_alone(data
     live_stage.__exit__(None, None, None)  # the live worker was left alone and finishes its stage
     with database.connection() as conn:
         assert conn.execute("SELECT run_id, status FROM stage_runs ORDER BY run_id").fetchall() == [
-            {"run_id": "dead-run", "status": "failed"}, {"run_id": "live-run", "status": "succeeded"}]
+            {"run_id": "dead-run", "status": "failed"},
+            {"run_id": "live-run", "status": "succeeded"},
+        ]
     del dead_stage
 
 
 def test_a_run_killed_between_two_stages_is_failed_through_its_holder_tag(database: Database) -> None:
     """No stage is running when the process dies between two stages: the run's holder tag tells."""
     state = StateStore(database)
-    state.register_project(SourceRecord(doc_id="dead-doc", source_key="inbox/dead-doc.md", source_name="n.md",
-                                        content_hash="a" * 64, size_bytes=1, copy_key=None,
-                                        registered_at="2026-12-01T00:00:00+00:00"))
+    state.register_project(
+        SourceRecord(
+            doc_id="dead-doc",
+            source_key="inbox/dead-doc.md",
+            source_name="n.md",
+            content_hash="a" * 64,
+            size_bytes=1,
+            copy_key=None,
+            registered_at="2026-12-01T00:00:00+00:00",
+        )
+    )
     dead_worker, live_worker = SessionHolder(database.url), SessionHolder(database.url)
     instance = dg.DagsterInstance.ephemeral()
     for run_id, holder in (("dead-run", dead_worker), ("live-run", live_worker)):
-        instance.add_run(dg.DagsterRun(job_name="notes_video", run_id=run_id, status=dg.DagsterRunStatus.STARTED,
-                                       tags={HOLDER_TAG: str(holder.token())}))
-    events = WorkflowEvents(WorkflowRef(workflow_id="dead-run", project_id="dead-doc", run_id="dead-run"),
-                            [PostgresAuditSink(state.db)])
+        instance.add_run(
+            dg.DagsterRun(
+                job_name="notes_video",
+                run_id=run_id,
+                status=dg.DagsterRunStatus.STARTED,
+                tags={HOLDER_TAG: str(holder.token())},
+            )
+        )
+    events = WorkflowEvents(
+        WorkflowRef(workflow_id="dead-run", project_id="dead-doc", run_id="dead-run"), [PostgresAuditSink(state.db)]
+    )
     events.stage_started("video_script")
     events.stage_finished("video_script")
     dead_worker.close()  # killed after its first stage ended, before the next began

@@ -17,12 +17,15 @@ def test_the_gc_job_deletes_failed_work_and_keeps_delivered_work(resources, buck
     age_everything(state.db)
     instance = dg.DagsterInstance.ephemeral()
     result = garbage_collection.execute_in_process(
-        instance=instance, resources={**resources, "settings": PipelineSettings(gc_retention_days=7,
-                                                                                 scratch_dir=str(tmp_path))})
+        instance=instance,
+        resources={**resources, "settings": PipelineSettings(gc_retention_days=7, scratch_dir=str(tmp_path))},
+    )
     assert result.success
     assert bucket.stat("projects/failed-doc/scenes/01/image.png") is None
     for kept in ("projects/good-doc/scenes/01/image.png", RENDER + "video.mp4", RENDER + "render.json"):
         assert bucket.stat(kept) is not None
     logged = [e.message for e in instance.all_logs(result.run_id) if e.user_message]
-    assert any(m.startswith("deleted projects/failed-doc/scenes/01/image.png\tfailed project failed-doc, last touched ")
-               for m in logged), logged
+    assert any(
+        m.startswith("deleted projects/failed-doc/scenes/01/image.png\tfailed project failed-doc, last touched ")
+        for m in logged
+    ), logged

@@ -32,10 +32,17 @@ def test_the_tier_in_the_front_matter_sets_the_run_priority(resources, bucket) -
     drop(bucket, "odd.md", b"---\ntier: platinum\n---\n" + GOOD + b"Odd.", mtime_s=1003)
     drop(bucket, "ad.json", b'{"prompt": "A short ad for a bakery.", "tier": "premium"}', mtime_s=1004)
     requests = _requests(dg.DagsterInstance.ephemeral(), resources)
-    tags = {source.removeprefix("inbox/"): (r.tags["notes_pipeline/tier"], r.tags["dagster/priority"])
-            for source, r in requests.items()}
-    assert tags == {"premium.md": ("premium", "10"), "free.md": ("free", "-10"), "plain.md": ("standard", "0"),
-                    "odd.md": ("standard", "0"), "ad.json": ("premium", "10")}
+    tags = {
+        source.removeprefix("inbox/"): (r.tags["notes_pipeline/tier"], r.tags["dagster/priority"])
+        for source, r in requests.items()
+    }
+    assert tags == {
+        "premium.md": ("premium", "10"),
+        "free.md": ("free", "-10"),
+        "plain.md": ("standard", "0"),
+        "odd.md": ("standard", "0"),
+        "ad.json": ("premium", "10"),
+    }
 
     drop(bucket, "later.md", GOOD + b"Later.", mtime_s=1004)
     cheap = {**resources, "settings": PipelineSettings(default_tier="free", inbox_settle_s=0)}
@@ -47,13 +54,22 @@ def test_a_failed_run_is_recorded_by_the_failure_sensor(resources, bucket, datab
     instance = dg.DagsterInstance.ephemeral()
     drop(bucket, "broken.md", b"---\ntier: premium\nresolution: 123\n---\n" + GOOD, mtime_s=1000)
     (request,) = _requests(instance, resources).values()
-    result = dg.materialize(media_assets, partition_key=request.partition_key, instance=instance, resources=resources,
-                            tags=request.tags, raise_on_error=False)
+    result = dg.materialize(
+        media_assets,
+        partition_key=request.partition_key,
+        instance=instance,
+        resources=resources,
+        tags=request.tags,
+        raise_on_error=False,
+    )
     assert not result.success
     doc_id, run = request.partition_key, result.dagster_run
     with dg.build_run_status_sensor_context(
-        sensor_name="record_run_failure", dagster_instance=instance, dagster_run=run,
-        dagster_event=result.get_run_failure_event(), resources=resources,
+        sensor_name="record_run_failure",
+        dagster_instance=instance,
+        dagster_run=run,
+        dagster_event=result.get_run_failure_event(),
+        resources=resources,
     ) as built:
         assert record_run_failure(built.for_run_failure()) is None
 
@@ -79,8 +95,11 @@ def test_the_status_sensors_skip_runs_that_are_not_a_documents(resources) -> Non
 
     failed = other.execute_in_process(instance=instance, raise_on_error=False)
     with dg.build_run_status_sensor_context(
-        sensor_name="record_run_failure", dagster_instance=instance, dagster_run=failed.dagster_run,
-        dagster_event=failed.get_run_failure_event(), resources=resources,
+        sensor_name="record_run_failure",
+        dagster_instance=instance,
+        dagster_run=failed.dagster_run,
+        dagster_event=failed.get_run_failure_event(),
+        resources=resources,
     ) as built:
         skipped = record_run_failure(built.for_run_failure())
     assert isinstance(skipped, dg.SkipReason) and "not a run of a registered document" in skipped.skip_message
@@ -90,13 +109,17 @@ def test_a_successful_partial_run_closes_its_workflow(resources, bucket, databas
     instance = dg.DagsterInstance.ephemeral()
     drop(bucket, "tides.md", GOOD, mtime_s=1000)
     (request,) = _requests(instance, resources).values()
-    script_only = dg.materialize(media_assets[:1], partition_key=request.partition_key, instance=instance,
-                                 resources=resources, tags=request.tags)
+    script_only = dg.materialize(
+        media_assets[:1], partition_key=request.partition_key, instance=instance, resources=resources, tags=request.tags
+    )
     (workflow,) = AuditLog(database).project_workflows(request.partition_key)
     assert workflow.status == "running" and workflow.stages["video_script"].status == "succeeded"
     with dg.build_run_status_sensor_context(
-        sensor_name="record_run_success", dagster_instance=instance, dagster_run=script_only.dagster_run,
-        dagster_event=script_only.get_run_success_event(), resources=resources,
+        sensor_name="record_run_success",
+        dagster_instance=instance,
+        dagster_run=script_only.dagster_run,
+        dagster_event=script_only.get_run_success_event(),
+        resources=resources,
     ) as built:
         assert record_run_success(built) is None
     (workflow,) = AuditLog(database).project_workflows(request.partition_key)
@@ -104,7 +127,8 @@ def test_a_successful_partial_run_closes_its_workflow(resources, bucket, databas
 
 
 def test_dagster_yaml_queues_by_priority_caps_free_runs_monitors_and_retries_crashes_only(
-        tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NOTES_PIPELINE_DATABASE_URL", database_url)
     prepare_instance(tmp_path / "home")
     instance = dg.DagsterInstance.from_config(str(tmp_path / "home"))

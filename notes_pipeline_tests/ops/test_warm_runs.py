@@ -46,8 +46,9 @@ def instance(tmp_path):
 
 
 def _launch(instance, job: dg.JobDefinition, run_config: dict | None = None) -> dg.DagsterRun:
-    run = instance.create_run_for_job(job_def=job, run_config=run_config,
-                                      job_code_origin=dg.reconstructable(job).get_python_origin())
+    run = instance.create_run_for_job(
+        job_def=job, run_config=run_config, job_code_origin=dg.reconstructable(job).get_python_origin()
+    )
     instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
     return run
 
@@ -71,8 +72,9 @@ def _worker_pid(instance, run_id: str) -> int:
 def test_a_run_executes_in_a_worker_forked_from_the_warm_server(instance, tmp_path):
     pids = tmp_path / "pids.txt"
     config = {"ops": {"record_pids": {"config": {"path": str(pids)}}}}
-    first = _wait_for(instance, _launch(instance, pid_job, config).run_id,
-                      {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE})
+    first = _wait_for(
+        instance, _launch(instance, pid_job, config).run_id, {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE}
+    )
     assert first.status == dg.DagsterRunStatus.SUCCESS
     worker = int(first.tags[PID_TAG])
     server = instance.run_launcher._server.pid
@@ -89,7 +91,9 @@ def test_cancelling_interrupts_the_worker_and_a_killed_worker_fails_the_health_c
     cancelled = _launch(instance, waiting_job, slow)
     _wait_for(instance, cancelled.run_id, {dg.DagsterRunStatus.STARTED})
     assert instance.run_launcher.terminate(cancelled.run_id)
-    assert _wait_for(instance, cancelled.run_id, {dg.DagsterRunStatus.CANCELED}, 60).status == dg.DagsterRunStatus.CANCELED
+    assert (
+        _wait_for(instance, cancelled.run_id, {dg.DagsterRunStatus.CANCELED}, 60).status == dg.DagsterRunStatus.CANCELED
+    )
 
     killed = _launch(instance, waiting_job, slow)
     started = _wait_for(instance, killed.run_id, {dg.DagsterRunStatus.STARTED})

@@ -25,9 +25,11 @@ TOPICS = ["tides", "volcanoes", "glaciers", "deserts"]
 
 
 def _notes(topic: str) -> bytes:
-    return (f"# {topic.title()}\n\n## What they are\n{topic.title()} shape the land over long years.\n\n"
-            f"## How they change\n{topic.title()} change slowly, then all at once.\n\n"
-            f"## Why it matters\nPeople who live near {topic} plan around them.\n").encode()
+    return (
+        f"# {topic.title()}\n\n## What they are\n{topic.title()} shape the land over long years.\n\n"
+        f"## How they change\n{topic.title()} change slowly, then all at once.\n\n"
+        f"## Why it matters\nPeople who live near {topic} plan around them.\n"
+    ).encode()
 
 
 @pytest.fixture(autouse=True)
@@ -40,14 +42,20 @@ def fresh_senders():
 
 def test_a_failing_or_hanging_receiver_does_not_slow_or_fail_the_run(tmp_path, database: Database, monkeypatch):
     instance = dg.DagsterInstance.ephemeral()
-    base = pipeline_resources(bucket_root=str(tmp_path / "bucket"), database_url=database.url,
-                              scratch_dir=str(tmp_path / "scratch"), inbox_settle_s=0)
+    base = pipeline_resources(
+        bucket_root=str(tmp_path / "bucket"),
+        database_url=database.url,
+        scratch_dir=str(tmp_path / "scratch"),
+        inbox_settle_s=0,
+    )
     bucket = base["bucket"].get()
     for n, topic in enumerate(TOPICS):
         drop(bucket, f"{topic}.md", _notes(topic), mtime_s=1000 + n)
     result = inbox_tick(instance, base)
-    docs = {r.tags["notes_pipeline/source"].removeprefix("inbox/").removesuffix(".md"): r.partition_key
-            for r in result.run_requests}
+    docs = {
+        r.tags["notes_pipeline/source"].removeprefix("inbox/").removesuffix(".md"): r.partition_key
+        for r in result.run_requests
+    }
 
     def run(topic: str, hook: str | None) -> tuple[float, dg.ExecuteInProcessResult]:
         if hook is None:
@@ -56,16 +64,26 @@ def test_a_failing_or_hanging_receiver_does_not_slow_or_fail_the_run(tmp_path, d
         else:
             monkeypatch.setenv("NOTES_PIPELINE_WEBHOOK_URL", hook)
             monkeypatch.setenv("NOTES_PIPELINE_WEBHOOK_SECRET", SECRET)
-        resources = pipeline_resources(bucket_root=str(tmp_path / "bucket"), database_url=database.url,
-                                       scratch_dir=str(tmp_path / "scratch"), inbox_settle_s=0)
+        resources = pipeline_resources(
+            bucket_root=str(tmp_path / "bucket"),
+            database_url=database.url,
+            scratch_dir=str(tmp_path / "scratch"),
+            inbox_settle_s=0,
+        )
         started = time.perf_counter()
-        outcome = dg.materialize([video_script, approved_script, scene_narration, scene_images], partition_key=docs[topic],
-                                 instance=instance, resources=resources)
+        outcome = dg.materialize(
+            [video_script, approved_script, scene_narration, scene_images],
+            partition_key=docs[topic],
+            instance=instance,
+            resources=resources,
+        )
         return time.perf_counter() - started, outcome
 
-    with StubServer(lambda r: Reply.json({"ok": True})) as ok, \
-            StubServer(lambda r: Reply.hang(60)) as hanging, \
-            StubServer(lambda r: Reply.error(500)) as failing:
+    with (
+        StubServer(lambda r: Reply.json({"ok": True})) as ok,
+        StubServer(lambda r: Reply.hang(60)) as hanging,
+        StubServer(lambda r: Reply.error(500)) as failing,
+    ):
         # First run (also the warm-up of eSpeak, fonts and Dagster): a healthy receiver gets every event, signed.
         _, first = run("tides", ok.url + "/hook")
         assert first.success
@@ -78,18 +96,23 @@ def test_a_failing_or_hanging_receiver_does_not_slow_or_fail_the_run(tmp_path, d
         stages = [(e["type"], e["stage"]) for e in received if e["scene"] is None]
         for stage in ("video_script", "scene_narration", "scene_images"):  # narration and images in either order
             assert stages.index(("stage_started", stage)) < stages.index(("stage_succeeded", stage))
-        assert len(stages) == 6 and stages[:2] == [("stage_started", "video_script"),
-                                                   ("stage_succeeded", "video_script")]
+        assert len(stages) == 6 and stages[:2] == [
+            ("stage_started", "video_script"),
+            ("stage_succeeded", "video_script"),
+        ]
         scenes = sorted((e["stage"], e["scene"]) for e in received if e["scene"] is not None)
-        assert scenes == sorted([("scene_narration", n) for n in range(1, count + 1)]
-                                + [("scene_images", n) for n in range(1, count + 1)])
+        assert scenes == sorted(
+            [("scene_narration", n) for n in range(1, count + 1)] + [("scene_images", n) for n in range(1, count + 1)]
+        )
         assert {e["document"] for e in received} == {docs["tides"]}
 
         without, plain = run("volcanoes", None)
         with_hanging, hung = run("glaciers", hanging.url + "/hook")
         with_failing, failed = run("deserts", failing.url + "/hook")
-        print(f"\nwall time without a webhook {without:.2f} s, hanging receiver {with_hanging:.2f} s, "
-              f"failing receiver {with_failing:.2f} s")
+        print(
+            f"\nwall time without a webhook {without:.2f} s, hanging receiver {with_hanging:.2f} s, "
+            f"failing receiver {with_failing:.2f} s"
+        )
         assert plain.success and hung.success and failed.success
         assert hanging.calls("/hook")  # the webhook was in play: its first delivery is hanging
         deadline = time.monotonic() + 10

@@ -42,7 +42,7 @@ class SlowVoiceNarrator(EspeakNarrator):
         return cls(words_per_minute=settings.words_per_minute)
 '''
 
-PROBE = '''
+PROBE = """
 import json
 import notes_pipeline
 from notes_pipeline.providers.config import Secrets, SECRET_ENV_VARS, load_config
@@ -56,21 +56,29 @@ print(json.dumps({"package": notes_pipeline.__file__, "variable": SECRET_ENV_VAR
                   "active": registry.active("narration"), "provider": speech.provider,
                   "seconds": speech.duration_s,
                   "espeak_seconds": EspeakNarrator().synthesize(text, language="en").duration_s}))
-'''
+"""
 
 
 def _probe(package_root: Path, **env: str) -> dict:
     clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
     # Run from the copy's folder: `python -c` puts the working directory first on sys.path.
-    done = subprocess.run([sys.executable, "-c", PROBE], env={**clean, "PYTHONPATH": str(package_root), **env},
-                          cwd=package_root, capture_output=True, text=True, timeout=180, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env={**clean, "PYTHONPATH": str(package_root), **env},
+        cwd=package_root,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
     return json.loads(done.stdout.splitlines()[-1])
 
 
 def test_a_narrator_added_as_its_module_and_providers_yaml_speaks(tmp_path):
     copy = tmp_path / "notes_pipeline"
-    shutil.copytree(Path(notes_pipeline.__file__).parent, copy,
-                    ignore=shutil.ignore_patterns("__pycache__", "target", "logs"))
+    shutil.copytree(
+        Path(notes_pipeline.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__", "target", "logs")
+    )
     (copy / "providers" / "tts" / "slowvoice.py").write_text(NARRATOR)
     config_file = copy / "providers" / "providers.yaml"
     config = yaml.safe_load(config_file.read_text())

@@ -57,8 +57,7 @@ def _sink(stub: StubServer, credentials_json: str, database: Database, **config)
     return sink
 
 
-def _publish(database: Database, sink: SheetsAuditSink, ref: WorkflowRef, kind: str, seconds: float,
-             **fields) -> None:
+def _publish(database: Database, sink: SheetsAuditSink, ref: WorkflowRef, kind: str, seconds: float, **fields) -> None:
     event = PipelineEvent.of(ref, kind, **fields).model_copy(update={"at": T0 + timedelta(seconds=seconds)})
     AuditLog(database).record(event)  # what the Postgres sink does first
     sink.record(event)
@@ -66,9 +65,17 @@ def _publish(database: Database, sink: SheetsAuditSink, ref: WorkflowRef, kind: 
 
 def _register(database: Database, *doc_ids: str) -> None:
     for doc_id in doc_ids:
-        StateStore(database).register_project(SourceRecord(
-            doc_id=doc_id, source_key=f"inbox/{doc_id}.md", source_name=f"{doc_id}.md", content_hash="a" * 64,
-            size_bytes=10, copy_key=None, registered_at="2026-11-23T00:00:00+00:00"))
+        StateStore(database).register_project(
+            SourceRecord(
+                doc_id=doc_id,
+                source_key=f"inbox/{doc_id}.md",
+                source_name=f"{doc_id}.md",
+                content_hash="a" * 64,
+                size_bytes=10,
+                copy_key=None,
+                registered_at="2026-11-23T00:00:00+00:00",
+            )
+        )
 
 
 def test_one_row_per_workflow_updated_in_place_as_stages_finish(sheet, database: Database) -> None:
@@ -82,10 +89,15 @@ def test_one_row_per_workflow_updated_in_place_as_stages_finish(sheet, database:
     assert sink.queue.drain(10)
     assert fake.rows[0] == HEADER and [r[0] for r in fake.rows[1:]] == ["run-a", "run-b"]
 
-    for kind, seconds, stage in [("stage_succeeded", 2, "video_script"), ("stage_started", 2, "scene_narration"),
-                                 ("stage_succeeded", 5, "scene_narration"), ("stage_started", 5, "scene_images"),
-                                 ("stage_succeeded", 6, "scene_images"), ("stage_started", 6, "final_video"),
-                                 ("stage_succeeded", 9.5, "final_video")]:
+    for kind, seconds, stage in [
+        ("stage_succeeded", 2, "video_script"),
+        ("stage_started", 2, "scene_narration"),
+        ("stage_succeeded", 5, "scene_narration"),
+        ("stage_started", 5, "scene_images"),
+        ("stage_succeeded", 6, "scene_images"),
+        ("stage_started", 6, "final_video"),
+        ("stage_succeeded", 9.5, "final_video"),
+    ]:
         _publish(database, sink, leaves, kind, seconds, stage=stage)
     _publish(database, sink, tides, "stage_failed", 3, stage="video_script", error="the file is empty")
     assert sink.queue.drain(10)
@@ -94,8 +106,12 @@ def test_one_row_per_workflow_updated_in_place_as_stages_finish(sheet, database:
     records = {r.id: r for r in AuditLog(database).workflows(["run-a", "run-b"])}
     assert fake.rows[1] == workflow_row(records["run-a"]) and fake.rows[2] == workflow_row(records["run-b"])
     row = dict(zip(HEADER, fake.rows[1], strict=True))
-    assert (row["status"], row["tier"], row["total_s"], row["final_video_status"]) == ("succeeded", "premium", 9.5,
-                                                                                      "succeeded")
+    assert (row["status"], row["tier"], row["total_s"], row["final_video_status"]) == (
+        "succeeded",
+        "premium",
+        9.5,
+        "succeeded",
+    )
     assert row["scene_narration_started_at"] == (T0 + timedelta(seconds=2)).isoformat()
     failed = dict(zip(HEADER, fake.rows[2], strict=True))
     assert (failed["status"], failed["last_error"], failed["errors"]) == ("failed", "the file is empty", 1)
@@ -144,8 +160,7 @@ def test_failed_writes_are_retried_and_never_reach_the_caller(sheet, database: D
     assert SHEET_ID not in caplog.text and "PRIVATE KEY" not in caplog.text
 
 
-def test_unusable_credentials_disable_the_sheet_with_a_warning_that_shows_no_secret(database: Database,
-                                                                                    caplog) -> None:
+def test_unusable_credentials_disable_the_sheet_with_a_warning_that_shows_no_secret(database: Database, caplog) -> None:
     secret_path = "k3y-not-json-and-not-a-file"
     secrets = Secrets.from_values({"sheets_credentials": secret_path, "audit_sheet_id": SHEET_ID})
     with caplog.at_level(logging.WARNING):

@@ -35,10 +35,13 @@ def fresh_breakers():
 
 
 def _events() -> list[PipelineEvent]:
-    return [PipelineEvent.of(REF, "stage_started", stage="scene_narration"),
-            PipelineEvent.of(REF, "scene_succeeded", stage="scene_narration", scene=1,
-                             data={"provider": "espeak", "attempts": 1}),
-            PipelineEvent.of(REF, "stage_failed", stage="scene_narration", error="every narrator failed")]
+    return [
+        PipelineEvent.of(REF, "stage_started", stage="scene_narration"),
+        PipelineEvent.of(
+            REF, "scene_succeeded", stage="scene_narration", scene=1, data={"provider": "espeak", "attempts": 1}
+        ),
+        PipelineEvent.of(REF, "stage_failed", stage="scene_narration", error="every narrator failed"),
+    ]
 
 
 def test_each_event_arrives_as_json_whose_signature_verifies(tmp_path) -> None:
@@ -56,8 +59,9 @@ def test_each_event_arrives_as_json_whose_signature_verifies(tmp_path) -> None:
         assert verify_signature(body, request.header(SIGNATURE_HEADER), SECRET)
         assert request.header(SIGNATURE_HEADER) == sign(body, SECRET)
         assert not verify_signature(body, request.header(SIGNATURE_HEADER), "another-secret")
-        assert not verify_signature(body.replace(b"scene_narration", b"final_video"), request.header(SIGNATURE_HEADER),
-                                    SECRET)
+        assert not verify_signature(
+            body.replace(b"scene_narration", b"final_video"), request.header(SIGNATURE_HEADER), SECRET
+        )
         payload = json.loads(body)
         assert payload["type"] == event.kind and payload["event_id"] == request.header(DELIVERY_HEADER)
         assert payload["document"] == REF.project_id and payload["workflow_id"] == "run-1"

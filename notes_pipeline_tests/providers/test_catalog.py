@@ -51,15 +51,22 @@ def test_a_new_provider_module_is_found_by_its_declaration_alone():
     )
     (polly,) = _declarations("tts/polly.py", source)
     assert (polly.name, polly.needs, polly.class_name, polly.offline) == (
-        "polly", (("polly_api_key",),), "PollyNarrator", False)
+        "polly",
+        (("polly_api_key",),),
+        "PollyNarrator",
+        False,
+    )
 
 
-@pytest.mark.parametrize("body, problem", [
-    ('    name = "x"\n    needs = (\n        ("x_key",),\n    )\n', "one-line literals"),
-    ('    name = "x"\n    needs = ("x_key",)\n', "tuple of tuples"),
-    ('    needs = (("x_key",),)\n', "one-line literals"),
-    ('    name = NAME\n    needs = ()\n', "one-line literals"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ('    name = "x"\n    needs = (\n        ("x_key",),\n    )\n', "one-line literals"),
+        ('    name = "x"\n    needs = ("x_key",)\n', "tuple of tuples"),
+        ('    needs = (("x_key",),)\n', "one-line literals"),
+        ("    name = NAME\n    needs = ()\n", "one-line literals"),
+    ],
+)
 def test_a_declaration_the_catalogue_cannot_read_is_a_clear_error(body, problem):
     with pytest.raises(ProviderDeclarationError, match=rf"tts/x\.py class X: .*{problem}"):
         _declarations("tts/x.py", f"class X:\n{body}")
@@ -79,11 +86,11 @@ def test_secrets_refuse_unknown_fields_and_never_show_a_value():
 def test_the_resource_resolves_the_bound_variables_at_run_time(monkeypatch):
     for var in SECRET_ENV_VARS.values():
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("NOTES_PIPELINE_GOOGLE_OAUTH", "{\"refresh\": \"r3fresh\"}")
+    monkeypatch.setenv("NOTES_PIPELINE_GOOGLE_OAUTH", '{"refresh": "r3fresh"}')
     resource = ProvidersResource.from_environment(database_url=None)
     assert resource.secrets == {"google_oauth": "NOTES_PIPELINE_GOOGLE_OAUTH"}
     with dg.build_resources({"providers": resource}) as built:
-        assert built.providers.get_secrets().value("google_oauth") == "{\"refresh\": \"r3fresh\"}"
+        assert built.providers.get_secrets().value("google_oauth") == '{"refresh": "r3fresh"}'
 
 
 def test_the_narration_kinds_are_the_narrators_that_run_here(monkeypatch, tmp_path, caplog):

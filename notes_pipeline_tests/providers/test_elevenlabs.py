@@ -18,7 +18,6 @@ KEY = "sk_test_elevenlabs_5d2f81a0"
 TEXT = "Warm air rises. Cool air sinks, and wind blows between them."
 
 
-
 @pytest.fixture
 def stub():
     with StubServer(elevenlabs_handler()) as server:
@@ -26,9 +25,15 @@ def stub():
 
 
 def narrator(stub: StubServer, sleeps: list[float] | None = None, **changes) -> ElevenLabsNarrator:
-    config = load_config().narration.settings_for(ElevenLabsNarrator).model_copy(update={"base_url": stub.url, **changes})
-    return ElevenLabsNarrator(config, api_key=KEY, http=HttpConfig(max_attempts=3, backoff_base_s=0.2, read_timeout_s=2),
-                              sleep=sleeps.append if sleeps is not None else (lambda s: None))
+    config = (
+        load_config().narration.settings_for(ElevenLabsNarrator).model_copy(update={"base_url": stub.url, **changes})
+    )
+    return ElevenLabsNarrator(
+        config,
+        api_key=KEY,
+        http=HttpConfig(max_attempts=3, backoff_base_s=0.2, read_timeout_s=2),
+        sleep=sleeps.append if sleeps is not None else (lambda s: None),
+    )
 
 
 def test_pcm_with_timestamps_becomes_a_wav_with_word_timings(stub):

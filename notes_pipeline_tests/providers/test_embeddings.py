@@ -22,10 +22,15 @@ def _cosine(a: list[float], b: list[float]) -> float:
 
 def test_local_embedder_ranks_near_duplicates_above_unrelated_prompts() -> None:
     embedder = LocalEmbedder()
-    query, paraphrase, *unrelated = embedder.embed([
-        "coffee cup ad", "ad for a cup of coffee",
-        "history of the roman empire", "how solar panels turn light into electricity", "a tea pot commercial",
-    ])
+    query, paraphrase, *unrelated = embedder.embed(
+        [
+            "coffee cup ad",
+            "ad for a cup of coffee",
+            "history of the roman empire",
+            "how solar panels turn light into electricity",
+            "a tea pot commercial",
+        ]
+    )
     assert _cosine(query, paraphrase) >= 0.98
     assert all(_cosine(query, other) < 0.5 for other in unrelated)
     assert len(query) == embedder.dimensions == 768
@@ -68,7 +73,9 @@ def gemini_stub() -> Iterator[str]:
 
 
 def test_gemini_embedder_sends_batch_and_normalises(gemini_stub: str) -> None:
-    _GeminiStub.answers = [(200, {"embeddings": [{"values": [3.0, 4.0] + [0.0] * 766}, {"values": [0.0, 2.0] + [0.0] * 766}]})]
+    _GeminiStub.answers = [
+        (200, {"embeddings": [{"values": [3.0, 4.0] + [0.0] * 766}, {"values": [0.0, 2.0] + [0.0] * 766}]})
+    ]
     embedder = GeminiEmbedder(api_key="test-key-123", base_url=gemini_stub)
     first, second = embedder.embed(["coffee cup ad", "tea"])
     assert first[:2] == [0.6, 0.8] and second[:2] == [0.0, 1.0]
@@ -81,8 +88,10 @@ def test_gemini_embedder_sends_batch_and_normalises(gemini_stub: str) -> None:
 
 
 def test_gemini_embedder_errors_are_clear_and_carry_no_key(gemini_stub: str) -> None:
-    _GeminiStub.answers = [(429, {"error": {"code": 429, "message": "quota for key test-key-123", "status": "RESOURCE_EXHAUSTED"}}),
-                           (200, {"embeddings": [{"values": [1.0, 0.0]}]})]
+    _GeminiStub.answers = [
+        (429, {"error": {"code": 429, "message": "quota for key test-key-123", "status": "RESOURCE_EXHAUSTED"}}),
+        (200, {"embeddings": [{"values": [1.0, 0.0]}]}),
+    ]
     embedder = GeminiEmbedder(api_key="test-key-123", base_url=gemini_stub)
     with pytest.raises(PipelineError) as raised:
         embedder.embed(["x"])
@@ -106,10 +115,13 @@ def test_the_registry_picks_gemini_embeddings_only_when_its_key_is_set() -> None
 
 
 @pytest.mark.parametrize("status", [500, 403])
-def test_a_failing_gemini_embeddings_call_falls_back_to_the_local_embedder(gemini_stub: str, status: int,
-                                                                           caplog: pytest.LogCaptureFixture) -> None:
-    _GeminiStub.answers = [(status, {"error": {"code": status, "message": "boom test-key-123", "status": "X"}}),
-                           (200, {"embeddings": [{"values": [3.0, 4.0] + [0.0] * 766}]})]
+def test_a_failing_gemini_embeddings_call_falls_back_to_the_local_embedder(
+    gemini_stub: str, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    _GeminiStub.answers = [
+        (status, {"error": {"code": status, "message": "boom test-key-123", "status": "X"}}),
+        (200, {"embeddings": [{"values": [3.0, 4.0] + [0.0] * 766}]}),
+    ]
     embedder = FallbackEmbedder(GeminiEmbedder(api_key="test-key-123", base_url=gemini_stub), LocalEmbedder())
     (vector,) = embedder.embed(["coffee cup ad"])
     assert vector == LocalEmbedder().embed(["coffee cup ad"])[0]

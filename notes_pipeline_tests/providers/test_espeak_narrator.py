@@ -34,7 +34,7 @@ def test_each_language_speaks_with_timings_for_every_word(language):
 def test_clip_ends_with_the_requested_silence():
     speech = EspeakNarrator(tail_silence_s=0.4).synthesize("A short clip.", language="en")
     samples, rate = read_wav(speech.wav)
-    tail = samples[-int(0.35 * rate):].astype(np.float64)
+    tail = samples[-int(0.35 * rate) :].astype(np.float64)
     assert np.abs(tail).max() < 50
 
 

@@ -19,10 +19,11 @@ from notes_pipeline_tests.providers.stubs.google_tts import GAP_S, LEAD_S, googl
 
 KEY = "AIzaSy-test-tts-key-93b0"
 RATE = 16000
-HINDI = ("जल चक्र पृथ्वी पर पानी की निरंतर यात्रा है। सूरज की गर्मी से समुद्र का पानी भाप बनकर ऊपर उठता है। "
-         "ऊँचाई पर ठंडी हवा में भाप छोटी बूँदों में बदल जाती है और बादल बनते हैं। "
-         "जब बूँदें भारी हो जाती हैं तो वे वर्षा के रूप में धरती पर गिरती हैं। ")
-
+HINDI = (
+    "जल चक्र पृथ्वी पर पानी की निरंतर यात्रा है। सूरज की गर्मी से समुद्र का पानी भाप बनकर ऊपर उठता है। "
+    "ऊँचाई पर ठंडी हवा में भाप छोटी बूँदों में बदल जाती है और बादल बनते हैं। "
+    "जब बूँदें भारी हो जाती हैं तो वे वर्षा के रूप में धरती पर गिरती हैं। "
+)
 
 
 @pytest.fixture
@@ -31,14 +32,22 @@ def stub():
         yield server
 
 
-def narrator(stub: StubServer, *, api_key: str | None = None, sleeps: list[float] | None = None,
-             **changes) -> GoogleNarrator:
-    config = load_config().narration.settings_for(GoogleNarrator).model_copy(update={"base_url": stub.url, "sample_rate": RATE,
-                                                               "timeout_s": 2, **changes})
+def narrator(
+    stub: StubServer, *, api_key: str | None = None, sleeps: list[float] | None = None, **changes
+) -> GoogleNarrator:
+    config = (
+        load_config()
+        .narration.settings_for(GoogleNarrator)
+        .model_copy(update={"base_url": stub.url, "sample_rate": RATE, "timeout_s": 2, **changes})
+    )
     credentials = None if api_key else AnonymousCredentials()
-    return GoogleNarrator(config, api_key=api_key, credentials=credentials,
-                          http=HttpConfig(max_attempts=3, backoff_base_s=0.2, backoff_max_s=5),
-                          sleep=sleeps.append if sleeps is not None else (lambda s: None))
+    return GoogleNarrator(
+        config,
+        api_key=api_key,
+        credentials=credentials,
+        http=HttpConfig(max_attempts=3, backoff_base_s=0.2, backoff_max_s=5),
+        sleep=sleeps.append if sleeps is not None else (lambda s: None),
+    )
 
 
 def ssml_of(request) -> str:
@@ -46,7 +55,7 @@ def ssml_of(request) -> str:
 
 
 def test_ssml_is_escaped_and_marks_give_word_starts(stub):
-    text = "Fish & chips <cheap> cost \"two\" pounds, it's true."
+    text = 'Fish & chips <cheap> cost "two" pounds, it\'s true.'
     speech = narrator(stub).synthesize(text, language="en")
     (request,) = stub.requests
     assert request.route == "/v1beta1/text:synthesize"
@@ -139,8 +148,9 @@ def test_a_429_is_sent_max_attempts_times_in_all_the_sdk_adds_no_retries(stub):
 
 
 def test_the_api_key_travels_in_a_header_and_never_reaches_logs_or_errors(stub, caplog):
-    stub.script(Reply.json({"error": {"code": 403, "message": "API key not valid", "status": "PERMISSION_DENIED"}},
-                           status=403))
+    stub.script(
+        Reply.json({"error": {"code": 403, "message": "API key not valid", "status": "PERMISSION_DENIED"}}, status=403)
+    )
     with caplog.at_level(logging.DEBUG):
         with pytest.raises(HttpError) as err:
             narrator(stub, api_key=KEY).synthesize("Rain falls.", language="en")

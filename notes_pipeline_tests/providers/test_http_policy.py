@@ -27,7 +27,6 @@ class FakeClock:
         return self.now
 
 
-
 @pytest.fixture
 def stub():
     with StubServer(lambda r: Reply.json({"ok": True})) as server:
@@ -35,11 +34,21 @@ def stub():
 
 
 def client(name="prov", sleeps=None, clock=None, **config):
-    settings = {"max_attempts": 3, "backoff_base_s": 0.5, "backoff_max_s": 8, "read_timeout_s": 2,
-                "connect_timeout_s": 1, **config}
-    return HttpClient(name, HttpConfig(**settings), secrets=[KEY],
-                      sleep=(sleeps.append if sleeps is not None else lambda s: None),
-                      **({"clock": clock} if clock else {}))
+    settings = {
+        "max_attempts": 3,
+        "backoff_base_s": 0.5,
+        "backoff_max_s": 8,
+        "read_timeout_s": 2,
+        "connect_timeout_s": 1,
+        **config,
+    }
+    return HttpClient(
+        name,
+        HttpConfig(**settings),
+        secrets=[KEY],
+        sleep=(sleeps.append if sleeps is not None else lambda s: None),
+        **({"clock": clock} if clock else {}),
+    )
 
 
 def test_success_reports_one_attempt(stub):
@@ -59,8 +68,11 @@ def test_retries_are_bounded_and_back_off_exponentially(stub):
     assert 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0
 
 
-@pytest.mark.parametrize("fault", [Reply.error(502), Reply.error(503), Reply.truncated(), Reply.hang(3)],
-                         ids=["502", "503", "truncated", "timeout"])
+@pytest.mark.parametrize(
+    "fault",
+    [Reply.error(502), Reply.error(503), Reply.truncated(), Reply.hang(3)],
+    ids=["502", "503", "truncated", "timeout"],
+)
 def test_transient_faults_are_retried_until_success(stub, fault):
     stub.script(fault)
     answer = client(read_timeout_s=0.3).request("GET", f"{stub.url}/v1/x")
@@ -172,8 +184,12 @@ def test_keys_never_reach_logs_or_errors(stub, caplog):
     stub.script(Reply.too_many(retry_after=0), Reply.error(500), Reply.error(500))
     api = client("secretive")
     with pytest.raises(HttpError) as caught:
-        api.request("POST", f"{stub.url}/accounts/{KEY}/run?key={KEY}", json={"x": 1},
-                    headers={"Authorization": f"Bearer {KEY}"})
+        api.request(
+            "POST",
+            f"{stub.url}/accounts/{KEY}/run?key={KEY}",
+            json={"x": 1},
+            headers={"Authorization": f"Bearer {KEY}"},
+        )
     assert stub.requests[0].header("Authorization") == f"Bearer {KEY}"  # it was really sent
     text = str(caught.value) + repr(caught.value.args) + caplog.text
     assert "attempt 2/3" in caplog.text and "***" in text

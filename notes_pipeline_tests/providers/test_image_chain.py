@@ -23,33 +23,52 @@ from notes_pipeline_tests.providers.stubs import images as wire
 
 CF_TOKEN, CF_ACCOUNT, TG_KEY, HF_TOKEN = "cf-tok-1a2b3c4d5e", "acct-77f0e1", "tg-key-9e8d7c6b", "hf_tok_5a4b3c2d"
 SECRETS = (CF_TOKEN, CF_ACCOUNT, TG_KEY, HF_TOKEN)
-FAST = HttpConfig(max_attempts=2, backoff_base_s=0.01, backoff_max_s=5, read_timeout_s=1, connect_timeout_s=1,
-                  breaker_failures=2, breaker_cooldown_s=60)
-
+FAST = HttpConfig(
+    max_attempts=2,
+    backoff_base_s=0.01,
+    backoff_max_s=5,
+    read_timeout_s=1,
+    connect_timeout_s=1,
+    breaker_failures=2,
+    breaker_cooldown_s=60,
+)
 
 
 @pytest.fixture
 def stubs():
-    with StubServer(wire.cloudflare(CF_TOKEN, CF_ACCOUNT)) as cf, StubServer(wire.together(TG_KEY)) as tg, \
-            StubServer(wire.huggingface(HF_TOKEN)) as hf:
+    with (
+        StubServer(wire.cloudflare(CF_TOKEN, CF_ACCOUNT)) as cf,
+        StubServer(wire.together(TG_KEY)) as tg,
+        StubServer(wire.huggingface(HF_TOKEN)) as hf,
+    ):
         yield cf, tg, hf
 
 
 def chain_for(stubs, http: HttpConfig = FAST) -> ImageChain:
     cf, tg, hf = stubs
     no_sleep = lambda s: None  # noqa: E731
-    return ImageChain([
-        CloudflareImages(CF_TOKEN, CF_ACCOUNT, base_url=f"{cf.url}/client/v4", http=http, sleep=no_sleep),
-        TogetherImages(TG_KEY, base_url=f"{tg.url}/v1", http=http, sleep=no_sleep),
-        HuggingFaceImages(HF_TOKEN, base_url=f"{hf.url}/hf-inference/models", http=http, sleep=no_sleep),
-    ], last_resort=SlideRenderer())
+    return ImageChain(
+        [
+            CloudflareImages(CF_TOKEN, CF_ACCOUNT, base_url=f"{cf.url}/client/v4", http=http, sleep=no_sleep),
+            TogetherImages(TG_KEY, base_url=f"{tg.url}/v1", http=http, sleep=no_sleep),
+            HuggingFaceImages(HF_TOKEN, base_url=f"{hf.url}/hf-inference/models", http=http, sleep=no_sleep),
+        ],
+        last_resort=SlideRenderer(),
+    )
 
 
 def request_for(index=1, search_query=None) -> ImageRequest:
-    scene = Scene(index=index, heading="Panels on a roof", narration="x", bullets=["Light in"],
-                  image_prompt=None if search_query else "A solar panel", search_query=search_query)
-    return ImageRequest(scene=scene, title="Solar", scene_count=3, language="en",
-                        style=style_lock("Solar", "clean", 854, 480))
+    scene = Scene(
+        index=index,
+        heading="Panels on a roof",
+        narration="x",
+        bullets=["Light in"],
+        image_prompt=None if search_query else "A solar panel",
+        search_query=search_query,
+    )
+    return ImageRequest(
+        scene=scene, title="Solar", scene_count=3, language="en", style=style_lock("Solar", "clean", 854, 480)
+    )
 
 
 def test_the_first_provider_serves_when_healthy(stubs):
@@ -61,8 +80,8 @@ def test_the_first_provider_serves_when_healthy(stubs):
 
 def test_failures_fall_through_in_order(stubs):
     cf, tg, hf = stubs
-    cf.script(Reply.error(500), Reply.error(503))        # retried once, then given up
-    tg.script(Reply.malformed_json())                     # not retried: a broken answer
+    cf.script(Reply.error(500), Reply.error(503))  # retried once, then given up
+    tg.script(Reply.malformed_json())  # not retried: a broken answer
     result = chain_for(stubs).render_with_report(request_for())
     assert result.provider == "huggingface" and result.fallbacks == ["cloudflare", "together"]
     assert result.attempts == 2 + 1 + 1
@@ -73,8 +92,11 @@ def test_failures_fall_through_in_order(stubs):
 def test_a_picture_failing_the_quality_gate_goes_to_the_next_provider(stubs):
     cf, tg, hf = stubs
     cf.script(Reply.raw(png_bytes(1024, 576, pattern="flat", colour=(0, 0, 0)), "image/png"))
-    tg.script(Reply.json({"data": [{"b64_json": __import__("base64").b64encode(
-        png_bytes(1024, 576, pattern="noise")).decode()}]}))
+    tg.script(
+        Reply.json(
+            {"data": [{"b64_json": __import__("base64").b64encode(png_bytes(1024, 576, pattern="noise")).decode()}]}
+        )
+    )
     result = chain_for(stubs).render_with_report(request_for())
     assert result.provider == "huggingface"
     assert "blank" in result.failures[0] and "noise" in result.failures[1]
@@ -113,9 +135,17 @@ def test_scenes_about_real_people_never_reach_an_ai_provider(stubs):
 def _script_manifest(bucket, scenes: list[Scene]) -> ScriptManifest:
     script = Script(title="Solar", summary="s", language="en", scenes=scenes, writer="test")
     put_model(bucket, keys.script("doc-1"), script)
-    return ScriptManifest(doc_id="doc-1", script_key=keys.script("doc-1"), script_hash="0" * 64,
-                          source_hash="0" * 64, language="en", scene_count=len(scenes), word_count=3,
-                          writer="test", options=RenderOptions(resolution=480))
+    return ScriptManifest(
+        doc_id="doc-1",
+        script_key=keys.script("doc-1"),
+        script_hash="0" * 64,
+        source_hash="0" * 64,
+        language="en",
+        scene_count=len(scenes),
+        word_count=3,
+        writer="test",
+        options=RenderOptions(resolution=480),
+    )
 
 
 def test_the_images_stage_records_provider_attempts_and_fallbacks(stubs, tmp_path, caplog):
@@ -123,8 +153,9 @@ def test_the_images_stage_records_provider_attempts_and_fallbacks(stubs, tmp_pat
     cf, tg, hf = stubs
     cf.script(Reply.error(500), Reply.error(500))  # the first scene to arrive falls back to together
     bucket = LocalBucket(tmp_path / "bucket")
-    scenes = [Scene(index=i, heading=f"Part {i}", narration="Words here.", image_prompt=f"Picture {i}")
-              for i in (1, 2, 3)]
+    scenes = [
+        Scene(index=i, heading=f"Part {i}", narration="Words here.", image_prompt=f"Picture {i}") for i in (1, 2, 3)
+    ]
     scenes.append(Scene(index=4, heading="Mandela", narration="Words.", search_query="Nelson Mandela"))
     manifest = make_images(bucket, _script_manifest(bucket, scenes), chain_for(stubs), workers=1)
     images = {i.scene_index: i for i in manifest.images}
@@ -157,12 +188,20 @@ class _Named:
 
 
 def test_leading_then_stock_and_generators_then_trailing_and_a_source_with_nothing_is_passed_over_quietly():
-    notes, stock, gen, diagram = (_Named("notes", False), _Named("stock", False), _Named("gen", False),
-                                  _Named("diagram", True))
+    notes, stock, gen, diagram = (
+        _Named("notes", False),
+        _Named("stock", False),
+        _Named("gen", False),
+        _Named("diagram", True),
+    )
     chain = ImageChain([gen], stock=[stock], leading=[notes], trailing=[diagram], last_resort=SlideRenderer())
     assert [s.name for s in chain.sources_for(request_for())] == ["notes", "stock", "gen", "diagram", "slides"]
     assert [s.name for s in chain.sources_for(request_for(search_query="Ada Lovelace"))] == [
-        "notes", "stock", "diagram", "slides"]  # never a generator for a real subject
+        "notes",
+        "stock",
+        "diagram",
+        "slides",
+    ]  # never a generator for a real subject
     result = chain.render_with_report(request_for())
     assert (result.provider, result.fallbacks, result.failures) == ("diagram", [], [])
     assert (notes.calls, stock.calls, gen.calls, diagram.calls) == (1, 1, 1, 1)

@@ -24,12 +24,22 @@ TOKEN, ACCOUNT = "cf-token-8c1e5b77aa", "acct0f3e9d2c"
 FAST = HttpConfig(max_attempts=3, backoff_base_s=0.01, backoff_max_s=5, read_timeout_s=2, connect_timeout_s=1)
 
 
-
 def request_for(index=1, *, width=1280, height=720, search_query=None, image_prompt="A solar panel on a roof"):
-    scene = Scene(index=index, heading="Panels", narration="x", bullets=["Light in", "Current out"],
-                  image_prompt=image_prompt, search_query=search_query)
-    return ImageRequest(scene=scene, title="How solar panels work", scene_count=3, language="en",
-                        style=style_lock("How solar panels work|clean", "clean", width, height))
+    scene = Scene(
+        index=index,
+        heading="Panels",
+        narration="x",
+        bullets=["Light in", "Current out"],
+        image_prompt=image_prompt,
+        search_query=search_query,
+    )
+    return ImageRequest(
+        scene=scene,
+        title="How solar panels work",
+        scene_count=3,
+        language="en",
+        style=style_lock("How solar panels work|clean", "clean", width, height),
+    )
 
 
 def size_of(png: bytes) -> tuple[int, int]:
@@ -39,12 +49,20 @@ def size_of(png: bytes) -> tuple[int, int]:
 
 
 def cloudflare(stub, model="@cf/black-forest-labs/flux-1-schnell", sleeps=None):
-    return CloudflareImages(TOKEN, ACCOUNT, model=model, base_url=f"{stub.url}/client/v4", http=FAST,
-                            sleep=(sleeps.append if sleeps is not None else lambda s: None))
+    return CloudflareImages(
+        TOKEN,
+        ACCOUNT,
+        model=model,
+        base_url=f"{stub.url}/client/v4",
+        http=FAST,
+        sleep=(sleeps.append if sleeps is not None else lambda s: None),
+    )
 
 
-@pytest.mark.parametrize("answer, model", [("json", "@cf/black-forest-labs/flux-1-schnell"),
-                                           ("png", "@cf/stabilityai/stable-diffusion-xl-base-1.0")])
+@pytest.mark.parametrize(
+    "answer, model",
+    [("json", "@cf/black-forest-labs/flux-1-schnell"), ("png", "@cf/stabilityai/stable-diffusion-xl-base-1.0")],
+)
 def test_cloudflare_reads_both_answer_shapes_and_fills_the_frame(answer, model):
     with StubServer(wire.cloudflare(TOKEN, ACCOUNT, answer=answer)) as stub:
         result = cloudflare(stub, model).render_with_report(request_for(width=1080, height=1920))
@@ -74,10 +92,17 @@ def test_the_style_lock_is_in_every_prompt_and_seed():
 
 def test_together_url_answers_are_downloaded_through_the_guard():
     with StubServer() as stub:
-        stub.handler = lambda r: (wire.together("tg-key", image_url=f"{stub.url}/files/out.png")(r)
-                                  if r.route.startswith("/v1/") else Reply.png(1024, 576))
-        guarded = TogetherImages("tg-key", base_url=f"{stub.url}/v1", http=FAST,
-                                 download_guard=UrlGuard(allow=frozenset({("127.0.0.1", stub.port)})))
+        stub.handler = lambda r: (
+            wire.together("tg-key", image_url=f"{stub.url}/files/out.png")(r)
+            if r.route.startswith("/v1/")
+            else Reply.png(1024, 576)
+        )
+        guarded = TogetherImages(
+            "tg-key",
+            base_url=f"{stub.url}/v1",
+            http=FAST,
+            download_guard=UrlGuard(allow=frozenset({("127.0.0.1", stub.port)})),
+        )
         result = guarded.render_with_report(request_for())
         assert size_of(result.png) == (1280, 720) and result.attempts == 2
         # The same answer with the default guard: a loopback URL from a response is refused.
@@ -87,8 +112,9 @@ def test_together_url_answers_are_downloaded_through_the_guard():
 
 def test_huggingface_posts_inputs_and_parameters():
     with StubServer(wire.huggingface("hf_tok")) as stub:
-        source = HuggingFaceImages("hf_tok", model="black-forest-labs/FLUX.1-schnell",
-                                   base_url=f"{stub.url}/hf-inference/models", http=FAST)
+        source = HuggingFaceImages(
+            "hf_tok", model="black-forest-labs/FLUX.1-schnell", base_url=f"{stub.url}/hf-inference/models", http=FAST
+        )
         png = source.render(request_for(width=1080, height=1080))
     assert size_of(png) == (1080, 1080)
     sent = stub.requests[0]
@@ -100,24 +126,41 @@ def test_huggingface_posts_inputs_and_parameters():
 def test_transient_faults_are_retried_with_retry_after():
     sleeps: list[float] = []
     with StubServer(wire.cloudflare(TOKEN, ACCOUNT)) as stub:
-        stub.script(Reply.too_many(retry_after=3), Reply.truncated(), )
+        stub.script(
+            Reply.too_many(retry_after=3),
+            Reply.truncated(),
+        )
         result = cloudflare(stub, sleeps=sleeps).render_with_report(request_for())
     assert result.attempts == 3 and sleeps[0] == 3.0 and len(stub.requests) == 3
 
 
-@pytest.mark.parametrize("reply, error, why", [
-    (Reply.malformed_json(), UnexpectedContentError, "malformed JSON"),
-    (Reply.json({"result": {"image": "%%% not base64 %%%"}, "success": True}), UnexpectedContentError, "base64"),
-    (Reply.json({"result": {}, "success": True}), UnexpectedContentError, "no base64 image"),
-    (Reply.json({"success": False, "errors": [{"message": "NSFW"}]}), UnexpectedContentError, "reported failure"),
-    (Reply.wrong_type(), UnexpectedContentError, "text/html"),
-    (Reply.raw(b"\x89PNG\r\n\x1a\n" + b"garbage" * 50, "image/png"), UnexpectedContentError, "not a usable image"),
-    (Reply.oversized(25_000_000), ResponseTooLargeError, "cap"),
-    (Reply.raw(png_bytes(1024, 576, pattern="flat", colour=(0, 0, 0)), "image/png"), LowQualityImageError, "black"),
-    (Reply.raw(png_bytes(1024, 576, pattern="noise"), "image/png"), LowQualityImageError, "noise"),
-    (Reply.raw(png_bytes(128, 128), "image/png"), LowQualityImageError, "too small"),
-], ids=["malformed", "bad-base64", "no-image", "api-failure", "html", "corrupt-png", "oversized", "black", "static",
-        "tiny"])
+@pytest.mark.parametrize(
+    "reply, error, why",
+    [
+        (Reply.malformed_json(), UnexpectedContentError, "malformed JSON"),
+        (Reply.json({"result": {"image": "%%% not base64 %%%"}, "success": True}), UnexpectedContentError, "base64"),
+        (Reply.json({"result": {}, "success": True}), UnexpectedContentError, "no base64 image"),
+        (Reply.json({"success": False, "errors": [{"message": "NSFW"}]}), UnexpectedContentError, "reported failure"),
+        (Reply.wrong_type(), UnexpectedContentError, "text/html"),
+        (Reply.raw(b"\x89PNG\r\n\x1a\n" + b"garbage" * 50, "image/png"), UnexpectedContentError, "not a usable image"),
+        (Reply.oversized(25_000_000), ResponseTooLargeError, "cap"),
+        (Reply.raw(png_bytes(1024, 576, pattern="flat", colour=(0, 0, 0)), "image/png"), LowQualityImageError, "black"),
+        (Reply.raw(png_bytes(1024, 576, pattern="noise"), "image/png"), LowQualityImageError, "noise"),
+        (Reply.raw(png_bytes(128, 128), "image/png"), LowQualityImageError, "too small"),
+    ],
+    ids=[
+        "malformed",
+        "bad-base64",
+        "no-image",
+        "api-failure",
+        "html",
+        "corrupt-png",
+        "oversized",
+        "black",
+        "static",
+        "tiny",
+    ],
+)
 def test_bad_answers_are_clear_errors_without_retries(reply, error, why):
     with StubServer() as stub:
         stub.script(reply)

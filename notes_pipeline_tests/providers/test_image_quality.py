@@ -34,10 +34,15 @@ def _scenery(width=1024, height=576) -> Image.Image:
 
 
 def _slide() -> Image.Image:
-    scene = Scene(index=2, heading="How a cell turns light into current", narration="x",
-                  bullets=["Photons knock electrons loose", "A field pushes them one way"])
-    request = ImageRequest(scene=scene, title="Solar", scene_count=5, language="en",
-                           style=style_lock("Solar", "clean", 1280, 720))
+    scene = Scene(
+        index=2,
+        heading="How a cell turns light into current",
+        narration="x",
+        bullets=["Photons knock electrons loose", "A field pushes them one way"],
+    )
+    request = ImageRequest(
+        scene=scene, title="Solar", scene_count=5, language="en", style=style_lock("Solar", "clean", 1280, 720)
+    )
     return _open(SlideRenderer().render(request))
 
 
@@ -51,13 +56,19 @@ BAD = {
     "black": (lambda: Image.new("RGB", (1024, 576), (2, 2, 2)), "blank: almost entirely black"),
     "white": (lambda: Image.new("RGB", (1024, 576), (253, 253, 253)), "blank: almost entirely white"),
     "flat grey": (lambda: Image.new("RGB", (1024, 576), (128, 128, 128)), "one flat tone"),
-    "faint dither": (lambda: Image.fromarray(np.clip(128 + RNG.normal(0, 2, (576, 1024, 3)), 0, 255)
-                                             .astype(np.uint8)), "blank"),
+    "faint dither": (
+        lambda: Image.fromarray(np.clip(128 + RNG.normal(0, 2, (576, 1024, 3)), 0, 255).astype(np.uint8)),
+        "blank",
+    ),
     "black with a tiny logo": (lambda: _with_box(Image.new("RGB", (1024, 576)), 90), "blank: almost entirely black"),
     "static": (lambda: Image.fromarray(RNG.integers(0, 256, (576, 1024, 3), dtype=np.uint8)), "noise"),
     "grey static": (lambda: Image.fromarray(RNG.integers(0, 256, (576, 1024), dtype=np.uint8)), "noise"),
-    "blocky static": (lambda: Image.fromarray(RNG.integers(0, 256, (36, 64, 3), dtype=np.uint8))
-                      .resize((1024, 576), Image.Resampling.NEAREST), "noise"),
+    "blocky static": (
+        lambda: Image.fromarray(RNG.integers(0, 256, (36, 64, 3), dtype=np.uint8)).resize(
+            (1024, 576), Image.Resampling.NEAREST
+        ),
+        "noise",
+    ),
     "thumbnail": (lambda: _scenery(200, 120), r"too small \(200x120"),
 }
 

@@ -18,21 +18,35 @@ from notes_pipeline_tests.providers.stubs import Reply, StubServer, png_bytes
 from notes_pipeline_tests.providers.stubs import images as wire
 
 KEY, CX = "AIzaSyTEST-0123456789abcdef", "cx-engine-42"
-FAST = HttpConfig(max_attempts=3, backoff_base_s=0.01, backoff_max_s=10, read_timeout_s=2, connect_timeout_s=1,
-                  breaker_failures=3, breaker_cooldown_s=60)
-
+FAST = HttpConfig(
+    max_attempts=3,
+    backoff_base_s=0.01,
+    backoff_max_s=10,
+    read_timeout_s=2,
+    connect_timeout_s=1,
+    breaker_failures=3,
+    breaker_cooldown_s=60,
+)
 
 
 def request_for(query="Eiffel Tower at night") -> ImageRequest:
     scene = Scene(index=2, heading="Paris", narration="x", search_query=query)
-    return ImageRequest(scene=scene, title="Cities", scene_count=3, language="en",
-                        style=style_lock("Cities", "clean", 1280, 720))
+    return ImageRequest(
+        scene=scene, title="Cities", scene_count=3, language="en", style=style_lock("Cities", "clean", 1280, 720)
+    )
 
 
 def searcher(stub: StubServer, sleeps=None, **kwargs) -> WebImageSearch:
     guard = UrlGuard(allow=frozenset({("127.0.0.1", stub.port)}))
-    return WebImageSearch(KEY, CX, base_url=f"{stub.url}/", http=FAST, download_guard=guard,
-                          sleep=(sleeps.append if sleeps is not None else lambda s: None), **kwargs)
+    return WebImageSearch(
+        KEY,
+        CX,
+        base_url=f"{stub.url}/",
+        http=FAST,
+        download_guard=guard,
+        sleep=(sleeps.append if sleeps is not None else lambda s: None),
+        **kwargs,
+    )
 
 
 def items_for(stub: StubServer) -> list[dict]:
@@ -42,14 +56,24 @@ def items_for(stub: StubServer) -> list[dict]:
         wire.search_item(f"{stub.url}/img/preview-wm.png", site="photos.example.net"),
         wire.search_item("http://169.254.169.254/latest/meta-data/eiffel.png", site="evil.example"),
         wire.search_item(f"{stub.url}/img/blank.png", site="cdn.example.com"),
-        wire.search_item(f"{stub.url}/img/eiffel.png", site="commons.wikimedia.org", title="Eiffel Tower by night",
-                         page="https://commons.wikimedia.org/wiki/File:Eiffel.png", width=1600, height=900),
+        wire.search_item(
+            f"{stub.url}/img/eiffel.png",
+            site="commons.wikimedia.org",
+            title="Eiffel Tower by night",
+            page="https://commons.wikimedia.org/wiki/File:Eiffel.png",
+            width=1600,
+            height=900,
+        ),
     ]
 
 
-PICTURES = {"/img/eiffel.png": png_bytes(1600, 900), "/img/blank.png": png_bytes(1600, 900, pattern="flat"),
-            "/img/stock.png": png_bytes(1600, 900), "/img/small.png": png_bytes(300, 200),
-            "/img/preview-wm.png": png_bytes(1600, 900)}
+PICTURES = {
+    "/img/eiffel.png": png_bytes(1600, 900),
+    "/img/blank.png": png_bytes(1600, 900, pattern="flat"),
+    "/img/stock.png": png_bytes(1600, 900),
+    "/img/small.png": png_bytes(300, 200),
+    "/img/preview-wm.png": png_bytes(1600, 900),
+}
 
 
 def test_search_request_on_the_wire_and_the_first_good_result_wins(caplog):
@@ -72,16 +96,22 @@ def test_search_request_on_the_wire_and_the_first_good_result_wins(caplog):
     assert KEY not in caplog.text and "key=***" in caplog.text  # the SDK logs its request URL at DEBUG
 
 
-@pytest.mark.parametrize("hit, reason", [
-    (SearchHit("https://x.org/a.jpg", "t", "www.gettyimages.co.uk", "", 2000, 1000, "image/jpeg"), "stock"),
-    (SearchHit("https://media.istockphoto.com/a.jpg", "t", "istockphoto.com", "", 2000, 1000, "image/jpeg"), "stock"),
-    (SearchHit("https://x.org/a.jpg", "t", "x.org", "https://www.alamy.com/p", 2000, 1000, "image/jpeg"), "stock"),
-    (SearchHit("https://x.org/thumbs/a.jpg", "t", "x.org", "", 2000, 1000, "image/jpeg"), "preview"),
-    (SearchHit("https://x.org/a.jpg", "Royalty-free image", "x.org", "", 2000, 1000, "image/jpeg"), "preview"),
-    (SearchHit("https://x.org/a.svg", "t", "x.org", "", 2000, 1000, "image/svg+xml"), "raster"),
-    (SearchHit("https://x.org/a.jpg", "t", "x.org", "", 640, 480, "image/jpeg"), "too small"),
-    (SearchHit("https://x.org/a.jpg", "t", "x.org", "", 1920, 1080, "image/jpeg"), None),
-])
+@pytest.mark.parametrize(
+    "hit, reason",
+    [
+        (SearchHit("https://x.org/a.jpg", "t", "www.gettyimages.co.uk", "", 2000, 1000, "image/jpeg"), "stock"),
+        (
+            SearchHit("https://media.istockphoto.com/a.jpg", "t", "istockphoto.com", "", 2000, 1000, "image/jpeg"),
+            "stock",
+        ),
+        (SearchHit("https://x.org/a.jpg", "t", "x.org", "https://www.alamy.com/p", 2000, 1000, "image/jpeg"), "stock"),
+        (SearchHit("https://x.org/thumbs/a.jpg", "t", "x.org", "", 2000, 1000, "image/jpeg"), "preview"),
+        (SearchHit("https://x.org/a.jpg", "Royalty-free image", "x.org", "", 2000, 1000, "image/jpeg"), "preview"),
+        (SearchHit("https://x.org/a.svg", "t", "x.org", "", 2000, 1000, "image/svg+xml"), "raster"),
+        (SearchHit("https://x.org/a.jpg", "t", "x.org", "", 640, 480, "image/jpeg"), "too small"),
+        (SearchHit("https://x.org/a.jpg", "t", "x.org", "", 1920, 1080, "image/jpeg"), None),
+    ],
+)
 def test_skip_rules(hit, reason):
     got = skip_reason(hit, min_width=800, min_height=450)
     assert (got is None) if reason is None else (reason in got)
@@ -110,9 +140,14 @@ def test_a_429_is_sent_max_attempts_times_in_all_the_client_adds_no_retries():
     assert len(stub.requests) == 3 and sleeps == [1.0, 1.0]
 
 
-@pytest.mark.parametrize("reply, why", [(Reply.malformed_json(), "malformed JSON"),
-                                        (Reply.wrong_type(), "malformed JSON"),
-                                        (Reply.json({"items": "nope"}), "no list of items")])
+@pytest.mark.parametrize(
+    "reply, why",
+    [
+        (Reply.malformed_json(), "malformed JSON"),
+        (Reply.wrong_type(), "malformed JSON"),
+        (Reply.json({"items": "nope"}), "no list of items"),
+    ],
+)
 def test_broken_search_answers_are_clear_errors(reply, why):
     with StubServer() as stub:
         stub.script(reply)
@@ -127,8 +162,14 @@ def test_hanging_and_truncated_searches_are_retried():
         cut = Reply.truncated(json.dumps({"items": items_for(stub)}).encode(), content_type="application/json")
         stub.script(Reply.hang(3), cut)
         slow = FAST.model_copy(update={"read_timeout_s": 0.3, "connect_timeout_s": 0.2})
-        source = WebImageSearch(KEY, CX, base_url=f"{stub.url}/", http=slow, sleep=lambda s: None,
-                                download_guard=UrlGuard(allow=frozenset({("127.0.0.1", stub.port)})))
+        source = WebImageSearch(
+            KEY,
+            CX,
+            base_url=f"{stub.url}/",
+            http=slow,
+            sleep=lambda s: None,
+            download_guard=UrlGuard(allow=frozenset({("127.0.0.1", stub.port)})),
+        )
         result = source.render_with_report(request_for())
         assert result.provider == "web_search" and result.attempts == 3 + 2  # 3 searches, 2 downloads
 

@@ -40,7 +40,6 @@ from notes_pipeline_tests.providers.stubs.provider_config import stub_config, wr
 FAKE_KEYS = {var: f"fake-{var.lower()}-5e1d9c" for var in SECRET_ENV_VARS.values()}
 
 
-
 @pytest.fixture
 def no_keys(monkeypatch):
     for var in SECRET_ENV_VARS.values():
@@ -58,10 +57,22 @@ def speech_stub(request: Recorded) -> Reply:
 def test_without_keys_every_chain_is_its_offline_member(no_keys):
     registry = ProviderRegistry(load_config(), Secrets.from_env())
     assert {s.name: s.configured for s in registry.statuses()} == {
-        "gemini": False, "ollama": False, "openai_compatible": False, "local": True, "google": False,
-        "elevenlabs": False, "espeak": True,
-        "veo": False, "cloudflare": False, "together": False, "huggingface": False, "slides": True,
-        "web_search": False, "pexels": False, "pixabay": False}
+        "gemini": False,
+        "ollama": False,
+        "openai_compatible": False,
+        "local": True,
+        "google": False,
+        "elevenlabs": False,
+        "espeak": True,
+        "veo": False,
+        "cloudflare": False,
+        "together": False,
+        "huggingface": False,
+        "slides": True,
+        "web_search": False,
+        "pexels": False,
+        "pixabay": False,
+    }
     writer = registry.script_writer()
     assert [type(w) for w in writer.writers] == [LocalScriptWriter] and writer.name == "local"
     narrator = registry.narrator()
@@ -79,8 +90,12 @@ def test_with_keys_the_real_providers_are_built_in_config_order_without_a_call(n
         registry = ProviderRegistry(stub_config(stub.url), Secrets.from_env(FAKE_KEYS))
         writer, narrator, images = registry.script_writer(), registry.narrator(), registry.image_source()
         assert stub.requests == []
-    assert [type(w) for w in writer.writers] == [GeminiScriptWriter, OllamaScriptWriter,
-                                                 OpenAICompatibleScriptWriter, LocalScriptWriter]
+    assert [type(w) for w in writer.writers] == [
+        GeminiScriptWriter,
+        OllamaScriptWriter,
+        OpenAICompatibleScriptWriter,
+        LocalScriptWriter,
+    ]
     assert [type(n) for n in narrator.narrators] == [GoogleNarrator, ElevenLabsNarrator, EspeakNarrator]
     assert isinstance(images, ImageChain)
     assert [g.name for g in images.generators] == ["veo", "cloudflare", "together", "huggingface"]
@@ -138,8 +153,10 @@ def test_the_resource_binds_env_vars_only_for_the_secrets_that_are_set(no_keys, 
         monkeypatch.setenv(CONFIG_ENV_VAR, str(write_config(stub_config(stub.url), tmp_path / "p.yaml")))
         with dg.build_resources({"providers": resource}) as built:
             assert built.providers.registry().active("script") == ["gemini", "local"]
-            assert [type(w) for w in built.providers.get_script_writer().writers] == [GeminiScriptWriter,
-                                                                                     LocalScriptWriter]
+            assert [type(w) for w in built.providers.get_script_writer().writers] == [
+                GeminiScriptWriter,
+                LocalScriptWriter,
+            ]
             assert built.providers.registry().active("narration") == ["espeak"]
 
 
@@ -194,15 +211,28 @@ def test_google_tts_with_a_service_account_file(no_keys, tmp_path, monkeypatch):
     # iamcredentials service (its regional access boundary lookup), so only the stub is contacted.
     monkeypatch.setenv("GOOGLE_CLOUD_UNIVERSE_DOMAIN", "stub.internal")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     with StubServer(speech_stub) as stub:
         account = tmp_path / "service-account.json"
-        account.write_text(json.dumps({
-            "type": "service_account", "project_id": "p", "private_key_id": "k1", "private_key": pem,
-            "client_email": "tts@p.iam.gserviceaccount.com", "client_id": "1", "token_uri": f"{stub.url}/token",
-            "universe_domain": "stub.internal"}))
-        registry = ProviderRegistry(stub_config(stub.url), Secrets.from_env({"GOOGLE_APPLICATION_CREDENTIALS": str(account)}))
+        account.write_text(
+            json.dumps(
+                {
+                    "type": "service_account",
+                    "project_id": "p",
+                    "private_key_id": "k1",
+                    "private_key": pem,
+                    "client_email": "tts@p.iam.gserviceaccount.com",
+                    "client_id": "1",
+                    "token_uri": f"{stub.url}/token",
+                    "universe_domain": "stub.internal",
+                }
+            )
+        )
+        registry = ProviderRegistry(
+            stub_config(stub.url), Secrets.from_env({"GOOGLE_APPLICATION_CREDENTIALS": str(account)})
+        )
         assert registry.active("narration") == ["google", "espeak"]
         speech = registry.narrator().synthesize("Warm air rises.", language="en")
     assert speech.provider == "google"
@@ -210,8 +240,11 @@ def test_google_tts_with_a_service_account_file(no_keys, tmp_path, monkeypatch):
     # the request carries it, and it verifies against the account's public key.
     (synthesize,) = stub.requests
     scheme, token = synthesize.header("Authorization").split(" ", 1)
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     claims = google_jwt.decode(token, certs={"k1": public}, verify=True)
     assert scheme == "Bearer" and claims["iss"] == "tts@p.iam.gserviceaccount.com"
     assert claims["scope"] == "https://www.googleapis.com/auth/cloud-platform"
@@ -228,6 +261,8 @@ def test_the_providers_command_lists_status_and_chains_without_secrets(no_keys, 
     assert main(["providers"]) == 0
     online = capsys.readouterr().out
     assert "GEMINI_API_KEY set" in online and "not configured" not in online
-    assert ("images: veo > cloudflare > together > huggingface > slides  ->  "
-            "veo > cloudflare > together > huggingface > slides") in online
+    assert (
+        "images: veo > cloudflare > together > huggingface > slides  ->  "
+        "veo > cloudflare > together > huggingface > slides"
+    ) in online
     assert all(value not in online for value in FAKE_KEYS.values())

@@ -48,19 +48,25 @@ Carotenoids were there all summer. They show yellow and orange once the green is
 ## New reds are made
 Some trees make anthocyanins in autumn. Cold nights and sunny days give the brightest reds.
 """
-SCRIPT = script_json("Why leaves change colour", [
-    ("Chlorophyll fades", "In autumn, trees stop making chlorophyll and the green pigment breaks down."),
-    ("Hidden colours", "Carotenoids were there all summer; they show yellow and orange once the green is gone."),
-    ("New reds", "Some trees make anthocyanins in autumn, and cold nights give the brightest reds."),
-    ("Vermont in October", "The brightest reds appear when cold nights follow sunny autumn days."),
-], search={4: "Vermont autumn leaves October"})
+SCRIPT = script_json(
+    "Why leaves change colour",
+    [
+        ("Chlorophyll fades", "In autumn, trees stop making chlorophyll and the green pigment breaks down."),
+        ("Hidden colours", "Carotenoids were there all summer; they show yellow and orange once the green is gone."),
+        ("New reds", "Some trees make anthocyanins in autumn, and cold nights give the brightest reds."),
+        ("Vermont in October", "The brightest reds appear when cold nights follow sunny autumn days."),
+    ],
+    search={4: "Vermont autumn leaves October"},
+)
 
 
 def providers_stub(url: str) -> Callable[[Recorded], Reply]:
     tts, voices = google_tts_handler(), elevenlabs_handler()
     cloudflare = image_stubs.cloudflare(KEYS["CLOUDFLARE_API_TOKEN"], KEYS["CLOUDFLARE_ACCOUNT_ID"])
-    search = image_stubs.custom_search([image_stubs.search_item(f"{url}/img/vermont.png", title="Vermont in fall")],
-                                       images={"/img/vermont.png": image_stubs.png_bytes(1600, 900)})
+    search = image_stubs.custom_search(
+        [image_stubs.search_item(f"{url}/img/vermont.png", title="Vermont in fall")],
+        images={"/img/vermont.png": image_stubs.png_bytes(1600, 900)},
+    )
 
     def handle(request: Recorded) -> Reply:
         if GENERATE.match(request.route):
@@ -87,14 +93,20 @@ def test_a_materialisation_with_keys_uses_the_providers_and_writes_no_key_anywhe
     with StubServer() as stub, dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
         stub.handler = providers_stub(stub.url)
         monkeypatch.setenv(CONFIG_ENV_VAR, str(write_config(stub_config(stub.url), tmp_path / "providers.yaml")))
-        resources = pipeline_resources(bucket_root=str(tmp_path / "bucket"), scratch_dir=str(tmp_path / "scratch"),
-                                       inbox_settle_s=0)
+        resources = pipeline_resources(
+            bucket_root=str(tmp_path / "bucket"), scratch_dir=str(tmp_path / "scratch"), inbox_settle_s=0
+        )
         bucket = resources["bucket"].get()
         drop(bucket, "leaves.md", NOTES, mtime_s=1000)
         (request,) = inbox_tick(instance, resources).run_requests
         with caplog.at_level(logging.DEBUG):
-            result = dg.materialize([*media_assets, *media_checks], partition_key=request.partition_key,
-                                    instance=instance, resources=resources, raise_on_error=False)
+            result = dg.materialize(
+                [*media_assets, *media_checks],
+                partition_key=request.partition_key,
+                instance=instance,
+                resources=resources,
+                raise_on_error=False,
+            )
         assert result.success
         event_log = [dg.serialize_value(e) for e in instance.all_logs(result.run_id)]
         run_record = dg.serialize_value(instance.get_run_by_id(result.run_id))
@@ -115,8 +127,15 @@ def test_a_materialisation_with_keys_uses_the_providers_and_writes_no_key_anywhe
 
     # Positive control: each key reached its provider (so not finding it below means something).
     sent = "\n".join(f"{r.path}\n{r.headers}\n{r.body[:4000]!r}" for r in stub.requests)
-    for var in ("GEMINI_API_KEY", "GOOGLE_TTS_API_KEY", "ELEVENLABS_API_KEY", "CLOUDFLARE_API_TOKEN",
-                "CLOUDFLARE_ACCOUNT_ID", "GOOGLE_CSE_API_KEY", "GOOGLE_CSE_ID"):
+    for var in (
+        "GEMINI_API_KEY",
+        "GOOGLE_TTS_API_KEY",
+        "ELEVENLABS_API_KEY",
+        "CLOUDFLARE_API_TOKEN",
+        "CLOUDFLARE_ACCOUNT_ID",
+        "GOOGLE_CSE_API_KEY",
+        "GOOGLE_CSE_ID",
+    ):
         assert KEYS[var] in sent, var
 
     written = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p.name != "providers.yaml"}

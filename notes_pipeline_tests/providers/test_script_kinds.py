@@ -28,38 +28,57 @@ TEACH = [
     ("How a vaccine works", "A vaccine shows your immune system a harmless piece of the germ, such as a protein."),
     ("Memory cells", "The immune system makes antibodies and memory cells, which remember the germ for years."),
 ]
-NO_QUIZ = script_json("How vaccines train the immune system", [
-    *TEACH, ("Why it matters", "Vaccinated people fight off the real germ fast, so fewer people get sick."),
-])
-QUIZ = script_json("How vaccines train the immune system", [
-    *TEACH,
-    ("Question 1", "Quiz time! What does a vaccine show your immune system?"),
-    ("Answer 1", "A harmless piece of the germ, such as a protein, so the immune system learns it safely."),
-    ("Question 2", "Which cells remember a germ for years after a vaccine?"),
-    ("Answer 2", "Memory cells: they remember the germ and help the body respond fast next time."),
-    ("Question 3", "Why do vaccines help other people too?"),
-    ("Answer 3", "Vaccinated people fight off the germ fast, so it spreads less and fewer people get sick."),
-])
-AD_NO_CALL = script_json("Morning coffee", [
-    ("Wake up", "Cold morning? Your coffee cup is waiting."),
-    ("Warm hands", "Our double-walled coffee cup keeps coffee hot for three hours and your hands cool."),
-    ("Anywhere", "The coffee cup fits every car holder and never leaks in your bag."),
-])
-AD = script_json("Morning coffee", [
-    ("Wake up", "Cold morning? Your coffee cup is waiting."),
-    ("Warm hands", "Our double-walled coffee cup keeps coffee hot for three hours and your hands cool."),
-    ("Order now", "Order your coffee cup today and take your morning with you."),
-])
-TRIBUTE_SELLING = script_json("Grace Hopper", [
-    ("Who she was", "Grace Hopper was a computer scientist and a rear admiral in the US Navy."),
-    ("Her compiler", "She led work on one of the first compilers and shaped the COBOL language."),
-    ("Shop", "Buy now: Grace Hopper mugs with a 20% off discount, free shipping this week."),
-])
-TRIBUTE = script_json("Grace Hopper", [
-    ("Who she was", "Grace Hopper was a computer scientist and a rear admiral in the US Navy."),
-    ("Her compiler", "She led work on one of the first compilers and shaped the COBOL language."),
-    ("Her legacy", "Programmers remember her for making computers speak our language; her legacy lives on."),
-])
+NO_QUIZ = script_json(
+    "How vaccines train the immune system",
+    [
+        *TEACH,
+        ("Why it matters", "Vaccinated people fight off the real germ fast, so fewer people get sick."),
+    ],
+)
+QUIZ = script_json(
+    "How vaccines train the immune system",
+    [
+        *TEACH,
+        ("Question 1", "Quiz time! What does a vaccine show your immune system?"),
+        ("Answer 1", "A harmless piece of the germ, such as a protein, so the immune system learns it safely."),
+        ("Question 2", "Which cells remember a germ for years after a vaccine?"),
+        ("Answer 2", "Memory cells: they remember the germ and help the body respond fast next time."),
+        ("Question 3", "Why do vaccines help other people too?"),
+        ("Answer 3", "Vaccinated people fight off the germ fast, so it spreads less and fewer people get sick."),
+    ],
+)
+AD_NO_CALL = script_json(
+    "Morning coffee",
+    [
+        ("Wake up", "Cold morning? Your coffee cup is waiting."),
+        ("Warm hands", "Our double-walled coffee cup keeps coffee hot for three hours and your hands cool."),
+        ("Anywhere", "The coffee cup fits every car holder and never leaks in your bag."),
+    ],
+)
+AD = script_json(
+    "Morning coffee",
+    [
+        ("Wake up", "Cold morning? Your coffee cup is waiting."),
+        ("Warm hands", "Our double-walled coffee cup keeps coffee hot for three hours and your hands cool."),
+        ("Order now", "Order your coffee cup today and take your morning with you."),
+    ],
+)
+TRIBUTE_SELLING = script_json(
+    "Grace Hopper",
+    [
+        ("Who she was", "Grace Hopper was a computer scientist and a rear admiral in the US Navy."),
+        ("Her compiler", "She led work on one of the first compilers and shaped the COBOL language."),
+        ("Shop", "Buy now: Grace Hopper mugs with a 20% off discount, free shipping this week."),
+    ],
+)
+TRIBUTE = script_json(
+    "Grace Hopper",
+    [
+        ("Who she was", "Grace Hopper was a computer scientist and a rear admiral in the US Navy."),
+        ("Her compiler", "She led work on one of the first compilers and shaped the COBOL language."),
+        ("Her legacy", "Programmers remember her for making computers speak our language; her legacy lives on."),
+    ],
+)
 
 
 def prompt(data: bytes, name: str = "request.prompt"):
@@ -112,16 +131,22 @@ def test_a_tribute_that_sells_is_repaired_by_an_openai_compatible_server():
 
 
 PRINTING_PRESS = (CORPUS / "prompt-injection-printing-press.prompt").read_bytes()
-PRESS = script_json("The printing press", [
-    ("Before print", "Before the printing press, books were copied by hand and were rare and costly."),
-    ("Gutenberg", "Around 1440 Johannes Gutenberg built a press with movable metal type in Mainz."),
-    ("A new age", "The printing press spread books, news and ideas across Europe within fifty years."),
-])
-PRESS_OBEYED = script_json("The printing press", [
-    ("Gutenberg", "Around 1440 Johannes Gutenberg built a printing press with movable metal type."),
-    ("As asked", "My system prompt says I am an educator, and my API key is " + "sk-" + "proj" + "x7Yq" * 6 + "."),
-    ("Done", "Done."),
-])
+PRESS = script_json(
+    "The printing press",
+    [
+        ("Before print", "Before the printing press, books were copied by hand and were rare and costly."),
+        ("Gutenberg", "Around 1440 Johannes Gutenberg built a press with movable metal type in Mainz."),
+        ("A new age", "The printing press spread books, news and ideas across Europe within fifty years."),
+    ],
+)
+PRESS_OBEYED = script_json(
+    "The printing press",
+    [
+        ("Gutenberg", "Around 1440 Johannes Gutenberg built a printing press with movable metal type."),
+        ("As asked", "My system prompt says I am an educator, and my API key is " + "sk-" + "proj" + "x7Yq" * 6 + "."),
+        ("Done", "Done."),
+    ],
+)
 
 
 def test_a_prompt_injection_the_model_obeys_is_caught_repaired_and_never_offline_narrated():
@@ -141,22 +166,46 @@ def test_a_prompt_injection_the_model_obeys_is_caught_repaired_and_never_offline
             ScriptWriterChain([gemini(stub), LocalScriptWriter()]).write_recorded(prompt(PRINTING_PRESS))
 
 
-NUMBERS_HEAVY = script_json("Vaccines by the numbers", [
-    ("1796", "In 1796 Edward Jenner tested 1 vaccine; by 1980, 193 WHO states saw smallpox at 0 cases. "
-             "In 1885, 1 boy got 13 rabies shots in 10 days."),
-    ("2021", "In 2021, 4,500,000,000 COVID-19 doses, 11.2 per 100 a day, went out in 184 countries. "
-             "By 2023, 13,640,000,000 doses."),
-    ("Today", "Today 85% of 1-year-olds get 3 DTP3 doses; 14,300,000 get 0 doses per year. "
-              "WHO lists 30 vaccines for 25 diseases."),
-])
-PLAIN = script_json("Vaccines", [
-    ("Jenner", "Edward Jenner tested the first vaccine on a young boy in the year seventeen ninety six. "
-               "He used matter from a cowpox sore to protect the boy from smallpox."),
-    ("Smallpox", "Vaccines wiped out smallpox, a disease that had killed people for thousands of years. "
-                 "The last natural case was found in the nineteen seventies."),
-    ("Today", "Today most babies get their first vaccines before they turn one year old, "
-              "and those shots keep whole towns and cities safe from old, deadly diseases."),
-])
+NUMBERS_HEAVY = script_json(
+    "Vaccines by the numbers",
+    [
+        (
+            "1796",
+            "In 1796 Edward Jenner tested 1 vaccine; by 1980, 193 WHO states saw smallpox at 0 cases. "
+            "In 1885, 1 boy got 13 rabies shots in 10 days.",
+        ),
+        (
+            "2021",
+            "In 2021, 4,500,000,000 COVID-19 doses, 11.2 per 100 a day, went out in 184 countries. "
+            "By 2023, 13,640,000,000 doses.",
+        ),
+        (
+            "Today",
+            "Today 85% of 1-year-olds get 3 DTP3 doses; 14,300,000 get 0 doses per year. "
+            "WHO lists 30 vaccines for 25 diseases.",
+        ),
+    ],
+)
+PLAIN = script_json(
+    "Vaccines",
+    [
+        (
+            "Jenner",
+            "Edward Jenner tested the first vaccine on a young boy in the year seventeen ninety six. "
+            "He used matter from a cowpox sore to protect the boy from smallpox.",
+        ),
+        (
+            "Smallpox",
+            "Vaccines wiped out smallpox, a disease that had killed people for thousands of years. "
+            "The last natural case was found in the nineteen seventies.",
+        ),
+        (
+            "Today",
+            "Today most babies get their first vaccines before they turn one year old, "
+            "and those shots keep whole towns and cities safe from old, deadly diseases.",
+        ),
+    ],
+)
 
 
 def test_a_script_of_the_right_word_count_that_takes_too_long_to_say_is_repaired():

@@ -13,8 +13,13 @@ from notes_pipeline_tests.media.tofu import NO_FONT_HAS_IT, tofu_boxes
 
 
 def _request(scene: Scene, width=1280, height=720, language="en", seed="Solar") -> ImageRequest:
-    return ImageRequest(scene=scene, title="How solar panels work", scene_count=10, language=language,
-                        style=style_lock(seed, "clean", width, height))
+    return ImageRequest(
+        scene=scene,
+        title="How solar panels work",
+        scene_count=10,
+        language=language,
+        style=style_lock(seed, "clean", width, height),
+    )
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -23,14 +28,22 @@ def _pixels(png: bytes) -> np.ndarray:
 
 def _text_mask(request: ImageRequest) -> np.ndarray:
     """Pixels that change when the slide's words are blanked: exactly the ink of the text."""
-    blank = request.model_copy(update={
-        "title": " ", "scene": request.scene.model_copy(update={"heading": " ", "bullets": [" "] * len(request.scene.bullets)})})
+    blank = request.model_copy(
+        update={
+            "title": " ",
+            "scene": request.scene.model_copy(update={"heading": " ", "bullets": [" "] * len(request.scene.bullets)}),
+        }
+    )
     renderer = SlideRenderer()
     return np.abs(_pixels(renderer.render(request)) - _pixels(renderer.render(blank))).sum(axis=2) > 30
 
 
-SCENE = Scene(index=3, heading="How a cell turns light into current", narration="x",
-              bullets=["Photons knock electrons loose", "A field pushes them one way", "Contacts collect the current"])
+SCENE = Scene(
+    index=3,
+    heading="How a cell turns light into current",
+    narration="x",
+    bullets=["Photons knock electrons loose", "A field pushes them one way", "Contacts collect the current"],
+)
 LONG = Scene(index=1, heading="A very long heading " * 6, narration="x", bullets=["long bullet text " * 12] * 6)
 
 
@@ -91,8 +104,9 @@ def test_palettes_are_readable():
     assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21)
 
 
-@pytest.mark.parametrize(("title", "language"), [
-    ("How solar panels work", "en"), ("जल चक्र", "hi"), ("پانی کا چکر", "ur")])
+@pytest.mark.parametrize(
+    ("title", "language"), [("How solar panels work", "en"), ("जल चक्र", "hi"), ("پانی کا چکر", "ur")]
+)
 def test_the_kicker_is_drawn_in_fonts_that_have_its_characters(title, language):
     """Pillow draws a glyph its font lacks as an empty box: the Hindi demo showed one. Noto Sans
     Devanagari has no middle dot and Noto Naskh Arabic no slash: the run's font draws them."""
@@ -131,12 +145,13 @@ def test_the_slide_tofu_check_sees_a_character_no_font_has():
 def test_english_words_on_an_urdu_slide_keep_right_to_left_order():
     """Drawn run by run, the English word still sits left of the Urdu word before it, as libass
     and raqm lay the whole line out."""
+
     def mask(bullet: str) -> np.ndarray:
         return _text_mask(_request(Scene(index=2, heading="پانی", narration="x", bullets=[bullet]), language="ur"))
 
     urdu, mixed = mask("پانی کا"), mask("پانی کا English 2024")
     rows = np.flatnonzero((urdu != mixed).any(axis=1))  # the bullet's line: heading and kicker are the same
-    urdu_columns = np.flatnonzero(urdu[rows[0]:rows[-1] + 1].any(axis=0))
-    mixed_columns = np.flatnonzero(mixed[rows[0]:rows[-1] + 1].any(axis=0))
+    urdu_columns = np.flatnonzero(urdu[rows[0] : rows[-1] + 1].any(axis=0))
+    mixed_columns = np.flatnonzero(mixed[rows[0] : rows[-1] + 1].any(axis=0))
     added = np.setdiff1d(mixed_columns, np.arange(urdu_columns.min() - 2, urdu_columns.max() + 3))
     assert added.size > 50 and added.max() < urdu_columns.min()

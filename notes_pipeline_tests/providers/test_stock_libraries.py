@@ -24,16 +24,35 @@ from notes_pipeline_tests.providers.stubs.stock import StockSite
 
 PEXELS_KEY = "pexels-test-" + "k" * 20
 PIXABAY_KEY = "12345-" + "p" * 25
-FAST = HttpConfig(max_attempts=3, backoff_base_s=0.01, backoff_max_s=10, read_timeout_s=5, connect_timeout_s=1,
-                  breaker_failures=3, breaker_cooldown_s=60)
+FAST = HttpConfig(
+    max_attempts=3,
+    backoff_base_s=0.01,
+    backoff_max_s=10,
+    read_timeout_s=5,
+    connect_timeout_s=1,
+    breaker_failures=3,
+    breaker_cooldown_s=60,
+)
 
 
-def request_for(*, heading="Forests and rivers", search_query=None, width=1280, height=720,
-                candidates=1) -> ImageRequest:
-    scene = Scene(index=2, heading=heading, narration="Trees hold the soil.", bullets=["Roots hold soil"],
-                  search_query=search_query)
-    return ImageRequest(scene=scene, title="Nature", scene_count=4, language="en",
-                        style=style_lock("Nature", "clean", width, height), candidates=candidates)
+def request_for(
+    *, heading="Forests and rivers", search_query=None, width=1280, height=720, candidates=1
+) -> ImageRequest:
+    scene = Scene(
+        index=2,
+        heading=heading,
+        narration="Trees hold the soil.",
+        bullets=["Roots hold soil"],
+        search_query=search_query,
+    )
+    return ImageRequest(
+        scene=scene,
+        title="Nature",
+        scene_count=4,
+        language="en",
+        style=style_lock("Nature", "clean", width, height),
+        candidates=candidates,
+    )
 
 
 def library(kind, stub, sleeps=None, **kwargs):
@@ -95,9 +114,12 @@ def test_pixabay_pagination_follows_total_hits_and_the_key_stays_out_of_logs_and
     with StubServer() as stub:
         shop = StockSite(stub.url)
         stub.handler = shop.handler(PIXABAY_KEY)
-        shop.pixabay_photos = [shop.pixabay_photo(1, width=800, height=500), shop.pixabay_photo(2, premium=True),
-                               shop.pixabay_photo(3, tags="logo, watermark"),
-                               shop.pixabay_photo(4, user="Mira", file=shop.photo_file("tree.png", 1280, 853))]
+        shop.pixabay_photos = [
+            shop.pixabay_photo(1, width=800, height=500),
+            shop.pixabay_photo(2, premium=True),
+            shop.pixabay_photo(3, tags="logo, watermark"),
+            shop.pixabay_photo(4, user="Mira", file=shop.photo_file("tree.png", 1280, 853)),
+        ]
         result = library("pixabay", stub, per_page=3).render_with_report(request_for())
         searches = stub.calls("/api/")
         assert [s.query["page"] for s in searches] == [["1"], ["2"]]
@@ -166,8 +188,10 @@ def test_pixabay_video_picks_the_smallest_file_covering_the_frame(site):
 
 def test_photos_first_then_videos_and_review_keeps_alternatives(site):
     stub, shop = site
-    shop.pexels_photos = [shop.pexels_photo(1, file=shop.photo_file("a.png", 1920, 1080)),
-                          shop.pexels_photo(2, file=shop.photo_file("b.png", 1920, 1080, pattern="noise"))]
+    shop.pexels_photos = [
+        shop.pexels_photo(1, file=shop.photo_file("a.png", 1920, 1080)),
+        shop.pexels_photo(2, file=shop.photo_file("b.png", 1920, 1080, pattern="noise")),
+    ]
     shop.pexels_videos = [shop.pexels_video(5, link=shop.video_file("river.mp4"))]
     result = library("pexels", stub, media=("photos", "videos")).render_with_report(request_for(candidates=3))
     # The noisy photo fails the quality gate; the video fills the third place.
@@ -186,15 +210,18 @@ def test_nothing_found_is_no_picture_and_nothing_usable_is_an_error(site):
     assert chain.render_with_report(request_for(search_query="Amazon river")).provider == "slides"
 
 
-@pytest.mark.parametrize("hit, frame, reason", [
-    (StockHit("photos", "1", 1920, 1080, "u", "p", "a"), (1280, 720), None),
-    (StockHit("photos", "1", 1000, 560, "u", "p", "a"), (1280, 720), None),  # enlarged 1.29x: still fine
-    (StockHit("photos", "1", 900, 500, "u", "p", "a"), (1280, 720), "too small"),
-    (StockHit("photos", "1", 1280, 720, "u", "p", "a"), (720, 1280), "too small"),  # a 9:16 crop needs height
-    (StockHit("photos", "1", 1920, 1080, "u", "p", "a", tags="sign, Watermark"), (1280, 720), "watermarked"),
-    (StockHit("photos", "1", 1920, 1080, "u", "p", "a", premium=True), (1280, 720), "premium"),
-    (StockHit("videos", "1", 0, 0, "", "p", "a"), (1280, 720), "nothing to download"),
-])
+@pytest.mark.parametrize(
+    "hit, frame, reason",
+    [
+        (StockHit("photos", "1", 1920, 1080, "u", "p", "a"), (1280, 720), None),
+        (StockHit("photos", "1", 1000, 560, "u", "p", "a"), (1280, 720), None),  # enlarged 1.29x: still fine
+        (StockHit("photos", "1", 900, 500, "u", "p", "a"), (1280, 720), "too small"),
+        (StockHit("photos", "1", 1280, 720, "u", "p", "a"), (720, 1280), "too small"),  # a 9:16 crop needs height
+        (StockHit("photos", "1", 1920, 1080, "u", "p", "a", tags="sign, Watermark"), (1280, 720), "watermarked"),
+        (StockHit("photos", "1", 1920, 1080, "u", "p", "a", premium=True), (1280, 720), "premium"),
+        (StockHit("videos", "1", 0, 0, "", "p", "a"), (1280, 720), "nothing to download"),
+    ],
+)
 def test_skip_rules(hit, frame, reason):
     got = skip_reason(hit, frame, min_scale=0.75)
     assert (got is None) if reason is None else (reason in got)

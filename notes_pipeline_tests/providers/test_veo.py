@@ -45,11 +45,17 @@ def video(tmp_path_factory) -> bytes:
 
 
 def request_for(*, width=854, height=480, search_query=None) -> ImageRequest:
-    scene = Scene(index=2, heading="Light becomes current", narration="Photons free electrons.",
-                  bullets=["Photons in", "Electrons out"], image_prompt="sunlight falling on a solar cell",
-                  search_query=search_query)
-    return ImageRequest(scene=scene, title="Solar", scene_count=3, language="en",
-                        style=style_lock("Solar", "clean", width, height))
+    scene = Scene(
+        index=2,
+        heading="Light becomes current",
+        narration="Photons free electrons.",
+        bullets=["Photons in", "Electrons out"],
+        image_prompt="sunlight falling on a solar cell",
+        search_query=search_query,
+    )
+    return ImageRequest(
+        scene=scene, title="Solar", scene_count=3, language="en", style=style_lock("Solar", "clean", width, height)
+    )
 
 
 def veo_for(stub: StubServer, time: FakeTime, **config) -> VeoClips:
@@ -67,8 +73,14 @@ def test_a_clip_is_started_polled_and_delivered_with_its_poster(video, caplog):
     body = start.json()
     assert "sunlight falling on a solar cell" in body["instances"][0]["prompt"]
     assert body["parameters"] | {"seed": 0} == {
-        "sampleCount": 1, "durationSeconds": 8, "aspectRatio": "16:9", "resolution": "720p", "generateAudio": False,
-        "negativePrompt": body["parameters"]["negativePrompt"], "seed": 0}
+        "sampleCount": 1,
+        "durationSeconds": 8,
+        "aspectRatio": "16:9",
+        "resolution": "720p",
+        "generateAudio": False,
+        "negativePrompt": body["parameters"]["negativePrompt"],
+        "seed": 0,
+    }
     assert "watermark" in body["parameters"]["negativePrompt"]
     assert start.header("x-goog-api-key") == KEY
     assert len(polls) == 3 and all(FETCH.match(p.route) for p in polls)  # two "not yet", then done
@@ -135,15 +147,36 @@ def test_an_operation_that_never_finishes_hits_the_time_limit_and_falls_back(vid
     assert result.provider == "slides" and result.fallbacks == ["veo"] and "not ready" in result.failures[0]
 
 
-@pytest.mark.parametrize(("reply", "finished", "cause"), [
-    (Reply.malformed_json(), None, "malformed JSON"),
-    (None, lambda video: {"done": True, "response": {"videos": [
-        {"bytesBase64Encoded": "PGh0bWw+bm90IGEgdmlkZW88L2h0bWw+", "mimeType": "video/mp4"}]}}, "video is unusable"),
-    (None, lambda video: {"done": True, "response": {"raiMediaFilteredCount": 1,
-                                                     "raiMediaFilteredReasons": ["unsafe content"]}}, "safety filters"),
-    (None, lambda video: {"done": True, "error": {"code": 3, "message": "prompt rejected"}}, "failed: prompt rejected"),
-    (None, lambda video: {"done": True, "response": {"videos": [{"gcsUri": "gs://b/v.mp4"}]}}, "without its bytes"),
-])
+@pytest.mark.parametrize(
+    ("reply", "finished", "cause"),
+    [
+        (Reply.malformed_json(), None, "malformed JSON"),
+        (
+            None,
+            lambda video: {
+                "done": True,
+                "response": {
+                    "videos": [{"bytesBase64Encoded": "PGh0bWw+bm90IGEgdmlkZW88L2h0bWw+", "mimeType": "video/mp4"}]
+                },
+            },
+            "video is unusable",
+        ),
+        (
+            None,
+            lambda video: {
+                "done": True,
+                "response": {"raiMediaFilteredCount": 1, "raiMediaFilteredReasons": ["unsafe content"]},
+            },
+            "safety filters",
+        ),
+        (
+            None,
+            lambda video: {"done": True, "error": {"code": 3, "message": "prompt rejected"}},
+            "failed: prompt rejected",
+        ),
+        (None, lambda video: {"done": True, "response": {"videos": [{"gcsUri": "gs://b/v.mp4"}]}}, "without its bytes"),
+    ],
+)
 def test_garbage_answers_are_refused_with_their_cause(video, reply, finished, cause):
     with StubServer(VeoWire(video, pending=0, **({"finished": finished} if finished else {}))) as stub:
         if reply is not None:

@@ -13,9 +13,9 @@ KEY = "AIzaSy-test-gemini-key-7c1e"
 def writer(stub: StubServer, sleeps: list[float] | None = None, **gemini) -> GeminiScriptWriter:
     config = load_config().script.gemini.model_copy(update={"base_url": stub.url, "timeout_s": 2, **gemini})
     http = HttpConfig(max_attempts=3, backoff_base_s=0.25, backoff_max_s=5)
-    return GeminiScriptWriter(config, api_key=KEY, http=http,
-                              sleep=sleeps.append if sleeps is not None else (lambda s: None))
-
+    return GeminiScriptWriter(
+        config, api_key=KEY, http=http, sleep=sleeps.append if sleeps is not None else (lambda s: None)
+    )
 
 
 HTTP = HttpConfig(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05)
@@ -26,5 +26,6 @@ def ollama(stub: StubServer) -> OllamaScriptWriter:
 
 
 def openai(stub: StubServer, key: str | None = "lm-studio-key") -> OpenAICompatibleScriptWriter:
-    return OpenAICompatibleScriptWriter(load_config().script.openai_compatible, base_url=f"{stub.url}/v1",
-                                        api_key=key, http=HTTP, sleep=lambda s: None)
+    return OpenAICompatibleScriptWriter(
+        load_config().script.openai_compatible, base_url=f"{stub.url}/v1", api_key=key, http=HTTP, sleep=lambda s: None
+    )

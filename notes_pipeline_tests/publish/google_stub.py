@@ -58,7 +58,7 @@ class Fault:
 
 @dataclass
 class Session:
-    kind: str                 # 'youtube' or 'drive'
+    kind: str  # 'youtube' or 'drive'
     metadata: dict[str, Any]
     query: dict[str, list[str]]
     total: int | None = None
@@ -191,14 +191,25 @@ class GoogleStub:
             h.wfile.write(payload)
 
         def error(status: int, reason: str, read: int) -> None:
-            answer(status, {"error": {"code": status, "message": reason or "error",
-                                      "errors": [{"reason": reason or "backendError", "domain": "youtube"}]}},
-                   read=read)
+            answer(
+                status,
+                {
+                    "error": {
+                        "code": status,
+                        "message": reason or "error",
+                        "errors": [{"reason": reason or "backendError", "domain": "youtube"}],
+                    }
+                },
+                read=read,
+            )
 
         if route == TOKEN_ROUTE:
             form = parse_qs(h.rfile.read(length).decode())
             if (form.get("grant_type"), form.get("refresh_token"), form.get("client_id")) != (
-                    ["refresh_token"], [REFRESH_TOKEN], [CLIENT_ID]):
+                ["refresh_token"],
+                [REFRESH_TOKEN],
+                [CLIENT_ID],
+            ):
                 return answer(400, {"error": "invalid_grant"}, read=length)
             with self._lock:
                 self.tokens_issued += 1
@@ -216,10 +227,17 @@ class GoogleStub:
             return self._chunk(h, session, length, answer, error)
         body = h.rfile.read(length)
         if not authorised:
-            return answer(401, {"error": {"code": 401, "status": "UNAUTHENTICATED",
-                                          "errors": [{"reason": "authError"}]}}, read=length)
-        kind = {"/upload/youtube/v3/videos": "init", "/upload/drive/v3/files": "init",
-                "/upload/youtube/v3/captions": "caption", "/upload/youtube/v3/thumbnails/set": "thumbnail"}.get(route)
+            return answer(
+                401,
+                {"error": {"code": 401, "status": "UNAUTHENTICATED", "errors": [{"reason": "authError"}]}},
+                read=length,
+            )
+        kind = {
+            "/upload/youtube/v3/videos": "init",
+            "/upload/drive/v3/files": "init",
+            "/upload/youtube/v3/captions": "caption",
+            "/upload/youtube/v3/thumbnails/set": "thumbnail",
+        }.get(route)
         if kind is None:
             return error(404, "notFound", length)
         fault = self._fault(kind)
@@ -230,16 +248,19 @@ class GoogleStub:
                 return error(400, "badRequest", length)
             sid = f"s{len(self.sessions) + 1}"
             total = h.headers.get("X-Upload-Content-Length")
-            self.sessions[sid] = Session("youtube" if "youtube" in route else "drive", json.loads(body or b"{}"),
-                                         query, int(total) if total else None)
+            self.sessions[sid] = Session(
+                "youtube" if "youtube" in route else "drive",
+                json.loads(body or b"{}"),
+                query,
+                int(total) if total else None,
+            )
             return answer(200, None, {"Location": f"{self.url}/upload/session/{sid}"}, read=length)
         record = {"query": query, "body": body, "content_type": h.headers.get("Content-Type", "")}
         if kind == "caption":
             self.captions.append(record)
             return answer(200, {"kind": "youtube#caption", "id": f"cap{len(self.captions)}"}, read=length)
         self.thumbnails.append(record)
-        return answer(200, {"kind": "youtube#thumbnailSetResponse", "items": [{"default": {"url": "x"}}]},
-                      read=length)
+        return answer(200, {"kind": "youtube#thumbnailSetResponse", "items": [{"default": {"url": "x"}}]}, read=length)
 
     def _chunk(self, h: BaseHTTPRequestHandler, session: Session, length: int, answer: Any, error: Any) -> None:
         content_range = _RANGE.match(h.headers.get("Content-Range", ""))
@@ -266,10 +287,12 @@ class GoogleStub:
                 overlap = max(0, len(session.data) - offset)
                 self.bytes_resent += min(overlap, read)
                 if offset <= len(session.data):
-                    session.data[offset:offset + read] = body
+                    session.data[offset : offset + read] = body
             if take < length:  # the connection drops mid-chunk: a TCP reset, no answer
                 with self._lock:
-                    self.log.append(Logged("PUT", urlsplit(h.path).path, {}, {k.lower(): v for k, v in h.headers.items()}, read, 0))
+                    self.log.append(
+                        Logged("PUT", urlsplit(h.path).path, {}, {k.lower(): v for k, v in h.headers.items()}, read, 0)
+                    )
                 h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 # The socket's file objects would keep it open past close(): take its descriptor away from
                 # them and close that, so the reset goes out now, like a network dropping the connection.
@@ -286,17 +309,31 @@ class GoogleStub:
     def _created(self, session: Session) -> dict[str, Any]:
         number = len([s for s in self.sessions.values() if s.created is not None]) + 1
         if session.kind == "youtube":
-            return {"kind": "youtube#video", "id": f"vid{number:08d}", "snippet": session.metadata.get("snippet", {}),
-                    "status": session.metadata.get("status", {})}
-        return {"kind": "drive#file", "id": f"file{number:06d}", "name": session.metadata.get("name"),
-                "parents": session.metadata.get("parents", []),
-                "webViewLink": f"https://drive.google.com/file/d/file{number:06d}/view"}
+            return {
+                "kind": "youtube#video",
+                "id": f"vid{number:08d}",
+                "snippet": session.metadata.get("snippet", {}),
+                "status": session.metadata.get("status", {}),
+            }
+        return {
+            "kind": "drive#file",
+            "id": f"file{number:06d}",
+            "name": session.metadata.get("name"),
+            "parents": session.metadata.get("parents", []),
+            "webViewLink": f"https://drive.google.com/file/d/file{number:06d}/view",
+        }
 
 
 def authorized_user(stub: GoogleStub) -> str:
     """The authorized-user JSON NOTES_PIPELINE_GOOGLE_OAUTH holds (google-auth ignores a token_uri in it)."""
-    return json.dumps({"type": "authorized_user", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-                       "refresh_token": REFRESH_TOKEN})
+    return json.dumps(
+        {
+            "type": "authorized_user",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "refresh_token": REFRESH_TOKEN,
+        }
+    )
 
 
 def _self_signed(folder: str) -> tuple[str, str]:
@@ -304,17 +341,25 @@ def _self_signed(folder: str) -> tuple[str, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = f"{folder}/cert.pem", f"{folder}/key.pem"
     with open(cert_path, "wb") as out:
         out.write(cert.public_bytes(serialization.Encoding.PEM))
     with open(key_path, "wb") as out:
-        out.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()))
+        out.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     return cert_path, key_path

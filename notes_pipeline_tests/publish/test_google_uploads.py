@@ -32,8 +32,9 @@ SIZE = 5 * CHUNK + 12_345  # not a whole number of chunks
 # client has handed the whole chunk to the kernel before the drop and cannot tell where it was cut.
 BIG_CHUNK = 8 * 1024 * 1024  # the production chunk size
 BIG_SIZE = 15 * 1024 * 1024 + 12_345
-META = VideoMetadata(title="How solar panels work", description="Light in, electricity out.",
-                     tags=["solar", "energy"], language="en")
+META = VideoMetadata(
+    title="How solar panels work", description="Light in, electricity out.", tags=["solar", "energy"], language="en"
+)
 NO_SLEEP = lambda s: None  # noqa: E731
 
 
@@ -58,13 +59,25 @@ def big_video(tmp_path: Path) -> Path:
 
 
 def youtube(stub: GoogleStub):
-    return google_service("youtube", "v3", user_credentials(authorized_user(stub), YOUTUBE_SCOPES, token_uri=stub.token_uri),
-                          endpoint=stub.url, timeout_s=5, ca_certs=stub.ca_certs)
+    return google_service(
+        "youtube",
+        "v3",
+        user_credentials(authorized_user(stub), YOUTUBE_SCOPES, token_uri=stub.token_uri),
+        endpoint=stub.url,
+        timeout_s=5,
+        ca_certs=stub.ca_certs,
+    )
 
 
 def drive(stub: GoogleStub):
-    return google_service("drive", "v3", user_credentials(authorized_user(stub), DRIVE_SCOPES, token_uri=stub.token_uri),
-                          endpoint=stub.url, timeout_s=5, ca_certs=stub.ca_certs)
+    return google_service(
+        "drive",
+        "v3",
+        user_credentials(authorized_user(stub), DRIVE_SCOPES, token_uri=stub.token_uri),
+        endpoint=stub.url,
+        timeout_s=5,
+        ca_certs=stub.ca_certs,
+    )
 
 
 def test_youtube_upload_in_chunks_with_captions_thumbnail_and_metadata(stub, video, tmp_path) -> None:
@@ -72,8 +85,16 @@ def test_youtube_upload_in_chunks_with_captions_thumbnail_and_metadata(stub, vid
     srt.write_text("1\n00:00:00,000 --> 00:00:02,000\nHello\n", encoding="utf-8")
     thumb.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 500)
     seen: list[tuple[int, int]] = []
-    published = upload_video(youtube(stub), video, META, captions=srt, thumbnail=thumb, chunk_bytes=CHUNK,
-                             sleep=NO_SLEEP, progress=lambda done, total: seen.append((done, total)))
+    published = upload_video(
+        youtube(stub),
+        video,
+        META,
+        captions=srt,
+        thumbnail=thumb,
+        chunk_bytes=CHUNK,
+        sleep=NO_SLEEP,
+        progress=lambda done, total: seen.append((done, total)),
+    )
 
     [session] = stub.uploaded("youtube")
     assert bytes(session.data) == video.read_bytes()
@@ -147,7 +168,13 @@ def test_an_expired_token_is_refreshed_at_the_token_uri(stub, video) -> None:
 
 def test_a_refused_refresh_token_is_one_line(stub, video) -> None:
     bad = authorized_user(stub).replace(REFRESH_TOKEN, "1//revoked")
-    service = google_service("youtube", "v3", user_credentials(bad, YOUTUBE_SCOPES, token_uri=stub.token_uri), endpoint=stub.url, ca_certs=stub.ca_certs)
+    service = google_service(
+        "youtube",
+        "v3",
+        user_credentials(bad, YOUTUBE_SCOPES, token_uri=stub.token_uri),
+        endpoint=stub.url,
+        ca_certs=stub.ca_certs,
+    )
     with pytest.raises(PublishError, match="refresh token was refused"):
         upload_video(service, video, META, chunk_bytes=CHUNK, sleep=NO_SLEEP)
     assert not stub.requests("/upload/youtube")
@@ -155,8 +182,9 @@ def test_a_refused_refresh_token_is_one_line(stub, video) -> None:
 
 def test_drive_upload_into_a_folder_resumes_after_a_drop(stub, big_video) -> None:
     stub.fail("chunk", Fault(drop_at=BIG_CHUNK + 100))
-    published = upload_file(drive(stub), big_video, META, folder_id="folder_abc123", chunk_bytes=BIG_CHUNK,
-                            sleep=NO_SLEEP)
+    published = upload_file(
+        drive(stub), big_video, META, folder_id="folder_abc123", chunk_bytes=BIG_CHUNK, sleep=NO_SLEEP
+    )
     [session] = stub.uploaded("drive")
     assert bytes(session.data) == big_video.read_bytes()
     assert stub.bytes_received == BIG_SIZE and stub.bytes_resent == 0

@@ -64,8 +64,13 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stub: GoogleStu
     """Credentials and signing keys in the environment, the provider config pointing publishing at the stub."""
     chain = make_chain()
     config = yaml.safe_load(default_config_path().read_text(encoding="utf-8"))
-    config["publish"] = {"youtube_base_url": stub.url + "/", "drive_base_url": stub.url + "/",
-                         "token_uri": stub.token_uri, "ca_certs": stub.ca_certs, "chunk_mb": 1}
+    config["publish"] = {
+        "youtube_base_url": stub.url + "/",
+        "drive_base_url": stub.url + "/",
+        "token_uri": stub.token_uri,
+        "ca_certs": stub.ca_certs,
+        "chunk_mb": 1,
+    }
     config_file = tmp_path / "providers.yaml"
     config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
     monkeypatch.setenv(CONFIG_ENV_VAR, str(config_file))
@@ -76,13 +81,18 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stub: GoogleStu
     monkeypatch.setenv(DATABASE_URL_ENV, database_url)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     (tmp_path / "dagster").mkdir()
-    resources = pipeline_resources(bucket_root=str(tmp_path / "bucket"), database_url=database_url,
-                                   scratch_dir=str(tmp_path / "scratch"), inbox_settle_s=0)
+    resources = pipeline_resources(
+        bucket_root=str(tmp_path / "bucket"),
+        database_url=database_url,
+        scratch_dir=str(tmp_path / "scratch"),
+        inbox_settle_s=0,
+    )
     return resources, chain
 
 
-def test_a_signed_video_is_published_once(environment, stub: GoogleStub, database: Database, capsys,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_signed_video_is_published_once(
+    environment, stub: GoogleStub, database: Database, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     resources, chain = environment
     bucket = resources["bucket"].get()
     instance = dg.DagsterInstance.ephemeral()

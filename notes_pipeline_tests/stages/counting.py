@@ -40,8 +40,12 @@ class CountingWriter(LocalScriptWriter):
         script = super().write(document)
         if self.edit_scene is None:
             return script
-        scenes = [s.model_copy(update={"narration": s.narration + " And one more thing."}) if s.index == self.edit_scene
-                  else s for s in script.scenes]
+        scenes = [
+            s.model_copy(update={"narration": s.narration + " And one more thing."})
+            if s.index == self.edit_scene
+            else s
+            for s in script.scenes
+        ]
         return script.model_copy(update={"scenes": scenes})
 
 

@@ -18,13 +18,29 @@ RENDER = "projects/good-doc/renders/720p-16x9-en-1a2b3c4d/"
 
 
 def project_row(state: StateStore, doc_id: str, status: str) -> None:
-    state.register_project(SourceRecord(doc_id=doc_id, source_key=f"inbox/{doc_id}.md", source_name=f"{doc_id}.md",
-                                        content_hash="b" * 64, size_bytes=1, copy_key=None, registered_at="x"))
+    state.register_project(
+        SourceRecord(
+            doc_id=doc_id,
+            source_key=f"inbox/{doc_id}.md",
+            source_name=f"{doc_id}.md",
+            content_hash="b" * 64,
+            size_bytes=1,
+            copy_key=None,
+            registered_at="x",
+        )
+    )
     state.set_status(doc_id, status)
 
 
-def asset_row(state: StateStore, bucket: LocalBucket, doc_id: str, asset_type: str, key: str, size: int,
-           content_hash: str | None = None) -> None:
+def asset_row(
+    state: StateStore,
+    bucket: LocalBucket,
+    doc_id: str,
+    asset_type: str,
+    key: str,
+    size: int,
+    content_hash: str | None = None,
+) -> None:
     bucket.put_bytes(key, b"x" * size)
     state.record_asset(AssetRecord(project_id=doc_id, asset_type=asset_type, object_key=key, content_hash=content_hash))
 

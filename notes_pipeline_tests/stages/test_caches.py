@@ -31,19 +31,29 @@ from notes_pipeline_tests.stages.counting import (
 PARAPHRASE = b"---\nresolution: 480\n---\nAbout the morning ritual: a friendly 30-second coffee cup brand ad.\n"
 
 
-def run_pipeline(bucket: Bucket, state: StateStore, doc_id: str, calls: Calls, tmp: Path, *,
-                 edit_scene: int | None = None) -> VideoRender:
+def run_pipeline(
+    bucket: Bucket, state: StateStore, doc_id: str, calls: Calls, tmp: Path, *, edit_scene: int | None = None
+) -> VideoRender:
     """The four stages as the assets run them, without Dagster, recording into the database."""
     worker = f"test-{doc_id}"
     with project_stage(bucket, state, doc_id, "video_script", run_id=worker):
-        manifest, script, _ = script_stage(bucket, state, doc_id, CountingWriter(calls, edit_scene),
-                                           LocalEmbedder(), max_bytes=1_000_000, semantic_threshold=0.98)
+        manifest, script, _ = script_stage(
+            bucket,
+            state,
+            doc_id,
+            CountingWriter(calls, edit_scene),
+            LocalEmbedder(),
+            max_bytes=1_000_000,
+            semantic_threshold=0.98,
+        )
     with project_stage(bucket, state, doc_id, "scene_narration", run_id=worker):
-        narration = narrate_script(bucket, manifest, CountingNarrator(calls),
-                                   tracker=SceneTracker(state, doc_id, "audio", worker=worker))
+        narration = narrate_script(
+            bucket, manifest, CountingNarrator(calls), tracker=SceneTracker(state, doc_id, "audio", worker=worker)
+        )
     with project_stage(bucket, state, doc_id, "scene_images", run_id=worker):
-        images = make_images(bucket, manifest, CountingSlides(calls),
-                             tracker=SceneTracker(state, doc_id, "image", worker=worker))
+        images = make_images(
+            bucket, manifest, CountingSlides(calls), tracker=SceneTracker(state, doc_id, "image", worker=worker)
+        )
     with project_stage(bucket, state, doc_id, "final_video", run_id=worker):
         return video_stage(bucket, state, manifest, script, narration, images, scratch_root=tmp / "scratch")
 
@@ -80,11 +90,20 @@ def test_identical_request_calls_no_provider_and_near_duplicate_reuses_the_video
     project = state.project(second_id)
     assert project["reused_from"] == first_id and project["status"] == "done"
     with psycopg.connect(database.url) as conn:
-        hits = dict(conn.execute(
-            "SELECT asset_type, array_agg(DISTINCT cache_hit) FROM assets WHERE project_id = %s GROUP BY 1",
-            (second_id,)).fetchall())
-    assert hits == {"script": ["semantic"], "audio": ["exact"], "image": ["exact"], "video": ["semantic"],
-                    "subtitles": ["semantic"], "thumbnail": ["semantic"]}
+        hits = dict(
+            conn.execute(
+                "SELECT asset_type, array_agg(DISTINCT cache_hit) FROM assets WHERE project_id = %s GROUP BY 1",
+                (second_id,),
+            ).fetchall()
+        )
+    assert hits == {
+        "script": ["semantic"],
+        "audio": ["exact"],
+        "image": ["exact"],
+        "video": ["semantic"],
+        "subtitles": ["semantic"],
+        "thumbnail": ["semantic"],
+    }
 
 
 @pytest.mark.slow
@@ -104,7 +123,9 @@ def test_a_changed_scene_alone_is_made_again(store: Bucket, database: Database, 
     progress = state.progress(doc_id)
     assert len(progress) == scenes and {p.status for p in progress} == {"done"}
     with psycopg.connect(database.url) as conn:
-        stages = conn.execute("SELECT stage, status FROM stage_runs WHERE project_id = %s ORDER BY id", (doc_id,)).fetchall()
+        stages = conn.execute(
+            "SELECT stage, status FROM stage_runs WHERE project_id = %s ORDER BY id", (doc_id,)
+        ).fetchall()
     assert stages == [(s, "succeeded") for s in ("video_script", "scene_narration", "scene_images", "final_video")] * 2
 
 
@@ -118,8 +139,15 @@ def test_the_reuse_decision_travels_in_the_manifest_not_through_the_database(
 
     second_id = register(store, "coffee-again.txt", PARAPHRASE)
     with project_stage(store, state, second_id, "video_script", run_id="test"):
-        written, script, match = script_stage(store, state, second_id, CountingWriter(Calls()), LocalEmbedder(),
-                                              max_bytes=1_000_000, semantic_threshold=0.98)
+        written, script, match = script_stage(
+            store,
+            state,
+            second_id,
+            CountingWriter(Calls()),
+            LocalEmbedder(),
+            max_bytes=1_000_000,
+            semantic_threshold=0.98,
+        )
     assert match is not None and written.reused_from == first_id
     assert state.project(second_id)["reused_from"] == first_id  # still recorded, for the reports
     # The manifest as Dagster's IO manager hands it to the next step (another process, maybe), while the

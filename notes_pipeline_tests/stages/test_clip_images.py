@@ -45,16 +45,36 @@ class FootageSource:
 
 
 def _script(bucket: LocalBucket) -> ScriptManifest:
-    scenes = [Scene(index=i, heading=f"Part {i}", narration=f"This is part {i} of the footage test.")
-              for i in (1, 2, 3)]
-    put_model(bucket, keys.source_record("doc-1"), SourceRecord(
-        doc_id="doc-1", source_key="inbox/clips.md", source_name="clips.md", content_hash="0" * 64, size_bytes=1,
-        copy_key=None, registered_at="2026-12-05T00:00:00+00:00"))
-    put_model(bucket, keys.script("doc-1"), Script(title="Clips", summary="s", language="en", scenes=scenes,
-                                                   writer="test"))
-    return ScriptManifest(doc_id="doc-1", script_key=keys.script("doc-1"), script_hash="0" * 64,
-                          source_hash="0" * 64, language="en", scene_count=3, word_count=24, writer="test",
-                          options=RenderOptions(resolution=480))
+    scenes = [
+        Scene(index=i, heading=f"Part {i}", narration=f"This is part {i} of the footage test.") for i in (1, 2, 3)
+    ]
+    put_model(
+        bucket,
+        keys.source_record("doc-1"),
+        SourceRecord(
+            doc_id="doc-1",
+            source_key="inbox/clips.md",
+            source_name="clips.md",
+            content_hash="0" * 64,
+            size_bytes=1,
+            copy_key=None,
+            registered_at="2026-12-05T00:00:00+00:00",
+        ),
+    )
+    put_model(
+        bucket, keys.script("doc-1"), Script(title="Clips", summary="s", language="en", scenes=scenes, writer="test")
+    )
+    return ScriptManifest(
+        doc_id="doc-1",
+        script_key=keys.script("doc-1"),
+        script_hash="0" * 64,
+        source_hash="0" * 64,
+        language="en",
+        scene_count=3,
+        word_count=24,
+        writer="test",
+        options=RenderOptions(resolution=480),
+    )
 
 
 @pytest.fixture
@@ -82,8 +102,9 @@ def test_clips_are_stored_beside_their_posters_cached_and_played(tmp_path, clip)
     assert all(i.reused and bucket.get_bytes(i.clip_key) == clip for i in again.images)
 
     narration = narrate_script(bucket, script, EspeakNarrator(), workers=1)
-    render = render_video(bucket, script, load_script(bucket, script), narration, again,
-                          scratch_root=tmp_path / "scratch")
+    render = render_video(
+        bucket, script, load_script(bucket, script), narration, again, scratch_root=tmp_path / "scratch"
+    )
     assert not render.degraded, render.fallback_reason
     video = [f for _, f in frames(bucket.local_path(render.video_key))]
     top = slice(0, render.height // 2)

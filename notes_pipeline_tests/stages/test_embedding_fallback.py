@@ -20,15 +20,17 @@ from notes_pipeline_tests.stages.counting import PROMPT, register
 
 
 @pytest.mark.parametrize("status", [500, 403])
-def test_an_embeddings_error_falls_back_and_the_script_is_written(database: Database, tmp_path: Path,
-                                                                  status: int) -> None:
+def test_an_embeddings_error_falls_back_and_the_script_is_written(
+    database: Database, tmp_path: Path, status: int
+) -> None:
     bucket, state = LocalBucket(tmp_path / "bucket"), StateStore(database)
     doc_id = register(bucket, f"coffee-{status}.txt", PROMPT)
     with StubServer(lambda request: Reply.error(status, "embeddings are down")) as stub:
         embedder = FallbackEmbedder(GeminiEmbedder(api_key="AIza-test-key", base_url=stub.url), LocalEmbedder())
         with project_stage(bucket, state, doc_id, "video_script", run_id="test"):
-            manifest, script, match = script_stage(bucket, state, doc_id, LocalScriptWriter(), embedder,
-                                                   max_bytes=1_000_000, semantic_threshold=0.98)
+            manifest, script, match = script_stage(
+                bucket, state, doc_id, LocalScriptWriter(), embedder, max_bytes=1_000_000, semantic_threshold=0.98
+            )
         assert any(":batchEmbedContents" in r.route for r in stub.requests)
     assert manifest.writer == "local" and len(script.scenes) >= 3 and match is None
     assert len(embedder.fallbacks) == 1 and str(status) in embedder.fallbacks[0]

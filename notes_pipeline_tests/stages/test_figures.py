@@ -21,19 +21,29 @@ from notes_pipeline_tests.providers.stubs import Reply, StubServer, png_bytes
 NOTE = "inbox/course/lesson.md"
 
 
-@pytest.mark.parametrize("source, key", [
-    ("img/stages.png", "inbox/course/img/stages.png"),
-    ("./stages.png", "inbox/course/stages.png"),
-    ("../shared/stages.png", "inbox/shared/stages.png"),
-    ("/shared/stages.png", "inbox/shared/stages.png"),
-    ("img/two%20words.png", "inbox/course/img/two words.png"),
-])
+@pytest.mark.parametrize(
+    "source, key",
+    [
+        ("img/stages.png", "inbox/course/img/stages.png"),
+        ("./stages.png", "inbox/course/stages.png"),
+        ("../shared/stages.png", "inbox/shared/stages.png"),
+        ("/shared/stages.png", "inbox/shared/stages.png"),
+        ("img/two%20words.png", "inbox/course/img/two words.png"),
+    ],
+)
 def test_paths_resolve_against_the_notes_folder_or_the_inbox_root(source, key):
     assert figure_key(source, NOTE) == key
 
 
-@pytest.mark.parametrize("source", ["../../projects/other-0123456789/source.json", "/../.pgdata/secret.png",
-                                    "%2e%2e/%2e%2e/%2e%2e/etc/passwd.png", "..\\..\\x.png"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "../../projects/other-0123456789/source.json",
+        "/../.pgdata/secret.png",
+        "%2e%2e/%2e%2e/%2e%2e/etc/passwd.png",
+        "..\\..\\x.png",
+    ],
+)
 def test_a_path_out_of_the_inbox_is_refused(source):
     with pytest.raises(FigureError, match="outside the inbox"):
         figure_key(source, NOTE)
@@ -57,13 +67,15 @@ def test_local_figures_are_read_capped_and_must_be_pictures(tmp_path):
 
 
 def _client(guard: UrlGuard) -> HttpClient:
-    return HttpClient("figures-test", HttpConfig(max_attempts=1, read_timeout_s=2), url_guard=guard,
-                      sleep=lambda s: None)
+    return HttpClient(
+        "figures-test", HttpConfig(max_attempts=1, read_timeout_s=2), url_guard=guard, sleep=lambda s: None
+    )
 
 
 def test_remote_figures_come_through_the_ssrf_safe_download(tmp_path):
-    with StubServer(lambda r: Reply.png(320, 200) if r.route == "/fig.png" else Reply.raw(b"no", "text/plain", 404)) \
-            as stub:
+    with StubServer(
+        lambda r: Reply.png(320, 200) if r.route == "/fig.png" else Reply.raw(b"no", "text/plain", 404)
+    ) as stub:
         allowed = _client(UrlGuard(allow=frozenset({("127.0.0.1", stub.port)})))
         fetcher = FigureFetcher(LocalBucket(tmp_path), NOTE, allowed)
         data = fetcher.fetch(FigureVisual(source=f"{stub.url}/fig.png"))
@@ -74,7 +86,8 @@ def test_remote_figures_come_through_the_ssrf_safe_download(tmp_path):
         # The ordinary guard: a figure URL pointing at a loopback address is refused before any byte goes out.
         with pytest.raises(FigureError, match="non-public address"):
             FigureFetcher(LocalBucket(tmp_path), NOTE, _client(UrlGuard())).fetch(
-                FigureVisual(source=f"{stub.url}/fig.png"))
+                FigureVisual(source=f"{stub.url}/fig.png")
+            )
         with pytest.raises(FigureError, match="remote figures are off"):
             FigureFetcher(LocalBucket(tmp_path), NOTE, None).fetch(FigureVisual(source=f"{stub.url}/fig.png"))
         assert len(stub.requests) == seen
@@ -83,13 +96,16 @@ def test_remote_figures_come_through_the_ssrf_safe_download(tmp_path):
 def test_a_figure_that_cannot_be_had_falls_back_with_its_reason_recorded(tmp_path, monkeypatch):
     monkeypatch.setenv("NOTES_PIPELINE_REMOTE_FIGURES", "off")
     bucket = LocalBucket(tmp_path)
-    notes = ("---\nresolution: 480\n---\n# Figures\n\nA first section that introduces the subject at some length.\n\n"
-             "## The stages\n\nThe pipeline runs several stages one after another for each document.\n\n"
-             "![The stages](img/missing.png)\n\n## The end\n\nThat is the whole pipeline from start to finish.\n")
+    notes = (
+        "---\nresolution: 480\n---\n# Figures\n\nA first section that introduces the subject at some length.\n\n"
+        "## The stages\n\nThe pipeline runs several stages one after another for each document.\n\n"
+        "![The stages](img/missing.png)\n\n## The end\n\nThat is the whole pipeline from start to finish.\n"
+    )
     bucket.put_bytes(NOTE, notes.encode())
     scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=1_000_000, settle_s=0)
-    manifest, script = write_script(bucket, load_document(bucket, scan.registered[0].doc_id, max_bytes=1_000_000),
-                                    LocalScriptWriter())
+    manifest, script = write_script(
+        bucket, load_document(bucket, scan.registered[0].doc_id, max_bytes=1_000_000), LocalScriptWriter()
+    )
     scene = next(s for s in script.scenes if s.visual is not None)
     images = make_images(bucket, manifest, ImageChain(leading=[NotesMaterial()]), workers=1)
     image = images.images[scene.index - 1]
@@ -106,9 +122,11 @@ def test_a_web_figure_is_drawn_and_its_address_kept_for_provenance(tmp_path):
     with StubServer(lambda r: Reply.png(320, 200)) as stub:
         bucket = LocalBucket(tmp_path)
         url = f"{stub.url}/fig.png"
-        notes = (f"---\nresolution: 480\n---\n# Figures\n\nA first section that introduces the subject at some "
-                 f"length.\n\n## The stages\n\nThe pipeline runs several stages one after another for each "
-                 f"document.\n\n![The stages]({url})\n\n## The end\n\nThat is the whole pipeline from start to end.\n")
+        notes = (
+            f"---\nresolution: 480\n---\n# Figures\n\nA first section that introduces the subject at some "
+            f"length.\n\n## The stages\n\nThe pipeline runs several stages one after another for each "
+            f"document.\n\n![The stages]({url})\n\n## The end\n\nThat is the whole pipeline from start to end.\n"
+        )
         bucket.put_bytes(NOTE, notes.encode())
         scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=1_000_000, settle_s=0)
         document = load_document(bucket, scan.registered[0].doc_id, max_bytes=1_000_000)

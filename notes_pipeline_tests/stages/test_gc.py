@@ -46,8 +46,13 @@ def test_gc_finds_orphans_and_unused_cache_entries_and_deletes_them_only_with_ap
     applied = collect_garbage(bucket, state, now=now, retention=timedelta(days=14), dry_run=False)
     assert applied.count == 2 and "deleted 2 objects" in applied.summary()
     assert bucket.stat("projects/failed-doc/scenes/01/image.png") is None and bucket.stat(unused_old) is None
-    for kept in ("projects/good-doc/scenes/01/image.png", RENDER + "video.mp4", RENDER + "render.json", live,
-                 unused_new):
+    for kept in (
+        "projects/good-doc/scenes/01/image.png",
+        RENDER + "video.mp4",
+        RENDER + "render.json",
+        live,
+        unused_new,
+    ):
         assert bucket.stat(kept) is not None
     assert collect_garbage(bucket, state, now=now, retention=timedelta(days=14)).count == 0
 
@@ -63,16 +68,24 @@ def test_a_delivered_project_that_a_later_run_left_running_keeps_everything(tmp_
     assert state.project("good-doc")["status"] == "done"
 
 
-def test_an_approved_script_version_of_a_failed_project_is_kept_and_says_why(tmp_path: Path,
-                                                                              database: Database) -> None:
+def test_an_approved_script_version_of_a_failed_project_is_kept_and_says_why(
+    tmp_path: Path, database: Database
+) -> None:
     bucket, state = LocalBucket(tmp_path / "bucket"), StateStore(database)
     project_row(state, "failed-doc", "failed")
     version_key = "projects/failed-doc/script.v1.json"
     asset_row(state, bucket, "failed-doc", "script", version_key, 50)
     reviews = ReviewStore(database)
     with reviews.versioning("failed-doc") as writer:
-        writer.insert(version=1, content_hash="c" * 64, object_key=version_key, origin="writer", summary="",
-                      scene_count=3, review_required=True)
+        writer.insert(
+            version=1,
+            content_hash="c" * 64,
+            object_key=version_key,
+            origin="writer",
+            summary="",
+            scene_count=3,
+            review_required=True,
+        )
     assert reviews.approve("failed-doc", 1, "ann")
     age_everything(database)
     report = collect_garbage(bucket, state, now=datetime.now(UTC), retention=timedelta(0), dry_run=False)
@@ -85,8 +98,11 @@ class DeliversDuringTheListing(StateStore):
 
     def gc_candidates(self, before: datetime) -> list[GcCandidate]:
         found = super().gc_candidates(before)
-        self.record_asset(AssetRecord(project_id="failed-doc", asset_type="video",
-                                      object_key="projects/failed-doc/renders/r1/video.mp4"))
+        self.record_asset(
+            AssetRecord(
+                project_id="failed-doc", asset_type="video", object_key="projects/failed-doc/renders/r1/video.mp4"
+            )
+        )
         return found
 
 

@@ -144,8 +144,7 @@ def test_files_still_being_written_wait_for_a_later_sweep(bucket, index):
     _drop(bucket, "fresh.md", b"fresh", 200)
     scan = _scan(bucket, index, settle_s=5, now_ns=202 * 10**9)
     assert [r.source_key for r in scan.registered] == ["inbox/old.md"] and scan.settling == ["inbox/fresh.md"]
-    later = _scan(bucket, index, scan.cursor, known=[r.doc_id for r in scan.registered], settle_s=5,
-                  now_ns=300 * 10**9)
+    later = _scan(bucket, index, scan.cursor, known=[r.doc_id for r in scan.registered], settle_s=5, now_ns=300 * 10**9)
     assert [r.source_key for r in later.registered] == ["inbox/fresh.md"]
 
 
@@ -235,8 +234,12 @@ class RecordingWriter:
 
 
 def test_front_matter_from_other_tools_is_kept_in_the_source_record_and_reaches_the_writer(bucket, index):
-    _drop(bucket, "post.md", "---\ntitle: Tides\nauthor: Ada\nlayout: post\ntier: premium\n---\n"
-                             "# Tides\n\nThe moon pulls the oceans. Twice a day the sea rises.\n".encode("utf-16"))
+    _drop(
+        bucket,
+        "post.md",
+        "---\ntitle: Tides\nauthor: Ada\nlayout: post\ntier: premium\n---\n"
+        "# Tides\n\nThe moon pulls the oceans. Twice a day the sea rises.\n".encode("utf-16"),
+    )
     (record,) = _scan(bucket, index).registered
     assert record.front_matter == {"author": "Ada", "layout": "post"} and record.tier == "premium"
     assert record.problem is None
@@ -275,8 +278,11 @@ def test_refused_and_hidden_names_are_skipped_once_and_never_stop_the_others(buc
     first = _scan(bucket, index, retry_skipped_s=0)
     assert [r.source_key for r in first.registered] == ["inbox/a.md", "inbox/z.md"]
     assert first.skipped == [] and sorted(first.refused) == [
-        ("inbox/.#a.md", "a name starting with '.' is a hidden or temporary file (an editor's lock, a sync tool's "
-                         "copy); remove the leading '.' to have it rendered"),
+        (
+            "inbox/.#a.md",
+            "a name starting with '.' is a hidden or temporary file (an editor's lock, a sync tool's "
+            "copy); remove the leading '.' to have it rendered",
+        ),
         ("inbox/caf\\xe9.md", "the file name is not valid UTF-8 (byte 0xe9); rename it"),
     ]
     again = _scan(bucket, index, first.cursor, known=[r.doc_id for r in first.registered], retry_skipped_s=0)

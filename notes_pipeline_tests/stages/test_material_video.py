@@ -99,13 +99,19 @@ def test_each_kind_of_material_is_its_own_card_in_the_video(tmp_path, monkeypatc
     bucket.put_bytes("inbox/course/lesson.md", NOTES.encode())
     bucket.put_bytes("inbox/course/img/stages.png", stages_picture())
     scan = scan_inbox(bucket, InboxCursor(), known_doc_ids=[], max_bytes=1_000_000, settle_s=0)
-    manifest, script = write_script(bucket, load_document(bucket, scan.registered[0].doc_id, max_bytes=1_000_000),
-                                    LocalScriptWriter())
-    images = make_images(bucket, manifest, ProviderRegistry(load_config(), Secrets.from_env({})).image_source(),
-                         workers=2)
+    manifest, script = write_script(
+        bucket, load_document(bucket, scan.registered[0].doc_id, max_bytes=1_000_000), LocalScriptWriter()
+    )
+    images = make_images(
+        bucket, manifest, ProviderRegistry(load_config(), Secrets.from_env({})).image_source(), workers=2
+    )
     kinds = {s.heading: i.visual_kind for s, i in zip(script.scenes, images.images, strict=True)}
-    material = {"The stages": "figure", "Calling the function": "code", "The settings": "table",
-                "The energy": "formula"}
+    material = {
+        "The stages": "figure",
+        "Calling the function": "code",
+        "The settings": "table",
+        "The energy": "formula",
+    }
     assert {k: v for k, v in kinds.items() if k in material} == material
     # The other scenes get an offline visual (a diagram or an icon) or, failing that, the text card.
     assert {v for k, v in kinds.items() if k not in material} <= {"diagram", "icon", "card"}
@@ -116,8 +122,10 @@ def test_each_kind_of_material_is_its_own_card_in_the_video(tmp_path, monkeypatc
     ends = [*render.scene_starts_s[1:], render.duration_s]
     middles = [(start + end) / 2 for start, end in zip(render.scene_starts_s, ends, strict=True)]
     frames = frames_at(tmp_path / "bucket" / render.video_key, middles)
-    stills = [np.asarray(Image.open(io.BytesIO(bucket.get_bytes(i.image_key))).convert("RGB")).astype(np.int16)
-              for i in images.images]
+    stills = [
+        np.asarray(Image.open(io.BytesIO(bucket.get_bytes(i.image_key))).convert("RGB")).astype(np.int16)
+        for i in images.images
+    ]
     top = round(render.height * 0.75)  # above the burned-in subtitles
     for n, frame in enumerate(frames):
         distances = [np.abs(frame[:top] - still[:top]).mean() for still in stills]
@@ -131,6 +139,11 @@ def test_each_kind_of_material_is_its_own_card_in_the_video(tmp_path, monkeypatc
     crop = Image.fromarray(frames[code][:top].astype(np.uint8)).resize((render.width * 2, top * 2))
     png = io.BytesIO()
     crop.save(png, "PNG")
-    text = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "6"], input=png.getvalue(), capture_output=True,
-                          check=True, timeout=60).stdout.decode()
+    text = subprocess.run(
+        ["tesseract", "stdin", "stdout", "--psm", "6"],
+        input=png.getvalue(),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout.decode()
     assert "hello" in text and "name" in text and "return" in text, text

@@ -12,13 +12,15 @@ from pathlib import Path
 
 from notes_pipeline.stages.scratch import OWNER_FILE, PREFIX, remove_stale_scratch, scratch_dir
 
-HOLD = ("import sys, time\n"
-        "from pathlib import Path\n"
-        "from notes_pipeline.stages.scratch import scratch_dir\n"
-        "with scratch_dir('render-of-a-doc', Path(sys.argv[1])) as work:\n"
-        "    (work / 'frame.png').write_bytes(b'x' * 1000)\n"
-        "    print(work, flush=True)\n"
-        "    time.sleep(120)\n")
+HOLD = (
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from notes_pipeline.stages.scratch import scratch_dir\n"
+    "with scratch_dir('render-of-a-doc', Path(sys.argv[1])) as work:\n"
+    "    (work / 'frame.png').write_bytes(b'x' * 1000)\n"
+    "    print(work, flush=True)\n"
+    "    time.sleep(120)\n"
+)
 
 
 def _holder(root: Path) -> tuple[subprocess.Popen, Path]:

@@ -24,9 +24,17 @@ def manifest_for(bucket, doc_id: str, *, review: bool) -> ScriptManifest:
     scenes = [Scene(index=i, heading=f"Lava field {i}", narration="Lava cools into rock.") for i in (1, 2, 3)]
     script = Script(title="Lava", summary="s", language="en", scenes=scenes, writer="test")
     put_model(bucket, keys.script(doc_id), script)
-    return ScriptManifest(doc_id=doc_id, script_key=keys.script(doc_id), script_hash="0" * 64, source_hash="0" * 64,
-                          language="en", scene_count=3, word_count=12, writer="test",
-                          options=RenderOptions(resolution=480, review=review))
+    return ScriptManifest(
+        doc_id=doc_id,
+        script_key=keys.script(doc_id),
+        script_hash="0" * 64,
+        source_hash="0" * 64,
+        language="en",
+        scene_count=3,
+        word_count=12,
+        writer="test",
+        options=RenderOptions(resolution=480, review=review),
+    )
 
 
 @pytest.fixture
@@ -35,11 +43,18 @@ def clips_only():
     with StubServer() as stub:
         shop = StockSite(stub.url)
         stub.handler = shop.handler(KEY)
-        shop.pexels_videos = [shop.pexels_video(1, link=shop.video_file("lava1.mp4", 854, 480)),
-                              shop.pexels_video(2, link=shop.video_file("lava2.mp4", 1280, 720))]
-        library = PexelsLibrary(KEY, base_url=stub.url, media=("videos",), sleep=lambda s: None,
-                                http=HttpConfig(max_attempts=2, backoff_base_s=0.01),
-                                download_guard=UrlGuard(allow=frozenset({("127.0.0.1", stub.port)})))
+        shop.pexels_videos = [
+            shop.pexels_video(1, link=shop.video_file("lava1.mp4", 854, 480)),
+            shop.pexels_video(2, link=shop.video_file("lava2.mp4", 1280, 720)),
+        ]
+        library = PexelsLibrary(
+            KEY,
+            base_url=stub.url,
+            media=("videos",),
+            sleep=lambda s: None,
+            http=HttpConfig(max_attempts=2, backoff_base_s=0.01),
+            download_guard=UrlGuard(allow=frozenset({("127.0.0.1", stub.port)})),
+        )
         yield stub, ImageChain(stock=[library], last_resort=SlideRenderer())
     reset_circuit_breakers()
 
@@ -65,8 +80,7 @@ def test_a_clip_is_stored_with_its_poster_and_the_cache_gives_both_back(tmp_path
 def test_review_keeps_candidates_only_where_there_is_a_choice(tmp_path, clips_only):
     _, chain = clips_only
     bucket = LocalBucket(tmp_path / "bucket")
-    with_stock = make_images(bucket, manifest_for(bucket, "lava-c", review=True), chain, workers=1,
-                             review_candidates=4)
+    with_stock = make_images(bucket, manifest_for(bucket, "lava-c", review=True), chain, workers=1, review_candidates=4)
     assert [len(i.candidates) for i in with_stock.images] == [2, 2, 2]
     assert len({c.image_key for i in with_stock.images for c in i.candidates}) == 2  # equal results kept once
     assert all(c.clip_key and bucket.stat(c.clip_key) for i in with_stock.images for c in i.candidates)
@@ -74,7 +88,8 @@ def test_review_keeps_candidates_only_where_there_is_a_choice(tmp_path, clips_on
     assert pick_candidate(bucket, "lava-c", 2, 2) == with_stock.images[1].candidates[1]
     with pytest.raises(NoSuchCandidateError, match="candidates 1-2"):
         pick_candidate(bucket, "lava-c", 2, 3)
-    offline = make_images(bucket, manifest_for(bucket, "lava-d", review=True), SlideRenderer(), workers=1,
-                          review_candidates=4)
+    offline = make_images(
+        bucket, manifest_for(bucket, "lava-d", review=True), SlideRenderer(), workers=1, review_candidates=4
+    )
     assert all(i.candidates == [] for i in offline.images)
     assert bucket.list(keys.project_prefix("lava-d") + "candidates/") == []

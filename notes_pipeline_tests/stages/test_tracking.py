@@ -30,15 +30,17 @@ from notes_pipeline_tests.providers.stubs import Reply, StubServer
 from notes_pipeline_tests.providers.stubs.google_tts import google_tts_handler
 from notes_pipeline_tests.stages.counting import register
 
-CLAIM_AND_HANG = ("import sys, time\n"
-                  "from notes_pipeline.store.db import Database\n"
-                  "from notes_pipeline.store.state import StateStore\n"
-                  "from notes_pipeline.stages.tracking import SceneTracker\n"
-                  "tracker = SceneTracker(StateStore(Database(sys.argv[1])), 'doc', 'audio', worker='crashed-run')\n"
-                  "tracker.prepare([1, 2, 3])\n"
-                  "tracker.claim(2)\n"
-                  "print('claimed', flush=True)\n"
-                  "time.sleep(120)  # a provider call that never returns: the process is killed here\n")
+CLAIM_AND_HANG = (
+    "import sys, time\n"
+    "from notes_pipeline.store.db import Database\n"
+    "from notes_pipeline.store.state import StateStore\n"
+    "from notes_pipeline.stages.tracking import SceneTracker\n"
+    "tracker = SceneTracker(StateStore(Database(sys.argv[1])), 'doc', 'audio', worker='crashed-run')\n"
+    "tracker.prepare([1, 2, 3])\n"
+    "tracker.claim(2)\n"
+    "print('claimed', flush=True)\n"
+    "time.sleep(120)  # a provider call that never returns: the process is killed here\n"
+)
 NOTES = b"""# Rivers
 
 ## Rain
@@ -55,11 +57,27 @@ Floods spread mud beside the river and build a wide flat plain over time.
 @pytest.fixture
 def state(database: Database) -> StateStore:
     store = StateStore(database)
-    store.register_project(SourceRecord(doc_id="doc", source_key="inbox/doc.md", source_name="doc.md",
-                                        content_hash="a" * 64, size_bytes=10, copy_key=None,
-                                        registered_at="2026-11-23T00:00:00+00:00"))
-    store.sync_scenes("doc", Script(title="T", summary="S", language="en", writer="local", scenes=[
-        Scene(index=i, heading=f"H{i}", narration=f"Scene {i} narration.") for i in (1, 2, 3)]))
+    store.register_project(
+        SourceRecord(
+            doc_id="doc",
+            source_key="inbox/doc.md",
+            source_name="doc.md",
+            content_hash="a" * 64,
+            size_bytes=10,
+            copy_key=None,
+            registered_at="2026-11-23T00:00:00+00:00",
+        )
+    )
+    store.sync_scenes(
+        "doc",
+        Script(
+            title="T",
+            summary="S",
+            language="en",
+            writer="local",
+            scenes=[Scene(index=i, heading=f"H{i}", narration=f"Scene {i} narration.") for i in (1, 2, 3)],
+        ),
+    )
     return store
 
 
@@ -102,8 +120,11 @@ def test_a_live_claim_is_waited_for_then_handed_over(state: StateStore) -> None:
 
 def test_a_claim_held_past_the_wait_fails_naming_scene_and_holder(state: StateStore) -> None:
     assert _tracker(state, "run-a").claim(3)
-    with pytest.raises(SceneBusyError, match=r"document 'doc' at stage 'scene_narration': scene 3's audio is still "
-                                             r"being made by run run-a"):
+    with pytest.raises(
+        SceneBusyError,
+        match=r"document 'doc' at stage 'scene_narration': scene 3's audio is still "
+        r"being made by run run-a",
+    ):
         _tracker(state, "run-b", wait_s=0.6).claim(3)
 
 
@@ -123,8 +144,9 @@ class SlowCountingNarrator(EspeakNarrator):
 def _script(bucket: Bucket, state: StateStore) -> ScriptManifest:
     doc_id = register(bucket, "rivers.md", NOTES)
     state.register_project(load_source_record(bucket, doc_id))
-    manifest, _, _ = script_stage(bucket, state, doc_id, LocalScriptWriter(), LocalEmbedder(), max_bytes=1_000_000,
-                                  semantic_threshold=0.98)
+    manifest, _, _ = script_stage(
+        bucket, state, doc_id, LocalScriptWriter(), LocalEmbedder(), max_bytes=1_000_000, semantic_threshold=0.98
+    )
     return manifest
 
 
@@ -161,9 +183,17 @@ def test_retries_are_the_provider_attempts_actually_made(database: Database, tmp
     bucket, state = LocalBucket(tmp_path / "bucket"), StateStore(database)
     script = _script(bucket, state)
     with StubServer(google_tts_handler()) as stub:
-        config = load_config().narration.settings_for(GoogleNarrator).model_copy(update={"base_url": stub.url, "sample_rate": 16000})
-        narrator = GoogleNarrator(config, credentials=AnonymousCredentials(), sleep=lambda s: None,
-                                  http=HttpConfig(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.01))
+        config = (
+            load_config()
+            .narration.settings_for(GoogleNarrator)
+            .model_copy(update={"base_url": stub.url, "sample_rate": 16000})
+        )
+        narrator = GoogleNarrator(
+            config,
+            credentials=AnonymousCredentials(),
+            sleep=lambda s: None,
+            http=HttpConfig(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.01),
+        )
 
         def narrate(worker: str):
             tracker = SceneTracker(state, script.doc_id, "audio", worker=worker, run_id=worker)
@@ -180,8 +210,12 @@ def test_retries_are_the_provider_attempts_actually_made(database: Database, tmp
         assert stub.requests == [] and all(c.reused for c in again.clips)
     assert [p.retry_count for p in state.progress(script.doc_id)] == [0] * len(first.clips)
     with database.connection() as conn:
-        made = conn.execute("SELECT run_id, attempts, cache_hit FROM assets WHERE project_id = %s AND "
-                            "asset_type = 'audio' ORDER BY run_id, sequence_number", (script.doc_id,)).fetchall()
+        made = conn.execute(
+            "SELECT run_id, attempts, cache_hit FROM assets WHERE project_id = %s AND "
+            "asset_type = 'audio' ORDER BY run_id, sequence_number",
+            (script.doc_id,),
+        ).fetchall()
     assert [(r["attempts"], r["cache_hit"]) for r in made if r["run_id"] == "cached-run"] == [(0, "exact")] * len(
-        first.clips)
+        first.clips
+    )
     assert [r["attempts"] for r in made if r["run_id"] == "clean-run"] == [2] + [1] * (len(first.clips) - 1)

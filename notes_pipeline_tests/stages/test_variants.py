@@ -22,21 +22,40 @@ from notes_pipeline_tests.providers.stubs.gemini import gemini_handler, script_j
 
 DOC = "tides-0123456789"
 APPROVED = Script(
-    title="Tides", summary="Why the sea rises and falls twice a day.", language="en", writer="local+edited",
+    title="Tides",
+    summary="Why the sea rises and falls twice a day.",
+    language="en",
+    writer="local+edited",
     scenes=[
-        Scene(index=1, heading="Tides", narration="The sea rises and falls twice every day, about 12 hours apart.",
-              image_prompt="clean title card: tides"),
-        Scene(index=2, heading="The moon pulls", narration="The moon pulls the oceans; a bulge forms 2 times a day.",
-              image_prompt="clean illustration: the moon pulls", user_image=f"projects/{DOC}/uploads/{'a' * 64}.png"),
-        Scene(index=3, heading="Spring tides", narration="With the sun in line, 3 bodies pull together for big tides.",
-              image_prompt="clean illustration: spring tides"),
+        Scene(
+            index=1,
+            heading="Tides",
+            narration="The sea rises and falls twice every day, about 12 hours apart.",
+            image_prompt="clean title card: tides",
+        ),
+        Scene(
+            index=2,
+            heading="The moon pulls",
+            narration="The moon pulls the oceans; a bulge forms 2 times a day.",
+            image_prompt="clean illustration: the moon pulls",
+            user_image=f"projects/{DOC}/uploads/{'a' * 64}.png",
+        ),
+        Scene(
+            index=3,
+            heading="Spring tides",
+            narration="With the sun in line, 3 bodies pull together for big tides.",
+            image_prompt="clean illustration: spring tides",
+        ),
     ],
 )
-HINDI = script_json("ज्वार", [
-    ("ज्वार", "समुद्र हर दिन दो बार चढ़ता और उतरता है, लगभग 12 घंटे के अंतर पर।"),
-    ("चंद्रमा का खिंचाव", "चंद्रमा महासागरों को खींचता है; दिन में 2 बार उभार बनता है।"),
-    ("बड़े ज्वार", "सूर्य के एक सीध में होने पर 3 पिंड मिलकर बड़े ज्वार बनाते हैं।"),
-])
+HINDI = script_json(
+    "ज्वार",
+    [
+        ("ज्वार", "समुद्र हर दिन दो बार चढ़ता और उतरता है, लगभग 12 घंटे के अंतर पर।"),
+        ("चंद्रमा का खिंचाव", "चंद्रमा महासागरों को खींचता है; दिन में 2 बार उभार बनता है।"),
+        ("बड़े ज्वार", "सूर्य के एक सीध में होने पर 3 पिंड मिलकर बड़े ज्वार बनाते हैं।"),
+    ],
+)
 
 
 @pytest.fixture(autouse=True)
@@ -51,9 +70,16 @@ def approved(tmp_path):
     bucket = LocalBucket(tmp_path / "bucket")
     data = put_model(bucket, keys.script_version(DOC, 2), APPROVED)
     manifest = ScriptManifest(
-        doc_id=DOC, script_key=keys.script_version(DOC, 2), script_hash=hashlib.sha256(data).hexdigest(),
-        source_hash="0" * 64, language="en", scene_count=3, word_count=APPROVED.word_count, writer=APPROVED.writer,
-        options=RenderOptions(resolution=480), version=2,
+        doc_id=DOC,
+        script_key=keys.script_version(DOC, 2),
+        script_hash=hashlib.sha256(data).hexdigest(),
+        source_hash="0" * 64,
+        language="en",
+        scene_count=3,
+        word_count=APPROVED.word_count,
+        writer=APPROVED.writer,
+        options=RenderOptions(resolution=480),
+        version=2,
     )
     return bucket, manifest
 
@@ -74,10 +100,12 @@ def test_the_documents_own_render_is_the_approved_manifest(approved):
 def test_gemini_translates_the_approved_script_once(approved):
     bucket, manifest = approved
     with StubServer(gemini_handler(HINDI)) as stub:
-        first = apply_variant(bucket, manifest, RenderVariant(language="hi", aspect_ratio=AspectRatio.VERTICAL),
-                              writer=_gemini(stub))
-        again = apply_variant(bucket, manifest, RenderVariant(language="hi", aspect_ratio=AspectRatio.VERTICAL),
-                              writer=_gemini(stub))
+        first = apply_variant(
+            bucket, manifest, RenderVariant(language="hi", aspect_ratio=AspectRatio.VERTICAL), writer=_gemini(stub)
+        )
+        again = apply_variant(
+            bucket, manifest, RenderVariant(language="hi", aspect_ratio=AspectRatio.VERTICAL), writer=_gemini(stub)
+        )
         (request,) = stub.requests  # the second render of the variant pays nothing
     sent = "\n".join(texts_of(request))
     assert "a bulge forms 2 times a day" in sent and "Hindi" in sent  # the approved (edited) words, to Hindi

@@ -18,9 +18,17 @@ REF = WorkflowRef(workflow_id="run-1", project_id="doc", run_id="run-1", tier="p
 
 
 def _register(database: Database, doc_id: str = "doc") -> None:
-    StateStore(database).register_project(SourceRecord(
-        doc_id=doc_id, source_key=f"inbox/{doc_id}.md", source_name=f"{doc_id}.md", content_hash="a" * 64,
-        size_bytes=10, copy_key=None, registered_at="2026-11-23T00:00:00+00:00"))
+    StateStore(database).register_project(
+        SourceRecord(
+            doc_id=doc_id,
+            source_key=f"inbox/{doc_id}.md",
+            source_name=f"{doc_id}.md",
+            content_hash="a" * 64,
+            size_bytes=10,
+            copy_key=None,
+            registered_at="2026-11-23T00:00:00+00:00",
+        )
+    )
 
 
 def _event(kind: str, seconds: float, ref: WorkflowRef = REF, **fields) -> PipelineEvent:
@@ -54,8 +62,12 @@ def test_a_workflow_row_has_every_stage_its_retries_errors_and_total_time(databa
 
     record = audit.workflow("run-1")
     assert record is not None
-    assert (record.status, record.run_id, record.run_ids, record.tier) == ("succeeded", "run-2", ["run-1", "run-2"],
-                                                                           "premium")
+    assert (record.status, record.run_id, record.run_ids, record.tier) == (
+        "succeeded",
+        "run-2",
+        ["run-1", "run-2"],
+        "premium",
+    )
     assert (record.retries, record.errors) == (1, 1)
     assert record.last_error == "espeak: every narrator failed"
     assert record.total_s == pytest.approx(20.5)
@@ -63,7 +75,11 @@ def test_a_workflow_row_has_every_stage_its_retries_errors_and_total_time(databa
     assert (narration.status, narration.attempts, narration.error) == ("succeeded", 2, None)
     assert narration.started_at == T0 + timedelta(seconds=10) and narration.ended_at == T0 + timedelta(seconds=12)
     assert {name: s.attempts for name, s in record.stages.items()} == {
-        "video_script": 1, "scene_narration": 2, "scene_images": 1, "final_video": 1}
+        "video_script": 1,
+        "scene_narration": 2,
+        "scene_images": 1,
+        "final_video": 1,
+    }
     logged = audit.events("run-1")
     assert [e.kind for e in logged] == [e.kind for e in events] + ["stage_succeeded"]
     assert logged[3].scene == 1 and logged[3].data == {"provider": "espeak"}

@@ -23,13 +23,25 @@ from notes_pipeline.store.state import AssetRecord, StateStore, TaskHolder
 
 
 def _record(doc_id: str) -> SourceRecord:
-    return SourceRecord(doc_id=doc_id, source_key=f"inbox/{doc_id}.md", source_name=f"{doc_id}.md",
-                        content_hash="a" * 64, size_bytes=10, copy_key=None, registered_at="2026-11-23T00:00:00+00:00")
+    return SourceRecord(
+        doc_id=doc_id,
+        source_key=f"inbox/{doc_id}.md",
+        source_name=f"{doc_id}.md",
+        content_hash="a" * 64,
+        size_bytes=10,
+        copy_key=None,
+        registered_at="2026-11-23T00:00:00+00:00",
+    )
 
 
 def _script(*narrations: str) -> Script:
-    return Script(title="T", summary="S", language="en", writer="local",
-                  scenes=[Scene(index=i, heading=f"H{i}", narration=n) for i, n in enumerate(narrations, 1)])
+    return Script(
+        title="T",
+        summary="S",
+        language="en",
+        writer="local",
+        scenes=[Scene(index=i, heading=f"H{i}", narration=n) for i, n in enumerate(narrations, 1)],
+    )
 
 
 def test_migrations_run_twice_are_a_no_op(database_url: str) -> None:
@@ -37,7 +49,9 @@ def test_migrations_run_twice_are_a_no_op(database_url: str) -> None:
     with psycopg.connect(database_url) as conn:
         recorded = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY version")]
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-        hnsw = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'projects_prompt_embedding_hnsw'").fetchone()
+        hnsw = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'projects_prompt_embedding_hnsw'"
+        ).fetchone()
     assert recorded == [name for _, name, _ in migrations()]
     assert {"projects", "scenes", "scene_tasks", "assets", "stage_runs"} <= tables
     assert "hnsw" in hnsw[0] and "vector_cosine_ops" in hnsw[0]
@@ -45,8 +59,12 @@ def test_migrations_run_twice_are_a_no_op(database_url: str) -> None:
 
 def test_timestamps_are_timezone_aware(database_url: str) -> None:
     with psycopg.connect(database_url) as conn:
-        types = {r[0] for r in conn.execute(
-            "SELECT data_type FROM information_schema.columns WHERE table_schema = 'public' AND column_name LIKE '%%_at'")}
+        types = {
+            r[0]
+            for r in conn.execute(
+                "SELECT data_type FROM information_schema.columns WHERE table_schema = 'public' AND column_name LIKE '%%_at'"
+            )
+        }
     assert types == {"timestamp with time zone"}
 
 
@@ -118,8 +136,13 @@ def test_stage_runs_record_success_and_failure(database: Database) -> None:
     with pytest.raises(ValueError), state.stage("stages", "scene_images", "run-1"):
         raise ValueError("the picture provider is down")
     with psycopg.connect(database.url) as conn:
-        found = conn.execute("SELECT stage, status, error, ended_at >= started_at FROM stage_runs ORDER BY id").fetchall()
-    assert found == [("video_script", "succeeded", None, True), ("scene_images", "failed", "the picture provider is down", True)]
+        found = conn.execute(
+            "SELECT stage, status, error, ended_at >= started_at FROM stage_runs ORDER BY id"
+        ).fetchall()
+    assert found == [
+        ("video_script", "succeeded", None, True),
+        ("scene_images", "failed", "the picture provider is down", True),
+    ]
 
 
 def test_success_rate_and_gc_candidates(database: Database) -> None:
@@ -129,9 +152,13 @@ def test_success_rate_and_gc_candidates(database: Database) -> None:
         state.register_project(_record(doc))
         video = f"projects/{doc}/renders/r/video.mp4" if status == "done" else None
         state.set_status(doc, status, final_video_key=video)
-        state.record_asset(AssetRecord(project_id=doc, asset_type="image", object_key=f"projects/{doc}/scenes/01/image.png"))
+        state.record_asset(
+            AssetRecord(project_id=doc, asset_type="image", object_key=f"projects/{doc}/scenes/01/image.png")
+        )
     # A key shared by a failed and a finished project is a candidate, and the delivered project refers to it.
-    state.record_asset(AssetRecord(project_id="bad-1", asset_type="image", object_key="projects/ok-1/scenes/01/image.png"))
+    state.record_asset(
+        AssetRecord(project_id="bad-1", asset_type="image", object_key="projects/ok-1/scenes/01/image.png")
+    )
     rate = state.success_rate_24h(now)
     assert (rate.succeeded, rate.failed, rate.success_rate) == (3, 1, 0.75)
     candidates = state.gc_candidates(now + timedelta(seconds=1))
@@ -162,20 +189,34 @@ def test_url_helpers() -> None:
     assert dagster_storage_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg2://u@h/db"
 
 
-@pytest.mark.parametrize(("text", "masked"), [
-    ("postgresql://me:hunter2@db.example:5432/notes", "postgresql://me:***@db.example:5432/notes"),
-    ("postgresql://db.example/notes?sslmode=require&password=hunter2",
-     "postgresql://db.example/notes?sslmode=require&password=***"),
-    ("postgresql://me@db.example/notes?password=hunter2&sslmode=require",
-     "postgresql://me@db.example/notes?password=***&sslmode=require"),
-    ("host=db.example password=hunter2 dbname=notes", "host=db.example password=*** dbname=notes"),
-    ("host=db.example password = 'hunter2 with spaces' dbname=notes", "host=db.example password = *** dbname=notes"),
-    ("user=me sslpassword=hunter2", "user=me sslpassword=***"),
-    ('connection failed: invalid dsn "host=h password=hunter2": bad',
-     'connection failed: invalid dsn "host=h password=***": bad'),
-    ("could not reach postgresql://me:hunter2@h/db (timeout) or postgres://x:hunter2@h2/db",
-     "could not reach postgresql://me:***@h/db (timeout) or postgres://x:***@h2/db"),
-])
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("postgresql://me:hunter2@db.example:5432/notes", "postgresql://me:***@db.example:5432/notes"),
+        (
+            "postgresql://db.example/notes?sslmode=require&password=hunter2",
+            "postgresql://db.example/notes?sslmode=require&password=***",
+        ),
+        (
+            "postgresql://me@db.example/notes?password=hunter2&sslmode=require",
+            "postgresql://me@db.example/notes?password=***&sslmode=require",
+        ),
+        ("host=db.example password=hunter2 dbname=notes", "host=db.example password=*** dbname=notes"),
+        (
+            "host=db.example password = 'hunter2 with spaces' dbname=notes",
+            "host=db.example password = *** dbname=notes",
+        ),
+        ("user=me sslpassword=hunter2", "user=me sslpassword=***"),
+        (
+            'connection failed: invalid dsn "host=h password=hunter2": bad',
+            'connection failed: invalid dsn "host=h password=***": bad',
+        ),
+        (
+            "could not reach postgresql://me:hunter2@h/db (timeout) or postgres://x:hunter2@h2/db",
+            "could not reach postgresql://me:***@h/db (timeout) or postgres://x:***@h2/db",
+        ),
+    ],
+)
 def test_every_dsn_form_is_masked_wherever_it_appears(text: str, masked: str) -> None:
     assert mask_url(text) == masked
     assert "hunter2" not in mask_url(text)

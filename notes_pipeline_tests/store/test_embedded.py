@@ -20,15 +20,17 @@ from notes_pipeline.store.embedded import HANDLE_PIDS, supervisor_pid
 
 pytestmark = pytest.mark.slow
 
-USE_AND_HANG = ("import sys, time, psycopg\n"
-                "from pathlib import Path\n"
-                "from notes_pipeline.store.db import start_embedded\n"
-                "server = start_embedded(Path(sys.argv[1]))\n"
-                "with psycopg.connect(server.get_uri()) as conn:\n"
-                "    conn.execute('SELECT 1')\n"
-                "from pgserver.utils import PostmasterInfo\n"
-                "print('ready', PostmasterInfo.read_from_pgdata(Path(sys.argv[1])).pid, flush=True)\n"
-                "time.sleep(600)\n")
+USE_AND_HANG = (
+    "import sys, time, psycopg\n"
+    "from pathlib import Path\n"
+    "from notes_pipeline.store.db import start_embedded\n"
+    "server = start_embedded(Path(sys.argv[1]))\n"
+    "with psycopg.connect(server.get_uri()) as conn:\n"
+    "    conn.execute('SELECT 1')\n"
+    "from pgserver.utils import PostmasterInfo\n"
+    "print('ready', PostmasterInfo.read_from_pgdata(Path(sys.argv[1])).pid, flush=True)\n"
+    "time.sleep(600)\n"
+)
 
 
 @pytest.fixture

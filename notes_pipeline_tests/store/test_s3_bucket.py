@@ -74,8 +74,9 @@ def test_s3_objects_live_below_the_prefix_with_a_content_type(s3_bucket_url: str
     assert [o.key for o in bucket.list("")] == ["projects/d/renders/r/video.mp4"]
 
 
-def test_a_presigned_link_fetches_the_object_without_credentials(s3_bucket_url: str, s3_env: str,
-                                                                 tmp_path: Path) -> None:
+def test_a_presigned_link_fetches_the_object_without_credentials(
+    s3_bucket_url: str, s3_env: str, tmp_path: Path
+) -> None:
     bucket = BucketResource(root=s3_bucket_url).get()
     bucket.put_bytes("projects/d/renders/r/video.mp4", b"\x00\x00\x00\x18ftypisom")
     url = bucket.presigned_url("projects/d/renders/r/video.mp4", expires_s=600)
@@ -100,15 +101,31 @@ def test_s3_listing_skips_keys_our_validation_refuses(s3_bucket_url: str, s3_env
     bucket = BucketResource(root=s3_bucket_url).get()
     name, prefix = parse_s3_url(s3_bucket_url)
     # Any S3 client can write these keys; none of them may come back from a listing.
-    for odd in ["inbox/.partial.md", "inbox/.git/config.md", "inbox//double.md", "inbox/a/../b.md",
-                "inbox/dir/", "inbox/ctrl\x01.md"]:
+    for odd in [
+        "inbox/.partial.md",
+        "inbox/.git/config.md",
+        "inbox//double.md",
+        "inbox/a/../b.md",
+        "inbox/dir/",
+        "inbox/ctrl\x01.md",
+    ]:
         bucket.client.put_object(Bucket=name, Key=prefix + odd, Body=b"x")
     bucket.put_bytes("inbox/ok.md", b"# ok")
     assert [o.key for o in bucket.list("inbox/")] == ["inbox/ok.md"]
 
 
-UNSAFE = ["../x", "/abs", "a/../../b", "inbox/../../etc/passwd", "inbox//x.md", "a/./b", "a\\b", "x\x00y",
-          "é" * 513, ""]
+UNSAFE = [
+    "../x",
+    "/abs",
+    "a/../../b",
+    "inbox/../../etc/passwd",
+    "inbox//x.md",
+    "a/./b",
+    "a\\b",
+    "x\x00y",
+    "é" * 513,
+    "",
+]
 
 
 @pytest.mark.parametrize("key", UNSAFE)
@@ -117,10 +134,16 @@ def test_traversal_keys_are_refused_before_any_request(s3_bucket_url: str, s3_en
     source = tmp_path / "f.txt"
     source.write_text("x")
     calls = [
-        lambda: bucket.put_bytes(key, b"x"), lambda: bucket.put_file(key, source),
-        lambda: bucket.get_bytes(key), lambda: bucket.get_bytes(key, max_bytes=1),
-        lambda: bucket.download(key, tmp_path / "out"), lambda: bucket.stat(key), lambda: bucket.delete(key),
-        lambda: bucket.uri(key), lambda: bucket.local_path(key), lambda: bucket.list("inbox/", start_after=key),
+        lambda: bucket.put_bytes(key, b"x"),
+        lambda: bucket.put_file(key, source),
+        lambda: bucket.get_bytes(key),
+        lambda: bucket.get_bytes(key, max_bytes=1),
+        lambda: bucket.download(key, tmp_path / "out"),
+        lambda: bucket.stat(key),
+        lambda: bucket.delete(key),
+        lambda: bucket.uri(key),
+        lambda: bucket.local_path(key),
+        lambda: bucket.list("inbox/", start_after=key),
     ]
     with sent_s3_requests(bucket.client) as sent:
         for call in calls:
@@ -205,8 +228,9 @@ def test_boto3_is_the_one_retry_owner(s3_env: str) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AlwaysFailing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        resource = BucketResource(root="s3://failing/x", endpoint_url=f"http://127.0.0.1:{server.server_port}",
-                                  max_attempts=1)
+        resource = BucketResource(
+            root="s3://failing/x", endpoint_url=f"http://127.0.0.1:{server.server_port}", max_attempts=1
+        )
         with pytest.raises(BucketError, match="InternalError"):
             resource.get().get_bytes("inbox/a.md")
         # max_attempts=1 is one retry by boto3: two requests in all, none added by us.

@@ -94,13 +94,16 @@ def test_a_provider_whose_slots_stay_busy_hands_the_scene_to_the_next_in_the_cha
 
 def test_a_killed_process_gives_its_slot_back(database_url: str) -> None:
     """A crash must never leak a slot: the session ends with the process, and its locks with it."""
-    code = ("import psycopg, sys, time\n"
-            "conn = psycopg.connect(sys.argv[1], autocommit=True)\n"
-            "assert conn.execute('SELECT pg_try_advisory_lock(%s, 0)', (int(sys.argv[2]),)).fetchone()[0]\n"
-            "print('held', flush=True)\n"
-            "time.sleep(60)\n")
-    child = subprocess.Popen([sys.executable, "-c", code, database_url, str(lock_namespace("gemini"))],
-                             stdout=subprocess.PIPE, text=True)
+    code = (
+        "import psycopg, sys, time\n"
+        "conn = psycopg.connect(sys.argv[1], autocommit=True)\n"
+        "assert conn.execute('SELECT pg_try_advisory_lock(%s, 0)', (int(sys.argv[2]),)).fetchone()[0]\n"
+        "print('held', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, database_url, str(lock_namespace("gemini"))], stdout=subprocess.PIPE, text=True
+    )
     slots = ProviderSlots(database_url, {"gemini": 1}, wait_s=0.3)
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "held"

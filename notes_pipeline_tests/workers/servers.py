@@ -54,8 +54,12 @@ def tcp_postgres(root: Path) -> Iterator[str]:
         os.chown(pgdata, entry.pw_uid, entry.pw_gid)
     initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=pgdata, user=user)
     port = free_port()
-    pg_ctl(["-w", "-l", str(pgdata / "server.log"), "-o", f"-h 127.0.0.1 -p {port} -k {pgdata}", "start"],
-           pgdata=pgdata, user=user, timeout=60)
+    pg_ctl(
+        ["-w", "-l", str(pgdata / "server.log"), "-o", f"-h 127.0.0.1 -p {port} -k {pgdata}", "start"],
+        pgdata=pgdata,
+        user=user,
+        timeout=60,
+    )
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
@@ -73,9 +77,25 @@ def redis_server(root: Path) -> Iterator[str]:
     assert binary is not None
     port = free_port()
     root.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                                "--appendonly", "no", "--dir", str(root), "--protected-mode", "yes"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(root),
+            "--protected-mode",
+            "yes",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_for_port(port, process)
         yield f"redis://127.0.0.1:{port}/0"

@@ -25,9 +25,11 @@ from notes_pipeline_tests.workers.servers import redis_server, redis_server_bina
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(redis_server_binary() is None,
-                       reason="Debian's redis-server is not installed (`make test` installs it: `make redis`); "
-                              "the Celery worker tests need a real broker"),
+    pytest.mark.skipif(
+        redis_server_binary() is None,
+        reason="Debian's redis-server is not installed (`make test` installs it: `make redis`); "
+        "the Celery worker tests need a real broker",
+    ),
 ]
 
 WORKERS = ("wa", "wb")
@@ -36,8 +38,10 @@ VISIBILITY_TIMEOUT_S = 40  # > any step here (480p, two scenes); how long a dead
 
 
 def _notes(i: int) -> str:
-    return (f"---\nresolution: 480\n---\n# Topic {i}\n\n## First\nThe {i}th idea starts with a short claim.\n\n"
-            f"## Second\nThen the {i}th idea ends with a short example.\n")
+    return (
+        f"---\nresolution: 480\n---\n# Topic {i}\n\n## First\nThe {i}th idea starts with a short claim.\n\n"
+        f"## Second\nThen the {i}th idea ends with a short example.\n"
+    )
 
 
 def _spawn(args: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -48,8 +52,13 @@ def _spawn(args: list[str], cwd: Path, env: dict[str, str], log: Path) -> subpro
 def _own_dirs(root: Path, env: dict[str, str]) -> dict[str, str]:
     root.mkdir(parents=True)
     (root / "tmp").mkdir()
-    return {**env, "HOME": str(root), "TMPDIR": str(root / "tmp"), "DAGSTER_HOME": str(root / ".dagster"),
-            "NOTES_PIPELINE_HOME": str(root / "out")}
+    return {
+        **env,
+        "HOME": str(root),
+        "TMPDIR": str(root / "tmp"),
+        "DAGSTER_HOME": str(root / ".dagster"),
+        "NOTES_PIPELINE_HOME": str(root / "out"),
+    }
 
 
 def _celery_steps(instance) -> list[tuple[str, str, str]]:
@@ -80,8 +89,7 @@ def _wait_for_workers(names: list[str], timeout_s: float = 120) -> None:
 
 
 @pytest.mark.timeout(1200)
-def test_two_workers_deliver_six_videos_once_even_when_one_is_killed_mid_render(
-        tmp_path, s3_bucket_url, monkeypatch):
+def test_two_workers_deliver_six_videos_once_even_when_one_is_killed_mid_render(tmp_path, s3_bucket_url, monkeypatch):
     import dagster as dg
 
     from notes_pipeline.cli.runner import inbox_tick
@@ -97,8 +105,10 @@ def test_two_workers_deliver_six_videos_once_even_when_one_is_killed_mid_render(
             create_database(admin_url, "notes")
             url = admin_url.rsplit("/", 1)[0] + "/notes"
             shared = {
-                "NOTES_PIPELINE_DATABASE_URL": url, "NOTES_PIPELINE_BUCKET": s3_bucket_url,
-                "NOTES_PIPELINE_EXECUTOR": "celery", "NOTES_PIPELINE_CELERY_BROKER": broker,
+                "NOTES_PIPELINE_DATABASE_URL": url,
+                "NOTES_PIPELINE_BUCKET": s3_bucket_url,
+                "NOTES_PIPELINE_EXECUTOR": "celery",
+                "NOTES_PIPELINE_CELERY_BROKER": broker,
                 "NOTES_PIPELINE_CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT_S),
             }
             for name, value in shared.items():
@@ -115,8 +125,12 @@ def test_two_workers_deliver_six_videos_once_even_when_one_is_killed_mid_render(
             workers = {}
             for name in WORKERS:
                 env = _own_dirs(root / name, base)
-                workers[name] = _spawn([CLI, "worker", "--queues", "render,providers", "--concurrency", "1",
-                                        "--name", f"{name}@test"], root / name, env, root / f"{name}.log")
+                workers[name] = _spawn(
+                    [CLI, "worker", "--queues", "render,providers", "--concurrency", "1", "--name", f"{name}@test"],
+                    root / name,
+                    env,
+                    root / f"{name}.log",
+                )
                 processes.append(workers[name])
             _wait_for_workers([f"{name}@test" for name in WORKERS])
 
@@ -128,16 +142,29 @@ def test_two_workers_deliver_six_videos_once_even_when_one_is_killed_mid_render(
             doc_ids = sorted(r.partition_key for r in result.run_requests or [])
             assert len(doc_ids) == 6
 
-            runs = [_spawn([sys.executable, "-m", "notes_pipeline_tests.workers.launch_run", doc_id],
-                           Path(launcher["HOME"]), launcher, root / f"run-{doc_id}.log") for doc_id in doc_ids]
+            runs = [
+                _spawn(
+                    [sys.executable, "-m", "notes_pipeline_tests.workers.launch_run", doc_id],
+                    Path(launcher["HOME"]),
+                    launcher,
+                    root / f"run-{doc_id}.log",
+                )
+                for doc_id in doc_ids
+            ]
             processes.extend(runs)
 
             # Kill worker wa (and its pool) as soon as it starts rendering a video.
             killed_in = None
             deadline = time.monotonic() + 600
             while killed_in is None and time.monotonic() < deadline and any(r.poll() is None for r in runs):
-                killed_in = next((run_id for run_id, step, worker in _celery_steps(instance)
-                                  if worker == "wa@test" and step == "final_video"), None)
+                killed_in = next(
+                    (
+                        run_id
+                        for run_id, step, worker in _celery_steps(instance)
+                        if worker == "wa@test" and step == "final_video"
+                    ),
+                    None,
+                )
                 time.sleep(0.3)
             assert killed_in is not None, "worker wa never took a final_video step"
             os.killpg(workers["wa"].pid, signal.SIGKILL)
@@ -158,7 +185,8 @@ def test_two_workers_deliver_six_videos_once_even_when_one_is_killed_mid_render(
             with psycopg.connect(url) as conn:
                 made = conn.execute(
                     "SELECT project_id, sequence_number, asset_type, count(*) FROM assets "
-                    "WHERE asset_type IN ('audio', 'image', 'video') GROUP BY 1, 2, 3").fetchall()
+                    "WHERE asset_type IN ('audio', 'image', 'video') GROUP BY 1, 2, 3"
+                ).fetchall()
             twice = [row for row in made if row[3] != 1]
             assert not twice, f"made more than once: {twice}"
             videos = {row[0] for row in made if row[2] == "video"}

@@ -53,9 +53,11 @@ def test_render_steps_go_to_render_and_provider_bound_steps_to_providers():
     assert final_video.op.tags[QUEUE] == "render"
     assert {a.op.tags[QUEUE] for a in (video_script, scene_narration, scene_images)} == {"providers"}
     check_queues = {c.node_def.name: c.node_def.tags[QUEUE] for c in media_checks}
-    assert check_queues == {"scene_narration_clips_match_their_audio": "providers",
-                            "scene_images_images_fill_the_frame": "providers",
-                            "final_video_video_matches_narration": "render"}
+    assert check_queues == {
+        "scene_narration_clips_match_their_audio": "providers",
+        "scene_images_images_fill_the_frame": "providers",
+        "final_video_video_matches_narration": "render",
+    }
 
 
 def test_worker_queues_and_command_line():

@@ -22,8 +22,9 @@ def run_key(doc_id: str, content_hash: str) -> str:
     return f"{doc_id}:{content_hash}"
 
 
-def _retry_request(context: dg.SensorEvaluationContext, store: Bucket, failure: DocumentFailure,
-                   settings: PipelineSettings) -> dg.RunRequest:
+def _retry_request(
+    context: dg.SensorEvaluationContext, store: Bucket, failure: DocumentFailure, settings: PipelineSettings
+) -> dg.RunRequest:
     """One run per failure and code version (the run key says both), at the document's tier."""
     try:
         tier = document_tier(load_source_record(store, failure.project_id), settings.default_tier)
@@ -57,56 +58,72 @@ def inbox_sensor(
     try:
         store = bucket.get()
         scan = scan_inbox(
-            store, cursor,
+            store,
+            cursor,
             index=InboxIndex(database.get(), store.uri(keys.INBOX_PREFIX)),
-            known_doc_ids=known, max_bytes=settings.max_notes_bytes,
-            limit=settings.inbox_batch, list_limit=settings.inbox_list_limit,
-            settle_s=settings.inbox_settle_s, retry_skipped_s=settings.inbox_retry_skipped_s,
+            known_doc_ids=known,
+            max_bytes=settings.max_notes_bytes,
+            limit=settings.inbox_batch,
+            list_limit=settings.inbox_list_limit,
+            settle_s=settings.inbox_settle_s,
+            retry_skipped_s=settings.inbox_retry_skipped_s,
         )
         # A failed document runs again only under new code (a new file is a new document; a person uses `retry`).
-        retries = [f for f in database.state().stale_failures(code_version(), settings.inbox_batch)
-                   if f.project_id in known]
+        retries = [
+            f for f in database.state().stale_failures(code_version(), settings.inbox_batch) if f.project_id in known
+        ]
     except OSError as err:
         return dg.SkipReason(f"cannot list the inbox: {err}")
     except DatabaseUnavailableError as err:
         return dg.SkipReason(f"inbox not scanned: {err}")
 
     for key, reason in scan.skipped:
-        context.log.warning(f"skipped {key}: {reason}. Fix the file (or its permissions) and save it again; "
-                            f"it is also tried again after {settings.inbox_retry_skipped_s:g} s.")
+        context.log.warning(
+            f"skipped {key}: {reason}. Fix the file (or its permissions) and save it again; "
+            f"it is also tried again after {settings.inbox_retry_skipped_s:g} s."
+        )
     for key, reason in scan.refused:
         context.log.warning(f"skipped {key}: {reason}. It is not looked at again until it changes.")
     for key, doc_id in scan.duplicates:
         context.log.info(f"{key} has the same content as document {doc_id}: nothing new to render")
     if scan.settling:
-        context.log.info(f"{len(scan.settling)} file(s) changed in the last {settings.inbox_settle_s:g} s "
-                         f"(e.g. {scan.settling[0]}): looked at again on the next sweep")
+        context.log.info(
+            f"{len(scan.settling)} file(s) changed in the last {settings.inbox_settle_s:g} s "
+            f"(e.g. {scan.settling[0]}): looked at again on the next sweep"
+        )
     if scan.capped:
         context.log.info(f"more than {settings.inbox_batch} new files: the rest follow on the next ticks")
     new = [r for r in scan.registered if r.doc_id not in known]
     for record in new:
         context.log.info(f"registered {record.source_key} as document {record.doc_id}")
         if record.front_matter:
-            context.log.info(f"{record.source_key}: front matter kept as data, not options: "
-                             f"{', '.join(record.front_matter)}")
+            context.log.info(
+                f"{record.source_key}: front matter kept as data, not options: {', '.join(record.front_matter)}"
+            )
         if record.problem:
-            context.log.warning(f"{record.source_key} (document {record.doc_id}) cannot be rendered: "
-                                f"{record.problem}; its run stops at video_script")
+            context.log.warning(
+                f"{record.source_key} (document {record.doc_id}) cannot be rendered: "
+                f"{record.problem}; its run stops at video_script"
+            )
     for failure in retries:
-        context.log.info(f"trying {failure.project_id} again under new code: it failed at {failure.stage} "
-                         f"under {failure.code_version}")
-    context.log.debug(f"inbox sweep {scan.cursor.sweeps}: listed {scan.listed}, {scan.unchanged} already seen, "
-                      f"next after {scan.cursor.start_after or '(start)'}")
+        context.log.info(
+            f"trying {failure.project_id} again under new code: it failed at {failure.stage} "
+            f"under {failure.code_version}"
+        )
+    context.log.debug(
+        f"inbox sweep {scan.cursor.sweeps}: listed {scan.listed}, {scan.unchanged} already seen, "
+        f"next after {scan.cursor.start_after or '(start)'}"
+    )
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(
                 run_key=run_key(r.doc_id, r.content_hash),
                 partition_key=r.doc_id,
-                tags={"notes_pipeline/source": r.source_key,
-                      **tier_tags(document_tier(r, settings.default_tier))},
+                tags={"notes_pipeline/source": r.source_key, **tier_tags(document_tier(r, settings.default_tier))},
             )
             for r in new
-        ] + [_retry_request(context, store, failure, settings) for failure in retries],
+        ]
+        + [_retry_request(context, store, failure, settings) for failure in retries],
         dynamic_partitions_requests=[notes_documents.build_add_request([r.doc_id for r in new])] if new else [],
         cursor=scan.cursor.to_json(),
     )

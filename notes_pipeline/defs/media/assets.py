@@ -36,15 +36,26 @@ _common = dict(partitions_def=notes_documents, group_name="video", io_manager_ke
 
 
 @contextmanager
-def _stage(context: dg.AssetExecutionContext, bucket: BucketResource, database: DatabaseResource,
-           stage: str, providers: ProvidersResource | None = None) -> Iterator[StateStore]:
+def _stage(
+    context: dg.AssetExecutionContext,
+    bucket: BucketResource,
+    database: DatabaseResource,
+    stage: str,
+    providers: ProvidersResource | None = None,
+) -> Iterator[StateStore]:
     """A failure names document, stage and cause, and the stage is recorded in the product database
     and published to the audit trail (and its webhook/sheet copies when configured)."""
     doc_id = context.partition_key
     with stage_failure(doc_id, stage):
         state = database.state()
-        with project_stage(bucket.get(), state, doc_id, stage, run_id=context.run.run_id,
-                           events=workflow_events(context, state, providers)):
+        with project_stage(
+            bucket.get(),
+            state,
+            doc_id,
+            stage,
+            run_id=context.run.run_id,
+            events=workflow_events(context, state, providers),
+        ):
             yield state
 
 
@@ -60,8 +71,13 @@ def video_script(
     doc_id = context.partition_key
     with _stage(context, bucket, database, "video_script", providers) as state:
         manifest, script, match = script_stage(
-            bucket.get(), state, doc_id, providers.get_script_writer(), providers.get_embedder(),
-            max_bytes=settings.max_notes_bytes, semantic_threshold=settings.semantic_cache_threshold,
+            bucket.get(),
+            state,
+            doc_id,
+            providers.get_script_writer(),
+            providers.get_embedder(),
+            max_bytes=settings.max_notes_bytes,
+            semantic_threshold=settings.semantic_cache_threshold,
             run_id=context.run.run_id,
         )
         version, manifest = record_written(bucket.get(), ReviewStore(state.db), manifest, script)
@@ -98,7 +114,9 @@ def scene_narration(
     total = approved_script.scene_count
     with _stage(context, bucket, database, "scene_narration", providers) as state:
         manifest = narrate_script(
-            store, approved_script, providers.get_narrator(),
+            store,
+            approved_script,
+            providers.get_narrator(),
             previous=load_model(store, keys.manifest(doc_id, "scene_narration"), NarrationManifest),
             workers=settings.scene_workers,
             on_scene=lambda scene, clip: context.log.info(
@@ -107,8 +125,10 @@ def scene_narration(
             ),
             tracker=scene_tracker(context, state, "audio", providers),
         )
-    rows = "\n".join(f"| {c.scene_index} | {c.duration_s:.2f} | {c.provider}:{c.voice} | {'yes' if c.reused else 'no'} |"
-                     for c in manifest.clips)
+    rows = "\n".join(
+        f"| {c.scene_index} | {c.duration_s:.2f} | {c.provider}:{c.voice} | {'yes' if c.reused else 'no'} |"
+        for c in manifest.clips
+    )
     return dg.MaterializeResult(
         value=manifest,
         metadata={
@@ -136,11 +156,14 @@ def scene_images(
     total = approved_script.scene_count
     with _stage(context, bucket, database, "scene_images", providers) as state:
         manifest = make_images(
-            store, approved_script, UserImages(providers.get_image_source(), store.get_bytes),
+            store,
+            approved_script,
+            UserImages(providers.get_image_source(), store.get_bytes),
             previous=load_model(store, keys.manifest(doc_id, "scene_images"), ImagesManifest),
             workers=settings.scene_workers,
             on_scene=lambda scene, image: context.log.info(
-                f"scene {scene.index}/{total} image by {image.provider}" + (" (reused)" if image.reused else "")
+                f"scene {scene.index}/{total} image by {image.provider}"
+                + (" (reused)" if image.reused else "")
                 + (f"; the notes' figure was not shown: {image.figure_problem}" if image.figure_problem else "")
             ),
             tracker=scene_tracker(context, state, "image", providers),
@@ -148,7 +171,9 @@ def scene_images(
         )
     image_rows = "\n".join(
         f"| {i.scene_index} | {i.provider} | {i.attempts} | {', '.join(i.fallbacks) or '-'} | {i.latency_s:.2f} | "
-        f"{'yes' if i.reused else 'no'} | {(i.attribution or '-').replace('|', '/')} |" for i in manifest.images)
+        f"{'yes' if i.reused else 'no'} | {(i.attribution or '-').replace('|', '/')} |"
+        for i in manifest.images
+    )
     return dg.MaterializeResult(
         value=manifest,
         metadata={
@@ -158,8 +183,10 @@ def scene_images(
             "fallback_images": sum(bool(i.fallbacks) for i in manifest.images),
             "pictures_beyond_text_cards": sum(i.visual_kind != "card" for i in manifest.images),
             "provider_calls": sum(i.attempts for i in manifest.images if not i.reused),
-            "images": dg.MetadataValue.md("| scene | provider | calls | fell back from | seconds | reused | source |\n"
-                                          "|---|---|---|---|---|---|---|\n" + image_rows),
+            "images": dg.MetadataValue.md(
+                "| scene | provider | calls | fell back from | seconds | reused | source |\n"
+                "|---|---|---|---|---|---|---|\n" + image_rows
+            ),
             "frame_size": f"{manifest.style.width}x{manifest.style.height}",
             "palette": ", ".join(manifest.style.palette.model_dump().values()),
             **({"candidates": dg.MetadataValue.md(table)} if (table := candidates_markdown(manifest.images)) else {}),
@@ -182,8 +209,16 @@ def final_video(
     store = bucket.get()
     with _stage(context, bucket, database, "final_video", providers) as state:
         script = load_script(store, approved_script)  # once: the render and the metadata share it
-        render = video_stage(store, state, approved_script, script, scene_narration, scene_images,
-                             scratch_root=settings.scratch_root(), run_id=context.run.run_id)
+        render = video_stage(
+            store,
+            state,
+            approved_script,
+            script,
+            scene_narration,
+            scene_images,
+            scratch_root=settings.scratch_root(),
+            run_id=context.run.run_id,
+        )
     path = store.local_path(render.video_key)
     return dg.MaterializeResult(
         value=render,

@@ -39,7 +39,9 @@ def clips_match_their_audio(scene_narration: NarrationManifest, bucket: BucketRe
     for clip in scene_narration.clips:
         measured = wav_duration_s(store.get_bytes(clip.audio_key))
         if abs(measured - clip.duration_s) > AUDIO_TOLERANCE_S:
-            problems.append(f"scene {clip.scene_index}: audio lasts {measured:.3f}s, manifest says {clip.duration_s:.3f}s")
+            problems.append(
+                f"scene {clip.scene_index}: audio lasts {measured:.3f}s, manifest says {clip.duration_s:.3f}s"
+            )
         words = SceneWords.model_validate_json(store.get_bytes(clip.words_key)).words
         if not words or any(not (0 <= w.start_s <= w.end_s <= measured + AUDIO_TOLERANCE_S) for w in words):
             problems.append(f"scene {clip.scene_index}: word timings missing or outside the clip")
@@ -80,7 +82,9 @@ def video_matches_narration(
     if info.video is None or info.audio is None:
         problems.append("the file lacks a video or an audio stream")
     elif (info.video.width, info.video.height) != (final_video.width, final_video.height):
-        problems.append(f"frame is {info.video.width}x{info.video.height}, asked {final_video.width}x{final_video.height}")
+        problems.append(
+            f"frame is {info.video.width}x{info.video.height}, asked {final_video.width}x{final_video.height}"
+        )
     if abs(info.duration_s - expected) > VIDEO_TOLERANCE_S:
         problems.append(f"video lasts {info.duration_s:.2f}s but the narration {expected:.2f}s")
     return _result(problems, duration_s=round(info.duration_s, 3), narration_s=round(expected, 3))

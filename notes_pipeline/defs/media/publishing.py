@@ -24,8 +24,13 @@ from notes_pipeline.store.publications import PublicationStore
 
 
 @dg.asset(kinds={"youtube"}, partitions_def=notes_documents, group_name="video", io_manager_key="manifest_io")
-def published_video(context: dg.AssetExecutionContext, final_video: VideoRender, bucket: BucketResource,
-                    database: DatabaseResource, providers: ProvidersResource) -> dg.MaterializeResult[PublishOutcome]:
+def published_video(
+    context: dg.AssetExecutionContext,
+    final_video: VideoRender,
+    bucket: BucketResource,
+    database: DatabaseResource,
+    providers: ProvidersResource,
+) -> dg.MaterializeResult[PublishOutcome]:
     """The video on YouTube or in a Drive folder, when the notes' options say `publish:`; else nothing."""
     doc_id = context.partition_key
     store = bucket.get()
@@ -37,10 +42,23 @@ def published_video(context: dg.AssetExecutionContext, final_video: VideoRender,
         else:
             secrets = providers.get_secrets()
             settings = PublishSettings.from_config(load_config(providers.config_path or None).publish)
-            publication, uploaded = publish_render(store, PublicationStore(database.get()), final_video, request,
-                                                   secrets=secrets, settings=settings)
-            outcome = PublishOutcome(doc_id=doc_id, render_id=final_video.render_id, target=publication.target,
-                                     remote_id=publication.remote_id, url=publication.url, uploaded=uploaded)
-    return dg.MaterializeResult(value=outcome, metadata={
-        "target": outcome.target or "not requested", "url": outcome.url or "", "uploaded": outcome.uploaded,
-        "render_id": outcome.render_id})
+            publication, uploaded = publish_render(
+                store, PublicationStore(database.get()), final_video, request, secrets=secrets, settings=settings
+            )
+            outcome = PublishOutcome(
+                doc_id=doc_id,
+                render_id=final_video.render_id,
+                target=publication.target,
+                remote_id=publication.remote_id,
+                url=publication.url,
+                uploaded=uploaded,
+            )
+    return dg.MaterializeResult(
+        value=outcome,
+        metadata={
+            "target": outcome.target or "not requested",
+            "url": outcome.url or "",
+            "uploaded": outcome.uploaded,
+            "render_id": outcome.render_id,
+        },
+    )

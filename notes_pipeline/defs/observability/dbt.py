@@ -51,8 +51,12 @@ class ReportsTranslator(DagsterDbtTranslator):
         return REPORTS_GROUP
 
 
-@dbt_assets(manifest=reporting_project.manifest_path, project=reporting_project,
-            dagster_dbt_translator=ReportsTranslator(), name="dbt_reporting")
+@dbt_assets(
+    manifest=reporting_project.manifest_path,
+    project=reporting_project,
+    dagster_dbt_translator=ReportsTranslator(),
+    name="dbt_reporting",
+)
 def dbt_reporting_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, database: DatabaseResource
 ) -> Iterator[Any]:

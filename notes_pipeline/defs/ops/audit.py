@@ -24,8 +24,9 @@ ROOT_RUN_TAG = "dagster/root_run_id"
 def workflow_of(run: dg.DagsterRun, project_id: str) -> WorkflowRef:
     tier = run.tags.get(TIER_TAG)
     root = run.root_run_id or run.tags.get(ROOT_RUN_TAG)
-    return WorkflowRef(workflow_id=root or run.run_id, project_id=project_id,
-                       run_id=run.run_id, tier=tier if tier in TIERS else None)
+    return WorkflowRef(
+        workflow_id=root or run.run_id, project_id=project_id, run_id=run.run_id, tier=tier if tier in TIERS else None
+    )
 
 
 def audit_sinks(state: StateStore, providers: ProvidersResource | None) -> list[AuditSink]:
@@ -33,14 +34,17 @@ def audit_sinks(state: StateStore, providers: ProvidersResource | None) -> list[
     return [PostgresAuditSink(state.db), *(providers.get_audit_sinks(state.db) if providers is not None else [])]
 
 
-def workflow_events(context: dg.AssetExecutionContext, state: StateStore,
-                    providers: ProvidersResource | None) -> WorkflowEvents:
+def workflow_events(
+    context: dg.AssetExecutionContext, state: StateStore, providers: ProvidersResource | None
+) -> WorkflowEvents:
     return WorkflowEvents(workflow_of(context.run, context.partition_key), audit_sinks(state, providers))
 
 
-def scene_tracker(context: dg.AssetExecutionContext, state: StateStore, kind: TaskKind,
-                  providers: ProvidersResource | None) -> SceneTracker:
+def scene_tracker(
+    context: dg.AssetExecutionContext, state: StateStore, kind: TaskKind, providers: ProvidersResource | None
+) -> SceneTracker:
     """The step's tracker: claims in the workflow's name, scene events to the audit trail."""
     events = workflow_events(context, state, providers)
-    return SceneTracker(state, context.partition_key, kind, worker=events.ref.workflow_id,
-                        run_id=context.run.run_id, events=events)
+    return SceneTracker(
+        state, context.partition_key, kind, worker=events.ref.workflow_id, run_id=context.run.run_id, events=events
+    )

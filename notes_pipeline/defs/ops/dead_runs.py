@@ -23,9 +23,13 @@ HOLDER_TAG = "notes_pipeline/holder"
 def fail_dead_runs(instance: dg.DagsterInstance, state: StateStore) -> list[str]:
     """Close the stages of dead run workers and report their unfinished runs failed; returns those runs."""
     dead = {s.run_id for s in close_abandoned_runs(state) if s.run_id}
-    between_stages = [run.run_id for run in instance.get_runs(dg.RunsFilter(statuses=_UNFINISHED))
-                      if run.tags.get(HOLDER_TAG, "").isdigit() and run.run_id not in dead
-                      and not state.holder_alive(int(run.tags[HOLDER_TAG]))]
+    between_stages = [
+        run.run_id
+        for run in instance.get_runs(dg.RunsFilter(statuses=_UNFINISHED))
+        if run.tags.get(HOLDER_TAG, "").isdigit()
+        and run.run_id not in dead
+        and not state.holder_alive(int(run.tags[HOLDER_TAG]))
+    ]
     close_workflows(state, between_stages)
     failed = []
     for run_id in sorted(dead | set(between_stages)):

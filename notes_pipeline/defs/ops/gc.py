@@ -9,11 +9,17 @@ from notes_pipeline.stages.gc import collect_garbage
 
 
 @dg.op
-def delete_garbage(context: dg.OpExecutionContext, bucket: BucketResource, database: DatabaseResource,
-                   settings: PipelineSettings) -> None:
+def delete_garbage(
+    context: dg.OpExecutionContext, bucket: BucketResource, database: DatabaseResource, settings: PipelineSettings
+) -> None:
     """Delete artefacts of failed/abandoned projects and unused cache entries past the retention period."""
-    report = collect_garbage(bucket.get(), database.state(), now=datetime.now(UTC),
-                             retention=timedelta(days=settings.gc_retention_days), dry_run=False)
+    report = collect_garbage(
+        bucket.get(),
+        database.state(),
+        now=datetime.now(UTC),
+        retention=timedelta(days=settings.gc_retention_days),
+        dry_run=False,
+    )
     for line in report.lines():
         context.log.info(f"deleted {line}")
     context.log.info(report.summary())
@@ -25,5 +31,7 @@ def garbage_collection() -> None:
 
 
 gc_schedule = dg.ScheduleDefinition(
-    job=garbage_collection, cron_schedule="30 3 * * *", default_status=dg.DefaultScheduleStatus.RUNNING,
+    job=garbage_collection,
+    cron_schedule="30 3 * * *",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )

@@ -29,8 +29,9 @@ def _not_a_document(run: dg.DagsterRun) -> dg.SkipReason:
 
 
 @dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=10)
-def record_run_failure(context: dg.RunFailureSensorContext, database: DatabaseResource,
-                       providers: ProvidersResource) -> dg.SkipReason | None:
+def record_run_failure(
+    context: dg.RunFailureSensorContext, database: DatabaseResource, providers: ProvidersResource
+) -> dg.SkipReason | None:
     """Marks the document failed and closes its workflow with the run's failure message."""
     run = context.dagster_run
     state = database.state()
@@ -44,10 +45,12 @@ def record_run_failure(context: dg.RunFailureSensorContext, database: DatabaseRe
     return None
 
 
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, default_status=dg.DefaultSensorStatus.RUNNING,
-                      minimum_interval_seconds=10)
-def record_run_success(context: dg.RunStatusSensorContext, database: DatabaseResource,
-                       providers: ProvidersResource) -> dg.SkipReason | None:
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS, default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=10
+)
+def record_run_success(
+    context: dg.RunStatusSensorContext, database: DatabaseResource, providers: ProvidersResource
+) -> dg.SkipReason | None:
     """Closes the workflow of a successful run, also one that stopped before the video (e.g. for review)."""
     run = context.dagster_run
     state = database.state()

@@ -40,7 +40,9 @@ def _config_field(field: FieldInfo) -> tuple[Any, FieldInfo]:
 
 
 RenderVariantConfig = create_model(
-    "RenderVariantConfig", __base__=_VariantConfig, __module__=__name__,
+    "RenderVariantConfig",
+    __base__=_VariantConfig,
+    __module__=__name__,
     __doc__="Another render of the approved script; fields left empty keep the document's own options.",
     **{name: _config_field(field) for name, field in RenderVariant.model_fields.items()},
 )
@@ -50,8 +52,14 @@ def approve_hint(doc_id: str) -> str:
     return f"read it with `notes-pipeline script {doc_id}`, edit scenes, then `notes-pipeline approve {doc_id}`"
 
 
-@dg.asset(partitions_def=notes_documents, group_name="video", io_manager_key="manifest_io", kinds={"python"},
-          output_required=False, op_tags=PROVIDERS)
+@dg.asset(
+    partitions_def=notes_documents,
+    group_name="video",
+    io_manager_key="manifest_io",
+    kinds={"python"},
+    output_required=False,
+    op_tags=PROVIDERS,
+)
 def approved_script(
     context: dg.AssetExecutionContext,
     config: RenderVariantConfig,
@@ -69,14 +77,20 @@ def approved_script(
         if gate.waiting:
             message = f"version {gate.latest.version} waits for review: {approve_hint(doc_id)}"
             context.log.info(message)
-            context.log_event(dg.AssetObservation(asset_key=context.asset_key, partition=doc_id, metadata={
-                "review": "waiting", "version": gate.latest.version, "next": message}))
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=context.asset_key,
+                    partition=doc_id,
+                    metadata={"review": "waiting", "version": gate.latest.version, "next": message},
+                )
+            )
             return
         try:
             variant = config.variant()
         except ValueError as err:
-            raise dg.Failure(f"document '{doc_id}' at stage '{STAGE}': the render variant is not valid: {err}",
-                             allow_retries=False) from None
+            raise dg.Failure(
+                f"document '{doc_id}' at stage '{STAGE}': the render variant is not valid: {err}", allow_retries=False
+            ) from None
         rendered = apply_variant(store, gate.manifest, variant, writer=providers.get_script_writer())
         script = load_script(store, rendered.manifest)
         if rendered.manifest.variant:
@@ -84,17 +98,20 @@ def approved_script(
     for note in rendered.notes:
         context.log.warning(note)
     assert gate.chosen is not None
-    yield dg.Output(rendered.manifest, metadata={
-        "version": gate.chosen.version,
-        "latest_version": gate.latest.version,
-        "review": "approved" if gate.chosen.approved else "not required",
-        "approved_by": gate.chosen.approved_by or "",
-        "variant": rendered.manifest.variant or "",
-        "language": rendered.manifest.language,
-        "translated": "" if rendered.translated is None else str(rendered.translated).lower(),
-        "notes": "; ".join(rendered.notes),
-        "preview": dg.MetadataValue.md(script_markdown(script)),
-    })
+    yield dg.Output(
+        rendered.manifest,
+        metadata={
+            "version": gate.chosen.version,
+            "latest_version": gate.latest.version,
+            "review": "approved" if gate.chosen.approved else "not required",
+            "approved_by": gate.chosen.approved_by or "",
+            "variant": rendered.manifest.variant or "",
+            "language": rendered.manifest.language,
+            "translated": "" if rendered.translated is None else str(rendered.translated).lower(),
+            "notes": "; ".join(rendered.notes),
+            "preview": dg.MetadataValue.md(script_markdown(script)),
+        },
+    )
 
 
 def variant_run_config(variant: RenderVariant) -> dict[str, Any]:

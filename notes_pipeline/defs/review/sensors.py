@@ -23,7 +23,9 @@ def render_run_key(version: ScriptVersion) -> str:
 
 def render_request(version: ScriptVersion) -> dg.RunRequest:
     return dg.RunRequest(
-        run_key=render_run_key(version), partition_key=version.project_id, asset_selection=RENDER_ASSETS,
+        run_key=render_run_key(version),
+        partition_key=version.project_id,
+        asset_selection=RENDER_ASSETS,
         tags={"notes_pipeline/trigger": "review", "notes_pipeline/script_version": str(version.version)},
     )
 
@@ -31,11 +33,17 @@ def render_request(version: ScriptVersion) -> dg.RunRequest:
 def version_event(version: ScriptVersion, uri: str) -> dg.AssetMaterialization:
     """An edit made outside a run is still a new value of video_script: the UI shows it in the asset's history."""
     return dg.AssetMaterialization(
-        asset_key=video_script.key, partition=version.project_id,
+        asset_key=video_script.key,
+        partition=version.project_id,
         description=f"script version {version.version} ({version.origin}): {version.summary}",
-        metadata={"version": version.version, "origin": version.origin, "changes": version.summary,
-                  "script_sha256": version.content_hash, "dagster/uri": uri,
-                  "review": "waiting for approval" if not version.renderable else "rendering"},
+        metadata={
+            "version": version.version,
+            "origin": version.origin,
+            "changes": version.summary,
+            "script_sha256": version.content_hash,
+            "dagster/uri": uri,
+            "review": "waiting for approval" if not version.renderable else "rendering",
+        },
     )
 
 
@@ -60,8 +68,10 @@ def script_review_sensor(
             if notice.new_problem:
                 context.log.warning(notice.problem)
             if notice.version is not None:
-                context.log.info(f"{candidate.project_id}: script version {notice.version.version} from a hand edit: "
-                                 f"{notice.version.summary}")
+                context.log.info(
+                    f"{candidate.project_id}: script version {notice.version.version} from a hand edit: "
+                    f"{notice.version.summary}"
+                )
         known = set(context.instance.get_dynamic_partitions(notes_documents.name))
         # Claimed last: nothing after these two calls can fail and lose what they claimed.
         published = reviews.claim_publications(REVIEW_BATCH)

@@ -33,8 +33,15 @@ class BackgroundQueue(Generic[T]):
     `handle` runs on the worker thread only; whatever it raises is logged, never propagated.
     """
 
-    def __init__(self, name: str, handle: Callable[[list[T]], None], *, maxsize: int = 1000,
-                 max_batch: int = 1, batch_window_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        handle: Callable[[list[T]], None],
+        *,
+        maxsize: int = 1000,
+        max_batch: int = 1,
+        batch_window_s: float = 0.0,
+    ) -> None:
         self.name = name
         self._handle = handle
         self._queue: queue.Queue[object] = queue.Queue(maxsize=maxsize)
@@ -122,8 +129,11 @@ class BackgroundQueue(Generic[T]):
             stop = False
             while len(batch) < self.max_batch:
                 try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic())) \
-                        if self.batch_window_s else self._queue.get_nowait()
+                    item = (
+                        self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                        if self.batch_window_s
+                        else self._queue.get_nowait()
+                    )
                 except queue.Empty:
                     break
                 if item is _STOP:

@@ -37,8 +37,14 @@ class WorkflowEvents:
             try:
                 sink.record(event)
             except Exception as err:  # noqa: BLE001 - an audit failure must not fail the video
-                log.warning("audit sink %s could not take a %s event of %s: %s: %s", sink.name, kind,
-                            self.ref.workflow_id, type(err).__name__, err)
+                log.warning(
+                    "audit sink %s could not take a %s event of %s: %s: %s",
+                    sink.name,
+                    kind,
+                    self.ref.workflow_id,
+                    type(err).__name__,
+                    err,
+                )
         return event
 
     def stage_started(self, stage: str) -> PipelineEvent:
@@ -47,7 +53,9 @@ class WorkflowEvents:
     def stage_finished(self, stage: str, error: BaseException | None = None) -> PipelineEvent:
         return self.publish("stage_failed" if error is not None else "stage_succeeded", stage=stage, error=error)
 
-    def scene_finished(self, stage: str, scene: int, *, error: BaseException | None = None,
-                       **data: str | float | bool | None) -> PipelineEvent:
-        return self.publish("scene_failed" if error is not None else "scene_succeeded", stage=stage, scene=scene,
-                            error=error, data=data)
+    def scene_finished(
+        self, stage: str, scene: int, *, error: BaseException | None = None, **data: str | float | bool | None
+    ) -> PipelineEvent:
+        return self.publish(
+            "scene_failed" if error is not None else "scene_succeeded", stage=stage, scene=scene, error=error, data=data
+        )

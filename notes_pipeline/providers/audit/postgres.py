@@ -23,5 +23,10 @@ class PostgresAuditSink:
         try:
             self.log.record(event)
         except Exception as err:  # noqa: BLE001 - the audit trail must never fail the pipeline
-            log.warning("audit: could not record %s of workflow %s: %s: %s", event.kind, event.workflow_id,
-                        type(err).__name__, str(err).splitlines()[0] if str(err) else "")
+            log.warning(
+                "audit: could not record %s of workflow %s: %s: %s",
+                event.kind,
+                event.workflow_id,
+                type(err).__name__,
+                str(err).splitlines()[0] if str(err) else "",
+            )

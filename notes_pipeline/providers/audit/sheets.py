@@ -30,10 +30,24 @@ log = logging.getLogger(__name__)
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 DEFAULT_ENDPOINT = "https://sheets.googleapis.com/"
 STAGES = ("video_script", "scene_narration", "scene_images", "final_video")
-WORKFLOW_COLUMNS = ("workflow", "document", "run", "tier", "status", "started_at", "ended_at", "total_s", "retries",
-                    "errors", "last_error")
-HEADER = [*WORKFLOW_COLUMNS, *(f"{stage}_{part}" for stage in STAGES for part in ("status", "attempts", "started_at",
-                                                                                   "ended_at")), "other_stages"]
+WORKFLOW_COLUMNS = (
+    "workflow",
+    "document",
+    "run",
+    "tier",
+    "status",
+    "started_at",
+    "ended_at",
+    "total_s",
+    "retries",
+    "errors",
+    "last_error",
+)
+HEADER = [
+    *WORKFLOW_COLUMNS,
+    *(f"{stage}_{part}" for stage in STAGES for part in ("status", "attempts", "started_at", "ended_at")),
+    "other_stages",
+]
 # A failed batch's workflows ride along with the next batches this many times before being given up.
 MAX_BATCH_RETRIES = 3
 CELL_LIMIT = 5000  # Sheets allows 50,000 characters per cell; errors are cut well before that
@@ -61,9 +75,16 @@ def _time(value: datetime | None) -> str:
 def workflow_row(record: WorkflowRecord) -> list[str | int | float]:
     """The sheet row of a workflow, in HEADER's order; plain values (RAW input, no formulas)."""
     row: list[str | int | float] = [
-        record.id, record.project_id, record.run_id or "", record.tier or "", record.status,
-        _time(record.started_at), _time(record.ended_at),
-        round(record.total_s, 3) if record.total_s is not None else "", record.retries, record.errors,
+        record.id,
+        record.project_id,
+        record.run_id or "",
+        record.tier or "",
+        record.status,
+        _time(record.started_at),
+        _time(record.ended_at),
+        round(record.total_s, 3) if record.total_s is not None else "",
+        record.retries,
+        record.errors,
         (record.last_error or "")[:CELL_LIMIT],
     ]
     for stage in STAGES:
@@ -88,8 +109,9 @@ def service_account_credentials(value: str) -> Any:
         info = json.loads(text)
         return service_account.Credentials.from_service_account_info(info, scopes=list(SCOPES))
     except (ValueError, KeyError, TypeError) as err:
-        raise SheetsConfigError(f"GOOGLE_SHEETS_CREDENTIALS is not a usable service-account key "
-                                f"({type(err).__name__})") from None
+        raise SheetsConfigError(
+            f"GOOGLE_SHEETS_CREDENTIALS is not a usable service-account key ({type(err).__name__})"
+        ) from None
 
 
 def sheets_service(credentials: Any, *, endpoint: str = DEFAULT_ENDPOINT, timeout_s: float = 10) -> Any:
@@ -99,8 +121,14 @@ def sheets_service(credentials: Any, *, endpoint: str = DEFAULT_ENDPOINT, timeou
     from googleapiclient.discovery import build
 
     http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout_s))
-    return build("sheets", "v4", http=http, static_discovery=True, cache_discovery=False,
-                 client_options={"api_endpoint": endpoint if endpoint.endswith("/") else endpoint + "/"})
+    return build(
+        "sheets",
+        "v4",
+        http=http,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": endpoint if endpoint.endswith("/") else endpoint + "/"},
+    )
 
 
 class SheetsAuditSink:
@@ -112,16 +140,27 @@ class SheetsAuditSink:
 
     name = "sheets"
 
-    def __init__(self, service: Any, spreadsheet_id: str, load: Loader, *, tab: str = "",
-                 http: HttpConfig | None = None, flush_interval_s: float = 2.0, max_batch: int = 200,
-                 queue_size: int = 1000, secrets: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        service: Any,
+        spreadsheet_id: str,
+        load: Loader,
+        *,
+        tab: str = "",
+        http: HttpConfig | None = None,
+        flush_interval_s: float = 2.0,
+        max_batch: int = 200,
+        queue_size: int = 1000,
+        secrets: Sequence[str] = (),
+    ) -> None:
         self.service, self.spreadsheet_id, self.load = service, spreadsheet_id, load
         self.prefix = f"'{tab.replace(chr(39), chr(39) * 2)}'!" if tab else ""
         self.client = HttpClient(self.name, http, secrets=[spreadsheet_id, *secrets])
         self._retry: dict[str, int] = {}
         self.writes = 0
-        self.queue: BackgroundQueue[str] = BackgroundQueue(self.name, self._flush, maxsize=queue_size,
-                                                           max_batch=max_batch, batch_window_s=flush_interval_s)
+        self.queue: BackgroundQueue[str] = BackgroundQueue(
+            self.name, self._flush, maxsize=queue_size, max_batch=max_batch, batch_window_s=flush_interval_s
+        )
 
     def record(self, event: PipelineEvent) -> None:
         # Only the workflow id travels: the row is read from Postgres when the batch is written.
@@ -142,10 +181,14 @@ class SheetsAuditSink:
                 if self._retry[workflow_id] > MAX_BATCH_RETRIES:
                     del self._retry[workflow_id]
                     given_up.append(workflow_id)
-            log.warning("sheets: writing %d workflow row(s) failed%s: %s", len(wanted),
-                        f" ({len(given_up)} given up until their next event)" if given_up else
-                        "; they are retried with the next batch", err if isinstance(err, HttpError)
-                        else type(err).__name__)
+            log.warning(
+                "sheets: writing %d workflow row(s) failed%s: %s",
+                len(wanted),
+                f" ({len(given_up)} given up until their next event)"
+                if given_up
+                else "; they are retried with the next batch",
+                err if isinstance(err, HttpError) else type(err).__name__,
+            )
         else:
             self._retry.clear()
 
@@ -155,26 +198,41 @@ class SheetsAuditSink:
         if not records:
             return
         values = self.service.spreadsheets().values()
-        column = self._call("read column A", lambda: values.get(
-            spreadsheetId=self.spreadsheet_id, range=f"{self.prefix}A:A", majorDimension="COLUMNS"))
+        column = self._call(
+            "read column A",
+            lambda: values.get(spreadsheetId=self.spreadsheet_id, range=f"{self.prefix}A:A", majorDimension="COLUMNS"),
+        )
         ids = (column.get("values") or [[]])[0] if isinstance(column, dict) else []
         at_row = {value: number for number, value in enumerate(ids, start=1) if value}
         last = column_letter(len(HEADER))
-        updates = [{"range": f"{self.prefix}A{at_row[r.id]}:{last}{at_row[r.id]}", "values": [workflow_row(r)]}
-                   for r in records if r.id in at_row]
+        updates = [
+            {"range": f"{self.prefix}A{at_row[r.id]}:{last}{at_row[r.id]}", "values": [workflow_row(r)]}
+            for r in records
+            if r.id in at_row
+        ]
         new_rows = [workflow_row(r) for r in records if r.id not in at_row]
         if not ids:
             new_rows.insert(0, list(HEADER))
         if updates:
-            self._call("batchUpdate", lambda: values.batchUpdate(
-                spreadsheetId=self.spreadsheet_id, body={"valueInputOption": "RAW", "data": updates}))
+            self._call(
+                "batchUpdate",
+                lambda: values.batchUpdate(
+                    spreadsheetId=self.spreadsheet_id, body={"valueInputOption": "RAW", "data": updates}
+                ),
+            )
         if new_rows:
-            self._call("append", lambda: values.append(
-                spreadsheetId=self.spreadsheet_id, range=f"{self.prefix}A1", valueInputOption="RAW",
-                insertDataOption="INSERT_ROWS", body={"values": new_rows}))
+            self._call(
+                "append",
+                lambda: values.append(
+                    spreadsheetId=self.spreadsheet_id,
+                    range=f"{self.prefix}A1",
+                    valueInputOption="RAW",
+                    insertDataOption="INSERT_ROWS",
+                    body={"values": new_rows},
+                ),
+            )
         self.writes += 1
 
     def _call(self, describe: str, request: Callable[[], Any]) -> Any:
         answer, _ = self.client.call(f"spreadsheets.values {describe}", lambda: execute(request()))
         return answer
-

@@ -44,12 +44,15 @@ def webhook_sink(config: AuditConfig, http: HttpConfig, secrets: Secrets) -> Aud
             try:
                 if not secret:
                     raise WebhookConfigError("NOTES_PIPELINE_WEBHOOK_SECRET is not set; events are only sent signed")
-                policy = http.model_copy(update={"read_timeout_s": config.webhook_timeout_s,
-                                                 "connect_timeout_s": min(http.connect_timeout_s,
-                                                                          config.webhook_timeout_s),
-                                                 "max_attempts": config.webhook_attempts,
-                                                 "backoff_max_s": min(http.backoff_max_s, 5),
-                                                 "max_response_bytes": 65536})
+                policy = http.model_copy(
+                    update={
+                        "read_timeout_s": config.webhook_timeout_s,
+                        "connect_timeout_s": min(http.connect_timeout_s, config.webhook_timeout_s),
+                        "max_attempts": config.webhook_attempts,
+                        "backoff_max_s": min(http.backoff_max_s, 5),
+                        "max_response_bytes": 65536,
+                    }
+                )
                 _built[key] = WebhookSink(url, secret, http=policy, queue_size=config.queue_size)
             except WebhookConfigError as err:
                 log.warning("webhook disabled (NOTES_PIPELINE_WEBHOOK_URL): %s", err)
@@ -57,8 +60,9 @@ def webhook_sink(config: AuditConfig, http: HttpConfig, secrets: Secrets) -> Aud
         return _built[key]
 
 
-def sheets_sink(config: AuditConfig, http: HttpConfig, secrets: Secrets, load: Loader,
-                load_key: str) -> AuditSink | None:
+def sheets_sink(
+    config: AuditConfig, http: HttpConfig, secrets: Secrets, load: Loader, load_key: str
+) -> AuditSink | None:
     credentials, sheet_id = secrets.value("sheets_credentials"), secrets.value("audit_sheet_id")
     if not (credentials and sheet_id):
         return None
@@ -66,19 +70,30 @@ def sheets_sink(config: AuditConfig, http: HttpConfig, secrets: Secrets, load: L
     with _lock:
         if key not in _built:
             try:
-                service = sheets_service(service_account_credentials(credentials), endpoint=config.sheets_base_url,
-                                         timeout_s=http.connect_timeout_s + http.read_timeout_s)
-                _built[key] = SheetsAuditSink(service, sheet_id, load, tab=config.sheets_tab, http=http,
-                                              flush_interval_s=config.sheets_flush_interval_s,
-                                              queue_size=config.queue_size, secrets=[credentials])
+                service = sheets_service(
+                    service_account_credentials(credentials),
+                    endpoint=config.sheets_base_url,
+                    timeout_s=http.connect_timeout_s + http.read_timeout_s,
+                )
+                _built[key] = SheetsAuditSink(
+                    service,
+                    sheet_id,
+                    load,
+                    tab=config.sheets_tab,
+                    http=http,
+                    flush_interval_s=config.sheets_flush_interval_s,
+                    queue_size=config.queue_size,
+                    secrets=[credentials],
+                )
             except SheetsConfigError as err:
                 log.warning("audit sheet disabled: %s", err)
                 _built[key] = None
         return _built[key]
 
 
-def external_sinks(config: AuditConfig, http: HttpConfig, secrets: Secrets, load: Loader,
-                   load_key: str) -> list[AuditSink]:
+def external_sinks(
+    config: AuditConfig, http: HttpConfig, secrets: Secrets, load: Loader, load_key: str
+) -> list[AuditSink]:
     """The webhook and the Google Sheet, each when its environment variables are set."""
     found = [webhook_sink(config, http, secrets), sheets_sink(config, http, secrets, load, load_key)]
     return [sink for sink in found if sink is not None]

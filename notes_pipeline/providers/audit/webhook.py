@@ -32,8 +32,16 @@ TIMESTAMP_HEADER = "X-Notes-Pipeline-Timestamp"
 EVENT_HEADER = "X-Notes-Pipeline-Event"
 DELIVERY_HEADER = "X-Notes-Pipeline-Delivery"
 # Short on purpose: a receiver slower than this is treated as down, and events must not pile up.
-DEFAULT_HTTP = HttpConfig(connect_timeout_s=2, read_timeout_s=3, max_attempts=3, backoff_base_s=0.5,
-                          backoff_max_s=5, breaker_failures=5, breaker_cooldown_s=30, max_response_bytes=65536)
+DEFAULT_HTTP = HttpConfig(
+    connect_timeout_s=2,
+    read_timeout_s=3,
+    max_attempts=3,
+    backoff_base_s=0.5,
+    backoff_max_s=5,
+    breaker_failures=5,
+    breaker_cooldown_s=30,
+    max_response_bytes=65536,
+)
 
 
 class WebhookConfigError(ValueError):
@@ -45,8 +53,9 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def verify_signature(body: bytes, header: str | None, secret: str, *, max_age_s: float | None = 300,
-                     now: Callable[[], float] = time.time) -> bool:
+def verify_signature(
+    body: bytes, header: str | None, secret: str, *, max_age_s: float | None = 300, now: Callable[[], float] = time.time
+) -> bool:
     """What a receiver does: constant-time signature check, then the signed send time is recent."""
     if not header or not hmac.compare_digest(header, sign(body, secret)):
         return False
@@ -73,8 +82,15 @@ class WebhookSink:
 
     name = "webhook"
 
-    def __init__(self, url: str, secret: str, *, http: HttpConfig | None = None, queue_size: int = 1000,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        *,
+        http: HttpConfig | None = None,
+        queue_size: int = 1000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         scheme = urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
             raise WebhookConfigError(f"the webhook URL must be http or https, not {scheme or 'scheme-less'}")
@@ -96,9 +112,14 @@ class WebhookSink:
         for event in events:
             timestamp = self.clock()
             body = event_body(event, timestamp)
-            headers = {"Content-Type": "application/json", "User-Agent": "notes-pipeline-webhook",
-                       SIGNATURE_HEADER: sign(body, self._secret), TIMESTAMP_HEADER: str(int(timestamp)),
-                       EVENT_HEADER: event.kind, DELIVERY_HEADER: event.event_id}
+            headers = {
+                "Content-Type": "application/json",
+                "User-Agent": "notes-pipeline-webhook",
+                SIGNATURE_HEADER: sign(body, self._secret),
+                TIMESTAMP_HEADER: str(int(timestamp)),
+                EVENT_HEADER: event.kind,
+                DELIVERY_HEADER: event.event_id,
+            }
             try:
                 self.client.request("POST", self.url, headers=headers, data=body)
             except HttpError as err:  # already redacted by the client

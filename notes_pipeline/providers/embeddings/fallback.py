@@ -36,7 +36,11 @@ class FallbackEmbedder:
         except Exception as err:  # noqa: BLE001 - any failure of the remote embedder means: embed locally
             reason = f"{type(err).__name__}: {err}"
             self.fallbacks.append(reason)
-            log.warning("%s embeddings failed (%s); using the %s embedder for the semantic cache",
-                        self.primary.name, reason, self.fallback.name)
+            log.warning(
+                "%s embeddings failed (%s); using the %s embedder for the semantic cache",
+                self.primary.name,
+                reason,
+                self.fallback.name,
+            )
             self.used = self.fallback
             return self.fallback.embed(texts)

@@ -13,15 +13,23 @@ from notes_pipeline.providers.http.retry import Failure
 class GeminiEmbedder:
     name = "gemini"
 
-    def __init__(self, *, api_key: str, model: str = "gemini-embedding-001", dimensions: int = EMBEDDING_DIMENSIONS,
-                 base_url: str | None = None, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str = "gemini-embedding-001",
+        dimensions: int = EMBEDDING_DIMENSIONS,
+        base_url: str | None = None,
+        timeout_s: float = 30.0,
+    ) -> None:
         from google import genai
         from google.genai import types
 
         from notes_pipeline.providers.google_errors import genai_http_options
 
-        self._client = genai.Client(api_key=api_key, http_options=genai_http_options(base_url=base_url,
-                                                                                     timeout_s=timeout_s))
+        self._client = genai.Client(
+            api_key=api_key, http_options=genai_http_options(base_url=base_url, timeout_s=timeout_s)
+        )
         self._types = types
         self.model, self.dimensions = model, dimensions
 
@@ -33,8 +41,9 @@ class GeminiEmbedder:
 
         config = self._types.EmbedContentConfig(output_dimensionality=self.dimensions)
         try:
-            response = genai_call(lambda: self._client.models.embed_content(model=self.model, contents=list(texts),
-                                                                            config=config))
+            response = genai_call(
+                lambda: self._client.models.embed_content(model=self.model, contents=list(texts), config=config)
+            )
         except Failure as failure:
             # Not retried: a failed lookup costs one semantic-cache miss (the fallback embeds locally), not a
             # wait. The reason names the status only; the SDK's message can echo the request.

@@ -52,8 +52,11 @@ class CircuitBreaker:
             assert self._opened_at is not None
             wait = max(0.0, self.cooldown_s - (self.clock() - self._opened_at))
         why = "a probe call is in flight" if state == "half-open" else f"retrying in {wait:.0f} s"
-        raise CircuitOpenError(f"{self.name} is skipped: its circuit is open after {self.threshold} consecutive "
-                               f"failures ({why})", provider=self.name, attempts=0)
+        raise CircuitOpenError(
+            f"{self.name} is skipped: its circuit is open after {self.threshold} consecutive failures ({why})",
+            provider=self.name,
+            attempts=0,
+        )
 
     def record_success(self) -> None:
         with self._lock:
@@ -86,7 +89,8 @@ def circuit_breaker(name: str, config: HttpConfig, *, clock: Clock = time.monoto
         breaker = _breakers.get(name)
         if breaker is None:
             breaker = _breakers[name] = CircuitBreaker(
-                name, failures=config.breaker_failures, cooldown_s=config.breaker_cooldown_s, clock=clock)
+                name, failures=config.breaker_failures, cooldown_s=config.breaker_cooldown_s, clock=clock
+            )
         return breaker
 
 

@@ -71,9 +71,13 @@ class HttpResponse:
         try:
             return json.loads(self.content)
         except (ValueError, UnicodeDecodeError) as err:
-            raise UnexpectedContentError(f"{self.provider}: answered malformed JSON ({type(err).__name__})",
-                                         provider=self.provider,
-                                         status=self.status, attempts=self.attempts, retryable=False) from None
+            raise UnexpectedContentError(
+                f"{self.provider}: answered malformed JSON ({type(err).__name__})",
+                provider=self.provider,
+                status=self.status,
+                attempts=self.attempts,
+                retryable=False,
+            ) from None
 
 
 class HttpClient:
@@ -133,22 +137,36 @@ class HttpClient:
                 reason = self._redact(failure.reason)
                 wait = self._wait_before_retry(failure, number)
                 last = number == max_attempts or wait is None
-                log.log(logging.WARNING if last else logging.INFO, "%s: %s attempt %d/%d %s%s",
-                        self.provider, self._redact(describe), number, max_attempts, reason,
-                        "" if last else f"; retrying in {wait:.2f} s")
+                log.log(
+                    logging.WARNING if last else logging.INFO,
+                    "%s: %s attempt %d/%d %s%s",
+                    self.provider,
+                    self._redact(describe),
+                    number,
+                    max_attempts,
+                    reason,
+                    "" if last else f"; retrying in {wait:.2f} s",
+                )
                 if last:
                     if failure.counts_for_breaker:
                         self.breaker.record_failure()
                     else:
                         self.breaker.release()
-                    gave_up = (f" (it asked to wait {failure.retry_after_s:.0f} s, over the "
-                               f"{self.config.backoff_max_s:.0f} s cap)" if failure.retryable and number < max_attempts
-                               else "")
+                    gave_up = (
+                        f" (it asked to wait {failure.retry_after_s:.0f} s, over the "
+                        f"{self.config.backoff_max_s:.0f} s cap)"
+                        if failure.retryable and number < max_attempts
+                        else ""
+                    )
                     raise failure.kind(
                         f"{self.provider}: {self._redact(describe)} {reason} after {number} "
                         f"attempt{'s' if number > 1 else ''}{gave_up}",
-                        provider=self.provider, status=failure.status, attempts=number,
-                        latency_s=self.clock() - started, retryable=failure.retryable) from None
+                        provider=self.provider,
+                        status=failure.status,
+                        attempts=number,
+                        latency_s=self.clock() - started,
+                        retryable=failure.retryable,
+                    ) from None
                 assert wait is not None
                 waits.append(wait)
                 self.sleep(wait)
@@ -196,13 +214,31 @@ class HttpClient:
         response, report = self.call(describe, attempt)
         return HttpResponse(response.status, response.headers, response.content, response.url, report, self.provider)
 
-    def _exchange(self, method: str, url: str, headers: Mapping[str, str] | None, json: Any, data: bytes | None,
-                  params: Mapping[str, str] | None, expect: Sequence[str], cap: int) -> HttpResponse:
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        json: Any,
+        data: bytes | None,
+        params: Mapping[str, str] | None,
+        expect: Sequence[str],
+        cap: int,
+    ) -> HttpResponse:
         timeout = (self.config.connect_timeout_s, self.config.read_timeout_s)
         deadline = time.monotonic() + self.config.connect_timeout_s + 2 * self.config.read_timeout_s
         try:
-            with self.session.request(method, url, headers=dict(headers or {}), json=json, data=data, params=params,
-                                      timeout=timeout, stream=True, allow_redirects=False) as answer:
+            with self.session.request(
+                method,
+                url,
+                headers=dict(headers or {}),
+                json=json,
+                data=data,
+                params=params,
+                timeout=timeout,
+                stream=True,
+                allow_redirects=False,
+            ) as answer:
                 status, got = answer.status_code, dict(answer.headers)
                 failure = status_failure(status, got)
                 if failure is not None:
@@ -211,18 +247,32 @@ class HttpClient:
                     return HttpResponse(status, got, b"", url, CallReport(0, 0.0))
                 content_type = got.get("Content-Type", "").split(";")[0].strip().lower()
                 if expect and not any(content_type.startswith(e) for e in expect):
-                    raise Failure(f"answered {content_type or 'no content type'}, expected {' or '.join(expect)}",
-                                  retryable=False, status=status, kind=UnexpectedContentError)
+                    raise Failure(
+                        f"answered {content_type or 'no content type'}, expected {' or '.join(expect)}",
+                        retryable=False,
+                        status=status,
+                        kind=UnexpectedContentError,
+                    )
                 announced = int(got.get("Content-Length") or 0)
                 if announced > cap:
-                    raise Failure(f"announced {announced} bytes, over the {cap}-byte cap", retryable=False,
-                                  status=status, counts_for_breaker=False, kind=ResponseTooLargeError)
+                    raise Failure(
+                        f"announced {announced} bytes, over the {cap}-byte cap",
+                        retryable=False,
+                        status=status,
+                        counts_for_breaker=False,
+                        kind=ResponseTooLargeError,
+                    )
                 body = io.BytesIO()
                 for chunk in answer.iter_content(64 * 1024):
                     body.write(chunk)
                     if body.tell() > cap:
-                        raise Failure(f"sent more than the {cap}-byte cap", retryable=False, status=status,
-                                      counts_for_breaker=False, kind=ResponseTooLargeError)
+                        raise Failure(
+                            f"sent more than the {cap}-byte cap",
+                            retryable=False,
+                            status=status,
+                            counts_for_breaker=False,
+                            kind=ResponseTooLargeError,
+                        )
                     if time.monotonic() > deadline:
                         raise Failure("was still sending at the deadline", retryable=True, status=status)
                 return HttpResponse(status, got, body.getvalue(), answer.url, CallReport(0, 0.0))

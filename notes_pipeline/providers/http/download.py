@@ -26,21 +26,25 @@ class Download:
     latency_s: float = 0.0
 
 
-def safe_download(url: str, client: HttpClient, *, max_redirects: int = 3, max_pixels: int = 40_000_000,
-                  max_bytes: int | None = None) -> Download:
+def safe_download(
+    url: str, client: HttpClient, *, max_redirects: int = 3, max_pixels: int = 40_000_000, max_bytes: int | None = None
+) -> Download:
     """Fetch an image from a URL we did not choose, following redirects by hand so each hop
     is checked by the client's UrlGuard. The body must be image/* and decode with Pillow
     within `max_pixels` (decompression bombs are refused before decoding)."""
     started = time.monotonic()
-    response, hops, attempts = safe_fetch(url, client, accept=("image/",), max_redirects=max_redirects,
-                                          max_bytes=max_bytes)
+    response, hops, attempts = safe_fetch(
+        url, client, accept=("image/",), max_redirects=max_redirects, max_bytes=max_bytes
+    )
     width, height = verify_image(response.content, max_pixels=max_pixels, provider=client.provider)
-    return Download(response.content, response.content_type, response.url, width, height, hops, attempts,
-                    time.monotonic() - started)
+    return Download(
+        response.content, response.content_type, response.url, width, height, hops, attempts, time.monotonic() - started
+    )
 
 
-def safe_fetch(url: str, client: HttpClient, *, accept: Sequence[str], max_redirects: int = 3,
-               max_bytes: int | None = None) -> tuple[HttpResponse, list[str], int]:
+def safe_fetch(
+    url: str, client: HttpClient, *, accept: Sequence[str], max_redirects: int = 3, max_bytes: int | None = None
+) -> tuple[HttpResponse, list[str], int]:
     """GET a URL we did not choose, following redirects by hand so each hop is checked by the client's
     UrlGuard; the body's content type must start with one of `accept` (e.g. 'video/').
     Returns (the final answer, the redirect hops, attempts in all)."""
@@ -51,14 +55,17 @@ def safe_fetch(url: str, client: HttpClient, *, accept: Sequence[str], max_redir
     current = url
     wanted = ", ".join(a.rstrip("/") + "/*" if a.endswith("/") else a for a in accept)
     for _ in range(max_redirects + 1):
-        response = client.request("GET", current, headers={"Accept": wanted}, expect=tuple(accept),
-                                  max_bytes=max_bytes)
+        response = client.request("GET", current, headers={"Accept": wanted}, expect=tuple(accept), max_bytes=max_bytes)
         attempts += response.attempts
         if 300 <= response.status < 400:
             location = response.headers.get("Location")
             if not location:
-                raise UnexpectedContentError(f"{display_url(current)} redirected without a Location",
-                                             provider=client.provider, status=response.status, attempts=attempts)
+                raise UnexpectedContentError(
+                    f"{display_url(current)} redirected without a Location",
+                    provider=client.provider,
+                    status=response.status,
+                    attempts=attempts,
+                )
             current = urljoin(current, location)
             hops.append(display_url(current))
             continue

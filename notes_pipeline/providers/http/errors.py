@@ -19,8 +19,16 @@ REDACTED = "***"
 class HttpError(PipelineError):
     """A provider call that failed after the policy gave up. Carries what the stages record."""
 
-    def __init__(self, cause: str, *, provider: str, status: int | None = None, attempts: int = 0,
-                 latency_s: float = 0.0, retryable: bool = True) -> None:
+    def __init__(
+        self,
+        cause: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        attempts: int = 0,
+        latency_s: float = 0.0,
+        retryable: bool = True,
+    ) -> None:
         super().__init__(cause)
         self.provider = provider
         self.status = status
@@ -56,8 +64,13 @@ _secrets_lock = threading.Lock()
 _registered_secrets: set[str] = set()
 _QUERY_KEY = re.compile(r"([?&](?:key|api_key|apikey|token|access_token)=)[^&\s\"']+", re.IGNORECASE)
 # Libraries that log request URLs (with paths and queries) at DEBUG/INFO level.
-_URL_LOGGERS = ("urllib3.connectionpool", "googleapiclient.discovery", "googleapiclient.http",
-                "googleapiclient.model", "httplib2")
+_URL_LOGGERS = (
+    "urllib3.connectionpool",
+    "googleapiclient.discovery",
+    "googleapiclient.http",
+    "googleapiclient.model",
+    "httplib2",
+)
 
 
 class _RedactingFilter(logging.Filter):

@@ -57,10 +57,13 @@ def status_failure(status: int, headers: Mapping[str, str]) -> Failure | None:
     if status < 400:
         return None
     if status in RETRY_STATUSES or status >= 500:
-        return Failure(f"answered {status}", retryable=True, status=status,
-                       retry_after_s=parse_retry_after(headers.get("Retry-After")))
-    return Failure(f"answered {status}", retryable=False, status=status,
-                   counts_for_breaker=status in BREAKER_STATUSES)
+        return Failure(
+            f"answered {status}",
+            retryable=True,
+            status=status,
+            retry_after_s=parse_retry_after(headers.get("Retry-After")),
+        )
+    return Failure(f"answered {status}", retryable=False, status=status, counts_for_breaker=status in BREAKER_STATUSES)
 
 
 def sdk_failure(status: int, detail: str, headers: Mapping[str, str]) -> Failure:

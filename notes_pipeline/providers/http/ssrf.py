@@ -67,8 +67,9 @@ def is_public_address(address: str) -> bool:
 def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if ip in METADATA_ADDRESSES:
         return False
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local
-                                 or ip.is_private or ip.is_unspecified)
+    return ip.is_global and not (
+        ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_unspecified
+    )
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,11 @@ class _GuardedConnection(HTTPConnection):
         for address in self.guard.addresses(self._dns_host, self.port):
             try:
                 return urllib3_connection.create_connection(
-                    (address, self.port), self.timeout, source_address=self.source_address,
-                    socket_options=self.socket_options)
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
             except TimeoutError as err:
                 raise ConnectTimeoutError(self, f"connection to {self.host} timed out") from err
             except OSError as err:

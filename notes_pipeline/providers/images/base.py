@@ -42,10 +42,12 @@ class ImageResult(BaseModel):
     source: dict[str, str | int] = Field(default_factory=dict, description="Search metadata kept with the image.")
     visual_kind: VisualKind = Field("card", description="What the picture is; 'card' is the text card.")
     licence: str | None = Field(None, description="Stock and web pictures: the licence they are used under.")
-    clip: bytes | None = Field(None, repr=False, description="A muted MP4 for the scene's background; `png` is "
-                                                              "then its poster frame.")
-    alternatives: list["ImageResult"] = Field(default_factory=list, description="Other good results, best first: "
-                                                                                "kept as candidates with review.")
+    clip: bytes | None = Field(
+        None, repr=False, description="A muted MP4 for the scene's background; `png` is then its poster frame."
+    )
+    alternatives: list["ImageResult"] = Field(
+        default_factory=list, description="Other good results, best first: kept as candidates with review."
+    )
 
 
 class ReportingImageSource(ImageSource, Protocol):

@@ -66,8 +66,7 @@ def _material_card(request: ImageRequest) -> tuple[Image.Image, ImageDraw.ImageD
     return image, draw, writer, layout
 
 
-def _heading(draw: ImageDraw.ImageDraw, writer: Writer, request: ImageRequest, box: Box, *,
-             caption: str = "") -> int:
+def _heading(draw: ImageDraw.ImageDraw, writer: Writer, request: ImageRequest, box: Box, *, caption: str = "") -> int:
     """The scene's heading (and a muted caption under it) at the top of `box`, shrunk to fit; returns the y
     below it."""
     palette, unit = request.style.palette, min(request.style.width, request.style.height)
@@ -118,16 +117,23 @@ def figure_card(request: ImageRequest, visual: FigureVisual) -> Image.Image:
         if caption:
             unit = min(style.width, style.height)
             size = round(unit * 0.04)
-            block = writer.block(caption, size, False, layout.caption.width - 2 * INK,
-                                 max(1, layout.caption.height // round(size * 1.32)))
+            block = writer.block(
+                caption,
+                size,
+                False,
+                layout.caption.width - 2 * INK,
+                max(1, layout.caption.height // round(size * 1.32)),
+            )
             y = layout.caption.top + (layout.caption.height - block.height) // 2
             for line in block.lines:
-                writer.draw_line(draw, line, y, block, style.palette.muted, layout.caption.left + INK,
-                                 layout.caption.right - INK)
+                writer.draw_line(
+                    draw, line, y, block, style.palette.muted, layout.caption.left + INK, layout.caption.right - INK
+                )
                 y += block.line_height
     pad = max(2, round(min(style.width, style.height) * 0.008))  # a frame around the picture, inside the box
-    box = Box(layout.picture.left + pad, layout.picture.top + pad, layout.picture.right - pad,
-              layout.picture.bottom - pad)
+    box = Box(
+        layout.picture.left + pad, layout.picture.top + pad, layout.picture.right - pad, layout.picture.bottom - pad
+    )
     scale = min(box.width / picture.width, box.height / picture.height, 3.0)  # contain; small pictures stay sharp
     size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
     fitted = picture.resize(size, Image.Resampling.LANCZOS)
@@ -184,8 +190,11 @@ def code_card(request: ImageRequest, visual: CodeVisual) -> Image.Image:
     lines = _code_lines(visual)
     columns = min(MAX_CODE_COLUMNS, max((sum(len(t) for _, t in line) for line in lines), default=1))
     advance = mono(100).getlength("M") / 100  # width of one column per pixel of font size
-    size = min(round(unit * 0.05), int(inner.width / (max(columns, 24) * advance)),
-               int(inner.height / (max(len(lines), 1) * 1.3)))
+    size = min(
+        round(unit * 0.05),
+        int(inner.width / (max(columns, 24) * advance)),
+        int(inner.height / (max(len(lines), 1) * 1.3)),
+    )
     size = max(size, round(unit * 0.022), 8)
     line_height = round(size * 1.3)
     fits_columns = max(8, int(inner.width / (size * advance)))
@@ -195,8 +204,9 @@ def code_card(request: ImageRequest, visual: CodeVisual) -> Image.Image:
     default = rgb("#" + (colours.style_for_token(Token.Text)["color"] or ("f8f8f2" if dark else "202020")))
     ascent = mono(size).getmetrics()[0]
     bottom = min(area.bottom, inner.top + len(lines) * line_height + pad)  # the panel as tall as its code
-    draw.rounded_rectangle([area.left, area.top, area.right - 1, bottom - 1], radius=round(unit * 0.02),
-                           fill=rgb(colours.background_color))
+    draw.rounded_rectangle(
+        [area.left, area.top, area.right - 1, bottom - 1], radius=round(unit * 0.02), fill=rgb(colours.background_color)
+    )
     y = inner.top
     for line in lines:
         x: float = inner.left
@@ -220,8 +230,10 @@ def table_card(request: ImageRequest, visual: TableVisual) -> Image.Image:
     shown_columns = max(2, box.width // (min_size * 6))  # a narrow frame shows the first columns, then '…'
     if count > shown_columns:
         cut = shown_columns - 1
-        visual = TableVisual(header=[*(visual.header + [""] * count)[:cut], ELLIPSIS],
-                             rows=[[*(row + [""] * count)[:cut], ELLIPSIS] for row in visual.rows])
+        visual = TableVisual(
+            header=[*(visual.header + [""] * count)[:cut], ELLIPSIS],
+            rows=[[*(row + [""] * count)[:cut], ELLIPSIS] for row in visual.rows],
+        )
         count = shown_columns
     header = (visual.header + [""] * count)[:count]
     rows = [(row + [""] * count)[:count] for row in visual.rows]
@@ -229,8 +241,11 @@ def table_card(request: ImageRequest, visual: TableVisual) -> Image.Image:
     while True:
         pad = max(3, round(size * 0.45))
         row_height = round(size * 1.32) + pad
-        natural = [max(writer.length(cell, size, r == 0) for r, cell in enumerate([header[c], *(r[c] for r in rows)]))
-                   + 2 * pad for c in range(count)]
+        natural = [
+            max(writer.length(cell, size, r == 0) for r, cell in enumerate([header[c], *(r[c] for r in rows)]))
+            + 2 * pad
+            for c in range(count)
+        ]
         shown = max(1, (box.height - row_height) // row_height)
         if (sum(natural) <= box.width and shown >= len(rows)) or size <= min_size:
             break
@@ -258,8 +273,15 @@ def table_card(request: ImageRequest, visual: TableVisual) -> Image.Image:
             text = writer.fit_line(cell, size, r == 0, int(right - left - 2 * pad)) if cell else ""
             if text:
                 runs_y = top + (row_height - block.line_height) // 2
-                writer.draw_line(draw, text, runs_y, block, "#{:02x}{:02x}{:02x}".format(*colour), round(left + pad),
-                                 round(right - pad))
+                writer.draw_line(
+                    draw,
+                    text,
+                    runs_y,
+                    block,
+                    "#{:02x}{:02x}{:02x}".format(*colour),
+                    round(left + pad),
+                    round(right - pad),
+                )
     bottom = box.top + (len(rows) + 1) * row_height
     draw.line([box.left, bottom, box.right - 1, bottom], fill=rgb(palette.accent), width=max(1, unit // 360))
     return image
@@ -357,6 +379,11 @@ class NotesMaterial:
         else:
             raise NoPicture
         web = isinstance(visual, FigureVisual) and visual.source.lower().startswith(("http://", "https://"))
-        return ImageResult(png=_png(image), provider=self.name, attempts=0, visual_kind=visual.kind,
-                           source_url=visual.source if web else None,  # provenance: where a web figure came from
-                           latency_s=round(time.perf_counter() - started, 4))
+        return ImageResult(
+            png=_png(image),
+            provider=self.name,
+            attempts=0,
+            visual_kind=visual.kind,
+            source_url=visual.source if web else None,  # provenance: where a web figure came from
+            latency_s=round(time.perf_counter() - started, 4),
+        )

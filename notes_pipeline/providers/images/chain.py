@@ -40,10 +40,17 @@ class ImageChain:
 
     name = "chain"
 
-    def __init__(self, generators: Sequence[ImageSource] = (), *, search: ImageSource | None = None,
-                 stock: Sequence[ImageSource] = (), leading: Sequence[ImageSource] = (),
-                 trailing: Sequence[ImageSource] = (), last_resort: ImageSource | None = None,
-                 slots: SlotLimiter | None = None) -> None:
+    def __init__(
+        self,
+        generators: Sequence[ImageSource] = (),
+        *,
+        search: ImageSource | None = None,
+        stock: Sequence[ImageSource] = (),
+        leading: Sequence[ImageSource] = (),
+        trailing: Sequence[ImageSource] = (),
+        last_resort: ImageSource | None = None,
+        slots: SlotLimiter | None = None,
+    ) -> None:
         self.generators = list(generators)
         self.search = search
         self.stock = list(stock)
@@ -57,8 +64,10 @@ class ImageChain:
             return " > ".join(s.identity() for s in sources) or "none"
 
         searched = self.search.identity() if self.search else "none"
-        return (f"chain[{names(self.leading)} | {names(self.stock)} | {names(self.generators)} | search {searched}"
-                f" | {names(self.trailing)} | last {self.last_resort.identity()}]")
+        return (
+            f"chain[{names(self.leading)} | {names(self.stock)} | {names(self.generators)} | search {searched}"
+            f" | {names(self.trailing)} | last {self.last_resort.identity()}]"
+        )
 
     def sources_for(self, request: ImageRequest) -> list[ImageSource]:
         """The order for this scene: the notes' own material, then search and stock for real subjects or
@@ -93,10 +102,20 @@ class ImageChain:
                 attempts += int(getattr(err, "attempts", 1))
                 fallbacks.append(source.name)
                 failures.append(f"{source.name}: {err}")
-                log.warning("scene %d: image source %s failed, trying %s: %s", request.scene.index, source.name,
-                            sources[position + 1].name, err)
+                log.warning(
+                    "scene %d: image source %s failed, trying %s: %s",
+                    request.scene.index,
+                    source.name,
+                    sources[position + 1].name,
+                    err,
+                )
                 continue
-            return result.model_copy(update={
-                "attempts": attempts + result.attempts, "fallbacks": fallbacks, "failures": failures,
-                "latency_s": round(time.perf_counter() - started, 4)})
+            return result.model_copy(
+                update={
+                    "attempts": attempts + result.attempts,
+                    "fallbacks": fallbacks,
+                    "failures": failures,
+                    "latency_s": round(time.perf_counter() - started, 4),
+                }
+            )
         raise AssertionError("unreachable: the chain always has a last resort")

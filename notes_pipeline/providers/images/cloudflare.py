@@ -26,27 +26,47 @@ class CloudflareImages(GeneratedImageSource):
     name = "cloudflare"
     needs = (("cloudflare_api_token", "cloudflare_account_id"),)
 
-    def __init__(self, api_token: str, account_id: str, *, model: str = DEFAULT_MODEL,
-                 base_url: str = DEFAULT_BASE_URL, http: HttpConfig | None = None, gate: QualityGate | None = None,
-                 sleep: Sleep = time.sleep) -> None:
+    def __init__(
+        self,
+        api_token: str,
+        account_id: str,
+        *,
+        model: str = DEFAULT_MODEL,
+        base_url: str = DEFAULT_BASE_URL,
+        http: HttpConfig | None = None,
+        gate: QualityGate | None = None,
+        sleep: Sleep = time.sleep,
+    ) -> None:
         self.account_id = account_id
         self._token = api_token
-        super().__init__(base_url=base_url, model=model, secrets=[api_token, account_id], http=http, gate=gate,
-                         sleep=sleep)
+        super().__init__(
+            base_url=base_url, model=model, secrets=[api_token, account_id], http=http, gate=gate, sleep=sleep
+        )
 
     def body(self, request: ImageRequest) -> dict[str, Any]:
         prompt, seed = image_prompt(request), provider_seed(request.style)
         if "flux" in self.model.lower():
             return {"prompt": prompt, "steps": 4, "seed": seed}
         width, height = generation_size(request.style)
-        return {"prompt": prompt, "negative_prompt": NEGATIVE_PROMPT, "width": width, "height": height,
-                "num_steps": 20, "guidance": 7.5, "seed": seed}
+        return {
+            "prompt": prompt,
+            "negative_prompt": NEGATIVE_PROMPT,
+            "width": width,
+            "height": height,
+            "num_steps": 20,
+            "guidance": 7.5,
+            "seed": seed,
+        }
 
     def _generate(self, request: ImageRequest) -> tuple[bytes, int]:
         url = f"{self.base_url}/accounts/{self.account_id}/ai/run/{self.model}"
-        response = self.client.request("POST", url, json=self.body(request),
-                                       headers={"Authorization": f"Bearer {self._token}"},
-                                       expect=("image/", "application/json"))
+        response = self.client.request(
+            "POST",
+            url,
+            json=self.body(request),
+            headers={"Authorization": f"Bearer {self._token}"},
+            expect=("image/", "application/json"),
+        )
         if response.content_type.startswith("image/"):
             return response.content, response.attempts
         answer = response.json()

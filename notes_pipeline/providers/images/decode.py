@@ -13,8 +13,9 @@ def open_image(data: bytes, *, max_pixels: int, provider: str = "") -> Image.Ima
     """The decoded picture, if Pillow can verify and fully decode it; bombs are refused by header size first."""
 
     def bad(why: str) -> UnexpectedContentError:
-        return UnexpectedContentError(f"{provider + ': ' if provider else ''}not a usable image: {why}",
-                                      provider=provider, retryable=False)
+        return UnexpectedContentError(
+            f"{provider + ': ' if provider else ''}not a usable image: {why}", provider=provider, retryable=False
+        )
 
     try:
         with Image.open(io.BytesIO(data)) as image:

@@ -24,20 +24,114 @@ MAX_ITEM_CHARS = 90
 
 _VERSUS = re.compile(r"\s+(?:vs\.?|versus|बनाम|بمقابلہ)\s+", re.I)
 _BETWEEN = re.compile(r"\bdifferences?\s+between\s+(.+?)\s+and\s+(.+?)(?:[.,;:?!]|$)", re.I)
-_PROS_CONS = re.compile(r"\b(pros\s+and\s+cons|advantages\s+and\s+disadvantages|benefits\s+and\s+drawbacks|"
-                        r"strengths\s+and\s+weaknesses)\b", re.I)
-_PRO_WORDS = {"pro", "pros", "advantage", "advantages", "benefit", "benefits", "strength", "strengths", "good",
-              "better", "faster", "easier", "cheaper", "helps", "positive", "gain", "gains", "upside"}
-_CON_WORDS = {"con", "cons", "disadvantage", "disadvantages", "drawback", "drawbacks", "weakness", "weaknesses",
-              "bad", "worse", "slower", "harder", "costly", "expensive", "risk", "risks", "negative", "downside",
-              "but", "however"}
-_CYCLE_WORDS = {"cycle", "cycles", "cyclic", "cyclical", "loop", "loops", "iterate", "iterates", "iteration",
-                "iterations", "iterative", "repeat", "repeats", "repeated", "recurring", "circular", "feedback",
-                "lifecycle", "चक्र", "दोहराएं", "چکر", "دہرائیں"}
-_STEP_WORDS = {"step", "steps", "process", "procedure", "workflow", "pipeline", "stages", "phases", "sequence",
-               "how-to", "recipe", "instructions", "चरण", "प्रक्रिया", "مرحلہ", "مراحل", "طریقہ"}
-_ORDER_WORDS = {"first", "firstly", "second", "secondly", "then", "next", "after", "afterwards", "finally", "lastly",
-                "पहले", "फिर", "अंत", "پہلے", "پھر", "آخر"}
+_PROS_CONS = re.compile(
+    r"\b(pros\s+and\s+cons|advantages\s+and\s+disadvantages|benefits\s+and\s+drawbacks|"
+    r"strengths\s+and\s+weaknesses)\b",
+    re.I,
+)
+_PRO_WORDS = {
+    "pro",
+    "pros",
+    "advantage",
+    "advantages",
+    "benefit",
+    "benefits",
+    "strength",
+    "strengths",
+    "good",
+    "better",
+    "faster",
+    "easier",
+    "cheaper",
+    "helps",
+    "positive",
+    "gain",
+    "gains",
+    "upside",
+}
+_CON_WORDS = {
+    "con",
+    "cons",
+    "disadvantage",
+    "disadvantages",
+    "drawback",
+    "drawbacks",
+    "weakness",
+    "weaknesses",
+    "bad",
+    "worse",
+    "slower",
+    "harder",
+    "costly",
+    "expensive",
+    "risk",
+    "risks",
+    "negative",
+    "downside",
+    "but",
+    "however",
+}
+_CYCLE_WORDS = {
+    "cycle",
+    "cycles",
+    "cyclic",
+    "cyclical",
+    "loop",
+    "loops",
+    "iterate",
+    "iterates",
+    "iteration",
+    "iterations",
+    "iterative",
+    "repeat",
+    "repeats",
+    "repeated",
+    "recurring",
+    "circular",
+    "feedback",
+    "lifecycle",
+    "चक्र",
+    "दोहराएं",
+    "چکر",
+    "دہرائیں",
+}
+_STEP_WORDS = {
+    "step",
+    "steps",
+    "process",
+    "procedure",
+    "workflow",
+    "pipeline",
+    "stages",
+    "phases",
+    "sequence",
+    "how-to",
+    "recipe",
+    "instructions",
+    "चरण",
+    "प्रक्रिया",
+    "مرحلہ",
+    "مراحل",
+    "طریقہ",
+}
+_ORDER_WORDS = {
+    "first",
+    "firstly",
+    "second",
+    "secondly",
+    "then",
+    "next",
+    "after",
+    "afterwards",
+    "finally",
+    "lastly",
+    "पहले",
+    "फिर",
+    "अंत",
+    "پہلے",
+    "پھر",
+    "آخر",
+}
 _NUMBERED = re.compile(r"^\s*(?:\(?\d+[.)]|step\s+\d+:?|\(?[a-e]\))\s+", re.I)  # not "e.g."
 _PERCENT = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)\s?(%|٪|percent\b|per\s+cent\b|प्रतिशत|فیصد)", re.I)
 # A number worth a picture: at least two digits, or with a decimal point or thousands separator; not part of a
@@ -137,8 +231,7 @@ def _split_pairs(scene: Scene, items: list[str]) -> DiagramPlan:
         if len(parts) == 2:
             left.append(parts[0].strip())
             right.append(parts[1].strip())
-    return DiagramPlan(kind="comparison", heading=scene.heading,
-                       columns=[Column(items=left), Column(items=right)])
+    return DiagramPlan(kind="comparison", heading=scene.heading, columns=[Column(items=left), Column(items=right)])
 
 
 def _key_figure(scene: Scene) -> DiagramPlan | None:
@@ -148,11 +241,18 @@ def _key_figure(scene: Scene) -> DiagramPlan | None:
             value = float(found.group(1).replace(",", "."))
             figure = f"{found.group(1)}%"
             caption = place if place != scene.heading else (scene.bullets or sentences(scene.narration) or [""])[0]
-            return DiagramPlan(kind="key_figure", heading=scene.heading, figure=figure,
-                               fraction=min(1.0, value / 100) if value <= 100 else None, caption=_short(caption))
+            return DiagramPlan(
+                kind="key_figure",
+                heading=scene.heading,
+                figure=figure,
+                fraction=min(1.0, value / 100) if value <= 100 else None,
+                caption=_short(caption),
+            )
     if found := _NUMBER.search(scene.heading):
-        caption = next((p for p in places[1:] if found.group(1) in p), None) or (scene.bullets or
-                                                                                  sentences(scene.narration))[0]
+        caption = (
+            next((p for p in places[1:] if found.group(1) in p), None)
+            or (scene.bullets or sentences(scene.narration))[0]
+        )
         return DiagramPlan(kind="key_figure", heading=scene.heading, figure=found.group(1), caption=_short(caption))
     return None
 

@@ -53,15 +53,21 @@ class Canvas:
     def number(self, n: int, cx: float, cy: float, radius: float) -> None:
         """A numbered disc in the accent colour."""
         self.draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=rgb(self.palette.accent))
-        self.draw.text((cx, cy), str(n), font=font(str(font_file("0", bold=True)), max(8, round(radius * 1.1))),
-                       fill=rgb(self.palette.background), anchor="mm")
+        self.draw.text(
+            (cx, cy),
+            str(n),
+            font=font(str(font_file("0", bold=True)), max(8, round(radius * 1.1))),
+            fill=rgb(self.palette.background),
+            anchor="mm",
+        )
 
 
 def _heading(canvas: Canvas, text: str, box: Box) -> Box:
     """The scene's heading at the top of the box; returns the box left below it."""
     unit = canvas.unit
-    block = canvas.writer.fit_block(text, round(unit * 0.068), round(unit * 0.042), True, box.width, 2,
-                                    round(box.height * 0.3))
+    block = canvas.writer.fit_block(
+        text, round(unit * 0.068), round(unit * 0.042), True, box.width, 2, round(box.height * 0.3)
+    )
     y = box.top
     for line in block.lines:
         canvas.writer.draw_line(canvas.draw, line, y, block, canvas.palette.text, box.left, box.right)
@@ -69,8 +75,16 @@ def _heading(canvas: Canvas, text: str, box: Box) -> Box:
     return Box(box.left, y + round(unit * 0.045), box.right, box.bottom)
 
 
-def _list(canvas: Canvas, items: list[str], area: Box, *, numbered: bool, connector: bool = False,
-          size: float = 0.046, centre: bool = True) -> None:
+def _list(
+    canvas: Canvas,
+    items: list[str],
+    area: Box,
+    *,
+    numbered: bool,
+    connector: bool = False,
+    size: float = 0.046,
+    centre: bool = True,
+) -> None:
     """Items one under another, each behind a dot or a numbered disc, shrunk (then cut) to fit the area."""
     unit, writer = canvas.unit, canvas.writer
     text_size, min_size = round(unit * size), round(unit * 0.028)
@@ -92,8 +106,15 @@ def _list(canvas: Canvas, items: list[str], area: Box, *, numbered: bool, connec
         cy = y + block.line_height / 2
         centres.append((cx, cy))
         for line in block.lines:
-            writer.draw_line(canvas.draw, line, y, block, canvas.palette.text,
-                             area.left + (0 if canvas.rtl else indent), area.right - (indent if canvas.rtl else 0))
+            writer.draw_line(
+                canvas.draw,
+                line,
+                y,
+                block,
+                canvas.palette.text,
+                area.left + (0 if canvas.rtl else indent),
+                area.right - (indent if canvas.rtl else 0),
+            )
             y += block.line_height
         y += gap
     if connector and len(centres) > 1:
@@ -129,13 +150,20 @@ def _steps(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
     for a, b in zip(xs, xs[1:]):
         canvas.draw.line([(a, cy), (b, cy)], fill=rgb(canvas.palette.muted), width=line_width)
         direction = math.pi if b < a else 0.0
-        _arrowhead(canvas, (a + b) / 2 + (radius * 0.4 if b > a else -radius * 0.4), cy, direction, radius * 0.55,
-                   canvas.palette.muted)
+        _arrowhead(
+            canvas,
+            (a + b) / 2 + (radius * 0.4 if b > a else -radius * 0.4),
+            cy,
+            direction,
+            radius * 0.55,
+            canvas.palette.muted,
+        )
     label_top = cy + radius + round(unit * 0.035)
     for n, (x, item) in enumerate(zip(xs, items), 1):
         canvas.number(n, x, cy, radius)
-        block = writer.fit_block(item, round(unit * 0.042), round(unit * 0.026), False, round(column * 0.88), 5,
-                                 area.bottom - label_top)
+        block = writer.fit_block(
+            item, round(unit * 0.042), round(unit * 0.026), False, round(column * 0.88), 5, area.bottom - label_top
+        )
         writer.draw_centred(canvas.draw, block, label_top, canvas.palette.text, round(x))
 
 
@@ -143,11 +171,17 @@ def _cycle(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
     unit, palette = canvas.unit, canvas.palette
     if canvas.wide:
         side = min(area.height, round(area.width * 0.42)) - 2  # Pillow's shapes include their last row and column
-        ring_box = (Box(area.right - side, area.top, area.right, area.top + side) if canvas.rtl
-                    else Box(area.left, area.top, area.left + side, area.top + side))
+        ring_box = (
+            Box(area.right - side, area.top, area.right, area.top + side)
+            if canvas.rtl
+            else Box(area.left, area.top, area.left + side, area.top + side)
+        )
         gap = round(unit * 0.05)
-        legend = (Box(area.left, area.top, area.right - side - gap, area.bottom) if canvas.rtl
-                  else Box(area.left + side + gap, area.top, area.right, area.bottom))
+        legend = (
+            Box(area.left, area.top, area.right - side - gap, area.bottom)
+            if canvas.rtl
+            else Box(area.left + side + gap, area.top, area.right, area.bottom)
+        )
     else:
         side = min(area.width, round(area.height * 0.5)) - 2  # Pillow's shapes include their last row and column
         left = area.left + (area.width - side) // 2
@@ -164,8 +198,9 @@ def _cycle(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
     for angle in angles:
         middle = angle + turn * math.pi / n
         tangent = middle + turn * math.pi / 2
-        _arrowhead(canvas, cx + radius * math.cos(middle), cy + radius * math.sin(middle), tangent, node * 0.7,
-                   palette.accent)
+        _arrowhead(
+            canvas, cx + radius * math.cos(middle), cy + radius * math.sin(middle), tangent, node * 0.7, palette.accent
+        )
     for i, angle in enumerate(angles, 1):
         canvas.number(i, cx + radius * math.cos(angle), cy + radius * math.sin(angle), node)
     canvas.icon("autorenew", cx, cy, round(radius * 0.9), palette.muted)
@@ -174,8 +209,11 @@ def _cycle(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
 
 def _column(canvas: Canvas, column: Column, panel: Box) -> None:
     unit, palette = canvas.unit, canvas.palette
-    canvas.draw.rounded_rectangle([panel.left, panel.top, panel.right - 1, panel.bottom - 1], radius=round(unit * 0.025),
-                                  fill=rgb(palette.surface))
+    canvas.draw.rounded_rectangle(
+        [panel.left, panel.top, panel.right - 1, panel.bottom - 1],
+        radius=round(unit * 0.025),
+        fill=rgb(palette.surface),
+    )
     pad = round(unit * 0.03)
     inner = Box(panel.left + pad, panel.top + pad, panel.right - pad, panel.bottom - pad)
     if column.icon:
@@ -183,15 +221,22 @@ def _column(canvas: Canvas, column: Column, panel: Box) -> None:
         canvas.icon(column.icon, (inner.left + inner.right) / 2, inner.top + size / 2, size, palette.accent)
         top = inner.top + size + round(unit * 0.02)
     elif column.title:
-        block = canvas.writer.fit_block(column.title, round(unit * 0.052), round(unit * 0.032), True, inner.width, 2,
-                                        round(inner.height * 0.35))
+        block = canvas.writer.fit_block(
+            column.title, round(unit * 0.052), round(unit * 0.032), True, inner.width, 2, round(inner.height * 0.35)
+        )
         canvas.writer.draw_centred(canvas.draw, block, inner.top, palette.accent, (inner.left + inner.right) // 2)
         top = inner.top + block.height + round(unit * 0.02)
     else:
         top = inner.top
     if column.items:
-        _list(canvas, column.items, Box(inner.left, top, inner.right, inner.bottom), numbered=False, size=0.04,
-              centre=False)
+        _list(
+            canvas,
+            column.items,
+            Box(inner.left, top, inner.right, inner.bottom),
+            numbered=False,
+            size=0.04,
+            centre=False,
+        )
 
 
 def _comparison(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
@@ -220,10 +265,16 @@ def _key_figure(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
     gap = round(unit * 0.05)
     if canvas.wide:
         side = min(area.height, round(area.width * 0.45)) - 2  # Pillow's shapes include their last row and column
-        figure_box = (Box(area.right - side, area.top, area.right, area.top + side) if canvas.rtl
-                      else Box(area.left, area.top, area.left + side, area.top + side))
-        caption = (Box(area.left, area.top, area.right - side - gap, area.bottom) if canvas.rtl
-                   else Box(area.left + side + gap, area.top, area.right, area.bottom))
+        figure_box = (
+            Box(area.right - side, area.top, area.right, area.top + side)
+            if canvas.rtl
+            else Box(area.left, area.top, area.left + side, area.top + side)
+        )
+        caption = (
+            Box(area.left, area.top, area.right - side - gap, area.bottom)
+            if canvas.rtl
+            else Box(area.left + side + gap, area.top, area.right, area.bottom)
+        )
     else:
         side = min(area.width, round(area.height * 0.55)) - 2  # Pillow's shapes include their last row and column
         left = area.left + (area.width - side) // 2
@@ -243,8 +294,9 @@ def _key_figure(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
     figure = writer.block(plan.figure or "", size, True, inside, 1)
     writer.draw_centred(canvas.draw, figure, round(cy - figure.line_height / 2), palette.accent, round(cx))
     if plan.caption and caption.height > unit * 0.05:
-        block = writer.fit_block(plan.caption, round(unit * 0.05), round(unit * 0.03), False, caption.width, 4,
-                                 caption.height)
+        block = writer.fit_block(
+            plan.caption, round(unit * 0.05), round(unit * 0.03), False, caption.width, 4, caption.height
+        )
         top = caption.top + max(0, (caption.height - block.height) // 2) if canvas.wide else caption.top
         if canvas.wide:
             for line in block.lines:
@@ -260,24 +312,36 @@ def _icon_layout(canvas: Canvas, plan: DiagramPlan, area: Box) -> None:
     if canvas.wide:
         side = min(area.height, round(area.width * 0.36)) - 2  # Pillow's shapes include their last row and column
         top = area.top + (area.height - side) // 2
-        disc = (Box(area.right - side, top, area.right, top + side) if canvas.rtl
-                else Box(area.left, top, area.left + side, top + side))
-        text = (Box(area.left, area.top, area.right - side - gap, area.bottom) if canvas.rtl
-                else Box(area.left + side + gap, area.top, area.right, area.bottom))
+        disc = (
+            Box(area.right - side, top, area.right, top + side)
+            if canvas.rtl
+            else Box(area.left, top, area.left + side, top + side)
+        )
+        text = (
+            Box(area.left, area.top, area.right - side - gap, area.bottom)
+            if canvas.rtl
+            else Box(area.left + side + gap, area.top, area.right, area.bottom)
+        )
     else:
-        side = min(round(area.width * 0.55), round(area.height * 0.42)) - 2  # Pillow's shapes include their last row and column
+        side = (
+            min(round(area.width * 0.55), round(area.height * 0.42)) - 2
+        )  # Pillow's shapes include their last row and column
         left = area.left + (area.width - side) // 2
         disc = Box(left, area.top, left + side, area.top + side)
         text = Box(area.left, disc.bottom + gap, area.right, area.bottom)
     canvas.draw.ellipse([disc.left, disc.top, disc.right, disc.bottom], fill=rgb(palette.accent))
-    canvas.icon(plan.icon or "lightbulb", (disc.left + disc.right) / 2, (disc.top + disc.bottom) / 2,
-                round(side * 0.6), palette.background)
+    canvas.icon(
+        plan.icon or "lightbulb",
+        (disc.left + disc.right) / 2,
+        (disc.top + disc.bottom) / 2,
+        round(side * 0.6),
+        palette.background,
+    )
     if plan.items and text.height > unit * 0.05:
         _list(canvas, plan.items, text, numbered=False)
 
 
-DRAW = {"steps": _steps, "cycle": _cycle, "comparison": _comparison, "key_figure": _key_figure,
-        "icon": _icon_layout}
+DRAW = {"steps": _steps, "cycle": _cycle, "comparison": _comparison, "key_figure": _key_figure, "icon": _icon_layout}
 
 
 def draw_diagram(plan: DiagramPlan, request: ImageRequest) -> bytes:
@@ -285,8 +349,13 @@ def draw_diagram(plan: DiagramPlan, request: ImageRequest) -> bytes:
     style = request.style
     image = background(request)
     tall = style.height > style.width * 1.2  # a phone's frame: its width is all there is, so text goes larger
-    canvas = Canvas(image, ImageDraw.Draw(image), Writer(request.language), style.palette,
-                    round(min(style.width, style.height) * (1.2 if tall else 1)))
+    canvas = Canvas(
+        image,
+        ImageDraw.Draw(image),
+        Writer(request.language),
+        style.palette,
+        round(min(style.width, style.height) * (1.2 if tall else 1)),
+    )
     area = _heading(canvas, plan.heading, safe_box(style.width, style.height))
     DRAW[plan.kind](canvas, plan, area)
     out = io.BytesIO()

@@ -30,7 +30,9 @@ def to_frame_png(image: Image.Image, width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def finish_image(data: bytes, request: ImageRequest, *, source: str, gate: QualityGate) -> tuple[bytes, tuple[int, int]]:
+def finish_image(
+    data: bytes, request: ImageRequest, *, source: str, gate: QualityGate
+) -> tuple[bytes, tuple[int, int]]:
     """(frame-sized PNG, the picture's own size); raises if undecodable or if the gate refuses it."""
     image = decode_image(data, source=source)
     gate.check(image, source=source)

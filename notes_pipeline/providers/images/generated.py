@@ -25,8 +25,16 @@ class GeneratedImageSource(ABC):
     name: str
     ai_generated = True  # the public-figure policy keeps such sources away from scenes about real people
 
-    def __init__(self, *, base_url: str, model: str, secrets: list[str], http: HttpConfig | None,
-                 gate: QualityGate | None, sleep: Sleep) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        model: str,
+        secrets: list[str],
+        http: HttpConfig | None,
+        gate: QualityGate | None,
+        sleep: Sleep,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.gate = gate or QualityGate()
@@ -43,8 +51,13 @@ class GeneratedImageSource(ABC):
         started = time.perf_counter()
         data, attempts = self._generate(request)
         png, _ = finish_image(data, request, source=self.name, gate=self.gate)
-        return ImageResult(png=png, provider=self.name, attempts=attempts, visual_kind="generated",
-                           latency_s=round(time.perf_counter() - started, 4))
+        return ImageResult(
+            png=png,
+            provider=self.name,
+            attempts=attempts,
+            visual_kind="generated",
+            latency_s=round(time.perf_counter() - started, 4),
+        )
 
     @abstractmethod
     def _generate(self, request: ImageRequest) -> tuple[bytes, int]:
@@ -59,5 +72,10 @@ class GeneratedImageSource(ABC):
             raise self._malformed(response, "the image is not valid base64") from None
 
     def _malformed(self, response: HttpResponse, why: str) -> UnexpectedContentError:
-        return UnexpectedContentError(f"{self.name}: {why}", provider=self.name, status=response.status,
-                                      attempts=response.attempts, retryable=False)
+        return UnexpectedContentError(
+            f"{self.name}: {why}",
+            provider=self.name,
+            status=response.status,
+            attempts=response.attempts,
+            retryable=False,
+        )

@@ -21,19 +21,38 @@ class HuggingFaceImages(GeneratedImageSource):
     name = "huggingface"
     needs = (("hf_token",),)
 
-    def __init__(self, token: str, *, model: str = DEFAULT_MODEL, base_url: str = DEFAULT_BASE_URL,
-                 http: HttpConfig | None = None, gate: QualityGate | None = None, sleep: Sleep = time.sleep) -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        model: str = DEFAULT_MODEL,
+        base_url: str = DEFAULT_BASE_URL,
+        http: HttpConfig | None = None,
+        gate: QualityGate | None = None,
+        sleep: Sleep = time.sleep,
+    ) -> None:
         self._token = token
         super().__init__(base_url=base_url, model=model, secrets=[token], http=http, gate=gate, sleep=sleep)
 
     def body(self, request: ImageRequest) -> dict[str, Any]:
         width, height = generation_size(request.style)
-        return {"inputs": image_prompt(request),
-                "parameters": {"negative_prompt": NEGATIVE_PROMPT, "width": width, "height": height,
-                               "num_inference_steps": 4, "seed": provider_seed(request.style)}}
+        return {
+            "inputs": image_prompt(request),
+            "parameters": {
+                "negative_prompt": NEGATIVE_PROMPT,
+                "width": width,
+                "height": height,
+                "num_inference_steps": 4,
+                "seed": provider_seed(request.style),
+            },
+        }
 
     def _generate(self, request: ImageRequest) -> tuple[bytes, int]:
-        response = self.client.request("POST", f"{self.base_url}/{self.model}", json=self.body(request),
-                                       headers={"Authorization": f"Bearer {self._token}", "Accept": "image/png"},
-                                       expect=("image/",))
+        response = self.client.request(
+            "POST",
+            f"{self.base_url}/{self.model}",
+            json=self.body(request),
+            headers={"Authorization": f"Bearer {self._token}", "Accept": "image/png"},
+            expect=("image/",),
+        )
         return response.content, response.attempts

@@ -35,7 +35,12 @@ class OfflineVisuals:
         if plan is None:
             raise NoPicture(f"scene {request.scene.index}: no diagram or icon fits its words")
         png = draw_diagram(plan, request)
-        return ImageResult(png=png, provider=self.name, attempts=1, visual_kind=plan.visual_kind,
-                           licence=ICON_LICENCE if plan.kind == "icon" else None,
-                           source={"diagram": plan.kind, **({"icon": plan.icon} if plan.icon else {})},
-                           latency_s=round(time.perf_counter() - started, 4))
+        return ImageResult(
+            png=png,
+            provider=self.name,
+            attempts=1,
+            visual_kind=plan.visual_kind,
+            licence=ICON_LICENCE if plan.kind == "icon" else None,
+            source={"diagram": plan.kind, **({"icon": plan.icon} if plan.icon else {})},
+            latency_s=round(time.perf_counter() - started, 4),
+        )

@@ -37,23 +37,41 @@ class PexelsLibrary(StockLibrary):
     licence = LICENCE
     site = "Pexels"
 
-    def __init__(self, api_key: str, *, base_url: str = DEFAULT_BASE_URL, photos_path: str = "/v1/search",
-                 videos_path: str = "/v1/videos/search", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        photos_path: str = "/v1/search",
+        videos_path: str = "/v1/videos/search",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(api_key, base_url=base_url, **kwargs)
         self.paths: dict[Media, str] = {"photos": photos_path, "videos": videos_path}
 
     def search(self, media: Media, query: str, page: int, request: ImageRequest) -> SearchPage:
         path = self.paths[media]
         response = self.client.request(
-            "GET", self.base_url + path, headers={"Authorization": self._key, "Accept": "application/json"},
-            params={"query": query, "orientation": orientation(request), "per_page": str(self.per_page),
-                    "page": str(page)},
-            expect=("application/json",))
+            "GET",
+            self.base_url + path,
+            headers={"Authorization": self._key, "Accept": "application/json"},
+            params={
+                "query": query,
+                "orientation": orientation(request),
+                "per_page": str(self.per_page),
+                "page": str(page),
+            },
+            expect=("application/json",),
+        )
         answer = response.json()
         items = answer.get(media) if isinstance(answer, dict) else None
         if not isinstance(items, list):
-            raise UnexpectedContentError(f"{self.name}: GET {path} answered without a list of {media}",
-                                         provider=self.name, attempts=response.attempts, retryable=False)
+            raise UnexpectedContentError(
+                f"{self.name}: GET {path} answered without a list of {media}",
+                provider=self.name,
+                attempts=response.attempts,
+                retryable=False,
+            )
         frame = (request.style.width, request.style.height)
         read = self._photo if media == "photos" else self._video
         hits = [read(item, frame) for item in items if isinstance(item, dict)]
@@ -68,18 +86,35 @@ class PexelsLibrary(StockLibrary):
             url, (width, height) = str(src["large2x"]), large
         else:
             url = str(src.get("original") or "")
-        return StockHit(media="photos", id=str(item.get("id", "")), width=width, height=height, url=url,
-                        page_url=str(item.get("url") or ""), author=str(item.get("photographer") or ""),
-                        tags=str(item.get("alt") or ""))
+        return StockHit(
+            media="photos",
+            id=str(item.get("id", "")),
+            width=width,
+            height=height,
+            url=url,
+            page_url=str(item.get("url") or ""),
+            author=str(item.get("photographer") or ""),
+            tags=str(item.get("alt") or ""),
+        )
 
     def _video(self, item: dict[str, Any], frame: tuple[int, int]) -> StockHit:
-        files = [(int(f.get("width") or 0), int(f.get("height") or 0), str(f.get("link") or ""))
-                 for f in item.get("video_files") or [] if isinstance(f, dict)
-                 and str(f.get("file_type", "video/mp4")).lower() == "video/mp4"]
+        files = [
+            (int(f.get("width") or 0), int(f.get("height") or 0), str(f.get("link") or ""))
+            for f in item.get("video_files") or []
+            if isinstance(f, dict) and str(f.get("file_type", "video/mp4")).lower() == "video/mp4"
+        ]
         chosen = best_file(files, frame)
         user = item.get("user") if isinstance(item.get("user"), dict) else {}
         width, height, url = chosen or (0, 0, "")
         tags = item.get("tags") if isinstance(item.get("tags"), list) else []
-        return StockHit(media="videos", id=str(item.get("id", "")), width=width, height=height, url=url,
-                        page_url=str(item.get("url") or ""), author=str(user.get("name") or ""),
-                        tags=", ".join(str(t) for t in tags), duration_s=float(item.get("duration") or 0) or None)
+        return StockHit(
+            media="videos",
+            id=str(item.get("id", "")),
+            width=width,
+            height=height,
+            url=url,
+            page_url=str(item.get("url") or ""),
+            author=str(user.get("name") or ""),
+            tags=", ".join(str(t) for t in tags),
+            duration_s=float(item.get("duration") or 0) or None,
+        )

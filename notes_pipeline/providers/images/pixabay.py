@@ -44,8 +44,13 @@ class PixabayLibrary(StockLibrary):
 
     def search(self, media: Media, query: str, page: int, request: ImageRequest) -> SearchPage:
         path = "/api/" if media == "photos" else "/api/videos/"
-        params = {"key": self._key, "q": query[:MAX_QUERY_CHARS], "safesearch": "true",
-                  "per_page": str(max(3, min(200, self.per_page))), "page": str(page)}
+        params = {
+            "key": self._key,
+            "q": query[:MAX_QUERY_CHARS],
+            "safesearch": "true",
+            "per_page": str(max(3, min(200, self.per_page))),
+            "page": str(page),
+        }
         if media == "photos":
             params |= {"image_type": "photo", "orientation": orientation(request)}
         else:
@@ -54,8 +59,12 @@ class PixabayLibrary(StockLibrary):
         answer = response.json()
         items = answer.get("hits") if isinstance(answer, dict) else None
         if not isinstance(items, list):
-            raise UnexpectedContentError(f"{self.name}: GET {path} answered without a list of hits",
-                                         provider=self.name, attempts=response.attempts, retryable=False)
+            raise UnexpectedContentError(
+                f"{self.name}: GET {path} answered without a list of hits",
+                provider=self.name,
+                attempts=response.attempts,
+                retryable=False,
+            )
         frame = (request.style.width, request.style.height)
         read = self._photo if media == "photos" else self._video
         hits = [read(item, frame) for item in items if isinstance(item, dict)]
@@ -64,9 +73,13 @@ class PixabayLibrary(StockLibrary):
 
     @staticmethod
     def _common(item: dict[str, Any]) -> dict[str, Any]:
-        return {"id": str(item.get("id", "")), "page_url": str(item.get("pageURL") or ""),
-                "author": str(item.get("user") or ""), "tags": str(item.get("tags") or ""),
-                "premium": bool(item.get("premium") or item.get("isPremium"))}
+        return {
+            "id": str(item.get("id", "")),
+            "page_url": str(item.get("pageURL") or ""),
+            "author": str(item.get("user") or ""),
+            "tags": str(item.get("tags") or ""),
+            "premium": bool(item.get("premium") or item.get("isPremium")),
+        }
 
     def _photo(self, item: dict[str, Any], frame: tuple[int, int]) -> StockHit:
         width, height = int(item.get("imageWidth") or 0), int(item.get("imageHeight") or 0)
@@ -78,8 +91,17 @@ class PixabayLibrary(StockLibrary):
 
     def _video(self, item: dict[str, Any], frame: tuple[int, int]) -> StockHit:
         sizes = item.get("videos") if isinstance(item.get("videos"), dict) else {}
-        files = [(int(v.get("width") or 0), int(v.get("height") or 0), str(v.get("url") or ""))
-                 for v in sizes.values() if isinstance(v, dict)]
+        files = [
+            (int(v.get("width") or 0), int(v.get("height") or 0), str(v.get("url") or ""))
+            for v in sizes.values()
+            if isinstance(v, dict)
+        ]
         width, height, url = best_file(files, frame) or (0, 0, "")
-        return StockHit(media="videos", width=width, height=height, url=url,
-                        duration_s=float(item.get("duration") or 0) or None, **self._common(item))
+        return StockHit(
+            media="videos",
+            width=width,
+            height=height,
+            url=url,
+            duration_s=float(item.get("duration") or 0) or None,
+            **self._common(item),
+        )

@@ -26,8 +26,10 @@ class PolicyRefusalError(PipelineError):
 def refuse_real_subjects(request: ImageRequest, source: str) -> None:
     """Scenes with a search query are about real people, places or events: never AI-generated."""
     if not allows_ai_imagery(request.scene):
-        raise PolicyRefusalError(f"{source} does not depict scenes about real people, places or events "
-                                 f"(scene {request.scene.index} is marked as such); use image search")
+        raise PolicyRefusalError(
+            f"{source} does not depict scenes about real people, places or events "
+            f"(scene {request.scene.index} is marked as such); use image search"
+        )
 
 
 def subject(request: ImageRequest) -> str:
@@ -40,13 +42,15 @@ def subject(request: ImageRequest) -> str:
 
 def style_sentence(style: StyleLock) -> str:
     palette = style.palette
-    return (f"Style: {style.style}, a consistent editorial illustration series; colour palette "
-            f"{palette.background}, {palette.surface} and {palette.accent}; soft even lighting, clean composition, "
-            f"no text, no letters, no logos, no watermark.")
+    return (
+        f"Style: {style.style}, a consistent editorial illustration series; colour palette "
+        f"{palette.background}, {palette.surface} and {palette.accent}; soft even lighting, clean composition, "
+        f"no text, no letters, no logos, no watermark."
+    )
 
 
 def image_prompt(request: ImageRequest) -> str:
-    text = f"{subject(request)}. Illustration for an explainer video about \"{request.title}\". "
+    text = f'{subject(request)}. Illustration for an explainer video about "{request.title}". '
     style = style_sentence(request.style)
     return text[: MAX_PROMPT_CHARS - len(style)] + style
 
@@ -60,8 +64,10 @@ def generation_size(style: StyleLock, *, long_side: int = 1024, multiple: int = 
     """A size the models draw well with the frame's aspect ratio; the frame is filled by resizing later."""
     width, height = style.width, style.height
     scale = long_side / max(width, height)
-    return (max(multiple, round(width * scale / multiple) * multiple),
-            max(multiple, round(height * scale / multiple) * multiple))
+    return (
+        max(multiple, round(width * scale / multiple) * multiple),
+        max(multiple, round(height * scale / multiple) * multiple),
+    )
 
 
 # Words that make a stock search worse: they describe the video, not what is in the picture.
@@ -69,7 +75,8 @@ _QUERY_STOP_WORDS = frozenset(
     "a an the and or but of to in on at by for with from into about as is are was were be been being it its this "
     "that these those what why how when where which who whom whose our your their his her my we you they i "
     "introduction intro overview summary recap conclusion part chapter section lesson basics key points "
-    "explained explainer understanding learn learning notes slide video".split())
+    "explained explainer understanding learn learning notes slide video".split()
+)
 MAX_QUERY_WORDS = 5
 
 
@@ -83,8 +90,7 @@ def visual_query(scene: Scene) -> str:
     for text in (scene.heading, *scene.bullets):
         for word in text.split():
             lowered = _strip_punctuation(word.casefold())
-            if len(lowered) > 1 and not lowered.isdigit() and lowered not in _QUERY_STOP_WORDS \
-                    and lowered not in words:
+            if len(lowered) > 1 and not lowered.isdigit() and lowered not in _QUERY_STOP_WORDS and lowered not in words:
                 words.append(lowered)
         if len(words) >= 3:  # the heading alone is usually the best subject; bullets only fill a thin one
             break
@@ -93,6 +99,7 @@ def visual_query(scene: Scene) -> str:
 
 def _strip_punctuation(word: str) -> str:
     """Punctuation and symbols off both ends; letters and marks (Devanagari vowel signs) stay."""
+
     def edge(ch: str) -> bool:
         return unicodedata.category(ch)[0] in "PSZ"
 

@@ -75,11 +75,25 @@ class SlideRenderer:
         y += round(unit * 0.04)
         bar_x = box.right - bar_width if rtl else box.left
         if heading.lines:
-            draw.rectangle([bar_x, y + round(heading.line_height * 0.12), bar_x + bar_width,
-                            y + heading.height - round(heading.line_height * 0.2)], fill=rgb(palette.accent))
+            draw.rectangle(
+                [
+                    bar_x,
+                    y + round(heading.line_height * 0.12),
+                    bar_x + bar_width,
+                    y + heading.height - round(heading.line_height * 0.2),
+                ],
+                fill=rgb(palette.accent),
+            )
         for line in heading.lines:
-            writer.draw_line(draw, line, y, heading, palette.text, box.left + (0 if rtl else heading_indent),
-                box.right - (heading_indent if rtl else 0))
+            writer.draw_line(
+                draw,
+                line,
+                y,
+                heading,
+                palette.text,
+                box.left + (0 if rtl else heading_indent),
+                box.right - (heading_indent if rtl else 0),
+            )
             y += heading.line_height
         y += round(unit * 0.05)
         for item in items:
@@ -88,8 +102,15 @@ class SlideRenderer:
             cx = box.right - dot if rtl else box.left + dot
             draw.ellipse([cx - dot, cy - dot, cx + dot, cy + dot], fill=rgb(palette.accent))
             for line in item.lines:
-                writer.draw_line(draw, line, y, item, palette.text, box.left + (0 if rtl else bullet_indent),
-                    box.right - (bullet_indent if rtl else 0))
+                writer.draw_line(
+                    draw,
+                    line,
+                    y,
+                    item,
+                    palette.text,
+                    box.left + (0 if rtl else bullet_indent),
+                    box.right - (bullet_indent if rtl else 0),
+                )
                 y += item.line_height
             y += gap
 

@@ -68,8 +68,14 @@ class StockHit:
     premium: bool = False
 
     def metadata(self) -> dict[str, str | int]:
-        meta: dict[str, str | int] = {"id": self.id, "media": self.media, "width": self.width, "height": self.height,
-                                      "page": self.page_url, "author": self.author}
+        meta: dict[str, str | int] = {
+            "id": self.id,
+            "media": self.media,
+            "width": self.width,
+            "height": self.height,
+            "page": self.page_url,
+            "author": self.author,
+        }
         if self.duration_s is not None:
             meta["duration_ms"] = round(self.duration_s * 1000)
         return meta
@@ -129,10 +135,20 @@ class StockLibrary:
     licence = ""
     site = ""
 
-    def __init__(self, api_key: str, *, base_url: str, media: Sequence[Media] = ("photos",), min_scale: float = 0.75,
-                 per_page: int = 15, max_pages: int = 2, max_clip_bytes: int = 60_000_000,
-                 http: HttpConfig | None = None, download_guard: UrlGuard | None = None,
-                 sleep: Sleep = time.sleep) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str,
+        media: Sequence[Media] = ("photos",),
+        min_scale: float = 0.75,
+        per_page: int = 15,
+        max_pages: int = 2,
+        max_clip_bytes: int = 60_000_000,
+        http: HttpConfig | None = None,
+        download_guard: UrlGuard | None = None,
+        sleep: Sleep = time.sleep,
+    ) -> None:
         self._key = api_key
         self.base_url = base_url.rstrip("/")
         self.media: tuple[Media, ...] = tuple(media) or ("photos",)
@@ -144,8 +160,12 @@ class StockLibrary:
         # their own so one bad file does not open the search's circuit.
         download_config = (http or HttpConfig()).model_copy(update={"max_attempts": 2})
         self.downloads = HttpClient(
-            f"{self.name}-downloads", download_config, url_guard=download_guard or UrlGuard(), sleep=sleep,
-            breaker=CircuitBreaker(f"{self.name}-downloads", failures=20, cooldown_s=30))
+            f"{self.name}-downloads",
+            download_config,
+            url_guard=download_guard or UrlGuard(),
+            sleep=sleep,
+            breaker=CircuitBreaker(f"{self.name}-downloads", failures=20, cooldown_s=30),
+        )
 
     # ---- what a library implements ---------------------------------------------------------
     def search(self, media: Media, query: str, page: int, request: ImageRequest) -> SearchPage:
@@ -157,8 +177,10 @@ class StockLibrary:
 
     # ---- the image source ---------------------------------------------------------------------
     def identity(self) -> str:
-        return (f"{self.name}:v{VERSION} {'+'.join(self.media)} scale {self.min_scale} pages {self.max_pages}"
-                f"x{self.per_page}")
+        return (
+            f"{self.name}:v{VERSION} {'+'.join(self.media)} scale {self.min_scale} pages {self.max_pages}"
+            f"x{self.per_page}"
+        )
 
     def render(self, request: ImageRequest) -> bytes:
         return self.render_with_report(request).png
@@ -199,11 +221,15 @@ class StockLibrary:
             if not hits_seen:
                 raise NoPicture(f"{self.name}: nothing found for {query!r}")
             detail = "; ".join(rejected[:5])
-            raise NoUsableStockResultError(f"{self.name}: no usable result among {hits_seen} for scene "
-                                           f"{request.scene.index} ({query!r}: {detail})", attempts=attempts)
+            raise NoUsableStockResultError(
+                f"{self.name}: no usable result among {hits_seen} for scene "
+                f"{request.scene.index} ({query!r}: {detail})",
+                attempts=attempts,
+            )
         first, *others = found
-        return first.model_copy(update={"attempts": attempts, "alternatives": others,
-                                        "latency_s": round(time.perf_counter() - started, 4)})
+        return first.model_copy(
+            update={"attempts": attempts, "alternatives": others, "latency_s": round(time.perf_counter() - started, 4)}
+        )
 
     def fetch(self, hit: StockHit, request: ImageRequest) -> ImageResult:
         """One result as a scene picture (a photo framed; a video muted with its poster framed)."""
@@ -214,8 +240,9 @@ class StockLibrary:
         started = time.perf_counter()
         clip: bytes | None = None
         if hit.media == "videos":
-            response, _, fetched = safe_fetch(hit.url, self.downloads, accept=("video/",),
-                                              max_bytes=self.max_clip_bytes)
+            response, _, fetched = safe_fetch(
+                hit.url, self.downloads, accept=("video/",), max_bytes=self.max_clip_bytes
+            )
             clip = muted_clip(response.content, what=source)
             poster = poster_frame(clip, name=source, at_s=POSTER_AT_S)
             gate.check(poster, source=source)
@@ -224,7 +251,15 @@ class StockLibrary:
             download = safe_download(hit.url, self.downloads)
             fetched = download.attempts
             png, size = finish_image(download.content, request, source=source, gate=gate)
-        return ImageResult(png=png, clip=clip, provider=self.name, attempts=fetched, visual_kind="stock",
-                           latency_s=round(time.perf_counter() - started, 4), source_url=hit.page_url,
-                           attribution=self.attribution(hit), licence=self.licence,
-                           source={**hit.metadata(), "frame_width": size[0], "frame_height": size[1]})
+        return ImageResult(
+            png=png,
+            clip=clip,
+            provider=self.name,
+            attempts=fetched,
+            visual_kind="stock",
+            latency_s=round(time.perf_counter() - started, 4),
+            source_url=hit.page_url,
+            attribution=self.attribution(hit),
+            licence=self.licence,
+            source={**hit.metadata(), "frame_width": size[0], "frame_height": size[1]},
+        )

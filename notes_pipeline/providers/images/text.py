@@ -98,9 +98,15 @@ class Writer:
                     pieces.append((line[start:i], run.font, levels[start]))
                     start = i
             position = end
-        return [Run(pieces[i][0], font(str(pieces[i][1]), size), "rtl" if pieces[i][2] % 2 else "ltr",
-                    self.language if pieces[i][1] in self.own_fonts else None)
-                for i in visual_order([level for _, _, level in pieces])]
+        return [
+            Run(
+                pieces[i][0],
+                font(str(pieces[i][1]), size),
+                "rtl" if pieces[i][2] % 2 else "ltr",
+                self.language if pieces[i][1] in self.own_fonts else None,
+            )
+            for i in visual_order([level for _, _, level in pieces])
+        ]
 
     def length(self, line: str, size: int, bold: bool) -> float:
         return sum(run.length() for run in self.runs(line, size, bold))
@@ -131,8 +137,9 @@ class Writer:
         ascent, _ = font(str(font_file(text, bold=bold)), size).getmetrics()
         return Block(lines, size, bold, ascent, round(size * 1.32))
 
-    def fit_block(self, text: str, size: int, min_size: int, bold: bool, width: int, max_lines: int,
-                  height: int) -> Block:
+    def fit_block(
+        self, text: str, size: int, min_size: int, bold: bool, width: int, max_lines: int, height: int
+    ) -> Block:
         """The largest block from `size` down to `min_size` whose lines fit `height` (at min_size, as
         many lines as fit, the last one ending in an ellipsis)."""
         while True:
@@ -150,14 +157,22 @@ class Writer:
             self.draw_line(draw, line, top, block, fill, round(centre_x - half), round(centre_x + half))
             top += block.line_height
 
-    def draw_line(self, draw: ImageDraw.ImageDraw, text: str, y: int, block: Block, fill: str,
-                  left: int, right: int) -> None:
+    def draw_line(
+        self, draw: ImageDraw.ImageDraw, text: str, y: int, block: Block, fill: str, left: int, right: int
+    ) -> None:
         """One line at y between left and right: flush left, or flush right in a right-to-left language."""
         runs = self.runs(text, block.size, block.bold)
         x = right - sum(run.length() for run in runs) if self.rtl else left
         for run in runs:
-            draw.text((x, y + block.ascent), run.text, font=run.font, fill=rgb(fill), anchor="ls",
-                      direction=run.direction, language=run.language)
+            draw.text(
+                (x, y + block.ascent),
+                run.text,
+                font=run.font,
+                fill=rgb(fill),
+                anchor="ls",
+                direction=run.direction,
+                language=run.language,
+            )
             x += run.length()
 
 
@@ -166,8 +181,9 @@ def mono(size: int) -> ImageFont.FreeTypeFont:
     return font(str(MONO_FONT), size)
 
 
-def draw_code_text(draw: ImageDraw.ImageDraw, writer: Writer, text: str, x: float, baseline: int, size: int,
-                   fill: tuple[int, int, int]) -> float:
+def draw_code_text(
+    draw: ImageDraw.ImageDraw, writer: Writer, text: str, x: float, baseline: int, size: int, fill: tuple[int, int, int]
+) -> float:
     """Code drawn at (x, baseline) in the fixed-width font; stretches of characters it lacks (a comment in
     Hindi) in the shipped fonts that have them. Returns the x after it."""
     face = mono(size)
@@ -181,8 +197,15 @@ def draw_code_text(draw: ImageDraw.ImageDraw, writer: Writer, text: str, x: floa
             x += face.getlength(piece)
         else:
             for run in writer.runs(piece, size, False):
-                draw.text((x, baseline), run.text, font=run.font, fill=fill, anchor="ls", direction=run.direction,
-                          language=run.language)
+                draw.text(
+                    (x, baseline),
+                    run.text,
+                    font=run.font,
+                    fill=fill,
+                    anchor="ls",
+                    direction=run.direction,
+                    language=run.language,
+                )
                 x += run.length()
         start = end
     return x

@@ -27,24 +27,43 @@ class TogetherImages(GeneratedImageSource):
     name = "together"
     needs = (("together_api_key",),)
 
-    def __init__(self, api_key: str, *, model: str = DEFAULT_MODEL, base_url: str = DEFAULT_BASE_URL,
-                 http: HttpConfig | None = None, gate: QualityGate | None = None,
-                 download_guard: UrlGuard | None = None, sleep: Sleep = time.sleep) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        model: str = DEFAULT_MODEL,
+        base_url: str = DEFAULT_BASE_URL,
+        http: HttpConfig | None = None,
+        gate: QualityGate | None = None,
+        download_guard: UrlGuard | None = None,
+        sleep: Sleep = time.sleep,
+    ) -> None:
         self._key = api_key
         super().__init__(base_url=base_url, model=model, secrets=[api_key], http=http, gate=gate, sleep=sleep)
-        self.downloads = HttpClient(f"{self.name}-downloads", http, url_guard=download_guard or UrlGuard(),
-                                    sleep=sleep)
+        self.downloads = HttpClient(f"{self.name}-downloads", http, url_guard=download_guard or UrlGuard(), sleep=sleep)
 
     def body(self, request: ImageRequest) -> dict[str, Any]:
         width, height = generation_size(request.style)
-        return {"model": self.model, "prompt": image_prompt(request), "negative_prompt": NEGATIVE_PROMPT,
-                "width": width, "height": height, "steps": 4, "n": 1, "seed": provider_seed(request.style),
-                "response_format": "base64"}
+        return {
+            "model": self.model,
+            "prompt": image_prompt(request),
+            "negative_prompt": NEGATIVE_PROMPT,
+            "width": width,
+            "height": height,
+            "steps": 4,
+            "n": 1,
+            "seed": provider_seed(request.style),
+            "response_format": "base64",
+        }
 
     def _generate(self, request: ImageRequest) -> tuple[bytes, int]:
-        response = self.client.request("POST", f"{self.base_url}/images/generations", json=self.body(request),
-                                       headers={"Authorization": f"Bearer {self._key}"},
-                                       expect=("application/json",))
+        response = self.client.request(
+            "POST",
+            f"{self.base_url}/images/generations",
+            json=self.body(request),
+            headers={"Authorization": f"Bearer {self._key}"},
+            expect=("application/json",),
+        )
         answer = response.json()
         data = answer.get("data") if isinstance(answer, dict) else None
         first = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None

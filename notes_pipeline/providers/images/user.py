@@ -41,14 +41,27 @@ class UserImages:
         key = request.scene.user_image
         if key is None:
             reporting = getattr(self.inner, "render_with_report", None)
-            return reporting(request) if reporting else ImageResult(png=self.inner.render(request), provider=self.inner.name)
+            return (
+                reporting(request)
+                if reporting
+                else ImageResult(png=self.inner.render(request), provider=self.inner.name)
+            )
         started = time.perf_counter()
         image = decode_image(self.read(key), source=USER)
         png = to_frame_png(image, request.style.width, request.style.height)
         picked = read_candidate(self.read, key)
         if picked is not None:
-            return ImageResult(png=png, provider=picked.provider, attempts=0, visual_kind=picked.visual_kind,
-                               source_url=picked.source_url, attribution=picked.attribution, licence=picked.licence,
-                               clip=self.read(picked.clip_key) if picked.clip_key else None,
-                               latency_s=time.perf_counter() - started)
-        return ImageResult(png=png, provider=USER, attempts=0, visual_kind="user", latency_s=time.perf_counter() - started)
+            return ImageResult(
+                png=png,
+                provider=picked.provider,
+                attempts=0,
+                visual_kind=picked.visual_kind,
+                source_url=picked.source_url,
+                attribution=picked.attribution,
+                licence=picked.licence,
+                clip=self.read(picked.clip_key) if picked.clip_key else None,
+                latency_s=time.perf_counter() - started,
+            )
+        return ImageResult(
+            png=png, provider=USER, attempts=0, visual_kind="user", latency_s=time.perf_counter() - started
+        )

@@ -57,11 +57,22 @@ class VeoClips:
     needs = (("veo_api_key",),)
     ai_generated = True  # the public-figure policy keeps AI clips away from scenes about real people
 
-    def __init__(self, api_key: str, config: VeoConfig | None = None, *, http: HttpConfig | None = None,
-                 gate: QualityGate | None = None, sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        config: VeoConfig | None = None,
+        *,
+        http: HttpConfig | None = None,
+        gate: QualityGate | None = None,
+        sleep: Sleep = time.sleep,
+        clock: Clock = time.monotonic,
+    ) -> None:
         self.config = config or VeoConfig()
-        self._client = genai.Client(vertexai=True, api_key=api_key, http_options=genai_http_options(
-            base_url=self.config.base_url, timeout_s=self.config.request_timeout_s))
+        self._client = genai.Client(
+            vertexai=True,
+            api_key=api_key,
+            http_options=genai_http_options(base_url=self.config.base_url, timeout_s=self.config.request_timeout_s),
+        )
         self.policy = HttpClient(self.name, http, secrets=[api_key], sleep=sleep, clock=clock)
         self.gate = gate or QualityGate()
         self.sleep, self.clock = sleep, clock
@@ -87,22 +98,38 @@ class VeoClips:
             raise self._malformed(f"the finished operation's video is unusable: {err}") from None
         self.gate.check(poster, source=self.name)
         png = to_frame_png(poster, request.style.width, request.style.height)
-        return ImageResult(png=png, provider=self.name, attempts=attempts + retries, visual_kind="generated",
-                           latency_s=round(self.clock() - started, 4), clip=clip,
-                           source={"model": self.config.model, "video_seconds": f"{info.duration_s:.3f}",
-                                   "operation": operation.name or ""})
+        return ImageResult(
+            png=png,
+            provider=self.name,
+            attempts=attempts + retries,
+            visual_kind="generated",
+            latency_s=round(self.clock() - started, 4),
+            clip=clip,
+            source={
+                "model": self.config.model,
+                "video_seconds": f"{info.duration_s:.3f}",
+                "operation": operation.name or "",
+            },
+        )
 
     # ---- the three steps ---------------------------------------------------------------
     def _start(self, request: ImageRequest) -> tuple[types.GenerateVideosOperation, int]:
         c = self.config
         portrait = request.style.height > request.style.width
         config = types.GenerateVideosConfig(
-            number_of_videos=1, duration_seconds=c.duration_s, aspect_ratio="9:16" if portrait else "16:9",
-            resolution=c.resolution, negative_prompt=NEGATIVE_PROMPT, seed=provider_seed(request.style),
-            generate_audio=c.generate_audio)
+            number_of_videos=1,
+            duration_seconds=c.duration_s,
+            aspect_ratio="9:16" if portrait else "16:9",
+            resolution=c.resolution,
+            negative_prompt=NEGATIVE_PROMPT,
+            seed=provider_seed(request.style),
+            generate_audio=c.generate_audio,
+        )
         source = types.GenerateVideosSource(prompt=image_prompt(request))
-        operation, report = self.policy.call(f"generate_videos {c.model}", lambda: self._sdk(
-            lambda: self._client.models.generate_videos(model=c.model, source=source, config=config)))
+        operation, report = self.policy.call(
+            f"generate_videos {c.model}",
+            lambda: self._sdk(lambda: self._client.models.generate_videos(model=c.model, source=source, config=config)),
+        )
         if not operation.name:
             raise self._malformed("the answer names no operation")
         return operation, report.attempts
@@ -115,16 +142,21 @@ class VeoClips:
             if self.clock() + self.config.poll_s > deadline:
                 raise VeoTimeoutError(
                     f"{self.name}: the clip for scene {scene} was not ready after {self.config.timeout_s:.0f} s "
-                    f"(operation {operation.name})", provider=self.name, retryable=False)
+                    f"(operation {operation.name})",
+                    provider=self.name,
+                    retryable=False,
+                )
             self.sleep(self.config.poll_s)
             current = operation
-            operation, report = self.policy.call("operations.get", lambda: self._sdk(
-                lambda: self._client.operations.get(current)))
+            operation, report = self.policy.call(
+                "operations.get", lambda: self._sdk(lambda: self._client.operations.get(current))
+            )
             retries += report.attempts - 1
         if operation.error:
             message = str(operation.error.get("message", operation.error))[:300]
-            raise UnexpectedContentError(f"{self.name}: the operation for scene {scene} failed: {message}",
-                                         provider=self.name, retryable=False)
+            raise UnexpectedContentError(
+                f"{self.name}: the operation for scene {scene} failed: {message}", provider=self.name, retryable=False
+            )
         return operation, retries
 
     def _video_bytes(self, operation: types.GenerateVideosOperation, scene: int) -> bytes:
@@ -139,8 +171,9 @@ class VeoClips:
         if video is None or not video.video_bytes:
             raise self._malformed(f"the clip for scene {scene} came without its bytes (only a storage URI?)")
         if len(video.video_bytes) > self.policy.config.max_response_bytes:
-            raise self._malformed(f"the clip is {len(video.video_bytes)} bytes, over the "
-                                  f"{self.policy.config.max_response_bytes}-byte cap")
+            raise self._malformed(
+                f"the clip is {len(video.video_bytes)} bytes, over the {self.policy.config.max_response_bytes}-byte cap"
+            )
         return video.video_bytes
 
     # ---- the SDK under the policy --------------------------------------------------------
@@ -150,8 +183,9 @@ class VeoClips:
         try:
             return genai_call(call)
         except ValueError as err:  # the SDK's json.loads of a garbled answer
-            raise Failure(f"answered malformed JSON ({type(err).__name__})", retryable=False,
-                          kind=UnexpectedContentError) from None
+            raise Failure(
+                f"answered malformed JSON ({type(err).__name__})", retryable=False, kind=UnexpectedContentError
+            ) from None
 
     def _malformed(self, why: str) -> UnexpectedContentError:
         return UnexpectedContentError(f"{self.name}: {why}", provider=self.name, retryable=False)

@@ -39,13 +39,41 @@ from notes_pipeline.providers.images.frames import finish_image
 
 DEFAULT_BASE_URL = "https://customsearch.googleapis.com/"
 STOCK_SITES = (
-    "shutterstock.com", "gettyimages.", "istockphoto.com", "alamy.com", "dreamstime.com", "depositphotos.com",
-    "123rf.com", "stock.adobe.com", "adobestock.com", "bigstockphoto.com", "canstockphoto.", "vectorstock.com",
-    "pond5.com", "agefotostock.com", "stockphoto.com", "fotosearch.com", "colourbox.com", "photodune.net",
-    "superstock.com", "masterfile.com",
+    "shutterstock.com",
+    "gettyimages.",
+    "istockphoto.com",
+    "alamy.com",
+    "dreamstime.com",
+    "depositphotos.com",
+    "123rf.com",
+    "stock.adobe.com",
+    "adobestock.com",
+    "bigstockphoto.com",
+    "canstockphoto.",
+    "vectorstock.com",
+    "pond5.com",
+    "agefotostock.com",
+    "stockphoto.com",
+    "fotosearch.com",
+    "colourbox.com",
+    "photodune.net",
+    "superstock.com",
+    "masterfile.com",
 )
-PREVIEW_MARKS = ("preview", "thumb", "watermark", "/comp/", "_comp", "-comp.", "stock-photo", "stock-image",
-                 "lowres", "low-res", "/small/", "sample")
+PREVIEW_MARKS = (
+    "preview",
+    "thumb",
+    "watermark",
+    "/comp/",
+    "_comp",
+    "-comp.",
+    "stock-photo",
+    "stock-image",
+    "lowres",
+    "low-res",
+    "/small/",
+    "sample",
+)
 RASTER_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp")
 
 
@@ -66,14 +94,26 @@ class SearchHit:
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> SearchHit:
         image = item.get("image") if isinstance(item.get("image"), dict) else {}
-        return cls(link=str(item.get("link", "")), title=str(item.get("title", ""))[:200],
-                   display_link=str(item.get("displayLink", "")), context_link=str(image.get("contextLink", "")),
-                   width=int(image.get("width") or 0), height=int(image.get("height") or 0),
-                   mime=str(item.get("mime", "")).lower())
+        return cls(
+            link=str(item.get("link", "")),
+            title=str(item.get("title", ""))[:200],
+            display_link=str(item.get("displayLink", "")),
+            context_link=str(image.get("contextLink", "")),
+            width=int(image.get("width") or 0),
+            height=int(image.get("height") or 0),
+            mime=str(item.get("mime", "")).lower(),
+        )
 
     def metadata(self) -> dict[str, str | int]:
-        return {"title": self.title, "link": self.link, "source_page": self.context_link,
-                "display_link": self.display_link, "width": self.width, "height": self.height, "mime": self.mime}
+        return {
+            "title": self.title,
+            "link": self.link,
+            "source_page": self.context_link,
+            "display_link": self.display_link,
+            "width": self.width,
+            "height": self.height,
+            "mime": self.mime,
+        }
 
 
 def _host(url: str) -> str:
@@ -103,10 +143,20 @@ class WebImageSearch:
     name = "web_search"
     needs = (("google_cse_api_key", "google_cse_id"),)
 
-    def __init__(self, api_key: str, engine_id: str, *, base_url: str = DEFAULT_BASE_URL, min_width: int = 800,
-                 min_height: int = 450, max_results: int = 10, http: HttpConfig | None = None,
-                 gate: QualityGate | None = None, download_guard: UrlGuard | None = None,
-                 sleep: Sleep = time.sleep) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        engine_id: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        min_width: int = 800,
+        min_height: int = 450,
+        max_results: int = 10,
+        http: HttpConfig | None = None,
+        gate: QualityGate | None = None,
+        download_guard: UrlGuard | None = None,
+        sleep: Sleep = time.sleep,
+    ) -> None:
         self._key = api_key
         self.engine_id = engine_id
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -118,8 +168,12 @@ class WebImageSearch:
         # them, so they get a breaker of their own, never shared, that only trips on a storm.
         download_config = (http or HttpConfig()).model_copy(update={"max_attempts": 2})
         self.downloads = HttpClient(
-            f"{self.name}-downloads", download_config, url_guard=download_guard or UrlGuard(), sleep=sleep,
-            breaker=CircuitBreaker(f"{self.name}-downloads", failures=50, cooldown_s=30))
+            f"{self.name}-downloads",
+            download_config,
+            url_guard=download_guard or UrlGuard(),
+            sleep=sleep,
+            breaker=CircuitBreaker(f"{self.name}-downloads", failures=50, cooldown_s=30),
+        )
         self._local = threading.local()
 
     def identity(self) -> str:
@@ -131,8 +185,15 @@ class WebImageSearch:
         if service is None:
             config = self.client.config
             http = httplib2.Http(timeout=config.connect_timeout_s + config.read_timeout_s)
-            service = build("customsearch", "v1", developerKey=self._key, static_discovery=True, http=http,
-                            cache_discovery=False, client_options={"api_endpoint": self.base_url})
+            service = build(
+                "customsearch",
+                "v1",
+                developerKey=self._key,
+                static_discovery=True,
+                http=http,
+                cache_discovery=False,
+                client_options={"api_endpoint": self.base_url},
+            )
             self._local.service = service
         return service
 
@@ -140,17 +201,28 @@ class WebImageSearch:
         """The results Google returned (unfiltered) and the attempts the search took."""
 
         def attempt() -> dict[str, Any]:
-            return execute(self._service().cse().list(q=query, cx=self.engine_id, searchType="image",
-                                                      num=self.max_results, safe="active"))
+            return execute(
+                self._service()
+                .cse()
+                .list(q=query, cx=self.engine_id, searchType="image", num=self.max_results, safe="active")
+            )
 
         answer, report = self.client.call("GET customsearch/v1", attempt)
         if not isinstance(answer, dict):  # the SDK hands back the raw text when it is not JSON
-            raise UnexpectedContentError(f"{self.name}: GET customsearch/v1 answered malformed JSON",
-                                         provider=self.name, attempts=report.attempts, retryable=False)
+            raise UnexpectedContentError(
+                f"{self.name}: GET customsearch/v1 answered malformed JSON",
+                provider=self.name,
+                attempts=report.attempts,
+                retryable=False,
+            )
         items = answer.get("items", [])
         if not isinstance(items, list):
-            raise UnexpectedContentError(f"{self.name}: the answer has no list of items", provider=self.name,
-                                         attempts=report.attempts, retryable=False)
+            raise UnexpectedContentError(
+                f"{self.name}: the answer has no list of items",
+                provider=self.name,
+                attempts=report.attempts,
+                retryable=False,
+            )
         return [SearchHit.from_item(i) for i in items if isinstance(i, dict)], report.attempts
 
     def render(self, request: ImageRequest) -> bytes:
@@ -167,21 +239,28 @@ class WebImageSearch:
             try:
                 download = safe_download(hit.link, self.downloads)
                 attempts += download.attempts
-                png, size = finish_image(download.content, request, source=f"{self.name} ({hit.display_link})",
-                                         gate=self.gate)
+                png, size = finish_image(
+                    download.content, request, source=f"{self.name} ({hit.display_link})", gate=self.gate
+                )
             except (HttpError, UnsafeUrlError, LowQualityImageError) as err:
                 attempts += getattr(err, "attempts", 0)
                 rejected.append(f"{hit.display_link}: {err.cause}")
                 continue
             meta = {**hit.metadata(), "width": size[0], "height": size[1]}
-            return ImageResult(png=png, provider=self.name, attempts=attempts, visual_kind="search",
-                               latency_s=round(time.perf_counter() - started, 4),
-                               source_url=hit.context_link or hit.link,
-                               attribution=f"{hit.title} ({hit.display_link})" if hit.title else hit.display_link,
-                               source=meta)
+            return ImageResult(
+                png=png,
+                provider=self.name,
+                attempts=attempts,
+                visual_kind="search",
+                latency_s=round(time.perf_counter() - started, 4),
+                source_url=hit.context_link or hit.link,
+                attribution=f"{hit.title} ({hit.display_link})" if hit.title else hit.display_link,
+                source=meta,
+            )
         detail = "; ".join(rejected[:5]) or "no results"
-        raise NoUsableSearchResultError(f"{self.name}: no usable image among {len(hits)} results for scene "
-                                        f"{request.scene.index} ({detail})")
+        raise NoUsableSearchResultError(
+            f"{self.name}: no usable image among {len(hits)} results for scene {request.scene.index} ({detail})"
+        )
 
     def _candidates(self, hits: Iterable[SearchHit], rejected: list[str]) -> Iterable[SearchHit]:
         for hit in hits:

@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 class ScriptWriterChain:
     """A ScriptWriter made of writers tried in order; `write_recorded` also returns the attempts."""
 
-    def __init__(self, writers: Sequence[ScriptWriter | RecordingScriptWriter], *,
-                 slots: SlotLimiter | None = None) -> None:
+    def __init__(
+        self, writers: Sequence[ScriptWriter | RecordingScriptWriter], *, slots: SlotLimiter | None = None
+    ) -> None:
         if not writers:
             raise ValueError("a script writer chain needs at least one writer")
         self.writers = list(writers)
@@ -54,11 +55,23 @@ class ScriptWriterChain:
                 attempts += err.attempts
                 failure: Exception = err
             except Exception as err:  # noqa: BLE001 - any writer failure moves on to the next writer
-                attempts.append(ScriptAttempt(writer=writer.name, step=step, outcome="error", latency_s=0.0,
-                                              problems=[f"{type(err).__name__}: {err}"]))
+                attempts.append(
+                    ScriptAttempt(
+                        writer=writer.name,
+                        step=step,
+                        outcome="error",
+                        latency_s=0.0,
+                        problems=[f"{type(err).__name__}: {err}"],
+                    )
+                )
                 failure = err
-            log.warning("script writer %s failed for %s: %s%s", writer.name, document.doc_id, failure,
-                        "" if last else f"; falling back to {self.writers[position + 1].name}")
+            log.warning(
+                "script writer %s failed for %s: %s%s",
+                writer.name,
+                document.doc_id,
+                failure,
+                "" if last else f"; falling back to {self.writers[position + 1].name}",
+            )
             if last:
                 if isinstance(failure, PipelineError):
                     raise failure
@@ -72,9 +85,16 @@ class ScriptWriterChain:
         script = writer.write(document)
         latency = round(time.perf_counter() - started, 4)
         problems = validate_script(script, document.text, words_per_minute=document.options.words_per_minute)
-        attempt = ScriptAttempt(writer=writer.name, step=step, outcome="invalid" if problems else "ok",
-                                latency_s=latency, calls=0, problems=problems)
+        attempt = ScriptAttempt(
+            writer=writer.name,
+            step=step,
+            outcome="invalid" if problems else "ok",
+            latency_s=latency,
+            calls=0,
+            problems=problems,
+        )
         if problems:
-            raise ScriptWriterError(f"the {writer.name} script writer produced an invalid script: "
-                                    + "; ".join(problems), [attempt])
+            raise ScriptWriterError(
+                f"the {writer.name} script writer produced an invalid script: " + "; ".join(problems), [attempt]
+            )
         return script, attempt

@@ -52,7 +52,8 @@ class GeminiScriptWriter(StructuredScriptWriter):
     ) -> None:
         self.config = config
         self._client = genai.Client(
-            api_key=api_key, http_options=genai_http_options(base_url=config.base_url, timeout_s=config.timeout_s))
+            api_key=api_key, http_options=genai_http_options(base_url=config.base_url, timeout_s=config.timeout_s)
+        )
         # The SDK sends the request; the shared policy decides on retries, waits and the breaker.
         self._policy = HttpClient("gemini", http, secrets=[api_key], sleep=sleep, clock=clock, rng=rng)
         self._secrets = (api_key,)
@@ -61,18 +62,21 @@ class GeminiScriptWriter(StructuredScriptWriter):
     # ---- one model call under the policy -------------------------------------------------
     def generate(self, choice: ModelChoice, turns: list[Turn], *, temperature: float) -> tuple[ModelAnswer, int]:
         model, grounded, contents = choice.model, choice.grounded, [_content(t) for t in turns]
-        settings = dict(system_instruction=SYSTEM_INSTRUCTION, temperature=temperature,
-                        max_output_tokens=MAX_OUTPUT_TOKENS)
+        settings = dict(
+            system_instruction=SYSTEM_INSTRUCTION, temperature=temperature, max_output_tokens=MAX_OUTPUT_TOKENS
+        )
         if grounded:
             # Search grounding and a response schema do not combine: the schema is in the prompt instead.
             config = types.GenerateContentConfig(**settings, tools=[types.Tool(google_search=types.GoogleSearch())])
         else:
-            config = types.GenerateContentConfig(**settings, response_mime_type="application/json",
-                                                 response_schema=GeminiScript)
+            config = types.GenerateContentConfig(
+                **settings, response_mime_type="application/json", response_schema=GeminiScript
+            )
 
         def attempt() -> ModelAnswer:
-            response = genai_call(lambda: self._client.models.generate_content(model=model, contents=contents,
-                                                                              config=config))
+            response = genai_call(
+                lambda: self._client.models.generate_content(model=model, contents=contents, config=config)
+            )
             candidate = response.candidates[0] if response.candidates else None
             usage = response.usage_metadata
             return ModelAnswer(

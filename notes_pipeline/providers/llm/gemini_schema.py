@@ -23,13 +23,17 @@ class GeminiScene(BaseModel):
     narration: str = Field(description="What the narrator says in this scene: complete spoken sentences.")
     bullets: list[str] = Field(description="Up to 4 on-screen points of at most 8 words each.")
     image_prompt: str | None = Field(
-        None, description="English prompt for an illustration; null when search_query is set.")
+        None, description="English prompt for an illustration; null when search_query is set."
+    )
     search_query: str | None = Field(
-        None, description="English web image search query, only for real people, places or events; else null.")
+        None, description="English web image search query, only for real people, places or events; else null."
+    )
     visual_query: str | None = Field(
-        None, description="2-5 English words to search stock photo and video libraries for this scene's picture.")
+        None, description="2-5 English words to search stock photo and video libraries for this scene's picture."
+    )
     real_people: bool = Field(
-        False, description="True when the scene is about real, named people (no AI-drawn faces for them).")
+        False, description="True when the scene is about real, named people (no AI-drawn faces for them)."
+    )
 
 
 class GeminiScript(BaseModel):
@@ -66,34 +70,46 @@ def parse_answer(text: str | None, *, finish_reason: str | None = None) -> Gemin
     try:
         data = json.loads(extract_json(text))
     except json.JSONDecodeError as err:
-        why = "it was cut off before the end: write shorter narration" if cut_off else f"{err.msg} at character {err.pos}"
+        why = (
+            "it was cut off before the end: write shorter narration" if cut_off else f"{err.msg} at character {err.pos}"
+        )
         raise AnswerError([f"the answer is not valid JSON ({why})"]) from None
     try:
         return GeminiScript.model_validate(data)
     except ValidationError as err:
-        raise AnswerError(["the answer does not match the schema: " + p for p in describe_validation_error(err)]) from None
+        raise AnswerError(
+            ["the answer does not match the schema: " + p for p in describe_validation_error(err)]
+        ) from None
 
 
 def to_script(draft: GeminiScript, *, language: str, writer: str) -> Script:
     """Number the scenes and fill our own fields; AnswerError when the shape rules fail (e.g. 2 scenes)."""
+
     def clean(value: str | None) -> str | None:
         return value.strip() if value and value.strip() else None
 
     try:
-        return Script.model_validate({
-            "title": draft.title.strip(),
-            "summary": draft.summary.strip(),
-            "objectives": [o.strip() for o in draft.objectives if o.strip()],
-            "language": language,
-            "writer": writer,
-            "scenes": [
-                {"index": i, "heading": s.heading.strip(), "narration": s.narration.strip(),
-                 "bullets": [b.strip() for b in s.bullets if b.strip()],
-                 "image_prompt": None if clean(s.search_query) else clean(s.image_prompt),
-                 "search_query": clean(s.search_query), "real_people": bool(s.real_people),
-                 **({"visual_query": q[:120]} if (q := clean(s.visual_query)) else {})}
-                for i, s in enumerate(draft.scenes, 1)
-            ],
-        })
+        return Script.model_validate(
+            {
+                "title": draft.title.strip(),
+                "summary": draft.summary.strip(),
+                "objectives": [o.strip() for o in draft.objectives if o.strip()],
+                "language": language,
+                "writer": writer,
+                "scenes": [
+                    {
+                        "index": i,
+                        "heading": s.heading.strip(),
+                        "narration": s.narration.strip(),
+                        "bullets": [b.strip() for b in s.bullets if b.strip()],
+                        "image_prompt": None if clean(s.search_query) else clean(s.image_prompt),
+                        "search_query": clean(s.search_query),
+                        "real_people": bool(s.real_people),
+                        **({"visual_query": q[:120]} if (q := clean(s.visual_query)) else {}),
+                    }
+                    for i, s in enumerate(draft.scenes, 1)
+                ],
+            }
+        )
     except ValidationError as err:
         raise AnswerError(describe_validation_error(err)) from None

@@ -32,11 +32,16 @@ LENGTH_TOLERANCE = 0.15  # the narration lands within this share of its target
 TOP_TERMS, TERM_WEIGHT = 5, 0.3  # a sentence that says more of its section's own top terms, not yet said, ranks higher
 # Default length: short notes 60-90 s; longer notes grow a quarter as fast as the notes, to 5 minutes.
 SHORT_SECONDS, CEILING_SECONDS, GROWTH = 60.0, 300.0, 0.25
-NEEDS_A_WRITER = ("a prompt needs an LLM script writer, and none answered: set GEMINI_API_KEY, or OLLAMA_HOST for "
-                  "a local Ollama, or OPENAI_BASE_URL for an OpenAI-compatible server (script.writers in "
-                  "providers.yaml); the offline writer only narrates notes")
-_OWN_SUMMARY = re.compile(r"^(?:summary|in summary|conclusions?|recap|key takeaways|takeaways|tl;? ?dr|wrap[- ]up|"
-                          r"सारांश|निष्कर्ष|خلاصہ)\s*:?$", re.IGNORECASE)
+NEEDS_A_WRITER = (
+    "a prompt needs an LLM script writer, and none answered: set GEMINI_API_KEY, or OLLAMA_HOST for "
+    "a local Ollama, or OPENAI_BASE_URL for an OpenAI-compatible server (script.writers in "
+    "providers.yaml); the offline writer only narrates notes"
+)
+_OWN_SUMMARY = re.compile(
+    r"^(?:summary|in summary|conclusions?|recap|key takeaways|takeaways|tl;? ?dr|wrap[- ]up|"
+    r"सारांश|निष्कर्ष|خلاصہ)\s*:?$",
+    re.IGNORECASE,
+)
 
 # The few words the writer adds itself, per language; other languages get no added words.
 _PHRASES = {
@@ -130,23 +135,40 @@ def _heading(unit: _Unit, other_text: list[str], language: str) -> str:
     return _spoken_list(found, _PHRASES.get(language, {}).get("and", "&")) or "Overview"
 
 
-def _units(sections: list[Section], language: str, scene_cap: float, content_budget: float,
-           speaking: SpeakingRate) -> list[_Unit]:
+def _units(
+    sections: list[Section], language: str, scene_cap: float, content_budget: float, speaking: SpeakingRate
+) -> list[_Unit]:
     """One unit per section (adjacent small ones merged, big ones split) so intro + units + recap fits 3-15."""
     # A "sentence" longer than a scene (a list of names run together) cannot be narrated whole.
-    sections = [Section(s.heading, [b for b in s.blocks if speaking.speech_seconds(b.text, language) <= scene_cap])
-                for s in sections]
+    sections = [
+        Section(s.heading, [b for b in s.blocks if speaking.speech_seconds(b.text, language) <= scene_cap])
+        for s in sections
+    ]
     sections = [s for s in sections if s.blocks]
     scores = sentence_scores([(s.heading, s.sentences(language)) for s in sections])
-    units = [_Unit(s.heading, s.sentences(language), score,
-                   [speaking.speech_seconds(t, language) for t in s.sentences(language)], s.items)
-             for s, score in zip(sections, scores, strict=True)]
+    units = [
+        _Unit(
+            s.heading,
+            s.sentences(language),
+            score,
+            [speaking.speech_seconds(t, language) for t in s.sentences(language)],
+            s.items,
+        )
+        for s, score in zip(sections, scores, strict=True)
+    ]
     limit = MAX_SCENES - FRAME_SCENES
     while len(units) > limit:
         i = min(range(len(units) - 1), key=lambda k: units[k].seconds + units[k + 1].seconds)
         a, b = units[i], units[i + 1]
-        units[i : i + 2] = [_Unit(a.heading or b.heading, a.sentences + b.sentences, a.scores + b.scores,
-                                  a.costs + b.costs, a.items + b.items)]
+        units[i : i + 2] = [
+            _Unit(
+                a.heading or b.heading,
+                a.sentences + b.sentences,
+                a.scores + b.scores,
+                a.costs + b.costs,
+                a.items + b.items,
+            )
+        ]
     total = sum(u.seconds for u in units) or 1
     while units and len(units) < limit:
         # A section whose share of the length is more than one scene can hold gets a second scene.
@@ -155,8 +177,10 @@ def _units(sections: list[Section], language: str, scene_cap: float, content_bud
         if content_budget * unit.seconds / total <= scene_cap or len(unit.sentences) < 2:
             break
         half = len(unit.sentences) // 2
-        units[k : k + 1] = [_Unit(unit.heading, unit.sentences[part], unit.scores[part], unit.costs[part], unit.items)
-                            for part in (slice(0, half), slice(half, None))]
+        units[k : k + 1] = [
+            _Unit(unit.heading, unit.sentences[part], unit.scores[part], unit.costs[part], unit.items)
+            for part in (slice(0, half), slice(half, None))
+        ]
     return units
 
 
@@ -210,8 +234,13 @@ def _choose(units: list[_Unit], budget: float, scene_cap: float, word_cap: int =
                 n = unit.costs[i]
                 too_long = spoken + n > ceiling or spoken + n - budget > budget - spoken  # only if it gets closer
                 words = sum(len(unit.sentences[j].split()) for j in unit.chosen) + len(sentence.split())
-                if i in unit.chosen or sentence in seen or too_long or unit.spoken_s + n > scene_cap \
-                        or words > word_cap:  # the validator's words-per-scene rule holds too
+                if (
+                    i in unit.chosen
+                    or sentence in seen
+                    or too_long
+                    or unit.spoken_s + n > scene_cap
+                    or words > word_cap
+                ):  # the validator's words-per-scene rule holds too
                     continue
                 priority = unit.scores[i] + gain(k, i) - 0.5 * fill
                 if priority > best_priority:
@@ -225,8 +254,9 @@ def _choose(units: list[_Unit], budget: float, scene_cap: float, word_cap: int =
         spoken += units[k].costs[i]
 
 
-def _compose(units: list[_Unit], lead_unit: _Unit | None, title: str, language: str, style: str,
-             own_summary: bool) -> tuple[list[Scene], list[str]]:
+def _compose(
+    units: list[_Unit], lead_unit: _Unit | None, title: str, language: str, style: str, own_summary: bool
+) -> tuple[list[Scene], list[str]]:
     """The scenes for the sentences chosen: intro (title, lead, what comes), one per unit, and a recap."""
     phrases = _PHRASES.get(language)
     lead_sentences = lead_unit.narration() if lead_unit else []
@@ -235,32 +265,46 @@ def _compose(units: list[_Unit], lead_unit: _Unit | None, title: str, language: 
     scenes: list[Scene] = []
     headings: list[str] = []
     for k, unit in enumerate(units):
-        heading = _heading(unit, every_text[:k] + every_text[k + 1:], language)
+        heading = _heading(unit, every_text[:k] + every_text[k + 1 :], language)
         headings.append(heading)
-        scenes.append(Scene(
-            index=len(scenes) + 2,
-            heading=heading[:120],
-            narration=" ".join(unit.narration()),
-            bullets=_bullets(unit, every_text[:k] + every_text[k + 1:]),
-            image_prompt=f"{style} illustration for an explainer: {heading}",
-            real_people=mentions_real_people(" ".join(unit.narration())),
-        ))
+        scenes.append(
+            Scene(
+                index=len(scenes) + 2,
+                heading=heading[:120],
+                narration=" ".join(unit.narration()),
+                bullets=_bullets(unit, every_text[:k] + every_text[k + 1 :]),
+                image_prompt=f"{style} illustration for an explainer: {heading}",
+                real_people=mentions_real_people(" ".join(unit.narration())),
+            )
+        )
 
     topics = list(dict.fromkeys(headings))  # split sections repeat their heading
     intro_text = [as_sentence(title, language), *lead_sentences]
     if phrases:
         intro_text.append(phrases["intro"].format(topics=_spoken_list(topics[:5], phrases["and"])))
-    intro = Scene(index=1, heading=title[:120], narration=" ".join(intro_text),
-                  bullets=[b for t in topics[:MAX_BULLETS] if (b := _phrase(t))],
-                  image_prompt=f"{style} title card for an explainer: {title}")
+    intro = Scene(
+        index=1,
+        heading=title[:120],
+        narration=" ".join(intro_text),
+        bullets=[b for t in topics[:MAX_BULLETS] if (b := _phrase(t))],
+        image_prompt=f"{style} title card for an explainer: {title}",
+    )
     scenes = [intro, *scenes]
     if not own_summary or len(scenes) < 3:
-        recap_text = ([phrases["recap"].format(topics=_spoken_list(topics[:6], phrases["and"]))] if phrases
-                      else [as_sentence(t, language) for t in topics[:4]])
-        scenes.append(Scene(index=len(scenes) + 1, heading=phrases["recap_heading"] if phrases else title[:120],
-                            narration=" ".join(recap_text),
-                            bullets=[b for s in scenes[1:] for b in s.bullets[:1]][:MAX_BULLETS],
-                            image_prompt=f"{style} summary card for an explainer: {title}"))
+        recap_text = (
+            [phrases["recap"].format(topics=_spoken_list(topics[:6], phrases["and"]))]
+            if phrases
+            else [as_sentence(t, language) for t in topics[:4]]
+        )
+        scenes.append(
+            Scene(
+                index=len(scenes) + 1,
+                heading=phrases["recap_heading"] if phrases else title[:120],
+                narration=" ".join(recap_text),
+                bullets=[b for s in scenes[1:] for b in s.bullets[:1]][:MAX_BULLETS],
+                image_prompt=f"{style} summary card for an explainer: {title}",
+            )
+        )
     return scenes, topics
 
 
@@ -299,14 +343,19 @@ class LocalScriptWriter:
         # A short text before the first heading introduces the notes: it belongs to the intro scene.
         # A longer one (definitions, rules) is content of its own.
         first = sections[0]
-        lead = first if first.heading is None and len(sections) > 1 and not first.items \
-            and first.word_count <= LEAD_WORDS else None
+        lead = (
+            first
+            if first.heading is None and len(sections) > 1 and not first.items and first.word_count <= LEAD_WORDS
+            else None
+        )
         body = [s for s in sections if s is not lead]
         lead_s = sum(speaking.speech_seconds(t, language) for t in lead.sentences(language)) if lead else 0.0
         units = _units(body, language, scene_cap, budget - (min(18, budget / 6) if lead else 0), speaking)
         if not units:
-            raise BadInputError(f"nothing to narrate: every sentence of the notes runs over {scene_cap:.0f} seconds "
-                                "spoken, longer than one scene can hold; break them into sentences")
+            raise BadInputError(
+                f"nothing to narrate: every sentence of the notes runs over {scene_cap:.0f} seconds "
+                "spoken, longer than one scene can hold; break them into sentences"
+            )
         # The intro and recap name the scenes: their time comes out of the same target, as does each scene's clip.
         names = [u.heading or "a short heading" for u in units]
         frame_s = speaking.speech_seconds(f"{title}. In this video: {'; '.join(names[:5])}.", language)

@@ -33,15 +33,24 @@ _CUT_OFF = {"length": "MAX_TOKENS"}
 
 
 def _messages(turns: list[Turn]) -> list[dict[str, str]]:
-    return [{"role": "system", "content": SYSTEM_INSTRUCTION},
-            *({"role": "assistant" if role == "model" else "user", "content": text} for role, text in turns)]
+    return [
+        {"role": "system", "content": SYSTEM_INSTRUCTION},
+        *({"role": "assistant" if role == "model" else "user", "content": text} for role, text in turns),
+    ]
 
 
 class _ChatWriter(StructuredScriptWriter):
     """What the two local APIs share: one model from the config, one HTTP client, no routing."""
 
-    def __init__(self, config: LocalLLMConfig, *, base_url: str, api_key: str | None = None,
-                 http: HttpConfig | None = None, sleep: Sleep = time.sleep) -> None:
+    def __init__(
+        self,
+        config: LocalLLMConfig,
+        *,
+        base_url: str,
+        api_key: str | None = None,
+        http: HttpConfig | None = None,
+        sleep: Sleep = time.sleep,
+    ) -> None:
         self.config = config
         self.base_url = base_url.rstrip("/")
         self._key = api_key
@@ -55,12 +64,17 @@ class _ChatWriter(StructuredScriptWriter):
 
     def _post(self, path: str, body: dict[str, Any]) -> HttpResponse:
         headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
-        return self.client.request("POST", f"{self.base_url}{path}", json=body, headers=headers,
-                                   expect=("application/json",))
+        return self.client.request(
+            "POST", f"{self.base_url}{path}", json=body, headers=headers, expect=("application/json",)
+        )
 
     def _malformed(self, response: HttpResponse, why: str) -> UnexpectedContentError:
-        return UnexpectedContentError(f"{self.name}: the answer is not a chat completion ({why})",
-                                      provider=self.name, status=response.status, attempts=response.attempts)
+        return UnexpectedContentError(
+            f"{self.name}: the answer is not a chat completion ({why})",
+            provider=self.name,
+            status=response.status,
+            attempts=response.attempts,
+        )
 
 
 class OllamaScriptWriter(_ChatWriter):
@@ -68,19 +82,31 @@ class OllamaScriptWriter(_ChatWriter):
     needs = (("ollama_host",),)
 
     def generate(self, choice: ModelChoice, turns: list[Turn], *, temperature: float) -> tuple[ModelAnswer, int]:
-        response = self._post("/api/chat", {
-            "model": choice.model, "messages": _messages(turns), "stream": False, "format": SCRIPT_SCHEMA,
-            "options": {"temperature": temperature, "num_predict": MAX_OUTPUT_TOKENS,
-                        **({"num_ctx": self.config.context_tokens} if self.config.context_tokens else {})},
-        })
+        response = self._post(
+            "/api/chat",
+            {
+                "model": choice.model,
+                "messages": _messages(turns),
+                "stream": False,
+                "format": SCRIPT_SCHEMA,
+                "options": {
+                    "temperature": temperature,
+                    "num_predict": MAX_OUTPUT_TOKENS,
+                    **({"num_ctx": self.config.context_tokens} if self.config.context_tokens else {}),
+                },
+            },
+        )
         answer = response.json()
         message = answer.get("message") if isinstance(answer, dict) else None
         if not isinstance(message, dict):
             raise self._malformed(response, "no message")
         reason = answer.get("done_reason")
-        return ModelAnswer(text=message.get("content"), finish_reason=_CUT_OFF.get(reason, reason),
-                           prompt_tokens=answer.get("prompt_eval_count"),
-                           output_tokens=answer.get("eval_count")), response.attempts
+        return ModelAnswer(
+            text=message.get("content"),
+            finish_reason=_CUT_OFF.get(reason, reason),
+            prompt_tokens=answer.get("prompt_eval_count"),
+            output_tokens=answer.get("eval_count"),
+        ), response.attempts
 
 
 class OpenAICompatibleScriptWriter(_ChatWriter):
@@ -88,11 +114,16 @@ class OpenAICompatibleScriptWriter(_ChatWriter):
     needs = (("openai_base_url",),)
 
     def generate(self, choice: ModelChoice, turns: list[Turn], *, temperature: float) -> tuple[ModelAnswer, int]:
-        response = self._post("/chat/completions", {
-            "model": choice.model, "messages": _messages(turns), "temperature": temperature,
-            "max_tokens": MAX_OUTPUT_TOKENS,
-            "response_format": {"type": "json_schema", "json_schema": {"name": "script", "schema": SCRIPT_SCHEMA}},
-        })
+        response = self._post(
+            "/chat/completions",
+            {
+                "model": choice.model,
+                "messages": _messages(turns),
+                "temperature": temperature,
+                "max_tokens": MAX_OUTPUT_TOKENS,
+                "response_format": {"type": "json_schema", "json_schema": {"name": "script", "schema": SCRIPT_SCHEMA}},
+            },
+        )
         answer = response.json()
         choices = answer.get("choices") if isinstance(answer, dict) else None
         first = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
@@ -100,6 +131,9 @@ class OpenAICompatibleScriptWriter(_ChatWriter):
             raise self._malformed(response, "no choices[0].message")
         usage = answer.get("usage") if isinstance(answer.get("usage"), dict) else {}
         reason = first.get("finish_reason")
-        return ModelAnswer(text=first["message"].get("content"), finish_reason=_CUT_OFF.get(reason, reason),
-                           prompt_tokens=usage.get("prompt_tokens"),
-                           output_tokens=usage.get("completion_tokens")), response.attempts
+        return ModelAnswer(
+            text=first["message"].get("content"),
+            finish_reason=_CUT_OFF.get(reason, reason),
+            prompt_tokens=usage.get("prompt_tokens"),
+            output_tokens=usage.get("completion_tokens"),
+        ), response.attempts

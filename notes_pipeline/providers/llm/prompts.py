@@ -51,8 +51,9 @@ class Plan:
         return self.language != self.source_language
 
 
-def plan_for(document: NotesDocument, *, source_language: str, target_seconds: float,
-             words_per_minute: float | None = None) -> Plan:
+def plan_for(
+    document: NotesDocument, *, source_language: str, target_seconds: float, words_per_minute: float | None = None
+) -> Plan:
     """Length follows target seconds x words per minute; about one scene per 20 seconds, 3-15.
 
     `words_per_minute` is the narrator's real rate on text like this (notes full of numbers and
@@ -61,8 +62,15 @@ def plan_for(document: NotesDocument, *, source_language: str, target_seconds: f
     wpm = words_per_minute or document.options.words_per_minute
     words = max(MIN_SCENES * 8, round(target_seconds * wpm / 60))
     scenes = min(MAX_SCENES, max(MIN_SCENES, round(target_seconds / 20)))
-    return Plan(document.language, source_language, words, target_seconds, scenes,
-                length_required=document.options.target_duration_s is not None, words_per_minute=wpm)
+    return Plan(
+        document.language,
+        source_language,
+        words,
+        target_seconds,
+        scenes,
+        length_required=document.options.target_duration_s is not None,
+        words_per_minute=wpm,
+    )
 
 
 def _rules(document: NotesDocument, plan: Plan) -> list[str]:
@@ -80,10 +88,12 @@ def _rules(document: NotesDocument, plan: Plan) -> list[str]:
         rules.append(
             f"The source is in {language_name(plan.source_language)}. Write the title, summary, objectives, "
             f"headings, bullets and narration in {language_name(plan.language)}; keep every number and name. "
-            "Keep image_prompt, search_query and visual_query in English.")
+            "Keep image_prompt, search_query and visual_query in English."
+        )
     else:
-        rules.append(f"Write in {language_name(plan.language)}; image_prompt, search_query and visual_query in "
-                     "English.")
+        rules.append(
+            f"Write in {language_name(plan.language)}; image_prompt, search_query and visual_query in English."
+        )
     return rules
 
 
@@ -96,19 +106,28 @@ def quoted(text: str) -> str:
 def request_text(document: NotesDocument, plan: Plan, *, schema_in_prompt: bool = False) -> str:
     """The user turn for a first try (and for a regeneration, with `strict` rules added by the caller)."""
     if document.kind == "prompt":
-        task = ("Write the script of a short narrated video of the kind this request asks for (an ad, an explainer "
-                "with quiz questions, a tribute, ...). Use what you know; when the request names a product or brand "
-                "you do not know, invent nothing specific about it.\n\n"
-                f"REQUEST (quoted material):\n{quoted(document.text)}")
+        task = (
+            "Write the script of a short narrated video of the kind this request asks for (an ad, an explainer "
+            "with quiz questions, a tribute, ...). Use what you know; when the request names a product or brand "
+            "you do not know, invent nothing specific about it.\n\n"
+            f"REQUEST (quoted material):\n{quoted(document.text)}"
+        )
     else:
-        task = ("Turn these notes into the script of a narrated explainer video.\n\n"
-                f"NOTES (quoted material):\n{quoted(document.text)}")
+        task = (
+            "Turn these notes into the script of a narrated explainer video.\n\n"
+            f"NOTES (quoted material):\n{quoted(document.text)}"
+        )
     aspect = document.options.aspect_ratio.value
     rules = _rules(document, plan)
     if document.kind == "prompt":
         rules += instructions(detect_kind(document.text), document.text)
-    parts = [task, "", "RULES:", *[f"- {r}" for r in rules],
-             f"- The video is {aspect}; pictures should suit that frame."]
+    parts = [
+        task,
+        "",
+        "RULES:",
+        *[f"- {r}" for r in rules],
+        f"- The video is {aspect}; pictures should suit that frame.",
+    ]
     if schema_in_prompt:
         # Grounded calls cannot carry a response schema: the schema travels in the prompt instead.
         schema = json.dumps(GeminiScript.model_json_schema(), ensure_ascii=False)
@@ -118,8 +137,10 @@ def request_text(document: NotesDocument, plan: Plan, *, schema_in_prompt: bool 
 
 def repair_text(problems: list[str]) -> str:
     listed = "\n".join(f"- {p}" for p in problems)
-    return ("Your script cannot be used yet. Fix exactly these problems and answer with the complete corrected "
-            f"JSON object, nothing else:\n{listed}")
+    return (
+        "Your script cannot be used yet. Fix exactly these problems and answer with the complete corrected "
+        f"JSON object, nothing else:\n{listed}"
+    )
 
 
 def regenerate_note(problems: list[str]) -> str:

@@ -24,19 +24,26 @@ class ScriptKind(StrEnum):
 
 # Checked in this order: "an explainer ... end with a quiz" and "a tribute with a short quiz" are quizzes.
 _KIND_WORDS = {
-    ScriptKind.QUIZ: re.compile(r"\b(?:quiz(?:zes)?|trivia|test (?:yourself|your knowledge)|\d+[- ]questions?|"
-                                r"questions? and answers?|q ?& ?a)\b|प्रश्नोत्तरी|क्विज़?|کوئز", re.IGNORECASE),
-    ScriptKind.TRIBUTE: re.compile(r"\b(?:tribute|in (?:loving )?memory of|memorial|obituary|eulogy|remembering|"
-                                   r"honou?ring|celebrat(?:e|es|ing) the life)\b|श्रद्धांजलि|خراج تحسین",
-                                   re.IGNORECASE),
-    ScriptKind.AD: re.compile(r"\b(?:ads?|advert(?:isement)?s?|commercials?|promos?|promotional|sales pitch|"
-                              r"marketing (?:video|spot)|spot for)\b|विज्ञापन|اشتہار", re.IGNORECASE),
+    ScriptKind.QUIZ: re.compile(
+        r"\b(?:quiz(?:zes)?|trivia|test (?:yourself|your knowledge)|\d+[- ]questions?|"
+        r"questions? and answers?|q ?& ?a)\b|प्रश्नोत्तरी|क्विज़?|کوئز",
+        re.IGNORECASE,
+    ),
+    ScriptKind.TRIBUTE: re.compile(
+        r"\b(?:tribute|in (?:loving )?memory of|memorial|obituary|eulogy|remembering|"
+        r"honou?ring|celebrat(?:e|es|ing) the life)\b|श्रद्धांजलि|خراج تحسین",
+        re.IGNORECASE,
+    ),
+    ScriptKind.AD: re.compile(
+        r"\b(?:ads?|advert(?:isement)?s?|commercials?|promos?|promotional|sales pitch|"
+        r"marketing (?:video|spot)|spot for)\b|विज्ञापन|اشتہار",
+        re.IGNORECASE,
+    ),
 }
 
 INSTRUCTIONS = {
     ScriptKind.AD: [
-        "This is an ad. Scene 1 is the hook: one short line (a question or a striking claim) that makes a viewer "
-        "stay.",
+        "This is an ad. Scene 1 is the hook: one short line (a question or a striking claim) that makes a viewer stay.",
         "The middle scenes give the benefits to the viewer (what it does for them), one per scene, concrete.",
         "The last scene is the call to action: tell the viewer what to do next (try it, order, visit, download, "
         "sign up, ...), in the imperative.",
@@ -61,11 +68,17 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _CALL_TO_ACTION = re.compile(
     r"\b(?:try|buy|order|visit|get|grab|call|join|sign up|subscribe|download|book|shop|find|pick up|start|"
     r"discover|taste|brew|pour|claim|register|reserve|follow|install|ask for|look for|head to|come (?:in|to|by))\b"
-    r"|\b(?:today|now|this week)\b[.!]", re.IGNORECASE)
-_SELLING = re.compile(r"\b(?:buy now|order now|discount|\d+% off|sale ends|limited offer|promo code|free shipping)\b",
-                      re.IGNORECASE)
-_LEGACY = re.compile(r"\b(?:legacy|remember(?:ed|s)?|honou?r(?:ed|s)?|tribute|memory|inspired|inspires|"
-                     r"carr(?:y|ies|ied) on|owe|thank(?:s| you)?|lives on|celebrat\w*)\b", re.IGNORECASE)
+    r"|\b(?:today|now|this week)\b[.!]",
+    re.IGNORECASE,
+)
+_SELLING = re.compile(
+    r"\b(?:buy now|order now|discount|\d+% off|sale ends|limited offer|promo code|free shipping)\b", re.IGNORECASE
+)
+_LEGACY = re.compile(
+    r"\b(?:legacy|remember(?:ed|s)?|honou?r(?:ed|s)?|tribute|memory|inspired|inspires|"
+    r"carr(?:y|ies|ied) on|owe|thank(?:s| you)?|lives on|celebrat\w*)\b",
+    re.IGNORECASE,
+)
 
 
 def detect_kind(request: str) -> ScriptKind | None:
@@ -97,13 +110,19 @@ def instructions(kind: ScriptKind | None, request: str) -> list[str]:
 
 def _quiz_problems(script: Script, wanted: int) -> list[str]:
     scenes = script.scenes
-    asked = [i for i, s in enumerate(scenes) if s.narration.rstrip().endswith("?") or
-             (s.narration.count("?") and s.heading.lower().startswith(("question", "quiz")))]
+    asked = [
+        i
+        for i, s in enumerate(scenes)
+        if s.narration.rstrip().endswith("?")
+        or (s.narration.count("?") and s.heading.lower().startswith(("question", "quiz")))
+    ]
     answered = [i for i in asked if i + 1 < len(scenes) and "?" not in scenes[i + 1].narration]
     problems = []
     if len(answered) < min(wanted, 2):
-        problems.append(f"a quiz script needs {wanted} questions, each a scene whose narration asks one question "
-                        f"ending in '?' followed by a scene with its answer; found {len(answered)}")
+        problems.append(
+            f"a quiz script needs {wanted} questions, each a scene whose narration asks one question "
+            f"ending in '?' followed by a scene with its answer; found {len(answered)}"
+        )
     if asked and asked[0] == 0:
         problems.append("the quiz starts before anything is explained: explain the topic in the first scenes")
     return problems
@@ -122,11 +141,15 @@ def kind_problems(kind: ScriptKind | None, script: Script, request: str) -> list
             problems.append("an ad needs at least three scenes: a hook, the benefits and a call to action")
         first = re.split(r"(?<=[.!?])\s", script.scenes[0].narration.strip())[0]
         if len(first.split()) > 16:
-            problems.append("an ad opens with a hook: make the first line of scene 1 short (under 16 words), "
-                            "a question or a striking claim")
+            problems.append(
+                "an ad opens with a hook: make the first line of scene 1 short (under 16 words), "
+                "a question or a striking claim"
+            )
         if not _CALL_TO_ACTION.search(script.scenes[-1].narration):
-            problems.append("an ad ends with a call to action: the last scene must tell the viewer what to do next "
-                            "(try, order, visit, sign up, ...)")
+            problems.append(
+                "an ad ends with a call to action: the last scene must tell the viewer what to do next "
+                "(try, order, visit, sign up, ...)"
+            )
         return problems
     problems = []
     if _SELLING.search(narration):

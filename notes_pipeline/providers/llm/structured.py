@@ -91,8 +91,9 @@ class StructuredScriptWriter:
         elif document.kind == "prompt":
             seconds = PROMPT_SECONDS
         else:
-            seconds = default_target(espeak_rate(source_language).speech_seconds(said, source_language)
-                                     if said.strip() else 0.0)
+            seconds = default_target(
+                espeak_rate(source_language).speech_seconds(said, source_language) if said.strip() else 0.0
+            )
         return plan_for(document, source_language=source_language, target_seconds=seconds, words_per_minute=wpm)
 
     def write(self, document: NotesDocument) -> Script:
@@ -105,22 +106,40 @@ class StructuredScriptWriter:
         request = request_text(document, plan, schema_in_prompt=chosen.grounded)
         attempts: list[ScriptAttempt] = []
 
-        def run(step: str, turns: list[Turn], temperature: float) -> tuple[Script | None, ModelAnswer | None,
-                                                                             list[str]]:
+        def run(
+            step: str, turns: list[Turn], temperature: float
+        ) -> tuple[Script | None, ModelAnswer | None, list[str]]:
             started = time.perf_counter()
             try:
                 answer, calls = self.generate(chosen, turns, temperature=temperature)
             except HttpError as err:
                 reason = redact(str(err), self._secrets)
-                attempts.append(ScriptAttempt(writer=self.name, model=chosen.model, step=step, outcome="error",
-                                              latency_s=round(time.perf_counter() - started, 4), calls=err.attempts,
-                                              problems=[reason]))
+                attempts.append(
+                    ScriptAttempt(
+                        writer=self.name,
+                        model=chosen.model,
+                        step=step,
+                        outcome="error",
+                        latency_s=round(time.perf_counter() - started, 4),
+                        calls=err.attempts,
+                        problems=[reason],
+                    )
+                )
                 raise ScriptWriterError(f"{self.name} gave up at the {step} step: {reason}", attempts) from None
             script, problems = self._check(answer, document, plan, chosen)
-            attempts.append(ScriptAttempt(
-                writer=self.name, model=chosen.model, step=step, outcome="ok" if script else "invalid",
-                latency_s=round(time.perf_counter() - started, 4), calls=calls,
-                prompt_tokens=answer.prompt_tokens, output_tokens=answer.output_tokens, problems=problems))
+            attempts.append(
+                ScriptAttempt(
+                    writer=self.name,
+                    model=chosen.model,
+                    step=step,
+                    outcome="ok" if script else "invalid",
+                    latency_s=round(time.perf_counter() - started, 4),
+                    calls=calls,
+                    prompt_tokens=answer.prompt_tokens,
+                    output_tokens=answer.output_tokens,
+                    problems=problems,
+                )
+            )
             return script, answer, problems
 
         script, answer, problems = run("generate", [("user", request)], self.temperature)
@@ -128,30 +147,42 @@ class StructuredScriptWriter:
             return WrittenScript(script, attempts)
         if answer and answer.text:
             script, _, repair_problems = run(
-                "repair", [("user", request), ("model", answer.text), ("user", repair_text(problems))],
-                self.temperature)
+                "repair", [("user", request), ("model", answer.text), ("user", repair_text(problems))], self.temperature
+            )
             if script:
                 return WrittenScript(script, attempts)
             problems = repair_problems
-        script, _, problems = run("regenerate", [("user", request + regenerate_note(problems))],
-                                  self.regenerate_temperature)
+        script, _, problems = run(
+            "regenerate", [("user", request + regenerate_note(problems))], self.regenerate_temperature
+        )
         if script:
             return WrittenScript(script, attempts)
-        raise ScriptWriterError(f"{self.name} wrote no valid script in {len(attempts)} answers; last problems: "
-                                + "; ".join(problems[:5]), attempts)
+        raise ScriptWriterError(
+            f"{self.name} wrote no valid script in {len(attempts)} answers; last problems: " + "; ".join(problems[:5]),
+            attempts,
+        )
 
-    def _check(self, answer: ModelAnswer, document: NotesDocument, plan: Plan,
-               chosen: ModelChoice) -> tuple[Script | None, list[str]]:
+    def _check(
+        self, answer: ModelAnswer, document: NotesDocument, plan: Plan, chosen: ModelChoice
+    ) -> tuple[Script | None, list[str]]:
         try:
-            script = to_script(parse_answer(answer.text, finish_reason=answer.finish_reason),
-                               language=plan.language, writer=f"{self.name}:{chosen.model}")
+            script = to_script(
+                parse_answer(answer.text, finish_reason=answer.finish_reason),
+                language=plan.language,
+                writer=f"{self.name}:{chosen.model}",
+            )
         except AnswerError as err:
             return None, err.problems
         material = _asked(document) if document.kind == "prompt" else document.text
         problems = validate_script(
-            script, material, words_per_minute=document.options.words_per_minute, generated=True,
-            source_language=plan.source_language, is_prompt=document.kind == "prompt",
-            target_words=plan.target_words if plan.length_required else None)
+            script,
+            material,
+            words_per_minute=document.options.words_per_minute,
+            generated=True,
+            source_language=plan.source_language,
+            is_prompt=document.kind == "prompt",
+            target_words=plan.target_words if plan.length_required else None,
+        )
         if document.kind == "prompt":  # the kind of video asked for: a quiz has its questions, an ad its call
             problems += kind_problems(detect_kind(document.text), script, document.text)
         if plan.length_required and not problems:
@@ -175,5 +206,7 @@ def _spoken_length_problems(script: Script, plan: Plan) -> list[str]:
     if abs(seconds / plan.target_seconds - 1) <= LENGTH_TOLERANCE:
         return []
     words = round(script.word_count * plan.target_seconds / seconds)
-    return [f"the narration takes about {seconds:.0f} seconds to say; it must take about {plan.target_seconds:.0f} "
-            f"(about {words} words of this kind)"]
+    return [
+        f"the narration takes about {seconds:.0f} seconds to say; it must take about {plan.target_seconds:.0f} "
+        f"(about {words} words of this kind)"
+    ]

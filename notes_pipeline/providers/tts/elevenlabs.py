@@ -75,8 +75,9 @@ class ElevenLabsNarrator:
     Settings = ElevenLabsSettings
 
     @classmethod
-    def from_settings(cls, settings: ElevenLabsSettings, secrets: Secrets, *, http: HttpConfig,
-                      sleep: Sleep) -> ElevenLabsNarrator:
+    def from_settings(
+        cls, settings: ElevenLabsSettings, secrets: Secrets, *, http: HttpConfig, sleep: Sleep
+    ) -> ElevenLabsNarrator:
         return cls(settings, api_key=secrets.require("elevenlabs_api_key"), http=http, sleep=sleep)
 
     def __init__(
@@ -123,17 +124,28 @@ class ElevenLabsNarrator:
             if i + 1 < len(chunks):
                 body["next_text"] = chunks[i + 1]
             answer = self._http.request(
-                "POST", f"{self.config.base_url.rstrip('/')}/v1/text-to-speech/{voice_id}/with-timestamps",
+                "POST",
+                f"{self.config.base_url.rstrip('/')}/v1/text-to-speech/{voice_id}/with-timestamps",
                 headers={"xi-api-key": self._api_key, "Accept": "application/json"},
-                params={"output_format": self.config.output_format}, json=body, expect=("application/json",))
+                params={"output_format": self.config.output_format},
+                json=body,
+                expect=("application/json",),
+            )
             calls += answer.attempts
             data = answer.json()
             samples = self._pcm(data)
             pieces.append(Piece(samples, chunk.split(), word_starts_from_alignment(chunk, data.get("alignment"))))
         samples, words, estimated = join_pieces(pieces, rate)
-        return SpeechAudio(wav=write_wav(samples, rate), sample_rate=rate, duration_s=samples.size / rate,
-                           words=words, voice=voice_id, provider=self.name, timings_estimated=estimated,
-                           attempts=max(1, calls))
+        return SpeechAudio(
+            wav=write_wav(samples, rate),
+            sample_rate=rate,
+            duration_s=samples.size / rate,
+            words=words,
+            voice=voice_id,
+            provider=self.name,
+            timings_estimated=estimated,
+            attempts=max(1, calls),
+        )
 
     def _pcm(self, data: Any) -> np.ndarray:
         encoded = data.get("audio_base64") if isinstance(data, dict) else None
@@ -142,6 +154,7 @@ class ElevenLabsNarrator:
         except (binascii.Error, ValueError):
             raw = b""
         if len(raw) < 2:
-            raise UnexpectedContentError("elevenlabs: the answer has no audio_base64 audio", provider=self.name,
-                                         retryable=False)
+            raise UnexpectedContentError(
+                "elevenlabs: the answer has no audio_base64 audio", provider=self.name, retryable=False
+            )
         return np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2")

@@ -107,9 +107,7 @@ def _engine() -> _Engine:
 _WORD = re.compile(r"\S+")
 
 
-def _timings_from_events(
-    text: str, events: list[tuple[int, int]], speech_end_s: float
-) -> list[WordTiming] | None:
+def _timings_from_events(text: str, events: list[tuple[int, int]], speech_end_s: float) -> list[WordTiming] | None:
     """Map eSpeak's word events (1-based character positions) onto the words of `text`.
 
     Returns None when the events do not line up with the text's words, so the caller
@@ -152,8 +150,9 @@ class EspeakNarrator:
     Settings = EspeakSettings
 
     @classmethod
-    def from_settings(cls, settings: EspeakSettings, secrets: Secrets, *, http: HttpConfig,
-                      sleep: Sleep) -> EspeakNarrator:
+    def from_settings(
+        cls, settings: EspeakSettings, secrets: Secrets, *, http: HttpConfig, sleep: Sleep
+    ) -> EspeakNarrator:
         return cls(settings.words_per_minute, settings.tail_silence_s)
 
     def __init__(self, words_per_minute: int = 160, tail_silence_s: float = 0.35) -> None:
@@ -166,7 +165,9 @@ class EspeakNarrator:
     def identity(self, *, language: str, voice: str | None = None) -> str:
         with _LOCK:
             version = _engine().version
-        return f"espeak-ng {version}|{self._voice(language, voice)}|{self.words_per_minute}wpm|tail {self.tail_silence_s}"
+        return (
+            f"espeak-ng {version}|{self._voice(language, voice)}|{self.words_per_minute}wpm|tail {self.tail_silence_s}"
+        )
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None) -> SpeechAudio:
         if not text.strip():

@@ -58,12 +58,18 @@ class GoogleNarrator:
     Settings = GoogleTTSSettings
 
     @classmethod
-    def from_settings(cls, settings: GoogleTTSSettings, secrets: Secrets, *, http: HttpConfig,
-                      sleep: Sleep) -> GoogleNarrator:
+    def from_settings(
+        cls, settings: GoogleTTSSettings, secrets: Secrets, *, http: HttpConfig, sleep: Sleep
+    ) -> GoogleNarrator:
         """An API key if set, else the service-account file."""
         key = secrets.value("google_tts_api_key")
-        return cls(settings, api_key=key, credentials_file=None if key else secrets.value("google_application_credentials"),
-                   http=http, sleep=sleep)
+        return cls(
+            settings,
+            api_key=key,
+            credentials_file=None if key else secrets.value("google_application_credentials"),
+            http=http,
+            sleep=sleep,
+        )
 
     def __init__(
         self,
@@ -94,8 +100,10 @@ class GoogleNarrator:
         if voice and (match := _VOICE_NAME.match(voice)):
             return match.group("code"), voice
         if language not in self.config.voices:
-            raise PipelineError(f"no Google voice is configured for language '{language}' "
-                                f"(narration.google.voices in the provider config)")
+            raise PipelineError(
+                f"no Google voice is configured for language '{language}' "
+                f"(narration.google.voices in the provider config)"
+            )
         code, name = self.config.voices[language]
         return code, name
 
@@ -104,8 +112,10 @@ class GoogleNarrator:
             code, name = self.voice_for(language, voice)
         except PipelineError:
             code, name = language, "unconfigured"
-        return (f"google-tts v1beta1|{code}|{name}|LINEAR16 {self.config.sample_rate}Hz|"
-                f"rate {self.config.speaking_rate}|marks")
+        return (
+            f"google-tts v1beta1|{code}|{name}|LINEAR16 {self.config.sample_rate}Hz|"
+            f"rate {self.config.speaking_rate}|marks"
+        )
 
     def synthesize(self, text: str, *, language: str, voice: str | None = None) -> SpeechAudio:
         if not text.strip():
@@ -119,17 +129,26 @@ class GoogleNarrator:
             words = chunk.split()
             pieces.append(Piece(samples, words, starts_from_marks(marks, len(words))))
         samples, words, estimated = join_pieces(pieces, rate)
-        return SpeechAudio(wav=write_wav(samples, rate), sample_rate=rate, duration_s=samples.size / rate,
-                           words=words, voice=name, provider=self.name, timings_estimated=estimated,
-                           attempts=max(1, calls))
+        return SpeechAudio(
+            wav=write_wav(samples, rate),
+            sample_rate=rate,
+            duration_s=samples.size / rate,
+            words=words,
+            voice=name,
+            provider=self.name,
+            timings_estimated=estimated,
+            attempts=max(1, calls),
+        )
 
     def _speak(self, chunk: str, code: str, name: str) -> tuple[np.ndarray, dict[str, float], int]:
         request = tts.SynthesizeSpeechRequest(
             input=tts.SynthesisInput(ssml=marked_ssml(chunk)),
             voice=tts.VoiceSelectionParams(language_code=code, name=name),
-            audio_config=tts.AudioConfig(audio_encoding=tts.AudioEncoding.LINEAR16,
-                                         sample_rate_hertz=self.config.sample_rate,
-                                         speaking_rate=self.config.speaking_rate),
+            audio_config=tts.AudioConfig(
+                audio_encoding=tts.AudioEncoding.LINEAR16,
+                sample_rate_hertz=self.config.sample_rate,
+                speaking_rate=self.config.speaking_rate,
+            ),
             enable_time_pointing=[tts.SynthesizeSpeechRequest.TimepointType.SSML_MARK],
         )
 
@@ -157,8 +176,10 @@ class GoogleNarrator:
         except (wave.Error, EOFError) as err:
             raise PipelineError(f"google-tts returned unreadable audio: {err}") from None
         if (channels, width, rate) != (1, 2, self.config.sample_rate):
-            raise PipelineError(f"google-tts returned {channels} channel(s), {8 * width}-bit, {rate} Hz; "
-                                f"expected mono 16-bit {self.config.sample_rate} Hz")
+            raise PipelineError(
+                f"google-tts returned {channels} channel(s), {8 * width}-bit, {rate} Hz; "
+                f"expected mono 16-bit {self.config.sample_rate} Hz"
+            )
         return np.frombuffer(frames, dtype="<i2")
 
 

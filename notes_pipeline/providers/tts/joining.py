@@ -29,8 +29,9 @@ class Piece:
     starts: list[float | None]
 
 
-def _timings(piece: Piece, offset_s: float, lead_cut_s: float, speech: tuple[float, float]
-             ) -> tuple[list[WordTiming], bool]:
+def _timings(
+    piece: Piece, offset_s: float, lead_cut_s: float, speech: tuple[float, float]
+) -> tuple[list[WordTiming], bool]:
     """Word timings of one piece on the joined timeline; estimated when the provider gave no times.
 
     `lead_cut_s` is the silence cut from the piece's start; `speech` its audible span after the cut.
@@ -39,8 +40,10 @@ def _timings(piece: Piece, offset_s: float, lead_cut_s: float, speech: tuple[flo
     known = [s for s in piece.starts if s is not None]
     if not known:
         estimated = estimate_word_timings(" ".join(piece.words), speech_start_s, max(speech_start_s, speech_end_s))
-        return [w.model_copy(update={"start_s": round(w.start_s + offset_s, 3), "end_s": round(w.end_s + offset_s, 3)})
-                for w in estimated], True
+        return [
+            w.model_copy(update={"start_s": round(w.start_s + offset_s, 3), "end_s": round(w.end_s + offset_s, 3)})
+            for w in estimated
+        ], True
     # A word without its own time shares the previous word's start (e.g. a mark the engine skipped).
     filled, last = [], 0.0
     for start in piece.starts:
@@ -49,13 +52,17 @@ def _timings(piece: Piece, offset_s: float, lead_cut_s: float, speech: tuple[flo
     timings = []
     for i, word in enumerate(piece.words):
         end = filled[i + 1] if i + 1 < len(filled) else max(speech_end_s, filled[i])
-        timings.append(WordTiming(text=word, start_s=round(filled[i] + offset_s, 3),
-                                  end_s=round(max(end, filled[i]) + offset_s, 3)))
+        timings.append(
+            WordTiming(
+                text=word, start_s=round(filled[i] + offset_s, 3), end_s=round(max(end, filled[i]) + offset_s, 3)
+            )
+        )
     return timings, False
 
 
-def join_pieces(pieces: list[Piece], sample_rate: int, *, seam_pause_s: float = SEAM_PAUSE_S
-                ) -> tuple[np.ndarray, list[WordTiming], bool]:
+def join_pieces(
+    pieces: list[Piece], sample_rate: int, *, seam_pause_s: float = SEAM_PAUSE_S
+) -> tuple[np.ndarray, list[WordTiming], bool]:
     """(samples, word timings, any timings estimated) for the pieces spoken one after another."""
     keep = int(round(seam_pause_s / 2 * sample_rate))
     parts: list[np.ndarray] = []

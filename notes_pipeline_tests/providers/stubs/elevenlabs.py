@@ -35,8 +35,7 @@ def speak(text: str, rate: int) -> tuple[bytes, dict]:
         cursor += length
         ends.append(round(cursor / rate, 4))
     pieces.append(np.zeros(int(TAIL_S * rate), dtype=np.int16))
-    alignment = {"characters": characters, "character_start_times_seconds": starts,
-                 "character_end_times_seconds": ends}
+    alignment = {"characters": characters, "character_start_times_seconds": starts, "character_end_times_seconds": ends}
     return np.concatenate(pieces).astype("<i2").tobytes(), alignment
 
 

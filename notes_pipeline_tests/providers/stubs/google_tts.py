@@ -49,12 +49,24 @@ def google_tts_handler(*, with_marks: bool = True):
         body = request.json()
         ssml = body["input"].get("ssml", "")
         if len(ssml.encode()) > LIMIT_BYTES:
-            return Reply.json({"error": {"code": 400, "status": "INVALID_ARGUMENT",
-                                         "message": "Either `input.text` or `input.ssml` is longer than the limit "
-                                                    "of 5000 bytes."}}, status=400)
+            return Reply.json(
+                {
+                    "error": {
+                        "code": 400,
+                        "status": "INVALID_ARGUMENT",
+                        "message": "Either `input.text` or `input.ssml` is longer than the limit of 5000 bytes.",
+                    }
+                },
+                status=400,
+            )
         rate = body["audioConfig"].get("sampleRateHertz") or 24000
         wav, timepoints = speak(ssml, rate, with_marks=with_marks)
-        return Reply.json({"audioContent": base64.b64encode(wav).decode(), "timepoints": timepoints,
-                           "audioConfig": body["audioConfig"]})
+        return Reply.json(
+            {
+                "audioContent": base64.b64encode(wav).decode(),
+                "timepoints": timepoints,
+                "audioConfig": body["audioConfig"],
+            }
+        )
 
     return handle

@@ -57,10 +57,12 @@ def together(token: str, *, image_url: str | None = None, size: tuple[int, int] 
             return Reply.error(404, "no such route")
         if not _authorised(request, token):
             return Reply.error(401, "invalid api key")
-        item: dict[str, Any] = ({"url": image_url} if image_url else
-                                {"b64_json": base64.b64encode(png_bytes(*size)).decode()})
-        return Reply.json({"id": "img-1", "model": request.json().get("model"), "object": "list",
-                           "data": [{"index": 0, **item}]})
+        item: dict[str, Any] = (
+            {"url": image_url} if image_url else {"b64_json": base64.b64encode(png_bytes(*size)).decode()}
+        )
+        return Reply.json(
+            {"id": "img-1", "model": request.json().get("model"), "object": "list", "data": [{"index": 0, **item}]}
+        )
 
     return handle
 
@@ -94,8 +96,26 @@ def custom_search(items: list[dict[str, Any]], *, images: dict[str, bytes] | Non
     return handle
 
 
-def search_item(link: str, *, title: str = "Photo", site: str = "example.org", width: int = 1600,
-                height: int = 900, page: str | None = None, mime: str = "image/png") -> dict[str, Any]:
-    return {"kind": "customsearch#result", "title": title, "link": link, "displayLink": site, "mime": mime,
-            "image": {"contextLink": page or f"https://{site}/article", "width": width, "height": height,
-                      "thumbnailLink": "https://encrypted-tbn0.gstatic.com/images?q=x"}}
+def search_item(
+    link: str,
+    *,
+    title: str = "Photo",
+    site: str = "example.org",
+    width: int = 1600,
+    height: int = 900,
+    page: str | None = None,
+    mime: str = "image/png",
+) -> dict[str, Any]:
+    return {
+        "kind": "customsearch#result",
+        "title": title,
+        "link": link,
+        "displayLink": site,
+        "mime": mime,
+        "image": {
+            "contextLink": page or f"https://{site}/article",
+            "width": width,
+            "height": height,
+            "thumbnailLink": "https://encrypted-tbn0.gstatic.com/images?q=x",
+        },
+    }

@@ -8,20 +8,36 @@ from notes_pipeline_tests.providers.stubs.server import Recorded, Reply
 
 
 def ollama_reply(text: str, *, done_reason: str = "stop") -> Reply:
-    return Reply.json({"model": "stub", "created_at": "2026-01-01T00:00:00Z",
-                       "message": {"role": "assistant", "content": text}, "done": True, "done_reason": done_reason,
-                       "prompt_eval_count": 210, "eval_count": 95})
+    return Reply.json(
+        {
+            "model": "stub",
+            "created_at": "2026-01-01T00:00:00Z",
+            "message": {"role": "assistant", "content": text},
+            "done": True,
+            "done_reason": done_reason,
+            "prompt_eval_count": 210,
+            "eval_count": 95,
+        }
+    )
 
 
 def openai_reply(text: str, *, finish_reason: str = "stop") -> Reply:
-    return Reply.json({"id": "chatcmpl-stub", "object": "chat.completion", "model": "stub",
-                       "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                    "finish_reason": finish_reason}],
-                       "usage": {"prompt_tokens": 200, "completion_tokens": 90, "total_tokens": 290}})
+    return Reply.json(
+        {
+            "id": "chatcmpl-stub",
+            "object": "chat.completion",
+            "model": "stub",
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish_reason}
+            ],
+            "usage": {"prompt_tokens": 200, "completion_tokens": 90, "total_tokens": 290},
+        }
+    )
 
 
 def chat_handler(default_text: str) -> Any:
     """Answers /api/chat as Ollama and /v1/chat/completions as an OpenAI-compatible server, with `default_text`."""
+
     def handle(request: Recorded) -> Reply:
         if request.method == "POST" and request.route == "/api/chat":
             return ollama_reply(default_text)

@@ -84,8 +84,11 @@ class Reply:
     @classmethod
     def too_many(cls, retry_after: float | str | None = 1) -> Reply:
         headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-        return cls.json({"error": {"code": 429, "message": "rate limited", "status": "RESOURCE_EXHAUSTED"}},
-                        status=429, headers=headers)
+        return cls.json(
+            {"error": {"code": 429, "message": "rate limited", "status": "RESOURCE_EXHAUSTED"}},
+            status=429,
+            headers=headers,
+        )
 
     @classmethod
     def error(cls, status: int = 500, message: str = "internal error") -> Reply:
@@ -105,15 +108,17 @@ class Reply:
         return cls(body=body, content_type=content_type, truncate_to=int(len(body) * keep))
 
     @classmethod
-    def wrong_type(cls, body: bytes = b"<html><body>Service busy</body></html>",
-                   content_type: str = "text/html; charset=utf-8") -> Reply:
+    def wrong_type(
+        cls, body: bytes = b"<html><body>Service busy</body></html>", content_type: str = "text/html; charset=utf-8"
+    ) -> Reply:
         return cls(body=body, content_type=content_type)
 
     @classmethod
     def oversized(cls, size_bytes: int = 30_000_000, content_type: str = "image/png", announce: bool = True) -> Reply:
         """A big body; announce=False hides its size, so only a streaming cap can stop it."""
-        return cls(body=b"\x89PNG\r\n\x1a\n" + b"\0" * (size_bytes - 8), content_type=content_type,
-                   announce_length=announce)
+        return cls(
+            body=b"\x89PNG\r\n\x1a\n" + b"\0" * (size_bytes - 8), content_type=content_type, announce_length=announce
+        )
 
     @classmethod
     def redirect(cls, location: str, status: int = 302) -> Reply:
@@ -125,7 +130,9 @@ class Reply:
 
 
 @lru_cache(maxsize=64)
-def png_bytes(width: int = 64, height: int = 64, *, pattern: str = "gradient", colour: tuple[int, int, int] = (40, 90, 160)) -> bytes:
+def png_bytes(
+    width: int = 64, height: int = 64, *, pattern: str = "gradient", colour: tuple[int, int, int] = (40, 90, 160)
+) -> bytes:
     """A real PNG: 'gradient' (a plausible picture), 'flat' (one colour) or 'noise' (random pixels)."""
     if pattern == "flat":
         image = Image.new("RGB", (width, height), colour)
@@ -285,8 +292,9 @@ class StubServer:
 
         server = _QuietServer(("127.0.0.1", 0), _RequestHandler)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"stub-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"stub-{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -31,11 +31,18 @@ CELL = re.compile(r"^(?P<col>[A-Z]+)(?P<row>\d*)$")
 def service_account_key() -> tuple[dict[str, str], rsa.RSAPublicKey]:
     """A fresh RSA key as a service-account JSON (token_uri filled in by the caller), and its public half."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    info = {"type": "service_account", "project_id": "notes-test", "private_key_id": "k1", "private_key": pem,
-            "client_email": "audit@notes-test.iam.gserviceaccount.com", "client_id": "1",
-            "token_uri": "https://oauth2.googleapis.com/token"}
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    info = {
+        "type": "service_account",
+        "project_id": "notes-test",
+        "private_key_id": "k1",
+        "private_key": pem,
+        "client_email": "audit@notes-test.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
     return info, key.public_key()
 
 
@@ -89,13 +96,13 @@ class SheetsStub:
             return Reply.json({"error": "unsupported_grant_type"}, status=400)
         header, claims, signature = form["assertion"][0].split(".")
         try:
-            self.public_key.verify(_b64(signature), f"{header}.{claims}".encode(), padding.PKCS1v15(),
-                                   hashes.SHA256())
+            self.public_key.verify(_b64(signature), f"{header}.{claims}".encode(), padding.PKCS1v15(), hashes.SHA256())
         except Exception:  # noqa: BLE001 - any bad signature is the same refusal
             return Reply.json({"error": "invalid_grant", "error_description": "bad signature"}, status=400)
         payload = json.loads(_b64(claims))
-        if payload.get("aud") not in (self.token_uri, GOOGLE_TOKEN_AUDIENCE) or \
-                "auth/spreadsheets" not in payload.get("scope", ""):
+        if payload.get("aud") not in (self.token_uri, GOOGLE_TOKEN_AUDIENCE) or "auth/spreadsheets" not in payload.get(
+            "scope", ""
+        ):
             return Reply.json({"error": "invalid_grant", "error_description": "audience or scope"}, status=400)
         self.tokens_issued += 1
         return Reply.json({"access_token": ACCESS_TOKEN, "expires_in": 3600, "token_type": "Bearer"})
@@ -108,8 +115,12 @@ class SheetsStub:
         start, _, end = a1.partition(":")
         first, last = CELL.match(start), CELL.match(end or start)
         assert first and last, a1
-        return (_column_number(first["col"]), int(first["row"]) if first["row"] else None,
-                _column_number(last["col"]), int(last["row"]) if last["row"] else None)
+        return (
+            _column_number(first["col"]),
+            int(first["row"]) if first["row"] else None,
+            _column_number(last["col"]),
+            int(last["row"]) if last["row"] else None,
+        )
 
     def _get(self, a1: str, query: dict[str, list[str]]) -> Reply:
         col, _, last_col, _ = self._cells(a1)
@@ -135,6 +146,10 @@ class SheetsStub:
         assert query.get("valueInputOption") == ["RAW"] and query.get("insertDataOption") == ["INSERT_ROWS"], query
         first = len(self.rows) + 1
         self.rows.extend(list(values) for values in body["values"])
-        return Reply.json({"spreadsheetId": self.spreadsheet_id, "tableRange": a1,
-                           "updates": {"updatedRange": f"Sheet1!A{first}:A{len(self.rows)}",
-                                       "updatedRows": len(body["values"])}})
+        return Reply.json(
+            {
+                "spreadsheetId": self.spreadsheet_id,
+                "tableRange": a1,
+                "updates": {"updatedRange": f"Sheet1!A{first}:A{len(self.rows)}", "updatedRows": len(body["values"])},
+            }
+        )

@@ -27,13 +27,19 @@ RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoR
 
 
 def done_with_video(video: bytes) -> dict[str, Any]:
-    return {"done": True, "response": {"@type": RESPONSE_TYPE, "videos": [
-        {"bytesBase64Encoded": base64.b64encode(video).decode(), "mimeType": "video/mp4"}]}}
+    return {
+        "done": True,
+        "response": {
+            "@type": RESPONSE_TYPE,
+            "videos": [{"bytesBase64Encoded": base64.b64encode(video).decode(), "mimeType": "video/mp4"}],
+        },
+    }
 
 
 class VeoWire:
-    def __init__(self, video: bytes, *, pending: int | None = 2,
-                 finished: Callable[[bytes], dict[str, Any]] = done_with_video) -> None:
+    def __init__(
+        self, video: bytes, *, pending: int | None = 2, finished: Callable[[bytes], dict[str, Any]] = done_with_video
+    ) -> None:
         self.video, self.pending, self.finished = video, pending, finished
         self.polls: dict[str, int] = {}
         self._ids = itertools.count(1)
@@ -43,8 +49,10 @@ class VeoWire:
         if request.method != "POST":
             return Reply.error(404, f"no route {request.method} {request.route}")
         if started := START.match(request.route):
-            name = (f"projects/p-1/locations/us-central1/publishers/google/models/{started['model']}"
-                    f"/operations/op-{next(self._ids)}")
+            name = (
+                f"projects/p-1/locations/us-central1/publishers/google/models/{started['model']}"
+                f"/operations/op-{next(self._ids)}"
+            )
             with self._lock:
                 self.polls[name] = 0
             return Reply.json({"name": name})
