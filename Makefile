@@ -12,7 +12,7 @@ DBT_PROJECT := notes_pipeline/dbt_reporting
 MANIFEST := $(DBT_PROJECT)/target/manifest.json
 DBT_SOURCES := $(shell find $(DBT_PROJECT) -path $(DBT_PROJECT)/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 
-.PHONY: install demo dev test bench corpus clean browser ocr redis
+.PHONY: install demo dev test lint bench corpus clean browser ocr redis
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -45,7 +45,7 @@ dev: install
 
 # The suite as two pytest processes side by side, one per core: the end-to-end suites (marker `slow`) and the
 # rest, each in its own temporary folder so neither cleans up the other's; the slow half's report follows.
-test: install browser ocr redis
+test: install browser ocr redis lint
 	@rm -rf .pytest && mkdir -p .pytest
 	@$(BIN)/python -m pytest -p no:cacheprovider -m slow --basetemp=$(CURDIR)/.pytest/slow > .pytest/slow.log 2>&1 & \
 	slow=$$!; \
@@ -53,6 +53,11 @@ test: install browser ocr redis
 	wait $$slow; slow_status=$$?; \
 	echo "---- the slow half (marker slow), run beside the rest ----"; cat .pytest/slow.log; \
 	exit $$(( rest || slow_status ))
+
+# Ruff: the agreed rules (pyproject.toml [tool.ruff]) and the formatting, checked, never rewritten here.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Debian's Chromium screenshots the reports dashboard in the tests; where it cannot be installed they skip.
 browser:

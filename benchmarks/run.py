@@ -82,9 +82,8 @@ def dagster_once(root: Path) -> float:
 
 def main() -> None:
     print(f"# notes_pipeline benchmark — {EXAMPLE.name}, 1280x720@30, offline providers")
-    print(
-        f"# {platform.python_version()} on {platform.machine()}, {Path('/proc/cpuinfo').read_text().count('processor')} cores"
-    )
+    cores = Path("/proc/cpuinfo").read_text().count("processor")
+    print(f"# {platform.python_version()} on {platform.machine()}, {cores} cores")
     runs = []
     for workers in (4, 1):
         with tempfile.TemporaryDirectory(prefix="np-bench-") as tmp:

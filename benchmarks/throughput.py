@@ -201,8 +201,9 @@ def summary(result: dict) -> str:
     runs = result["runs"]
     if not runs:
         return (
-            f"| {result['setup']} | 0/{result['docs']} in {result['timeout_s']:.0f} s | – | – | – | – | – | – | – | – | – "
-            f"| – | {result['load_before']:.1f} |"
+            f"| {result['setup']} | 0/{result['docs']} in {result['timeout_s']:.0f} s "
+            + "| – " * 10
+            + f"| {result['load_before']:.1f} |"
         )
     med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
     ratio = statistics.median(r["drop_to_mp4"] / r["step_work"] for r in runs)

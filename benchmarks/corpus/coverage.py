@@ -7,8 +7,8 @@ terms. Only what may be spoken counts: code, URLs, HTML, front matter and LaTeX 
 and so is what issue 14 says is never narrated — apparatus sections (contents, references, further
 reading, licence, languages: `domain.speech.APPARATUS_HEADING`), "read in other languages" lines,
 lines that are only a link, sentences built around a template tag, images' alt text, RST directives
-and interactive sessions, and a plain-text note's metadata header (its Summary stays). A writer cannot be credited for reading those out, nor
-blamed for leaving them out.
+and interactive sessions, and a plain-text note's metadata header (its Summary stays). A writer
+cannot be credited for reading those out, nor blamed for leaving them out.
 """
 
 from __future__ import annotations

@@ -273,7 +273,7 @@ Style: Heading,{family},{heading_size},{white},{white},{box},&H00000000,-1,0,0,0
 
 [Events]
 Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
-"""
+"""  # noqa: E501 - the ASS format lines are one line each by the spec
     events = []
     for heading in headings:
         text = ass_text(heading.text, language)

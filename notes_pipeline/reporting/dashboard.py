@@ -183,7 +183,7 @@ def render_dashboard(marts: Marts, *, generated_at: datetime | None = None) -> D
 <h2>Caches</h2>
 {_table(["artefact", "artefacts", "exact hits", "exact hit rate", "semantic hits", "semantic hit rate"], cache_rows)}
 </body></html>
-"""
+"""  # noqa: E501 - the page template
     return Dashboard(html=page, main_chart_png=main, headline=top)
 
 

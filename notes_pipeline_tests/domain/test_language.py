@@ -20,7 +20,7 @@ git commit --message "Add the documentation page for the installation instructio
 फ़ाइल बदलने के बाद `git add --all && git commit --amend --no-edit` चलाएँ।
 <a href="https://example.com/a/very/long/path/to/an/english/page">Read the English guide</a>
 देखें https://en.wikipedia.org/wiki/Git_(software_version_control_system) और $\\sum_{i=1}^{n} x_i$ भी।
-"""
+"""  # noqa: E501 - real notes have long lines
 
 
 def test_a_devanagari_note_with_english_links_and_code_is_hindi():

@@ -21,7 +21,7 @@ def _write(text: str, name: str = "notes.md") -> Script:
 
 
 def _spoken_s(script: Script) -> float:
-    """How long the offline narrator takes to say the script (its calibrated model; real synthesis in test_speaking_rate)."""
+    """How long the offline narrator takes to say the script (its calibrated model; real synthesis elsewhere)."""
     model = espeak_rate(script.language)
     return sum(model.clip_seconds(s.narration, script.language) for s in script.scenes)
 
@@ -71,7 +71,10 @@ def test_bullets_only_notes():
 
 
 def test_code_heavy_notes_narrate_only_the_prose():
-    text = "# Loops\n\nA loop repeats work.\n\n```python\nfor i in range(3):\n    print(i)\n```\n\n## While\n\nIt stops on a condition.\n\n```\nwhile x: pass\n```\n"
+    text = (
+        "# Loops\n\nA loop repeats work.\n\n```python\nfor i in range(3):\n    print(i)\n```\n\n"
+        "## While\n\nIt stops on a condition.\n\n```\nwhile x: pass\n```\n"
+    )
     narration = " ".join(s.narration for s in _write(text).scenes)
     assert "range" not in narration and "print" not in narration and "It stops on a condition." in narration
 

@@ -286,7 +286,7 @@ def test_the_heading_outweighs_a_passing_word_in_the_narration():
     assert icon_for_text("qwerty zxcv") is None
 
 
-# ---- the chain --------------------------------------------------------------------------------------------------------
+# ---- the chain ------------------------------------------------------------------------------------------------------
 
 
 def test_offline_chain_order_is_notes_then_visuals_then_slides(monkeypatch):

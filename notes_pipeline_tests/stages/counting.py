@@ -1,4 +1,4 @@
-"""The real offline providers, counting their calls, and registering a note: shared by the cache, review and tracking tests."""
+"""The real offline providers counting their calls, and registering a note: for the cache, review and tracking tests."""
 
 from __future__ import annotations
 

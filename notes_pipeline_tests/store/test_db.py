@@ -62,7 +62,8 @@ def test_timestamps_are_timezone_aware(database_url: str) -> None:
         types = {
             r[0]
             for r in conn.execute(
-                "SELECT data_type FROM information_schema.columns WHERE table_schema = 'public' AND column_name LIKE '%%_at'"
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND column_name LIKE '%%_at'"
             )
         }
     assert types == {"timestamp with time zone"}

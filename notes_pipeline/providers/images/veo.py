@@ -19,6 +19,7 @@ scripts, never starts paying for videos.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 from google import genai
@@ -147,10 +148,7 @@ class VeoClips:
                     retryable=False,
                 )
             self.sleep(self.config.poll_s)
-            current = operation
-            operation, report = self.policy.call(
-                "operations.get", lambda: self._sdk(lambda: self._client.operations.get(current))
-            )
+            operation, report = self.policy.call("operations.get", partial(self._poll, operation))
             retries += report.attempts - 1
         if operation.error:
             message = str(operation.error.get("message", operation.error))[:300]
@@ -186,6 +184,9 @@ class VeoClips:
             raise Failure(
                 f"answered malformed JSON ({type(err).__name__})", retryable=False, kind=UnexpectedContentError
             ) from None
+
+    def _poll(self, operation: Any) -> Any:
+        return self._sdk(lambda: self._client.operations.get(operation))
 
     def _malformed(self, why: str) -> UnexpectedContentError:
         return UnexpectedContentError(f"{self.name}: {why}", provider=self.name, retryable=False)
