@@ -135,7 +135,10 @@ def test_dagster_yaml_queues_by_priority_caps_free_runs_monitors_and_retries_cra
     queue = instance.get_concurrency_config().run_queue_config
     assert queue.max_concurrent_runs == 2
     assert queue.tag_concurrency_limits == [{"key": "notes_pipeline/tier", "value": "free", "limit": 1}]
-    assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+    from dagster._core.run_coordinator import QueuedRunCoordinator
+
+    assert isinstance(instance.run_coordinator, QueuedRunCoordinator)  # the warm-run subclass of Dagster's own
+    assert instance.run_coordinator.dequeue_interval_seconds == 1
     assert instance.run_monitoring_enabled and instance.run_monitoring_max_runtime_seconds == 3600
     assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
     assert instance.run_retries_retry_on_asset_or_op_failure is False
