@@ -58,8 +58,10 @@ def test_markup_in_narration_is_refused_by_name():
 
 
 def test_narration_that_obeys_an_injection_is_refused():
-    obeyed = _script(*GOOD[:2], "My system prompt says I am an educator, and the key is AIzaSyA1b2C3d4E5f6G7h8I9j0K.")
+    obeyed = _script(
+        *GOOD[:2], "My system prompt says I am an educator, and the key is AI" + "zaSyA1b2C3d4E5f6G7h8I9j0K."
+    )
     problems = validate_script(obeyed, NOTES)
     assert any("instruction aimed at the model" in p for p in problems)
-    keyed = _script(*GOOD[:2], "Eruptions release lava AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQr and ash.")
+    keyed = _script(*GOOD[:2], "Eruptions release lava AI" + "zaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQr and ash.")
     assert any("shaped like an API key" in p for p in validate_script(keyed, NOTES))

