@@ -81,20 +81,28 @@ class Block:
 
 # Where a clause that only says how, or gives an example, begins: "... rendering by replacing `A` with `B`."
 _MEANS_CLAUSE = re.compile(r",?\s+(?:by|using|via|such as|like|e\.g\.|for example|for instance)\s", re.IGNORECASE)
+# Code that closes the sentence after a colon: "pass it to the plugin: `Plugin.X({...})`", an example the slide shows.
+_CLOSING_EXAMPLE = re.compile(f":\\s*{UNSPEAKABLE}[\\s.;]*$")
 _PURPOSE_CLAUSE = re.compile(r"To [^,]{3,80}?,\s+(?=[a-z])")  # "To ensure … supports it, check …"
 _MIN_SALVAGED_WORDS = 5
 
 
 def _without_code_clause(sentence: str) -> str:
-    """A sentence whose code sits only in a clause that says how or what for, said without that clause.
+    """A sentence whose code sits only in a closing example or in a clause that says how or what for, said
+    without it.
 
-    "You can configure Quartz to use MathJax rendering by replacing `…` with `…`." keeps what it says and
-    loses only the how, which the slide shows; "To ensure {% … %} supports it, check the version." keeps
-    its main clause. Anything else holding code stays unspeakable.
+    "Pass it to the plugin: `Plugin.X({…})`" ends with an example; "You can configure Quartz to use MathJax
+    rendering by replacing `…` with `…`." keeps what it says and loses only the how, which the slide shows;
+    "To ensure {% … %} supports it, check the version." keeps its main clause. Anything else holding code
+    stays unspeakable.
     """
     first = sentence.find(UNSPEAKABLE)
     if first < 0:
         return sentence
+    if (example := _CLOSING_EXAMPLE.search(sentence)) and example.start() < first:
+        kept = sentence[: example.start()].rstrip()
+        if len(kept.split()) >= _MIN_SALVAGED_WORDS and not _LEAD_IN.search(kept + ":"):
+            return kept + "."
     if (purpose := _PURPOSE_CLAUSE.match(sentence)) and UNSPEAKABLE not in sentence[purpose.end() :]:
         main = sentence[purpose.end() :]
         if len(main.split()) >= _MIN_SALVAGED_WORDS:
@@ -130,6 +138,7 @@ class Section:
         )
 
     def add_item(self, text: str) -> None:
+        text = _without_code_clause(text)
         if text and speakable(text):
             self.blocks.append(Block(text, is_item=True))
 
@@ -222,15 +231,6 @@ def _inline_text(token: Token) -> str:
                 after = children[n + 1].content if n + 1 < len(children) else ""
                 modifier = bool(_DETERMINER_END.search(before) and re.match(r"\s+\w", after))
                 words = inline_code_words(child.content, modifies_next=modifier)
-                if (
-                    words == UNSPEAKABLE
-                    and before.rstrip().endswith(":")
-                    and not _LEAD_IN.search(before.rstrip())
-                    and not after.strip(" .;")
-                ):
-                    # "pass it to the plugin: `Plugin.X({...})`": the example ends the line and the slide shows it.
-                    words = ""
-                    parts[-1] = parts[-1].rstrip().rstrip(":")
             link_words += len(words.split()) if in_link else 0
             for broken in _BROKEN_LINK.finditer(words):  # '[text](url with spaces)' is still a link
                 links, link_words = links + 1, link_words + len(broken.group(1).split())
