@@ -136,6 +136,7 @@ def scan_inbox(
     limit: int = 50,
     list_limit: int = 1000,
     settle_s: float = 1.0,
+    settle_wait_s: float = 0.0,
     retry_skipped_s: float = 600.0,
     workers: int = 8,
     now_ns: int | None = None,
@@ -146,16 +147,33 @@ def scan_inbox(
     partitions): an index row only counts as seen when its document is among them, so a
     tick that registered files but whose result was lost registers them again. Without an
     `index` every listed note is read (one-off scans). Files changed in the last `settle_s`
-    seconds may still be being written and are left for a later sweep. An unreadable file
+    seconds may still be being written and are left for a later sweep; when they would all have
+    settled within `settle_wait_s`, the call waits once and lists the page again, so a note
+    dropped just before a sensor tick is not left for the next one. An unreadable file
     is reported in `skipped`, tried again after `retry_skipped_s` (or when it changes), and
     never stops the scan.
     """
     now_ns = time.time_ns() if now_ns is None else now_ns
     settled_before = now_ns - int(settle_s * 1e9)
     known = set(known_doc_ids)
-    listed = bucket.list(keys.INBOX_PREFIX, start_after=cursor.start_after or None, limit=list_limit, hidden=True)
-    notes = [o for o in listed if is_notes_file(o.key)]
-    seen = index.lookup(notes, retry_skipped_s=retry_skipped_s) if index is not None else {}
+
+    def list_page() -> tuple[list[ObjectInfo], list[ObjectInfo], dict[str, SeenObject]]:
+        listed = bucket.list(keys.INBOX_PREFIX, start_after=cursor.start_after or None, limit=list_limit, hidden=True)
+        notes = [o for o in listed if is_notes_file(o.key)]
+        return listed, notes, index.lookup(notes, retry_skipped_s=retry_skipped_s) if index is not None else {}
+
+    listed, notes, seen = list_page()
+    if settle_wait_s > 0:
+        settling = [
+            o.modified_ns
+            for o in notes
+            if o.modified_ns > settled_before and not _already_dealt_with(seen.get(o.key), o, known)
+        ]
+        wait_ns = max(settling, default=settled_before) - settled_before
+        if 0 < wait_ns <= settle_wait_s * 1e9:
+            time.sleep(wait_ns / 1e9)
+            settled_before += wait_ns
+            listed, notes, seen = list_page()
 
     scan = InboxScan(cursor=cursor, listed=len(listed))
     position = cursor.start_after

@@ -1,6 +1,7 @@
 """The inbox scan on a local bucket with the real inbox index in Postgres (the S3 side: defs/test_inbox_sensor.py)."""
 
 import os
+import time
 
 import pytest
 
@@ -146,6 +147,42 @@ def test_files_still_being_written_wait_for_a_later_sweep(bucket, index):
     assert [r.source_key for r in scan.registered] == ["inbox/old.md"] and scan.settling == ["inbox/fresh.md"]
     later = _scan(bucket, index, scan.cursor, known=[r.doc_id for r in scan.registered], settle_s=5, now_ns=300 * 10**9)
     assert [r.source_key for r in later.registered] == ["inbox/fresh.md"]
+
+
+def test_a_sensor_tick_waits_for_a_file_dropped_just_before_it(bucket, index):
+    _drop(bucket, "old.md", b"old")
+    path = bucket.local_path("inbox/fresh.md")
+    bucket.put_bytes("inbox/fresh.md", b"fresh")
+    dropped = os.stat(path).st_mtime_ns
+    os.utime(path, ns=(dropped - 700_000_000, dropped - 700_000_000))  # written 0.7 s ago
+    started = time.monotonic()
+    scan = _scan(bucket, index, settle_s=1, settle_wait_s=1)
+    assert [r.source_key for r in scan.registered] == ["inbox/fresh.md", "inbox/old.md"] and not scan.settling
+    assert time.monotonic() - started >= 0.25  # it waited for the rest of the settle time, no more than once
+
+
+class StillWritingBucket(ReadCountingBucket):
+    """A writer that keeps appending: every listing finds the file modified again just now."""
+
+    def list(self, *args, **kw):
+        now = time.time_ns()
+        os.utime(self.local_path("inbox/growing.md"), ns=(now, now))
+        return super().list(*args, **kw)
+
+
+def test_a_file_still_being_written_after_the_wait_is_left_for_a_later_sweep(tmp_path, database):
+    growing = StillWritingBucket(tmp_path / "growing")
+    growing.put_bytes("inbox/growing.md", b"half a no")
+    index = InboxIndex(database, growing.uri(keys.INBOX_PREFIX))
+    scan = _scan(growing, index, settle_s=0.3, settle_wait_s=0.3)
+    assert scan.settling == ["inbox/growing.md"] and not scan.registered and growing.reads == []
+
+
+def test_a_clock_ahead_of_ours_is_not_waited_for(bucket, index):
+    _drop(bucket, "future.md", b"from a skewed clock", mtime_s=int(time.time()) + 3600)
+    started = time.monotonic()
+    scan = _scan(bucket, index, settle_s=1, settle_wait_s=1)
+    assert scan.settling == ["inbox/future.md"] and time.monotonic() - started < 1
 
 
 def test_an_unreadable_file_is_skipped_and_tried_again_later(bucket, index):

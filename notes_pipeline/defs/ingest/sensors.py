@@ -38,6 +38,11 @@ def _retry_request(
     )
 
 
+# A note dropped just before a tick is waited for within the tick rather than left for the next one (~5 s later);
+# capped so a long settle time never holds a sensor evaluation.
+SETTLE_WAIT_S = 2.0
+
+
 @dg.sensor(
     job=notes_video_job,
     minimum_interval_seconds=2,  # a tick lists one page of the inbox: cheap enough to keep a drop's wait short
@@ -66,6 +71,7 @@ def inbox_sensor(
             limit=settings.inbox_batch,
             list_limit=settings.inbox_list_limit,
             settle_s=settings.inbox_settle_s,
+            settle_wait_s=SETTLE_WAIT_S,
             retry_skipped_s=settings.inbox_retry_skipped_s,
         )
         # A failed document runs again only under new code (a new file is a new document; a person uses `retry`).
