@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -122,3 +123,23 @@ def test_the_server_restarts_when_the_code_changes(tmp_path):
         assert server.pid not in (None, first)
     finally:
         server.stop()
+
+
+def test_the_daemon_looks_at_its_sensors_every_second(tmp_path, monkeypatch):
+    from dagster._daemon import sensor
+
+    monkeypatch.setattr(sensor, "MIN_INTERVAL_LOOP_TIME", 5)
+    coordinator = {"module": "notes_pipeline.warm_runs", "class": "WarmQueuedRunCoordinator"}
+    overrides = {"run_launcher": LAUNCHER, "run_coordinator": coordinator}
+    with dg.instance_for_test(temp_dir=str(tmp_path), overrides=overrides) as instance:
+        _ = instance.run_coordinator
+        assert sensor.MIN_INTERVAL_LOOP_TIME == 5  # only the daemon's own loop is changed
+    monkeypatch.setattr("sys.argv", ["/usr/bin/dagster-daemon", "run"])
+    (tmp_path / "daemon").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "daemon"), overrides=overrides) as instance:
+        _ = instance.run_coordinator
+        assert sensor.MIN_INTERVAL_LOOP_TIME == 1
+        for thread in threading.enumerate():
+            if thread.name == "warm-run-server":  # the launcher readies its server for the first run
+                thread.join(timeout=60)
+        instance.run_launcher.dispose()
