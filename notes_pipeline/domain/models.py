@@ -37,6 +37,8 @@ Tier = Literal["free", "standard", "premium"]
 Resolution = Literal[480, 720, 1080]
 RESOLUTIONS: tuple[Resolution, ...] = get_args(Resolution)
 Quality = Literal["draft", "final"]
+PublishTarget = Literal["youtube", "drive"]
+Privacy = Literal["private", "unlisted", "public"]
 
 
 class _Frozen(BaseModel):
@@ -77,13 +79,11 @@ class RenderOptions(_Frozen):
         description="'none', 'ambient' (a quiet generated bed) or the name of a file in the bucket's music/ folder.",
     )
     # Where the finished video goes, not what it looks like: excluded from dumps (like `tier`), so every hash and
-    # the render id ignore them and asking to publish never re-renders. The publish step reads them from the source.
-    publish: Literal["youtube", "drive"] | None = Field(
+    # the render id ignore them and asking to publish never re-renders. The manifest carries them as `Publishing`.
+    publish: PublishTarget | None = Field(
         None, exclude=True, description="Upload the finished video: 'youtube' or 'drive' (`notes-pipeline publish`)."
     )
-    privacy: Literal["private", "unlisted", "public"] = Field(
-        "private", exclude=True, description="YouTube visibility of a published video."
-    )
+    privacy: Privacy = Field("private", exclude=True, description="YouTube visibility of a published video.")
     drive_folder: str | None = Field(
         None, exclude=True, pattern=r"^[A-Za-z0-9_-]{5,200}$", description="The Drive folder id to upload into."
     )
@@ -131,6 +131,34 @@ class NotesDocument(_Frozen):
     front_matter: dict[str, Any] = Field(
         default_factory=dict, description="Other tools' front matter keys the pipeline does not use, kept as data."
     )
+
+
+class Publishing(_Frozen):
+    """Where the finished video goes and the words around it: taken from the notes at their one parse and carried
+    in the script manifest to `published_video`, outside every hash (asking to publish never re-renders)."""
+
+    target: PublishTarget
+    privacy: Privacy = "private"
+    drive_folder: str | None = None
+    title: str | None = Field(None, description="The front matter's title; None: the script's.")
+    description: str | None = Field(None, description="The front matter's description; None: the script's summary.")
+    tags: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def asked_by(cls, document: NotesDocument, target: PublishTarget | None = None) -> Publishing | None:
+        """The notes' publish request, or `target` given on the command line; None: not asked for."""
+        options = document.options
+        chosen = target or options.publish
+        if chosen is None:
+            return None
+        return cls(
+            target=chosen,
+            privacy=options.privacy,
+            drive_folder=options.drive_folder,
+            title=document.title,
+            description=document.description,
+            tags=document.tags,
+        )
 
 
 # What a scene shows. 'card' is the text card, the last fallback; every other kind is a picture.
@@ -326,6 +354,7 @@ class ScriptManifest(_Frozen):
         description="The finished project whose script the semantic cache "
         "reused: final_video copies its render when the inputs match.",
     )
+    publishing: Publishing | None = Field(None, description="None: the notes do not ask to publish the video.")
 
 
 class NarrationClip(_Frozen):

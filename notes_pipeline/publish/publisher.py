@@ -1,9 +1,9 @@
 """Publish one render to one target, once: the `publications` table is checked before any request.
 
 What is uploaded is the render as it sits in the bucket (MP4, SRT, thumbnail); the words
-around it come from the notes (front matter title, description, tags) and the script the
-render was made from. The publication is recorded after the upload finished, under an
-advisory lock on (document, render, target): a second publisher waits, then finds the row
+around it come from the notes (`Publishing`: front matter title, description, tags) and the
+script the render was made from. The publication is recorded after the upload finished, under
+an advisory lock on (document, render, target): a second publisher waits, then finds the row
 and makes no request at all.
 """
 
@@ -19,9 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import PipelineError
-from notes_pipeline.domain.models import NotesDocument, Provenance, RenderOptions, Script, VideoRender
+from notes_pipeline.domain.models import Provenance, Publishing, PublishTarget, Script, VideoRender
 from notes_pipeline.providers.config import PublishConfig, Secrets
 from notes_pipeline.publish.drive import upload_file
 from notes_pipeline.publish.google import (
@@ -35,10 +34,9 @@ from notes_pipeline.publish.google import (
 )
 from notes_pipeline.publish.youtube import upload_video, video_metadata
 from notes_pipeline.stages.scratch import scratch_dir
-from notes_pipeline.stages.script import load_source_record
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, load_model
-from notes_pipeline.store.publications import Publication, PublicationStore, Target
+from notes_pipeline.store.publications import Publication, PublicationStore
 
 log = logging.getLogger(__name__)
 STAGE = "published_video"
@@ -72,34 +70,10 @@ class PublishOutcome(BaseModel):
 
     doc_id: str
     render_id: str
-    target: Target | None = None
+    target: PublishTarget | None = None
     remote_id: str | None = None
     url: str | None = None
     uploaded: bool = False  # False: not asked for, or published before (no request made)
-
-
-@dataclass(frozen=True)
-class PublishRequest:
-    target: Target
-    privacy: str = "private"
-    drive_folder: str | None = None
-
-    @classmethod
-    def from_options(cls, options: RenderOptions, target: Target | None = None) -> PublishRequest | None:
-        """The options' publish request, or `target` given on the command line; None: not asked for."""
-        chosen = target or options.publish
-        return None if chosen is None else cls(chosen, options.privacy, options.drive_folder)
-
-
-def source_options(bucket: Bucket, doc_id: str) -> tuple[NotesDocument, RenderOptions]:
-    """The document as its source says, with its publishing options (which manifests leave out)."""
-    record = load_source_record(bucket, doc_id)
-    if record.copy_key is None:
-        raise PipelineError("the notes are over the size limit and were never copied", doc_id=doc_id, stage=STAGE)
-    document = parse_document(
-        doc_id, record.source_name, bucket.get_bytes(record.copy_key), max_bytes=max(record.size_bytes, 1)
-    )
-    return document, document.options
 
 
 def script_of_render(bucket: Bucket, render: VideoRender) -> tuple[Script, Provenance]:
@@ -128,7 +102,7 @@ def publish_render(
     bucket: Bucket,
     store: PublicationStore,
     render: VideoRender,
-    request: PublishRequest,
+    request: Publishing,
     *,
     secrets: Secrets,
     settings: PublishSettings = PublishSettings(),
@@ -144,9 +118,8 @@ def publish_render(
         found = store.find(doc_id, render.render_id, request.target)
         if found is not None:
             return found, False
-        document, _ = source_options(bucket, doc_id)
         script, provenance = script_of_render(bucket, render)
-        metadata = video_metadata(document, script, provenance.disclosure)
+        metadata = video_metadata(request, script, provenance.disclosure)
         if request.target == "drive" and not request.drive_folder:
             log.info("%s: no drive_folder in the options: uploading to the Drive root", doc_id)
         try:

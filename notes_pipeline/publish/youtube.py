@@ -18,7 +18,7 @@ from googleapiclient.http import MediaFileUpload
 from pydantic import BaseModel, Field
 
 from notes_pipeline.domain.errors import PipelineError
-from notes_pipeline.domain.models import NotesDocument, Script
+from notes_pipeline.domain.models import Publishing, Script
 from notes_pipeline.publish.google import (
     DEFAULT_CHUNK_BYTES,
     Progress,
@@ -51,19 +51,19 @@ def _clean(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def video_metadata(document: NotesDocument, script: Script, disclosure: str) -> VideoMetadata:
+def video_metadata(publishing: Publishing, script: Script, disclosure: str) -> VideoMetadata:
     """The notes' own title, description and tags when their front matter has them; else the script's."""
-    lines = [document.description or script.summary]
+    lines = [publishing.description or script.summary]
     if script.objectives:
         lines += ["", *[f"• {o}" for o in script.objectives]]
     lines += ["", disclosure]
     tags: list[str] = []
-    for tag in dict.fromkeys(t.strip() for t in document.tags if t.strip()):
+    for tag in dict.fromkeys(t.strip() for t in publishing.tags if t.strip()):
         if sum(len(t) + 1 for t in tags) + len(tag) > TAGS_LIMIT:
             break
         tags.append(_clean(tag, 100))
     return VideoMetadata(
-        title=_clean(document.title or script.title, TITLE_LIMIT),
+        title=_clean(publishing.title or script.title, TITLE_LIMIT),
         description=_clean("\n".join(lines), DESCRIPTION_LIMIT),
         tags=tags,
         language=script.language,

@@ -9,7 +9,14 @@ from pydantic import ValidationError
 from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import BadInputError, PipelineError
 from notes_pipeline.domain.material import attach_material, visual_label
-from notes_pipeline.domain.models import NotesDocument, Script, ScriptAttempt, ScriptManifest, SourceRecord
+from notes_pipeline.domain.models import (
+    NotesDocument,
+    Publishing,
+    Script,
+    ScriptAttempt,
+    ScriptManifest,
+    SourceRecord,
+)
 from notes_pipeline.domain.request_options import with_requested_options
 from notes_pipeline.providers.llm.base import ScriptWriter
 from notes_pipeline.providers.llm.chain import ScriptWriterChain
@@ -72,6 +79,7 @@ def write_script(bucket: Bucket, document: NotesDocument, writer: ScriptWriter) 
         writer=script.writer,
         options=document.options,
         attempts=attempts,
+        publishing=Publishing.asked_by(document),
     )
     return manifest, script
 

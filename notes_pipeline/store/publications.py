@@ -9,20 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, Field
 
+from notes_pipeline.domain.models import PublishTarget
 from notes_pipeline.store.db import Database
-
-Target = Literal["youtube", "drive"]
 
 
 class Publication(BaseModel):
     project_id: str
     render_id: str
-    target: Target
+    target: PublishTarget
     remote_id: str
     url: str
     privacy: str | None = None
@@ -34,7 +33,7 @@ class PublicationStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def find(self, project_id: str, render_id: str, target: Target) -> Publication | None:
+    def find(self, project_id: str, render_id: str, target: PublishTarget) -> Publication | None:
         row = self.database.one("publication_find", project_id=project_id, render_id=render_id, target=target)
         return Publication.model_validate(row) if row else None
 
@@ -56,7 +55,7 @@ class PublicationStore:
         ]
 
     @contextmanager
-    def exclusive(self, project_id: str, render_id: str, target: Target) -> Iterator[None]:
+    def exclusive(self, project_id: str, render_id: str, target: PublishTarget) -> Iterator[None]:
         """Held while publishing one render to one target: a second publisher waits, then finds the row."""
         with self.database.advisory_lock(f"publish:{project_id}:{render_id}:{target}"):
             yield

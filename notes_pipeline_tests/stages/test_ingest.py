@@ -7,7 +7,7 @@ import pytest
 
 from notes_pipeline.domain.documents import content_hash
 from notes_pipeline.domain.errors import BadInputError
-from notes_pipeline.domain.models import SourceRecord
+from notes_pipeline.domain.models import Publishing, ScriptManifest, SourceRecord
 from notes_pipeline.providers.llm.local import LocalScriptWriter
 from notes_pipeline.stages.ingest import InboxCursor, scan_inbox
 from notes_pipeline.stages.script import load_document, write_script
@@ -284,6 +284,29 @@ def test_front_matter_from_other_tools_is_kept_in_the_source_record_and_reaches_
     write_script(bucket, load_document(bucket, record.doc_id, max_bytes=LIMIT), writer)
     (document,) = writer.documents
     assert document.title == "Tides" and document.front_matter == {"author": "Ada", "layout": "post"}
+
+
+def test_the_script_manifest_carries_what_the_notes_ask_to_publish(bucket, index):
+    _drop(
+        bucket,
+        "asks.md",
+        b"---\ntitle: Tides\ndescription: Why the sea rises\ntags: [sea, moon]\npublish: drive\n"
+        b"drive_folder: folder_abc123\n---\n# Tides\n\nThe moon pulls the oceans. Twice a day the sea rises.\n",
+    )
+    _drop(bucket, "quiet.md", b"# Tides\n\nThe moon pulls the oceans. Twice a day the sea rises and falls.\n")
+    asks, quiet = (
+        write_script(bucket, load_document(bucket, r.doc_id, max_bytes=LIMIT), LocalScriptWriter())[0]
+        for r in _scan(bucket, index).registered
+    )
+    assert asks.publishing == Publishing(
+        target="drive",
+        drive_folder="folder_abc123",
+        title="Tides",
+        description="Why the sea rises",
+        tags=["sea", "moon"],
+    )
+    assert ScriptManifest.model_validate_json(asks.model_dump_json()).publishing == asks.publishing  # as stored
+    assert "publish" not in asks.options.model_dump() and quiet.publishing is None
 
 
 def test_an_unsupported_language_fails_before_any_script_is_made(bucket, index):

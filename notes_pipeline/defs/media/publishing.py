@@ -1,8 +1,8 @@
 """The opt-in `published_video` asset: uploads the finished video when the notes ask (`publish: youtube|drive`).
 
 Thin: the work is publish/publisher.py. It does nothing for notes that do not ask, and never
-uploads a render twice (the `publications` table). The publishing options are read from the
-source, since they are left out of every manifest and hash (publishing never re-renders).
+uploads a render twice (the `publications` table). What the notes ask comes in the script
+manifest (`Publishing`), outside every hash, so asking to publish never re-renders.
 """
 
 import dagster as dg
@@ -10,15 +10,13 @@ import dagster as dg
 from notes_pipeline.defs.errors import stage_failure
 from notes_pipeline.defs.partitions import notes_documents
 from notes_pipeline.defs.resources import BucketResource, DatabaseResource, ProvidersResource
-from notes_pipeline.domain.models import VideoRender
+from notes_pipeline.domain.models import ScriptManifest, VideoRender
 from notes_pipeline.providers.config import load_config
 from notes_pipeline.publish.publisher import (
     STAGE,
     PublishOutcome,
-    PublishRequest,
     PublishSettings,
     publish_render,
-    source_options,
 )
 from notes_pipeline.store.publications import PublicationStore
 
@@ -26,6 +24,7 @@ from notes_pipeline.store.publications import PublicationStore
 @dg.asset(kinds={"youtube"}, partitions_def=notes_documents, group_name="video", io_manager_key="manifest_io")
 def published_video(
     context: dg.AssetExecutionContext,
+    approved_script: ScriptManifest,
     final_video: VideoRender,
     bucket: BucketResource,
     database: DatabaseResource,
@@ -35,8 +34,7 @@ def published_video(
     doc_id = context.partition_key
     store = bucket.get()
     with stage_failure(doc_id, STAGE):
-        _, options = source_options(store, doc_id)
-        request = PublishRequest.from_options(options)
+        request = approved_script.publishing
         if request is None:
             outcome = PublishOutcome(doc_id=doc_id, render_id=final_video.render_id)
         else:
