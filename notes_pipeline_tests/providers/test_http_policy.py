@@ -88,6 +88,17 @@ def test_retry_after_seconds_and_http_date_are_honoured(stub):
     assert sleeps[0] == 4.0 and 4.0 <= sleeps[1] <= 6.0
 
 
+def test_header_names_are_read_in_any_case(stub):
+    # HTTP names are case-insensitive, and proxies and HTTP/2 gateways send them in lower case.
+    stub.script(
+        Reply.too_many(retry_after=None).with_(headers={"retry-after": "3"}),
+        Reply.png().with_(content_type=None, headers={"content-type": "image/png"}),
+    )
+    sleeps: list[float] = []
+    answer = client(sleeps=sleeps).request("GET", f"{stub.url}/img", expect=("image/",))
+    assert sleeps == [3.0] and answer.content_type == "image/png" and answer.headers["Content-Type"] == "image/png"
+
+
 def test_a_retry_after_over_the_cap_gives_up_at_once(stub):
     stub.script(Reply.too_many(retry_after=3600))
     sleeps: list[float] = []

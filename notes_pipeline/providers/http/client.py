@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 
 from notes_pipeline.providers.config import HttpConfig
 from notes_pipeline.providers.http.breaker import CircuitBreaker, circuit_breaker
@@ -239,7 +240,8 @@ class HttpClient:
                 stream=True,
                 allow_redirects=False,
             ) as answer:
-                status, got = answer.status_code, dict(answer.headers)
+                # A copy that stays case-insensitive: proxies and HTTP/2 gateways send names in lower case.
+                status, got = answer.status_code, CaseInsensitiveDict(answer.headers)
                 failure = status_failure(status, got)
                 if failure is not None:
                     raise failure
