@@ -23,10 +23,10 @@ from notes_pipeline.domain.errors import PipelineError
 from notes_pipeline.domain.models import FigureVisual
 from notes_pipeline.providers.config import HttpConfig
 from notes_pipeline.providers.http.client import HttpClient
-from notes_pipeline.providers.http.download import safe_download
 from notes_pipeline.providers.http.errors import display_url
 from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.decode import open_image
+from notes_pipeline.providers.images.download import safe_download
 from notes_pipeline.stages.script import load_source_record
 from notes_pipeline.store import keys
 from notes_pipeline.store.bucket import Bucket, ObjectNotFoundError

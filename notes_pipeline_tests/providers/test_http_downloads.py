@@ -4,9 +4,9 @@ import pytest
 
 from notes_pipeline.providers.config import HttpConfig
 from notes_pipeline.providers.http.client import HttpClient
-from notes_pipeline.providers.http.download import safe_download
 from notes_pipeline.providers.http.errors import UnexpectedContentError, UnsafeUrlError
 from notes_pipeline.providers.http.ssrf import UrlGuard, is_public_address, resolve_host
+from notes_pipeline.providers.images.download import safe_download
 from notes_pipeline_tests.providers.stubs import Reply, StubServer, png_bytes
 
 

@@ -29,11 +29,12 @@ from notes_pipeline.media.ffmpeg import MediaError
 from notes_pipeline.providers.config import HttpConfig
 from notes_pipeline.providers.http.breaker import CircuitBreaker
 from notes_pipeline.providers.http.client import HttpClient
-from notes_pipeline.providers.http.download import safe_download, safe_fetch
+from notes_pipeline.providers.http.download import safe_fetch
 from notes_pipeline.providers.http.errors import HttpError, UnsafeUrlError
 from notes_pipeline.providers.http.retry import Sleep
 from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.base import ImageResult, NoPicture
+from notes_pipeline.providers.images.download import safe_download
 from notes_pipeline.providers.images.frames import finish_image, to_frame_png
 from notes_pipeline.providers.images.prompting import visual_query
 

@@ -13,9 +13,9 @@ from notes_pipeline.domain.image_quality import QualityGate
 from notes_pipeline.domain.models import ImageRequest
 from notes_pipeline.providers.config import HttpConfig
 from notes_pipeline.providers.http.client import HttpClient
-from notes_pipeline.providers.http.download import safe_download
 from notes_pipeline.providers.http.retry import Sleep
 from notes_pipeline.providers.http.ssrf import UrlGuard
+from notes_pipeline.providers.images.download import safe_download
 from notes_pipeline.providers.images.generated import GeneratedImageSource
 from notes_pipeline.providers.images.prompting import NEGATIVE_PROMPT, generation_size, image_prompt, provider_seed
 

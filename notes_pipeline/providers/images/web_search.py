@@ -30,11 +30,11 @@ from notes_pipeline.providers.config import HttpConfig
 from notes_pipeline.providers.google_api import execute
 from notes_pipeline.providers.http.breaker import CircuitBreaker
 from notes_pipeline.providers.http.client import HttpClient
-from notes_pipeline.providers.http.download import safe_download
 from notes_pipeline.providers.http.errors import HttpError, UnexpectedContentError, UnsafeUrlError
 from notes_pipeline.providers.http.retry import Sleep
 from notes_pipeline.providers.http.ssrf import UrlGuard
 from notes_pipeline.providers.images.base import ImageResult
+from notes_pipeline.providers.images.download import safe_download
 from notes_pipeline.providers.images.frames import finish_image
 
 DEFAULT_BASE_URL = "https://customsearch.googleapis.com/"
