@@ -9,17 +9,16 @@ from __future__ import annotations
 import argparse
 
 from notes_pipeline.cli.environment import open_bucket, open_state
-from notes_pipeline.domain.documents import parse_document
 from notes_pipeline.domain.errors import PipelineError
-from notes_pipeline.domain.models import NotesDocument, Publishing
+from notes_pipeline.domain.models import Publishing
 from notes_pipeline.providers.config import ProviderConfigError, Secrets, load_config
-from notes_pipeline.publish.publisher import STAGE, PublishSettings, publish_render
-from notes_pipeline.stages.script import load_source_record
-from notes_pipeline.store.bucket import Bucket
+from notes_pipeline.publish.publisher import PublishSettings, publish_render
+from notes_pipeline.stages.script import load_document
 from notes_pipeline.store.publications import PublicationStore
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from notes_pipeline.defs.resources import PipelineSettings
     from notes_pipeline.stages.renders import document_exists, find_render, near_documents
 
     bucket = open_bucket()
@@ -31,7 +30,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         which = f"render {args.render}" if args.render else "finished video"
         raise SystemExit(f"{args.doc_id}: no {which} to publish (see `notes-pipeline list {args.doc_id}`)")
     try:
-        document = _source_document(bucket, args.doc_id)
+        # Read as video_script reads them: the same front matter and options the pipeline publishes with.
+        document = load_document(bucket, args.doc_id, max_bytes=PipelineSettings().max_notes_bytes)
         config = load_config().publish
     except (PipelineError, ProviderConfigError) as err:
         raise SystemExit(str(err)) from None
@@ -50,16 +50,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
     note = "published" if uploaded else "already published"
     print(f"{args.doc_id}  {render.render_id}  {publication.target}  {note}  {publication.url}")
     return 0
-
-
-def _source_document(bucket: Bucket, doc_id: str) -> NotesDocument:
-    """The notes as registered: their front matter names the video (title, description, tags)."""
-    record = load_source_record(bucket, doc_id)
-    if record.copy_key is None:
-        raise PipelineError("the notes are over the size limit and were never copied", doc_id=doc_id, stage=STAGE)
-    return parse_document(
-        doc_id, record.source_name, bucket.get_bytes(record.copy_key), max_bytes=max(record.size_bytes, 1)
-    )
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
